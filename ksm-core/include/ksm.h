@@ -1,0 +1,362 @@
+/*
+ * ksm.h - libksm, a Keeper Secrets Manager client for Linux hosts.
+ *
+ * The one public header of libksm. Conventions:
+ *  - Every fallible call returns a ksm_status and, when it fails, fills the
+ *    caller's ksm_error (which may be NULL) with a code and a message that
+ *    says what went wrong and, where possible, what to do. The library never
+ *    prints.
+ *  - Every network call takes a time budget in milliseconds for the whole
+ *    call, retries included.
+ *  - Strings returned as "secret" are wiped before they are freed: release
+ *    them with ksm_free_secret().
+ */
+#ifndef KSM_H
+#define KSM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KSM_VERSION "0.1.0"
+/* clientVersion sent when ksm.conf sets none; see README "clientVersion". */
+#define KSM_DEFAULT_CLIENT_VERSION "mc0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum ksm_status {
+	KSM_OK = 0,
+	KSM_ERR_INVALID,	/* bad argument or malformed input */
+	KSM_ERR_NOMEM,
+	KSM_ERR_IO,		/* local file problem */
+	KSM_ERR_CRYPTO,		/* a local crypto operation failed */
+	KSM_ERR_CONFIG,		/* client config missing or invalid */
+	KSM_ERR_CONFIG_PERM,	/* client config unsafe (mode/owner) */
+	KSM_ERR_NOT_BOUND,	/* client config has no app key yet */
+	KSM_ERR_TOKEN,		/* one-time token malformed or already used */
+	KSM_ERR_NETWORK,	/* connect/DNS/reset */
+	KSM_ERR_TIMEOUT,	/* the caller's time budget ran out */
+	KSM_ERR_TLS,		/* certificate or handshake failure */
+	KSM_ERR_HTTP,		/* unexpected HTTP status without KSM error */
+	KSM_ERR_PROTOCOL,	/* response could not be decrypted/parsed */
+	KSM_ERR_ACCESS_DENIED,	/* server said access_denied */
+	KSM_ERR_THROTTLED,	/* still throttled when the budget ran out */
+	KSM_ERR_KEY,		/* server rejected every transmission key */
+	KSM_ERR_CLIENT_VERSION, /* invalid_client_version */
+	KSM_ERR_REVISION,	/* stale revision on update */
+	KSM_ERR_SERVER,		/* any other server error code */
+	KSM_ERR_NOT_FOUND,	/* record / field / file not found */
+	KSM_ERR_AMBIGUOUS,	/* more than one match where one is needed */
+	KSM_ERR_NOTATION,	/* notation syntax error */
+} ksm_status;
+
+typedef struct ksm_error {
+	ksm_status code;
+	long http_status;	/* 0 when no HTTP answer */
+	char server_code[64];	/* the server's "error"/"result_code", if any */
+	char message[512];	/* human readable; never contains secrets */
+} ksm_error;
+
+/* "KSM_ERR_TIMEOUT" -> "timeout" style short name. */
+const char *ksm_status_name(ksm_status st);
+void ksm_error_clear(ksm_error *err);
+
+/* ------------------------------------------------------------------ memory */
+
+/* Overwrite memory so that the compiler cannot elide it. */
+void ksm_wipe(void *p, size_t n);
+/* Wipe a NUL-terminated string and free it. NULL is fine. */
+void ksm_free_secret(char *s);
+/* Wipe and free n strings and the array itself. */
+void ksm_strv_free(char **v, size_t n);
+
+/* ------------------------------------------------------------ client config */
+
+/* Key names of client.json, exactly as the official SDKs spell them. */
+#define KSM_CFG_HOSTNAME "hostname"
+#define KSM_CFG_CLIENT_ID "clientId"
+#define KSM_CFG_PRIVATE_KEY "privateKey"
+#define KSM_CFG_APP_KEY "appKey"
+#define KSM_CFG_APP_OWNER_PUBLIC_KEY "appOwnerPublicKey"
+#define KSM_CFG_SERVER_PUBLIC_KEY_ID "serverPublicKeyId"
+#define KSM_CFG_SERVER_PUBLIC_KEY "serverPublicKey"
+#define KSM_CFG_CLIENT_KEY "clientKey"
+
+typedef struct ksm_config ksm_config;
+
+/* Skip the "owned by root, not readable by group/others" check (tests). */
+#define KSM_CONFIG_ALLOW_INSECURE 1u
+
+ksm_status ksm_config_new(ksm_config **out, ksm_error *err);
+/* Read client.json; refuses an unsafe file unless KSM_CONFIG_ALLOW_INSECURE. */
+ksm_status ksm_config_load_file(const char *path, unsigned flags,
+				ksm_config **out, ksm_error *err);
+/* JSON text or base64 of it (the KSM_CONFIG environment variable's form). */
+ksm_status ksm_config_load_string(const char *text, ksm_config **out,
+				  ksm_error *err);
+/* Write atomically (temp file, fsync, rename), mode 0600. */
+ksm_status ksm_config_save_file(const ksm_config *cfg, const char *path,
+				ksm_error *err);
+/* NULL if unset. */
+const char *ksm_config_get(const ksm_config *cfg, const char *key);
+/* value NULL removes the key. */
+ksm_status ksm_config_set(ksm_config *cfg, const char *key, const char *value,
+			  ksm_error *err);
+/* Compact JSON of the whole config (secret). */
+char *ksm_config_to_json(const ksm_config *cfg);
+void ksm_config_free(ksm_config *cfg);
+
+/* ------------------------------------------------------------------ tokens */
+
+/*
+ * Split a one-time access token "[REGION:]KEY" (REGION one of US, EU, AU,
+ * GOV, JP, CA, IL5, or a host name). host_override, if not NULL, wins over
+ * the region. On success *host is malloc'd and key holds the 32 key bytes.
+ */
+ksm_status ksm_token_parse(const char *token, const char *host_override,
+			   char **host, uint8_t key[32], ksm_error *err);
+
+/*
+ * Prepare an unbound config from a token: hostname, clientId, clientKey,
+ * a fresh privateKey, and the server key: server_key is "ID:B64U" for a
+ * custom server public key (test servers, isolated deployments) or NULL.
+ */
+ksm_status ksm_config_from_token(const char *token, const char *host,
+				 const char *server_key, ksm_config **out,
+				 ksm_error *err);
+
+/* ------------------------------------------------------------------ client */
+
+typedef struct ksm_client_options {
+	const char *ca_file;	    /* extra CA bundle; NULL: system CAs only */
+	const char *client_version; /* NULL: KSM_DEFAULT_CLIENT_VERSION */
+	/* Where to persist config changes (binding, key switch); NULL: none. */
+	const char *config_path;
+} ksm_client_options;
+
+typedef struct ksm_client ksm_client;
+
+/* Takes ownership of cfg (also on failure). opt may be NULL. */
+ksm_status ksm_client_new(ksm_config *cfg, const ksm_client_options *opt,
+			  ksm_client **out, ksm_error *err);
+void ksm_client_free(ksm_client *c);
+const ksm_config *ksm_client_config(const ksm_client *c);
+bool ksm_client_is_bound(const ksm_client *c);
+/* HTTPS requests made so far (for tests and benchmarks). */
+unsigned long ksm_client_request_count(const ksm_client *c);
+
+typedef struct ksm_record ksm_record;
+typedef struct ksm_field ksm_field;
+typedef struct ksm_file ksm_file;
+typedef struct ksm_secrets ksm_secrets;
+typedef struct ksm_folders ksm_folders;
+
+typedef struct ksm_query {
+	const char *const *record_uids; /* NULL: all records */
+	size_t n_record_uids;
+	const char *const *folder_uids; /* NULL: all folders */
+	size_t n_folder_uids;
+	bool request_links;
+} ksm_query;
+
+/*
+ * get_secret. While the config is unbound this binds it first (the
+ * binding response carries the app key) and persists the bound config.
+ * q may be NULL (everything).
+ */
+ksm_status ksm_get_secrets(ksm_client *c, const ksm_query *q,
+			   unsigned timeout_ms, ksm_secrets **out,
+			   ksm_error *err);
+ksm_status ksm_get_folders(ksm_client *c, unsigned timeout_ms,
+			   ksm_folders **out, ksm_error *err);
+
+typedef enum ksm_transaction {
+	KSM_TX_NONE = 0,  /* immediate update */
+	KSM_TX_GENERAL,	  /* staged, needs ksm_complete_transaction */
+	KSM_TX_ROTATION,  /* staged, needs ksm_complete_transaction */
+} ksm_transaction;
+
+/* update_secret with the record's current data and revision. */
+ksm_status ksm_update_secret(ksm_client *c, const ksm_record *rec,
+			     ksm_transaction tx, unsigned timeout_ms,
+			     ksm_error *err);
+/* finalize_secret_update (commit) or rollback_secret_update. */
+ksm_status ksm_complete_transaction(ksm_client *c, const char *record_uid,
+				    bool commit, unsigned timeout_ms,
+				    ksm_error *err);
+/* GET the file's URL and decrypt it. *data is secret: wipe, then free. */
+ksm_status ksm_download_file(ksm_client *c, const ksm_file *f,
+			     unsigned timeout_ms, uint8_t **data, size_t *len,
+			     ksm_error *err);
+
+/* ----------------------------------------------------------------- secrets */
+
+size_t ksm_secrets_count(const ksm_secrets *s);
+const ksm_record *ksm_secrets_record(const ksm_secrets *s, size_t i);
+/* First record with that UID, or NULL. */
+const ksm_record *ksm_secrets_find(const ksm_secrets *s, const char *uid);
+/* Records whose UID (for one, or title) is in the response but that could
+ * not be decrypted; they are left out of the list above. */
+size_t ksm_secrets_bad_count(const ksm_secrets *s);
+/* Server's expiresOn (ms since epoch; 0 none). */
+int64_t ksm_secrets_expires_on(const ksm_secrets *s);
+void ksm_secrets_free(ksm_secrets *s);
+
+size_t ksm_folders_count(const ksm_folders *f);
+const char *ksm_folders_uid(const ksm_folders *f, size_t i);
+const char *ksm_folders_parent(const ksm_folders *f, size_t i); /* or NULL */
+const char *ksm_folders_name(const ksm_folders *f, size_t i);	/* or NULL */
+void ksm_folders_free(ksm_folders *f);
+
+/* ----------------------------------------------------------------- records */
+
+typedef enum ksm_section {
+	KSM_FIELDS = 1, /* the record type's standard fields */
+	KSM_CUSTOM = 2, /* user-added fields */
+	KSM_ANY = 3,	/* fields, then custom */
+} ksm_section;
+
+const char *ksm_record_uid(const ksm_record *r);
+const char *ksm_record_title(const ksm_record *r); /* "" if none */
+const char *ksm_record_type(const ksm_record *r);  /* "" if none */
+const char *ksm_record_notes(const ksm_record *r); /* "" if none */
+int64_t ksm_record_revision(const ksm_record *r);
+bool ksm_record_is_editable(const ksm_record *r);
+const char *ksm_record_folder_uid(const ksm_record *r); /* or NULL */
+
+/* KSM_FIELDS or KSM_CUSTOM (KSM_ANY counts both). */
+size_t ksm_record_field_count(const ksm_record *r, ksm_section where);
+/* The i-th field of the section (KSM_ANY: fields then custom). */
+const ksm_field *ksm_record_field_at(const ksm_record *r, ksm_section where,
+				     size_t i);
+/*
+ * The one field whose type or label equals name exactly. KSM_ERR_NOT_FOUND
+ * if none, KSM_ERR_AMBIGUOUS if several (within the section searched).
+ */
+ksm_status ksm_record_find_field(const ksm_record *r, ksm_section where,
+				 const char *name, const ksm_field **out);
+/*
+ * Convenience: value 0 of the first field (fields, then custom) whose type
+ * or label equals name, as text; NULL if none. Secret.
+ */
+char *ksm_record_first_value(const ksm_record *r, const char *name);
+
+const char *ksm_field_type(const ksm_field *f);
+const char *ksm_field_label(const ksm_field *f); /* or NULL */
+size_t ksm_field_value_count(const ksm_field *f);
+/* Value i: strings as they are, anything else as compact JSON. Secret. */
+char *ksm_field_value_text(const ksm_field *f, size_t i);
+/* Property prop of object value i (e.g. "publicKey", "hostName"); strings
+ * as they are, other JSON compact; NULL if absent or not an object. Secret. */
+char *ksm_field_value_property(const ksm_field *f, size_t i, const char *prop);
+
+/*
+ * Set value[0] of the field found as ksm_record_find_field does, as a
+ * string (the record's other data untouched), for ksm_update_secret.
+ */
+ksm_status ksm_record_set_value(ksm_record *r, ksm_section where,
+				const char *name, const char *value,
+				ksm_error *err);
+/* The record's data as compact JSON. Secret. */
+char *ksm_record_data_json(const ksm_record *r);
+
+/* Files attached to the record. */
+size_t ksm_record_file_count(const ksm_record *r);
+const ksm_file *ksm_record_file_at(const ksm_record *r, size_t i);
+const char *ksm_file_uid(const ksm_file *f);
+const char *ksm_file_name(const ksm_file *f);  /* "" if none */
+const char *ksm_file_title(const ksm_file *f); /* "" if none */
+const char *ksm_file_mime_type(const ksm_file *f);
+int64_t ksm_file_size(const ksm_file *f);
+
+/* ---------------------------------------------------------------- notation */
+
+typedef enum ksm_selector {
+	KSM_SEL_TYPE,
+	KSM_SEL_TITLE,
+	KSM_SEL_NOTES,
+	KSM_SEL_FILE,
+	KSM_SEL_FIELD,
+	KSM_SEL_CUSTOM_FIELD,
+} ksm_selector;
+
+/* A parsed notation: keeper://RECORD/SELECTOR[/PARAM][INDEX1][INDEX2] */
+typedef struct ksm_notation {
+	char *record;	   /* UID or title, unescaped */
+	ksm_selector selector;
+	char *param;	   /* field type/label or file name; NULL if none */
+	bool has_index1;   /* [..] present */
+	bool index1_all;   /* [] */
+	size_t index1;	   /* [n] */
+	char *index2;	   /* property, or NULL */
+} ksm_notation;
+
+/* Parse (also the base64 form, a string with no '/'). */
+ksm_status ksm_notation_parse(const char *text, ksm_notation *out,
+			      ksm_error *err);
+void ksm_notation_clear(ksm_notation *n);
+/* Does the record part look like a UID (22 chars of [A-Za-z0-9_-])? */
+bool ksm_notation_record_is_uid(const ksm_notation *n);
+/*
+ * Apply the selector to one record. Not for KSM_SEL_FILE (use
+ * ksm_notation_find_file). *values: n secret strings, free with
+ * ksm_strv_free.
+ */
+ksm_status ksm_notation_select(const ksm_notation *n, const ksm_record *r,
+			       char ***values, size_t *count, ksm_error *err);
+/* The unique file of the record whose name, title or UID matches. */
+ksm_status ksm_notation_find_file(const ksm_notation *n, const ksm_record *r,
+				  const ksm_file **out, ksm_error *err);
+/*
+ * Whole resolution against the server: fetch by UID (one request) or,
+ * for a title, all records; exactly one record must match; files are
+ * downloaded and returned as unpadded base64url.
+ */
+ksm_status ksm_notation_resolve(ksm_client *c, const char *notation,
+				unsigned timeout_ms, char ***values,
+				size_t *count, ksm_error *err);
+/* Same, against records already fetched (no network except files). */
+ksm_status ksm_notation_resolve_in(ksm_client *c, const ksm_secrets *s,
+				   const ksm_notation *n, unsigned timeout_ms,
+				   char ***values, size_t *count,
+				   ksm_error *err);
+
+/* -------------------------------------------------------------------- TOTP */
+
+typedef enum ksm_totp_alg {
+	KSM_TOTP_SHA1,
+	KSM_TOTP_SHA256,
+	KSM_TOTP_SHA512,
+} ksm_totp_alg;
+
+typedef struct ksm_totp {
+	uint8_t *secret; /* decoded base32 seed (secret) */
+	size_t secret_len;
+	ksm_totp_alg alg;
+	unsigned digits; /* 6..10 */
+	unsigned period; /* seconds */
+} ksm_totp;
+
+/* Parse otpauth://totp/LABEL?secret=..&algorithm=..&digits=..&period=.. */
+ksm_status ksm_totp_parse(const char *url, ksm_totp *out, ksm_error *err);
+/* code: digits + NUL; *time_left (may be NULL): seconds of validity left. */
+ksm_status ksm_totp_code(const ksm_totp *t, time_t now, char code[16],
+			 unsigned *time_left, ksm_error *err);
+/* Constant-time check of a user-typed code against now-1..now+1 steps. */
+bool ksm_totp_verify(const ksm_totp *t, time_t now, const char *code);
+void ksm_totp_clear(ksm_totp *t);
+
+/* ------------------------------------------------------------- comparison */
+
+/* Constant-time equality of two NUL-terminated strings (length leaks). */
+bool ksm_secret_equal(const char *a, const char *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KSM_H */

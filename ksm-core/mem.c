@@ -1,0 +1,74 @@
+/*
+ * mem.c - wiping, secret strings, constant-time comparison.
+ */
+#include "internal.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void ksm_wipe(void *p, size_t n)
+{
+	if (p && n)
+		OPENSSL_cleanse(p, n);
+}
+
+void ksm_free_wiped(void *p, size_t n)
+{
+	if (!p)
+		return;
+	ksm_wipe(p, n);
+	free(p);
+}
+
+void ksm_free_secret(char *s)
+{
+	if (s)
+		ksm_free_wiped(s, strlen(s));
+}
+
+void ksm_strv_free(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		ksm_free_secret(v[i]);
+	free(v);
+}
+
+char *ksm_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *ksm_strndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+bool ksm_secret_equal(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	if (!a || !b)
+		return false;
+	la = strlen(a);
+	lb = strlen(b);
+	/* CRYPTO_memcmp is constant-time in the content; only lengths leak. */
+	return la == lb && CRYPTO_memcmp(a, b, la) == 0;
+}
+
+uint64_t ksm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

@@ -1,0 +1,2 @@
+# Records, notation and TOTP (owned by the records work).
+libksmcore_la_SOURCES +=

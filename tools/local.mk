@@ -1,0 +1,1 @@
+# ksmctl and ksm-authorized-keys.
