@@ -9,6 +9,19 @@ libksmcore_la_SOURCES = \
 	ksm-core/crypto.h \
 	ksm-core/crypto_aes.c \
 	ksm-core/crypto_ec.c \
+	ksm-core/fileio.h \
+	ksm-core/fileio.c \
+	ksm-core/config.c \
+	ksm-core/token.c \
+	ksm-core/transport.h \
+	ksm-core/transport.c \
+	ksm-core/server_keys.c \
+	ksm-core/client.h \
+	ksm-core/client.c \
+	ksm-core/secrets.c \
+	ksm-core/folders.c \
+	ksm-core/update.c \
+	ksm-core/notation_resolve.c \
 	ksm-core/record.h
 libksmcore_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
 	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)

@@ -1,0 +1,378 @@
+/*
+ * secrets.c - get_secret and its decryption chain, binding, get_folders
+ * (ksm-protocol.md §2.3, §5).
+ *
+ *   token bytes -GCM-> appKey -GCM-> recordKey | folderKey -GCM-> recordKey
+ *   recordKey -GCM-> record data JSON, fileKey -GCM-> file metadata
+ */
+#include "client.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ksm_secrets {
+	ksm_record **records;
+	size_t n, cap;
+	size_t bad;
+	int64_t expires_on;
+};
+
+size_t ksm_secrets_count(const ksm_secrets *s)
+{
+	return s ? s->n : 0;
+}
+
+const ksm_record *ksm_secrets_record(const ksm_secrets *s, size_t i)
+{
+	return s && i < s->n ? s->records[i] : NULL;
+}
+
+const ksm_record *ksm_secrets_find(const ksm_secrets *s, const char *uid)
+{
+	for (size_t i = 0; s && uid && i < s->n; i++)
+		if (strcmp(s->records[i]->uid, uid) == 0)
+			return s->records[i];
+	return NULL;
+}
+
+size_t ksm_secrets_bad_count(const ksm_secrets *s)
+{
+	return s ? s->bad : 0;
+}
+
+int64_t ksm_secrets_expires_on(const ksm_secrets *s)
+{
+	return s ? s->expires_on : 0;
+}
+
+void ksm_secrets_free(ksm_secrets *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		ksm_record_free(s->records[i]);
+	free(s->records);
+	free(s);
+}
+
+static bool secrets_push(ksm_secrets *s, ksm_record *r)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		ksm_record **p = realloc(s->records, cap * sizeof(*p));
+
+		if (!p)
+			return false;
+		s->records = p;
+		s->cap = cap;
+	}
+	s->records[s->n++] = r;
+	return true;
+}
+
+/* Decode base64 and GCM-decrypt with key. */
+static ksm_status open_b64(const uint8_t key[32], const char *b64,
+			   uint8_t **pt, size_t *ptlen)
+{
+	uint8_t *ct = NULL;
+	size_t ctlen = 0;
+	ksm_status st;
+
+	*pt = NULL;
+	if (!b64)
+		return KSM_ERR_PROTOCOL;
+	st = ksm_b64_decode(b64, strlen(b64), &ct, &ctlen);
+	if (st != KSM_OK)
+		return KSM_ERR_PROTOCOL;
+	st = ksm_gcm_decrypt(key, ct, ctlen, pt, ptlen);
+	free(ct);
+	return st;
+}
+
+static char *dup_str_member(json_object *o, const char *key)
+{
+	const char *s = ksm_json_str(o, key);
+
+	return s && *s ? ksm_strdup(s) : NULL;
+}
+
+static ksm_status parse_file(const uint8_t record_key[32], json_object *jf,
+			     struct ksm_file *f)
+{
+	json_object *meta = NULL, *v;
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+	ksm_status st;
+
+	memset(f, 0, sizeof(*f));
+	f->uid = dup_str_member(jf, "fileUid");
+	if (!f->uid)
+		return KSM_ERR_PROTOCOL;
+	st = ksm_unwrap_key_b64(record_key, ksm_json_str(jf, "fileKey"), f->key);
+	if (st == KSM_OK)
+		st = open_b64(f->key, ksm_json_str(jf, "data"), &pt, &ptlen);
+	if (st == KSM_OK)
+		st = ksm_json_parse((const char *)pt, ptlen, &meta, NULL);
+	if (st == KSM_OK && json_object_is_type(meta, json_type_object)) {
+		f->name = dup_str_member(meta, "name");
+		f->title = dup_str_member(meta, "title");
+		f->mime_type = dup_str_member(meta, "type");
+		if (json_object_object_get_ex(meta, "size", &v))
+			f->size = json_object_get_int64(v);
+		if (json_object_object_get_ex(meta, "lastModified", &v))
+			f->last_modified = json_object_get_int64(v);
+	} else if (st == KSM_OK) {
+		st = KSM_ERR_PROTOCOL;
+	}
+	f->url = dup_str_member(jf, "url");
+	f->thumbnail_url = dup_str_member(jf, "thumbnailUrl");
+	json_object_put(meta);
+	ksm_free_wiped(pt, ptlen);
+	return st;
+}
+
+/* One record object of records[] or folders[].records[]. */
+static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
+			       const char *folder_uid, ksm_record **out)
+{
+	uint8_t rkey[32], *pt = NULL;
+	size_t ptlen = 0, nfiles;
+	const char *uid = ksm_json_str(jr, "recordUid");
+	json_object *v, *files;
+	ksm_record *r = NULL;
+	ksm_status st;
+
+	*out = NULL;
+	if (!uid)
+		return KSM_ERR_PROTOCOL;
+	st = ksm_unwrap_key_b64(wrap_key, ksm_json_str(jr, "recordKey"), rkey);
+	if (st == KSM_OK)
+		st = open_b64(rkey, ksm_json_str(jr, "data"), &pt, &ptlen);
+	if (st == KSM_OK)
+		st = ksm_record_parse(uid, (const char *)pt, ptlen, &r, NULL);
+	ksm_free_wiped(pt, ptlen);
+	if (st != KSM_OK)
+		goto out;
+	memcpy(r->key, rkey, sizeof(rkey));
+	if (json_object_object_get_ex(jr, "revision", &v))
+		r->revision = json_object_get_int64(v);
+	if (json_object_object_get_ex(jr, "isEditable", &v))
+		r->editable = json_object_get_boolean(v);
+	r->folder_uid = dup_str_member(jr, "folderUid");
+	if (!r->folder_uid && folder_uid)
+		r->folder_uid = ksm_strdup(folder_uid);
+	r->inner_folder_uid = dup_str_member(jr, "innerFolderUid");
+	if (json_object_object_get_ex(jr, "files", &files) &&
+	    json_object_is_type(files, json_type_array) &&
+	    (nfiles = json_object_array_length(files)) > 0) {
+		r->files = calloc(nfiles, sizeof(*r->files));
+		if (!r->files) {
+			st = KSM_ERR_NOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < nfiles && st == KSM_OK; i++) {
+			st = parse_file(r->key,
+					json_object_array_get_idx(files, i),
+					&r->files[i]);
+			r->n_files = i + 1;
+		}
+	}
+out:
+	ksm_wipe(rkey, sizeof(rkey));
+	if (st != KSM_OK)
+		ksm_record_free(r);
+	else
+		*out = r;
+	return st;
+}
+
+/* Add records of a JSON array; undecryptable ones are counted, not fatal. */
+static ksm_status add_records(ksm_secrets *s, const uint8_t key[32],
+			      json_object *arr, const char *folder_uid)
+{
+	size_t n;
+
+	if (!json_object_is_type(arr, json_type_array))
+		return KSM_OK;
+	n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		ksm_record *r = NULL;
+		ksm_status st = parse_record(
+			key, json_object_array_get_idx(arr, i), folder_uid, &r);
+
+		if (st == KSM_ERR_NOMEM)
+			return st;
+		if (st != KSM_OK) {
+			s->bad++;
+			continue;
+		}
+		if (!secrets_push(s, r)) {
+			ksm_record_free(r);
+			return KSM_ERR_NOMEM;
+		}
+	}
+	return KSM_OK;
+}
+
+static ksm_status build_secrets(const ksm_client *c, json_object *resp,
+				ksm_secrets **out, ksm_error *err)
+{
+	ksm_secrets *s = calloc(1, sizeof(*s));
+	json_object *arr, *v;
+	ksm_status st = KSM_OK;
+
+	*out = NULL;
+	if (!s)
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	if (resp && json_object_object_get_ex(resp, "expiresOn", &v))
+		s->expires_on = json_object_get_int64(v);
+	if (resp && json_object_object_get_ex(resp, "records", &arr))
+		st = add_records(s, c->app_key, arr, NULL);
+	if (st == KSM_OK && resp &&
+	    json_object_object_get_ex(resp, "folders", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		size_t n = json_object_array_length(arr);
+
+		for (size_t i = 0; i < n && st == KSM_OK; i++) {
+			json_object *jf = json_object_array_get_idx(arr, i), *recs;
+			uint8_t fkey[32];
+
+			if (ksm_unwrap_key_b64(c->app_key,
+					       ksm_json_str(jf, "folderKey"),
+					       fkey) != KSM_OK) {
+				s->bad++;
+				continue;
+			}
+			if (json_object_object_get_ex(jf, "records", &recs))
+				st = add_records(s, fkey, recs,
+						 ksm_json_str(jf, "folderUid"));
+			ksm_wipe(fkey, sizeof(fkey));
+		}
+	}
+	if (st != KSM_OK) {
+		ksm_secrets_free(s);
+		return ksm_set_error(err, st, "out of memory");
+	}
+	*out = s;
+	return KSM_OK;
+}
+
+/* The binding answer: unwrap the app key with the token and keep it. */
+static ksm_status finish_binding(ksm_client *c, json_object *resp,
+				 ksm_error *err)
+{
+	const char *enc = resp ? ksm_json_str(resp, "encryptedAppKey") : NULL;
+	const char *owner = resp ? ksm_json_str(resp, "appOwnerPublicKey") : NULL;
+	uint8_t token[32];
+	char *app64 = NULL;
+	ksm_status st;
+
+	if (!enc)
+		return ksm_set_error(err, KSM_ERR_PROTOCOL,
+				     "the server's binding answer has no "
+				     "encryptedAppKey");
+	if (ksm_b64_decode_exact(ksm_config_get(c->cfg, KSM_CFG_CLIENT_KEY),
+				 token, 32) != KSM_OK)
+		return ksm_set_error(err, KSM_ERR_CONFIG,
+				     "client config clientKey is not 32 bytes");
+	st = ksm_unwrap_key_b64(token, enc, c->app_key);
+	ksm_wipe(token, sizeof(token));
+	if (st != KSM_OK)
+		return ksm_set_error(err, KSM_ERR_PROTOCOL,
+				     "the app key from the server does not "
+				     "decrypt with this token");
+	app64 = ksm_b64_encode(c->app_key, 32, false);
+	if (!app64)
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	st = ksm_config_set(c->cfg, KSM_CFG_APP_KEY, app64, err);
+	if (st == KSM_OK && owner)
+		st = ksm_config_set(c->cfg, KSM_CFG_APP_OWNER_PUBLIC_KEY, owner,
+				    err);
+	/* The token is spent: it must not stay in the config. */
+	if (st == KSM_OK)
+		st = ksm_config_set(c->cfg, KSM_CFG_CLIENT_KEY, NULL, err);
+	ksm_free_secret(app64);
+	if (st != KSM_OK)
+		return st;
+	c->bound = true;
+	st = ksm_client_persist(c, err);
+	if (st != KSM_OK)
+		ksm_error_prefix(err, "bound, but could not save the config");
+	return st;
+}
+
+static bool add_str_array(json_object *p, const char *key,
+			  const char *const *v, size_t n)
+{
+	json_object *a;
+
+	if (!v)
+		return true;
+	a = json_object_new_array();
+	if (!a || json_object_object_add(p, key, a) != 0) {
+		json_object_put(a);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *s = json_object_new_string(v[i]);
+
+		if (!s || json_object_array_add(a, s) != 0) {
+			json_object_put(s);
+			return false;
+		}
+	}
+	return true;
+}
+
+ksm_status ksm_get_secrets(ksm_client *c, const ksm_query *q,
+			   unsigned timeout_ms, ksm_secrets **out,
+			   ksm_error *err)
+{
+	uint64_t deadline = ksm_now_ms() + timeout_ms;
+	json_object *p = ksm_payload_new(c), *resp = NULL;
+	bool binding = !c->bound;
+	ksm_status st;
+
+	*out = NULL;
+	if (!p)
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	if (binding) {
+		uint8_t point[65];
+		char *pub;
+
+		st = ksm_p256_public(c->priv, point);
+		pub = st == KSM_OK ? ksm_b64_encode(point, 65, false) : NULL;
+		if (!pub || !ksm_json_add_str(p, "publicKey", pub)) {
+			free(pub);
+			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		free(pub);
+	}
+	if (q && (!add_str_array(p, "requestedRecords", q->record_uids,
+				 q->n_record_uids) ||
+		  !add_str_array(p, "requestedFolders", q->folder_uids,
+				 q->n_folder_uids) ||
+		  (q->request_links &&
+		   json_object_object_add(p, "requestLinks",
+					  json_object_new_boolean(1)) != 0))) {
+		st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	st = ksm_post_query(c, "get_secret", p, deadline, &resp, err);
+	if (st == KSM_ERR_ACCESS_DENIED && binding)
+		ksm_error_prefix(err, "binding failed (a one-time token works "
+				      "once, even for a failed attempt)");
+	if (st != KSM_OK)
+		goto out;
+	if (binding) {
+		st = finish_binding(c, resp, err);
+		if (st != KSM_OK)
+			goto out;
+	}
+	st = build_secrets(c, resp, out, err);
+out:
+	json_object_put(resp);
+	json_object_put(p);
+	return st;
+}

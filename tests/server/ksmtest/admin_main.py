@@ -1,0 +1,138 @@
+"""ksm-server-admin: control a ksm-server through its state directory.
+
+Every change is made under DIR/.lock with atomic renames; the server re-reads the vault
+state and control.json on every request, so a change applies to the very next request.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from . import crypto, store
+
+
+def cmd_token(sd, args):
+    token = os.urandom(32)
+    with sd.locked():
+        st = sd.load_state()
+        if args.app not in st["apps"]:
+            raise SystemExit("ksm-server-admin: no application %r (have: %s)"
+                             % (args.app, ", ".join(st["apps"]) or "none"))
+        st["clients"][crypto.client_id_for_token(token)] = {
+            "app": args.app, "status": "new", "token": crypto.b64(token), "publicKey": None}
+        sd.save_state(st)
+    print(crypto.b64u(token))
+
+
+def _find_field(data, name):
+    """First field whose type or label equals name: standard fields, then custom."""
+    for section in ("fields", "custom"):
+        for field in data.get(section) or []:
+            if name in (field.get("type"), field.get("label")):
+                return field
+    return None
+
+
+def _find_record(st, ref):
+    if ref in st["records"]:
+        return st["records"][ref]
+    hits = [r for r in st["records"].values() if r["data"].get("title") == ref]
+    if len(hits) != 1:
+        raise SystemExit("ksm-server-admin: no record with UID (or unique title) %r" % ref)
+    return hits[0]
+
+
+def cmd_set_field(sd, args):
+    """Change a value the way a KeeperPAM rotation does: committed, with a new revision."""
+    with sd.locked():
+        st = sd.load_state()
+        rec = _find_record(st, args.record)
+        field = _find_field(rec["data"], args.field)
+        if field is None:
+            raise SystemExit("ksm-server-admin: record has no field %r" % args.field)
+        value = json.loads(args.value) if args.json else args.value
+        values = field.setdefault("value", [])
+        if values:
+            values[0] = value
+        else:
+            values.append(value)
+        rec["revision"] = st["next_revision"]
+        st["next_revision"] += 1
+        sd.save_state(st)
+    print(rec["revision"])
+
+
+def cmd_fault(sd, args):
+    try:
+        store.parse_fault(args.mode)
+    except ValueError as exc:
+        raise SystemExit("ksm-server-admin: %s" % exc)
+    with sd.locked():
+        gen = sd.write_control(args.mode)
+    _wait_ack(sd, gen)
+
+
+def _wait_ack(sd, gen, timeout=5.0):
+    """Wait until the server's accept loop applied the change (matters for `refuse`)."""
+    if sd.server_pid() is None:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ack = store.read_json(sd.file("control.ack"), {}) or {}
+        if (ack.get("generation") or 0) >= gen:
+            return
+        time.sleep(0.02)
+    raise SystemExit("ksm-server-admin: server did not acknowledge the fault change")
+
+
+def cmd_stats(sd, args):
+    if args.reset:
+        sd.reset_stats()
+    else:
+        print(json.dumps(sd.read_stats(), sort_keys=True))
+
+
+def cmd_records(sd, args):
+    """List records (uid, title, type, folder, revision, pending) as JSON lines."""
+    st = sd.load_state()
+    for uid, rec in st["records"].items():
+        print(json.dumps({"uid": uid, "title": rec["data"].get("title"),
+                          "type": rec["data"].get("type"), "folder": rec["folder"],
+                          "revision": rec["revision"],
+                          "pending": bool(rec.get("pending"))}))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="ksm-server-admin", description=__doc__)
+    ap.add_argument("--state", required=True, help="the server's state directory")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("token", help="print a new one-time access token for an application")
+    p.add_argument("--app", required=True)
+    p.set_defaults(fn=cmd_token)
+    p = sub.add_parser("set-field", help="change the first value of a field (new revision)")
+    p.add_argument("--record", required=True, help="record UID (or unique title)")
+    p.add_argument("--field", required=True, help="field type or label")
+    p.add_argument("--value", required=True)
+    p.add_argument("--json", action="store_true", help="VALUE is JSON (e.g. a keyPair object)")
+    p.set_defaults(fn=cmd_set_field)
+    p = sub.add_parser("fault", help="set the fault mode: " + ", ".join(store.FAULT_MODES))
+    p.add_argument("mode")
+    p.set_defaults(fn=cmd_fault)
+    p = sub.add_parser("stats", help="print request counts per endpoint as JSON")
+    p.add_argument("--reset", action="store_true")
+    p.set_defaults(fn=cmd_stats)
+    p = sub.add_parser("records", help="list records as JSON lines")
+    p.set_defaults(fn=cmd_records)
+    args = ap.parse_args(argv)
+    sd = store.StateDir(args.state)
+    try:
+        args.fn(sd, args)
+    except FileNotFoundError as exc:
+        raise SystemExit("ksm-server-admin: %s" % exc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
