@@ -136,6 +136,16 @@ unsigned long ksm_client_request_count(const ksm_client *c)
 	return c->requests;
 }
 
+time_t ksm_client_server_date(const ksm_client *c)
+{
+	return c->server_date;
+}
+
+uint64_t ksm_client_last_rtt_ms(const ksm_client *c)
+{
+	return c->last_rtt_ms;
+}
+
 ksm_status ksm_client_persist(ksm_client *c, ksm_error *err)
 {
 	if (!c->config_path)
@@ -259,10 +269,15 @@ static ksm_status send_envelope(ksm_client *c, const char *endpoint,
 		headers[2] = tkh;
 		headers[3] = sigh;
 		headers[4] = NULL;
+		uint64_t t0 = ksm_now_ms();
+
 		c->requests++;
 		st = ksm_http_request(c->http, url, headers, e->body,
 				      e->body_len, true, MAX_RESPONSE_BYTES,
 				      deadline, resp, err);
+		c->last_rtt_ms = ksm_now_ms() - t0;
+		if (st == KSM_OK && resp->date)
+			c->server_date = resp->date;
 	} else {
 		ksm_set_error(err, st, "out of memory");
 	}
@@ -365,6 +380,15 @@ static ksm_status map_server_error(const char *endpoint, long status,
 	return ksm_set_error(err, st, "%s: HTTP %ld from the server%s",
 			     endpoint, status,
 			     status >= 500 ? " (server error; try later)" : "");
+}
+
+ksm_status ksm_map_http_error(const char *endpoint,
+			      const ksm_http_response *r, ksm_error *err)
+{
+	struct server_error se;
+
+	parse_server_error(r, &se);
+	return map_server_error(endpoint, r->status, &se, err);
 }
 
 /* Jitter of +-25 %, from the CSPRNG so hosts do not retry in step. */

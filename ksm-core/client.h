@@ -17,6 +17,8 @@ struct ksm_client {
 	bool bound;
 	ksm_http *http;
 	unsigned long requests;
+	time_t server_date; /* Date of the last answer */
+	uint64_t last_rtt_ms; /* wall time of the last request */
 };
 
 /*
@@ -34,5 +36,18 @@ KSM_HIDDEN ksm_status ksm_client_persist(ksm_client *c, ksm_error *err);
 /* Add a string member; false on ENOMEM. */
 KSM_HIDDEN bool ksm_json_add_str(json_object *o, const char *key,
 				 const char *val);
+
+/* The error a non-200 answer stands for. */
+KSM_HIDDEN ksm_status ksm_map_http_error(const char *endpoint,
+					 const ksm_http_response *r,
+					 ksm_error *err);
+/*
+ * The records of a decrypted get_secret answer; while unbound, first take
+ * the app key from it (binding) and persist the config.
+ */
+KSM_HIDDEN ksm_status ksm_secrets_from_response(ksm_client *c,
+						json_object *resp,
+						ksm_secrets **out,
+						ksm_error *err);
 
 #endif

@@ -13,6 +13,7 @@ libksmcore_la_SOURCES = \
 	ksm-core/fileio.c \
 	ksm-core/config.c \
 	ksm-core/token.c \
+	ksm-core/conf.c \
 	ksm-core/transport.h \
 	ksm-core/transport.c \
 	ksm-core/server_keys.c \

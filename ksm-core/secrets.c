@@ -301,6 +301,20 @@ static ksm_status finish_binding(ksm_client *c, json_object *resp,
 	return st;
 }
 
+ksm_status ksm_secrets_from_response(ksm_client *c, json_object *resp,
+				     ksm_secrets **out, ksm_error *err)
+{
+	ksm_status st;
+
+	*out = NULL;
+	if (!c->bound) {
+		st = finish_binding(c, resp, err);
+		if (st != KSM_OK)
+			return st;
+	}
+	return build_secrets(c, resp, out, err);
+}
+
 static bool add_str_array(json_object *p, const char *key,
 			  const char *const *v, size_t n)
 {
@@ -365,12 +379,7 @@ ksm_status ksm_get_secrets(ksm_client *c, const ksm_query *q,
 				      "once, even for a failed attempt)");
 	if (st != KSM_OK)
 		goto out;
-	if (binding) {
-		st = finish_binding(c, resp, err);
-		if (st != KSM_OK)
-			goto out;
-	}
-	st = build_secrets(c, resp, out, err);
+	st = ksm_secrets_from_response(c, resp, out, err);
 out:
 	json_object_put(resp);
 	json_object_put(p);

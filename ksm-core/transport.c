@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Debian's system CA directory; kept when ca_file adds one CA. */
 #define SYSTEM_CA_PATH "/etc/ssl/certs"
@@ -21,6 +22,23 @@ struct body_buf {
 	size_t len, cap, max;
 	bool too_big;
 };
+
+/* Only the Date header is of interest (ksmctl status shows clock skew). */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	size_t n = size * nmemb;
+	time_t *date = ud;
+	char buf[128];
+
+	if (n > 5 && n < sizeof(buf) && strncasecmp(ptr, "Date:", 5) == 0) {
+		memcpy(buf, ptr + 5, n - 5);
+		buf[n - 5] = '\0';
+		*date = curl_getdate(buf, NULL);
+		if (*date < 0)
+			*date = 0;
+	}
+	return n;
+}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc = CURLE_FAILED_INIT;
@@ -191,6 +209,8 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp->date);
 	if (post) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);

@@ -9,12 +9,15 @@
 
 #include "internal.h"
 
+#include <time.h>
+
 typedef struct ksm_http ksm_http;
 
 typedef struct ksm_http_response {
 	long status;
 	uint8_t *body; /* NUL-terminated; may hold ciphertext or secrets */
 	size_t len;
+	time_t date; /* the server's Date header, 0 if none */
 } ksm_http_response;
 
 KSM_HIDDEN ksm_status ksm_http_new(const char *ca_file, ksm_http **out,

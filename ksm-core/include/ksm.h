@@ -23,6 +23,9 @@
 extern "C" {
 #endif
 
+/* libksm is built with hidden visibility; this header is its API. */
+#pragma GCC visibility push(default)
+
 #define KSM_VERSION "0.1.0"
 /* clientVersion sent when ksm.conf sets none; see README "clientVersion". */
 #define KSM_DEFAULT_CLIENT_VERSION "mc0.1.0"
@@ -149,6 +152,10 @@ const ksm_config *ksm_client_config(const ksm_client *c);
 bool ksm_client_is_bound(const ksm_client *c);
 /* HTTPS requests made so far (for tests and benchmarks). */
 unsigned long ksm_client_request_count(const ksm_client *c);
+/* The server's Date header of the last answer (0 if none). */
+time_t ksm_client_server_date(const ksm_client *c);
+/* Wall time of the last HTTPS request, ms. */
+uint64_t ksm_client_last_rtt_ms(const ksm_client *c);
 
 typedef struct ksm_record ksm_record;
 typedef struct ksm_field ksm_field;
@@ -351,10 +358,66 @@ ksm_status ksm_totp_code(const ksm_totp *t, time_t now, char code[16],
 bool ksm_totp_verify(const ksm_totp *t, time_t now, const char *code);
 void ksm_totp_clear(ksm_totp *t);
 
+/* ---------------------------------------------------------------- ksm.conf */
+
+#define KSM_DEFAULT_CONF SYSCONFDIR_KSM "/ksm.conf"
+#ifndef SYSCONFDIR_KSM
+#define SYSCONFDIR_KSM "/etc/ksm"
+#endif
+
+typedef struct ksm_session_secret {
+	char *name;	/* key name suffix: ksm:<name> */
+	char *notation; /* may contain {record} */
+} ksm_session_secret;
+
+/* ksm.conf, "key = value" lines, '#' comments (design.md, ksm.conf(5)). */
+typedef struct ksm_conf {
+	char *client_config;
+	char *ca_file; /* NULL: system CAs only */
+	char *client_version;
+	char *snapshot;
+	char *private_store;
+	char **account_folders; /* NULL: all visible records */
+	size_t n_account_folders;
+	uint32_t uid_min, uid_max, gid_min, gid_max;
+	char *home_template;
+	char *default_shell;
+	unsigned keys_max_age, keys_max_stale;	  /* seconds */
+	unsigned offline_max_age;		  /* seconds */
+	unsigned offline_max_failures;
+	ksm_session_secret *session_secrets;
+	size_t n_session_secrets;
+	unsigned session_secret_ttl;		  /* seconds */
+	unsigned timeout_auth_ms, timeout_keys_ms, timeout_sync_ms;
+	/* Accept a client config readable by others (tests only). */
+	bool insecure_client_config;
+} ksm_conf;
+
+/*
+ * Defaults, then the file at path (NULL: KSM_DEFAULT_CONF). A missing file
+ * gives the defaults; an unknown option or bad value is an error naming
+ * the line.
+ */
+ksm_status ksm_conf_load(const char *path, ksm_conf **out, ksm_error *err);
+/* Parse text (for tests and fuzzing). */
+ksm_status ksm_conf_parse(const char *text, size_t len, const char *what,
+			  ksm_conf **out, ksm_error *err);
+void ksm_conf_free(ksm_conf *conf);
+/* "5m", "24h", "7d", "30s", "90" -> seconds. */
+ksm_status ksm_parse_duration(const char *s, unsigned *seconds);
+/*
+ * Load the client config conf names and make a client with conf's CA,
+ * client version and persistence path.
+ */
+ksm_status ksm_client_from_conf(const ksm_conf *conf, ksm_client **out,
+				ksm_error *err);
+
 /* ------------------------------------------------------------- comparison */
 
 /* Constant-time equality of two NUL-terminated strings (length leaks). */
 bool ksm_secret_equal(const char *a, const char *b);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

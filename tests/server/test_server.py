@@ -16,7 +16,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,6 +34,7 @@ ADMIN = os.path.join(HERE, "ksm-server-admin")
 FOLDER = "Fo1derSharedAAAAAAAAAA"
 SUBFOLDER = "Fo1derSubBBBBBBBBBBBBA"
 RO_FOLDER = "Fo1derReadOnlyCCCCCCCA"
+EMPTY_FOLDER = "Fo1derEmptyDDDDDDDDDDA"
 ALICE = "RecAliceAAAAAAAAAAAAAA"
 BOB = "RecBobBBBBBBBBBBBBBBBA"
 TOP = "RecTopCCCCCCCCCCCCCCCA"
@@ -45,11 +45,13 @@ VAULT = {
     "applications": [
         {"name": "test-app", "shares": [{"folder": FOLDER, "editable": True},
                                         {"folder": RO_FOLDER, "editable": False},
+                                        {"folder": EMPTY_FOLDER, "editable": True},
                                         {"record": TOP, "editable": True}]},
         {"name": "other-app", "shares": [{"record": TOP, "editable": False}]}],
     "folders": [{"uid": FOLDER, "name": "Linux"},
                 {"uid": SUBFOLDER, "name": "Admins", "parent": FOLDER},
-                {"uid": RO_FOLDER, "name": "ReadOnly"}],
+                {"uid": RO_FOLDER, "name": "ReadOnly"},
+                {"uid": EMPTY_FOLDER, "name": "Empty"}],
     "records": [
         {"uid": ALICE, "folder": FOLDER,
          "data": {"type": "pamUser", "title": "alice", "notes": "",
@@ -256,7 +258,9 @@ class ServerTest(unittest.TestCase):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def tearDown(self):
-        admin(self.state, "fault", "none")
+        ctl = os.path.join(self.state, "control.json")
+        if os.path.exists(ctl) and json.load(open(ctl))["mode"] != "none":
+            admin(self.state, "fault", "none")
 
     @classmethod
     def new_client(cls, app="test-app", **kw):
@@ -314,6 +318,12 @@ class ServerTest(unittest.TestCase):
         r = c.post("get_secret", {})
         self.assertEqual((r.status, r.error), (403, "access_denied"))
 
+    def test_binding_only_through_get_secret(self):
+        c = self.new_client()
+        r = c.post("get_folders", {"publicKey": base64.b64encode(point(c.key)).decode()})
+        self.assertEqual((r.status, r.error), (403, "access_denied"))
+        self.assertEqual(c.get_secret().status, 200)  # the token was not used up
+
     def test_unknown_client(self):
         c = Client(self.info, base64.urlsafe_b64encode(os.urandom(32)).decode())
         r = c.get_secret()
@@ -348,7 +358,8 @@ class ServerTest(unittest.TestCase):
         top = r.json["records"]
         self.assertEqual([x["recordUid"] for x in top], [TOP])
         folders = {f["folderUid"]: f for f in r.json["folders"]}
-        self.assertEqual(set(folders), {FOLDER, RO_FOLDER})
+        self.assertEqual(set(folders), {FOLDER, RO_FOLDER, EMPTY_FOLDER})
+        self.assertEqual(folders[EMPTY_FOLDER]["records"], [])
         for f in folders.values():
             self.assertIsNone(f["data"])
             self.assertIsNone(f["parent"])
@@ -408,7 +419,8 @@ class ServerTest(unittest.TestCase):
     def test_get_folders(self):
         r = self.client.post("get_folders", {})
         self.assertEqual(r.status, 200)
-        folders = r.json["folders"]
+        known = (FOLDER, SUBFOLDER, RO_FOLDER)  # other tests may have added folders
+        folders = [f for f in r.json["folders"] if f["folderUid"] in known]
         self.assertEqual([f["folderUid"] for f in folders], [FOLDER, SUBFOLDER, RO_FOLDER])
         keys = {}
         for f in folders:

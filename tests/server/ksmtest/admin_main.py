@@ -10,10 +10,11 @@ import os
 import sys
 import time
 
-from . import crypto, store
+from . import store
 
 
 def cmd_token(sd, args):
+    from . import crypto  # imports `cryptography`; the other commands do not need it
     token = os.urandom(32)
     with sd.locked():
         st = sd.load_state()
@@ -126,8 +127,8 @@ def main(argv=None):
     p = sub.add_parser("records", help="list records as JSON lines")
     p.set_defaults(fn=cmd_records)
     args = ap.parse_args(argv)
-    sd = store.StateDir(args.state)
     try:
+        sd = store.StateDir(args.state, create=False)
         args.fn(sd, args)
     except FileNotFoundError as exc:
         raise SystemExit("ksm-server-admin: %s" % exc)

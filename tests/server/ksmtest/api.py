@@ -12,6 +12,7 @@ import email.policy
 import json
 import os
 import re
+import traceback
 
 from . import crypto
 from .crypto import CryptoError, b64, b64u, unb64
@@ -110,6 +111,12 @@ class Api:
             return 200, crypto.gcm_encrypt(tk, plain), info
         except ApiError as err:
             return err.status, error_body(err, self._path(endpoint, headers)), info
+        except Exception as exc:  # a server bug: answer 500, log only where (no values)
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            info["bug"] = "%s at %s:%d" % (type(exc).__name__, os.path.basename(frame.filename),
+                                           frame.lineno)
+            err = ApiError(500, "internal_error", "Internal server error")
+            return 500, error_body(err, self._path(endpoint, headers)), info
 
     def _path(self, endpoint, headers):
         return "%s/api/rest/sm/v1/%s, POST, %s" % (self.base_url(), endpoint,
@@ -149,7 +156,7 @@ class Api:
         with self.sd.locked():
             ctx = Context(self.sd.load_state(), client_id, payload, self.base_url())
             try:
-                self._authenticate(ctx, signed, signature)
+                self._authenticate(ctx, endpoint, signed, signature)
                 return getattr(self, "ep_" + endpoint)(ctx)
             finally:
                 if ctx.changed:
@@ -165,7 +172,7 @@ class Api:
         except CryptoError:
             return b""
 
-    def _authenticate(self, ctx, signed, signature):
+    def _authenticate(self, ctx, endpoint, signed, signature):
         """clientId lookup, first-use binding, signature check."""
         client = ctx.st["clients"].get(ctx.client_id)
         if client is None:
@@ -173,6 +180,10 @@ class Api:
         if client["status"] == "burned":
             raise access_denied("Unable to validate application access",
                                 "one-time token already used")
+        if client["status"] == "new" and endpoint != "get_secret":
+            # Only get_secret can deliver encryptedAppKey; this does not use up the token.
+            raise access_denied("Unable to validate application access",
+                                "bind with get_secret first")
         if client["status"] == "new":
             # The token is consumed by the first attempt, successful or not.
             ctx.changed = True
@@ -270,6 +281,20 @@ class Api:
     def ep_get_secret(self, ctx):
         app_key = _key(ctx.app["appKey"])
         records, folders = [], {}
+
+        def folder_entry(uid, editable):
+            fkey = _key(ctx.st["folders"][uid]["key"])
+            return folders.setdefault(uid, {
+                "folderUid": uid, "folderKey": b64(crypto.gcm_encrypt(app_key, fkey)),
+                "data": None, "parent": None, "isEditable": bool(editable),
+                "records": []})  # never null: the SDKs iterate it unconditionally
+
+        filtered = not (_opt(ctx.payload, "requestedRecords") is None and
+                        _opt(ctx.payload, "requestedFolders") is None)
+        for share in ctx.app["shares"]:  # shared folders are listed even when empty
+            if share.get("folder") and (not filtered or share["folder"] in
+                                        (_opt(ctx.payload, "requestedFolders") or [])):
+                folder_entry(share["folder"], share["editable"])
         for uid, shared_folder, editable in self._shared_records(ctx):
             if not self._wanted(ctx, uid, shared_folder):
                 continue
@@ -277,12 +302,8 @@ class Api:
                 records.append(self._record_json(ctx, uid, app_key, editable))
                 continue
             fkey = _key(ctx.st["folders"][shared_folder]["key"])
-            folder = folders.setdefault(shared_folder, {
-                "folderUid": shared_folder,
-                "folderKey": b64(crypto.gcm_encrypt(app_key, fkey)),
-                "data": None, "parent": None, "isEditable": bool(editable),
-                "records": []})  # never null: the SDKs iterate it unconditionally
-            folder["records"].append(self._record_json(ctx, uid, fkey, editable))
+            folder_entry(shared_folder, editable)["records"].append(
+                self._record_json(ctx, uid, fkey, editable))
         app_data = {"title": ctx.app_name, "type": "app"}
         resp = {"appData": b64u(crypto.gcm_encrypt(app_key, crypto.padded_json(app_data))),
                 "encryptedAppKey": None, "appOwnerPublicKey": None,

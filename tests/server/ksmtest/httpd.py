@@ -96,9 +96,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(0.1)
         raise Abort()
 
-    def _fault(self, api_call, path):
-        """Apply the current fault mode; returns (status, body) if it answers instead."""
-        name, arg = store.parse_fault(self.server.sd.read_control().get("mode", "none"))
+    def _fault(self, api_call, path, mode):
+        """Apply fault `mode`; returns (status, body) if it answers instead of the server."""
+        name, arg = store.parse_fault(mode)
         if name == "refuse":
             self._reset()
         if name == "blackhole":
@@ -143,7 +143,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._api(endpoint, body)
         elif self.path.startswith("/upload/"):
             self.server.sd.bump_stat("file_upload")
-            faulted = self._fault(False, self.path)
+            faulted = self._fault(False, self.path, self.server.sd.read_control()["mode"])
             if faulted:
                 return self._send(*faulted)
             status = self.server.api.file_upload(self.path[len("/upload/"):],
@@ -157,26 +157,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.server.sd.bump_stat(endpoint)
         path = "%s%s%s, POST, %s" % (self.server.base_url(), API_PREFIX, endpoint,
                                      self.headers.get("User-Agent", "-"))
-        faulted = self._fault(True, path)
+        mode = self.server.sd.read_control().get("mode", "none")
+        faulted = self._fault(True, path, mode)
         if faulted:
             status, resp = faulted
-            client = "-"
-            fault = self.server.sd.read_control().get("mode")
+            client, note = "-", "fault=%s" % mode
         else:
             status, resp, info = self.server.api.handle(endpoint, self.headers, body)
-            client, fault = info["client"], None
-        err = ""
+            client, note = info["client"], "bug=%s" % info["bug"] if "bug" in info else ""
         if status != 200 and resp[:1] == b"{":
-            err = " error=%s" % json.loads(resp).get("error")
-        log("POST %s client=%s status=%d%s%s" % (endpoint, client, status, err,
-                                                  " fault=%s" % fault if fault else ""))
+            note = ("error=%s %s" % (json.loads(resp).get("error"), note)).strip()
+        # One line per request: endpoint, clientId prefix, status, error code. No secrets.
+        log(("POST %s client=%s status=%d %s" % (endpoint, client, status, note)).rstrip())
         self._send(status, resp)
 
     def do_GET(self):
         if not self.path.startswith("/files/"):
             return self._send(404, b"")
         self.server.sd.bump_stat("file_download")
-        faulted = self._fault(False, self.path)
+        faulted = self._fault(False, self.path, self.server.sd.read_control()["mode"])
         if faulted:
             return self._send(*faulted)
         file_uid = self.path[len("/files/"):].split("?")[0]

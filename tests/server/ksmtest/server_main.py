@@ -74,11 +74,9 @@ def main(argv=None):
     ssl_ctx.load_cert_chain(sd.file("server.pem"), sd.file("server-key.pem"))
 
     host, port, family = parse_listen(args.listen)
-    server = None
-    server_ref = {}
-    api = Api(sd, server_key, lambda: server_ref["server"].base_url())
+    api = Api(sd, server_key, base_url=None)
     server = KsmHTTPServer((host, port), sd, api, ssl_ctx, family)
-    server_ref["server"] = server
+    api.base_url = server.base_url  # file URLs and error "path" name the bound address
 
     def stop(signum, _frame):
         log("signal %d, shutting down" % signum)

@@ -21,11 +21,8 @@ import os
 import tempfile
 import threading
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-from . import crypto
+# `cryptography` is imported inside the functions that need it, so that the admin tool
+# (which mostly flips small JSON files) starts quickly.
 
 SERVER_KEY_ID = 99          # outside Keeper's real ids 1-18
 FIRST_REVISION = 1000
@@ -44,9 +41,7 @@ def atomic_write(path, data, mode=0o600):
     fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            f.write(data)  # no fsync: rename atomicity is what readers need here
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
@@ -88,9 +83,12 @@ class StateDir:
 
     _thread_lock = threading.RLock()
 
-    def __init__(self, path):
+    def __init__(self, path, create=True):
         self.path = os.path.abspath(path)
-        os.makedirs(self.path, mode=0o700, exist_ok=True)
+        if create:
+            os.makedirs(self.path, mode=0o700, exist_ok=True)
+        elif not os.path.isdir(self.path):
+            raise FileNotFoundError("no state directory %s" % self.path)
 
     def file(self, name):
         return os.path.join(self.path, name)
@@ -157,6 +155,7 @@ class StateDir:
 # --- key material --------------------------------------------------------------------
 
 def _cert_builder(subject, issuer, pub, days):
+    from cryptography import x509
     now = datetime.datetime.now(datetime.timezone.utc)
     return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
             .public_key(pub).serial_number(x509.random_serial_number())
@@ -169,6 +168,11 @@ def ensure_tls(sd):
     """Create the test CA and the server certificate on first start."""
     if os.path.exists(sd.file("server.pem")) and os.path.exists(sd.file("ca.pem")):
         return
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from . import crypto
     ca_key = crypto.new_ec_key()
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ksm-unix test CA")])
     ca_cert = (_cert_builder(ca_name, ca_name, ca_key.public_key(), 3650)
@@ -192,7 +196,6 @@ def ensure_tls(sd):
                 .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
                                critical=False)
                 .sign(ca_key, hashes.SHA256()))
-    from cryptography.hazmat.primitives.serialization import Encoding
     atomic_write(sd.file("ca-key.pem"), crypto.private_pem(ca_key))
     atomic_write(sd.file("server-key.pem"), crypto.private_pem(srv_key))
     atomic_write(sd.file("server.pem"), srv_cert.public_bytes(Encoding.PEM), 0o644)
@@ -201,6 +204,7 @@ def ensure_tls(sd):
 
 def ensure_transmission_key(sd):
     """The server's static P-256 key; kept across restarts."""
+    from . import crypto
     path = sd.file("transmission-key.pem")
     if not os.path.exists(path):
         atomic_write(path, crypto.private_pem(crypto.new_ec_key()))
@@ -211,10 +215,12 @@ def ensure_transmission_key(sd):
 # --- vault import ----------------------------------------------------------------------
 
 def _key():
+    from . import crypto
     return crypto.b64(os.urandom(32))
 
 
 def _import_files(rec):
+    from . import crypto
     files = []
     for f in rec.get("files") or []:
         content = crypto.unb64(f["content_b64"]) if f.get("content_b64") else b""
@@ -260,6 +266,7 @@ def import_vault(vault):
 
     References (record.folder, folder.parent, shares) may name a UID, or, for
     objects whose UID is generated, the folder name / record title."""
+    from . import crypto
     owner = crypto.new_ec_key()
     st = {"version": 1, "next_revision": FIRST_REVISION,
           "owner": {"private_pem": crypto.private_pem(owner).decode(),

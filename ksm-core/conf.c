@@ -1,0 +1,416 @@
+/*
+ * conf.c - ksm.conf: "key = value" lines with '#' comments.
+ *
+ * Option names are part of the contract (design.md). Unknown options are
+ * errors: a typo in a security setting must not pass silently.
+ */
+#include "fileio.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONF_MAX_BYTES (256 * 1024)
+#define DEFAULT_SESSION_SECRET "password keeper://{record}/field/password"
+
+ksm_status ksm_parse_duration(const char *s, unsigned *seconds)
+{
+	char *end = NULL;
+	unsigned long long v, mult = 1;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return KSM_ERR_INVALID;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return KSM_ERR_INVALID;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		return KSM_ERR_INVALID;
+	}
+	if (*end && end[1])
+		return KSM_ERR_INVALID;
+	if (v > UINT32_MAX / mult)
+		return KSM_ERR_INVALID;
+	*seconds = (unsigned)(v * mult);
+	return KSM_OK;
+}
+
+/* Seconds with an optional fraction ("3", "0.5") -> milliseconds. */
+static ksm_status parse_budget_ms(const char *s, unsigned *ms)
+{
+	char *end = NULL;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 3600)
+		return KSM_ERR_INVALID;
+	*ms = (unsigned)(v * 1000.0 + 0.5);
+	return KSM_OK;
+}
+
+static ksm_status parse_range(const char *s, uint32_t *lo, uint32_t *hi)
+{
+	unsigned long a, b;
+	char *end = NULL;
+
+	errno = 0;
+	a = strtoul(s, &end, 10);
+	if (errno || end == s || *end != '-')
+		return KSM_ERR_INVALID;
+	s = end + 1;
+	b = strtoul(s, &end, 10);
+	if (errno || end == s || *end || a == 0 || a > b || b >= UINT32_MAX)
+		return KSM_ERR_INVALID;
+	*lo = (uint32_t)a;
+	*hi = (uint32_t)b;
+	return KSM_OK;
+}
+
+static ksm_status parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "1"))
+		*out = true;
+	else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "0"))
+		*out = false;
+	else
+		return KSM_ERR_INVALID;
+	return KSM_OK;
+}
+
+static ksm_status set_str(char **dst, const char *v)
+{
+	char *copy = ksm_strdup(v);
+
+	if (!copy)
+		return KSM_ERR_NOMEM;
+	free(*dst);
+	*dst = copy;
+	return KSM_OK;
+}
+
+static ksm_status parse_folders(ksm_conf *c, const char *v)
+{
+	const char *p = v;
+
+	for (size_t i = 0; i < c->n_account_folders; i++)
+		free(c->account_folders[i]);
+	free(c->account_folders);
+	c->account_folders = NULL;
+	c->n_account_folders = 0;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char **a;
+
+		while (n && isspace((unsigned char)*p))
+			p++, n--;
+		while (n && isspace((unsigned char)p[n - 1]))
+			n--;
+		if (n) {
+			a = realloc(c->account_folders,
+				    (c->n_account_folders + 1) * sizeof(*a));
+			if (!a)
+				return KSM_ERR_NOMEM;
+			c->account_folders = a;
+			a[c->n_account_folders] = ksm_strndup(p, n);
+			if (!a[c->n_account_folders])
+				return KSM_ERR_NOMEM;
+			c->n_account_folders++;
+		}
+		p += e ? (size_t)(e - p) + 1 : strlen(p);
+	}
+	return KSM_OK;
+}
+
+/* "NAME NOTATION"; the first explicit one replaces the default list. */
+static ksm_status add_session_secret(ksm_conf *c, const char *v,
+				     bool *replaced_default)
+{
+	const char *sp = v;
+	ksm_session_secret *a, *s;
+	size_t nlen;
+
+	while (*sp && !isspace((unsigned char)*sp))
+		sp++;
+	nlen = (size_t)(sp - v);
+	while (isspace((unsigned char)*sp))
+		sp++;
+	if (nlen == 0 || nlen > 64 || !*sp)
+		return KSM_ERR_INVALID;
+	for (size_t i = 0; i < nlen; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("_-.", v[i]))
+			return KSM_ERR_INVALID;
+	if (!*replaced_default) {
+		for (size_t i = 0; i < c->n_session_secrets; i++) {
+			free(c->session_secrets[i].name);
+			free(c->session_secrets[i].notation);
+		}
+		c->n_session_secrets = 0;
+		*replaced_default = true;
+	}
+	a = realloc(c->session_secrets, (c->n_session_secrets + 1) * sizeof(*a));
+	if (!a)
+		return KSM_ERR_NOMEM;
+	c->session_secrets = a;
+	s = &a[c->n_session_secrets];
+	s->name = ksm_strndup(v, nlen);
+	s->notation = ksm_strdup(sp);
+	if (!s->name || !s->notation) {
+		free(s->name);
+		free(s->notation);
+		return KSM_ERR_NOMEM;
+	}
+	c->n_session_secrets++;
+	return KSM_OK;
+}
+
+static ksm_status set_option(ksm_conf *c, const char *k, const char *v,
+			     bool *replaced_default)
+{
+	if (!strcmp(k, "client_config"))
+		return set_str(&c->client_config, v);
+	if (!strcmp(k, "ca_file"))
+		return set_str(&c->ca_file, v);
+	if (!strcmp(k, "client_version"))
+		return set_str(&c->client_version, v);
+	if (!strcmp(k, "snapshot"))
+		return set_str(&c->snapshot, v);
+	if (!strcmp(k, "private_store"))
+		return set_str(&c->private_store, v);
+	if (!strcmp(k, "account_folders"))
+		return parse_folders(c, v);
+	if (!strcmp(k, "uid_range"))
+		return parse_range(v, &c->uid_min, &c->uid_max);
+	if (!strcmp(k, "gid_range"))
+		return parse_range(v, &c->gid_min, &c->gid_max);
+	if (!strcmp(k, "home_template"))
+		return set_str(&c->home_template, v);
+	if (!strcmp(k, "default_shell"))
+		return set_str(&c->default_shell, v);
+	if (!strcmp(k, "keys_max_age"))
+		return ksm_parse_duration(v, &c->keys_max_age);
+	if (!strcmp(k, "keys_max_stale"))
+		return ksm_parse_duration(v, &c->keys_max_stale);
+	if (!strcmp(k, "offline_max_age"))
+		return ksm_parse_duration(v, &c->offline_max_age);
+	if (!strcmp(k, "offline_max_failures")) {
+		char *end = NULL;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (end == v || *end || n > 1000)
+			return KSM_ERR_INVALID;
+		c->offline_max_failures = (unsigned)n;
+		return KSM_OK;
+	}
+	if (!strcmp(k, "session_secret"))
+		return add_session_secret(c, v, replaced_default);
+	if (!strcmp(k, "session_secret_ttl"))
+		return ksm_parse_duration(v, &c->session_secret_ttl);
+	if (!strcmp(k, "timeout_auth"))
+		return parse_budget_ms(v, &c->timeout_auth_ms);
+	if (!strcmp(k, "timeout_keys"))
+		return parse_budget_ms(v, &c->timeout_keys_ms);
+	if (!strcmp(k, "timeout_sync"))
+		return parse_budget_ms(v, &c->timeout_sync_ms);
+	if (!strcmp(k, "insecure_client_config"))
+		return parse_bool(v, &c->insecure_client_config);
+	return KSM_ERR_NOT_FOUND;
+}
+
+static ksm_status conf_defaults(ksm_conf **out)
+{
+	ksm_conf *c = calloc(1, sizeof(*c));
+	bool dummy = false;
+
+	*out = NULL;
+	if (!c)
+		return KSM_ERR_NOMEM;
+	c->uid_min = c->gid_min = 200000;
+	c->uid_max = c->gid_max = 299999;
+	c->keys_max_age = 5 * 60;
+	c->keys_max_stale = 24 * 3600;
+	c->offline_max_age = 7 * 86400;
+	c->offline_max_failures = 5;
+	c->session_secret_ttl = 12 * 3600;
+	c->timeout_auth_ms = 3000;
+	c->timeout_keys_ms = 2000;
+	c->timeout_sync_ms = 30000;
+	if (set_str(&c->client_config, SYSCONFDIR_KSM "/client.json") ||
+	    set_str(&c->client_version, KSM_DEFAULT_CLIENT_VERSION) ||
+	    set_str(&c->snapshot, "/var/lib/ksm/snapshot") ||
+	    set_str(&c->private_store, "/var/lib/ksm/private") ||
+	    set_str(&c->home_template, "/home/%u") ||
+	    set_str(&c->default_shell, "/bin/bash") ||
+	    add_session_secret(c, DEFAULT_SESSION_SECRET, &dummy)) {
+		ksm_conf_free(c);
+		return KSM_ERR_NOMEM;
+	}
+	*out = c;
+	return KSM_OK;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+ksm_status ksm_conf_parse(const char *text, size_t len, const char *what,
+			  ksm_conf **out, ksm_error *err)
+{
+	char *copy = NULL, *line, *next;
+	bool replaced_default = false;
+	ksm_conf *c = NULL;
+	unsigned lineno = 0;
+	ksm_status st;
+
+	*out = NULL;
+	if (conf_defaults(&c) != KSM_OK ||
+	    !(copy = ksm_strndup(text, len))) {
+		ksm_conf_free(c);
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	}
+	if (memchr(text, '\0', len)) {
+		st = ksm_set_error(err, KSM_ERR_CONFIG, "%s: contains a NUL byte",
+				   what);
+		goto out;
+	}
+	for (line = copy; line; line = next) {
+		char *eq, *key, *val;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line = trim(line);
+		if (!*line || *line == '#')
+			continue;
+		eq = strchr(line, '=');
+		if (!eq) {
+			st = ksm_set_error(err, KSM_ERR_CONFIG,
+					   "%s:%u: expected 'option = value'",
+					   what, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		st = set_option(c, key, val, &replaced_default);
+		if (st == KSM_ERR_NOT_FOUND) {
+			st = ksm_set_error(err, KSM_ERR_CONFIG,
+					   "%s:%u: unknown option '%.64s' (see "
+					   "ksm.conf(5))",
+					   what, lineno, key);
+			goto out;
+		}
+		if (st != KSM_OK) {
+			st = ksm_set_error(err, st == KSM_ERR_NOMEM
+							? KSM_ERR_NOMEM
+							: KSM_ERR_CONFIG,
+					   "%s:%u: bad value for %.64s: '%.128s'",
+					   what, lineno, key, val);
+			goto out;
+		}
+	}
+	*out = c;
+	c = NULL;
+	st = KSM_OK;
+out:
+	free(copy);
+	ksm_conf_free(c);
+	return st;
+}
+
+ksm_status ksm_conf_load(const char *path, ksm_conf **out, ksm_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	ksm_status st;
+
+	if (!path)
+		path = KSM_DEFAULT_CONF;
+	st = ksm_read_file(path, CONF_MAX_BYTES, &text, &len, NULL, err);
+	if (st == KSM_ERR_NOT_FOUND) {
+		st = conf_defaults(out);
+		return st == KSM_OK ? st
+				    : ksm_set_error(err, st, "out of memory");
+	}
+	if (st != KSM_OK)
+		return st;
+	st = ksm_conf_parse(text, len, path, out, err);
+	free(text);
+	return st;
+}
+
+void ksm_conf_free(ksm_conf *c)
+{
+	if (!c)
+		return;
+	free(c->client_config);
+	free(c->ca_file);
+	free(c->client_version);
+	free(c->snapshot);
+	free(c->private_store);
+	for (size_t i = 0; i < c->n_account_folders; i++)
+		free(c->account_folders[i]);
+	free(c->account_folders);
+	free(c->home_template);
+	free(c->default_shell);
+	for (size_t i = 0; i < c->n_session_secrets; i++) {
+		free(c->session_secrets[i].name);
+		free(c->session_secrets[i].notation);
+	}
+	free(c->session_secrets);
+	free(c);
+}
+
+ksm_status ksm_client_from_conf(const ksm_conf *conf, ksm_client **out,
+				ksm_error *err)
+{
+	const char *env = secure_getenv("KSM_CONFIG");
+	ksm_client_options opt = {
+		.ca_file = conf->ca_file,
+		.client_version = conf->client_version,
+		.config_path = conf->client_config,
+	};
+	ksm_config *cfg = NULL;
+	ksm_status st;
+
+	*out = NULL;
+	/* KSM_CONFIG (as the SDKs accept) wins and is never written back. */
+	if (env && *env) {
+		opt.config_path = NULL;
+		st = ksm_config_load_string(env, &cfg, err);
+	} else {
+		st = ksm_config_load_file(conf->client_config,
+					  conf->insecure_client_config
+						  ? KSM_CONFIG_ALLOW_INSECURE
+						  : 0,
+					  &cfg, err);
+	}
+	if (st != KSM_OK)
+		return st;
+	return ksm_client_new(cfg, &opt, out, err);
+}

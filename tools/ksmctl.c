@@ -1,0 +1,175 @@
+/*
+ * ksmctl.c - the ksm-unix admin CLI: option parsing, dispatch, exit codes.
+ */
+#include "ksmctl.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"Usage: ksmctl [--conf PATH] COMMAND [ARGS]\n"
+	"\n"
+	"Keeper Secrets Manager on this host (ksm-unix " KSM_VERSION ").\n"
+	"\n"
+	"Commands:\n"
+	"  init --token TOKEN [--host HOST[:PORT]] [--server-key ID:B64U] [--force]\n"
+	"                          bind this host with a one-time access token and\n"
+	"                          write the client config (client_config in ksm.conf)\n"
+	"  secret list [--json]    records shared with the application\n"
+	"  secret get UID [--field TYPE_OR_LABEL] [--json] [--unmask]\n"
+	"                          one record; secret values masked unless --unmask;\n"
+	"                          --field prints that field's values as they are\n"
+	"  notation NOTATION       resolve keeper://UID_OR_TITLE/field/TYPE[..]\n"
+	"  totp UID                current one-time code of the record's oneTimeCode\n"
+	"  exec -- CMD [ARGS]      run CMD with environment values that start with\n"
+	"                          keeper:// replaced by what they name\n"
+	"  status [--json]         config, server reachability, clock, latency\n"
+	"\n"
+	"Options:\n"
+	"  --conf PATH             ksm.conf to use (default " KSM_DEFAULT_CONF ")\n"
+	"  -h, --help              this text\n"
+	"  --version               print the version\n"
+	"\n"
+	"Exit codes:\n"
+	"  0  success\n"
+	"  1  other failure (local I/O, protocol or server error)\n"
+	"  2  usage error\n"
+	"  3  not bound: client config missing, invalid or unsafe\n"
+	"  4  network: server unreachable, timeout, TLS failure, throttled, HTTP 5xx\n"
+	"  5  access denied: device revoked, token used, key or version refused\n"
+	"  6  not found: record, field or file\n";
+
+int ksmctl_exit_code(ksm_status st)
+{
+	switch (st) {
+	case KSM_OK:
+		return EXIT_OK;
+	case KSM_ERR_NOT_BOUND:
+	case KSM_ERR_CONFIG:
+	case KSM_ERR_CONFIG_PERM:
+		return EXIT_NOT_BOUND;
+	case KSM_ERR_NETWORK:
+	case KSM_ERR_TIMEOUT:
+	case KSM_ERR_TLS:
+	case KSM_ERR_THROTTLED:
+	case KSM_ERR_HTTP:
+		return EXIT_NETWORK;
+	case KSM_ERR_ACCESS_DENIED:
+	case KSM_ERR_TOKEN:
+	case KSM_ERR_KEY:
+	case KSM_ERR_CLIENT_VERSION:
+		return EXIT_DENIED;
+	case KSM_ERR_NOT_FOUND:
+		return EXIT_NOT_FOUND;
+	case KSM_ERR_INVALID:
+	case KSM_ERR_NOTATION:
+	case KSM_ERR_AMBIGUOUS:
+		return EXIT_USAGE;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+int ksmctl_fail(const struct ksmctl *k, const ksm_error *err)
+{
+	fprintf(stderr, "%s: %s\n", k->prog,
+		err->message[0] ? err->message : ksm_status_name(err->code));
+	return ksmctl_exit_code(err->code);
+}
+
+int ksmctl_usage_error(const struct ksmctl *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", k->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", k->prog);
+	return EXIT_USAGE;
+}
+
+int ksmctl_client(const struct ksmctl *k, ksm_client **c)
+{
+	ksm_error err = {0};
+
+	if (ksm_client_from_conf(k->conf, c, &err) != KSM_OK)
+		return ksmctl_fail(k, &err);
+	return EXIT_OK;
+}
+
+void ksmctl_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct ksmctl *, int, char **);
+} commands[] = {
+	{"init", cmd_init},	    {"secret", cmd_secret}, {"notation", cmd_notation},
+	{"totp", cmd_totp},	    {"exec", cmd_exec},	    {"status", cmd_status},
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"conf", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ksmctl k = {.prog = "ksmctl"};
+	ksm_error err = {0};
+	int opt, rc = EXIT_USAGE;
+
+	/* '+': stop at the command; its own options follow it. */
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			k.conf_path = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		case 'V':
+			puts("ksmctl (ksm-unix) " KSM_VERSION);
+			return EXIT_OK;
+		default:
+			return ksmctl_usage_error(&k, "bad option");
+		}
+	}
+	if (optind >= argc)
+		return ksmctl_usage_error(&k, "no command given");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name) != 0)
+			continue;
+		if (ksm_conf_load(k.conf_path, &k.conf, &err) != KSM_OK)
+			return ksmctl_fail(&k, &err);
+		/* The command sees argv[0] = its name, getopt restarts. */
+		argc -= optind;
+		argv += optind;
+		optind = 0;
+		rc = commands[i].run(&k, argc, argv);
+		ksm_conf_free(k.conf);
+		return rc;
+	}
+	return ksmctl_usage_error(&k, "unknown command '%s'", argv[optind]);
+}
