@@ -362,7 +362,12 @@ static ksm_status map_server_error(const char *endpoint, long status,
 	ksm_status st = se->code[0] ? KSM_ERR_SERVER : KSM_ERR_HTTP;
 	const char *hint = NULL;
 
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+	/* A 5xx is the service's trouble, whatever its body says: retryable. */
+	if (status >= 500) {
+		st = KSM_ERR_HTTP;
+		hint = "the service is failing; try again later";
+	}
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]) && status < 500; i++)
 		if (strcmp(se->code, map[i].code) == 0) {
 			st = map[i].st;
 			hint = map[i].hint;
@@ -409,23 +414,29 @@ static void sleep_ms(uint64_t ms)
 		;
 }
 
-/* A key-id rejection: switch to the id the server names, if we can. */
+/*
+ * A key-id rejection: switch to the id the server names. Naming the id we
+ * used (a custom key, or a transient refusal) earns a retry with a fresh
+ * transmission key; the caller bounds the number of retries.
+ */
 static ksm_status switch_key(ksm_client *c, const struct server_error *se,
 			     long current, ksm_error *err)
 {
+	bool custom = ksm_config_get(c->cfg, KSM_CFG_SERVER_PUBLIC_KEY) != NULL;
 	char id[32];
 
-	if (ksm_config_get(c->cfg, KSM_CFG_SERVER_PUBLIC_KEY))
+	if (se->key_id == current)
+		return KSM_OK;
+	if (custom)
 		return ksm_set_error(err, KSM_ERR_KEY,
 				     "the server rejected the custom server "
 				     "public key (id %ld, it wants %ld): check "
 				     "serverPublicKey in the client config",
 				     current, se->key_id);
-	if (se->key_id < 0 || se->key_id == current ||
-	    !ksm_server_key_by_id(se->key_id))
+	if (se->key_id < 0 || !ksm_server_key_by_id(se->key_id))
 		return ksm_set_error(err, KSM_ERR_KEY,
 				     "the server rejected transmission key %ld "
-				     "and named no usable one (%ld)",
+				     "and named no key this client knows (%ld)",
 				     current, se->key_id);
 	snprintf(id, sizeof(id), "%ld", se->key_id);
 	if (ksm_config_set(c->cfg, KSM_CFG_SERVER_PUBLIC_KEY_ID, id, err) !=
@@ -485,6 +496,7 @@ ksm_status ksm_post_query(ksm_client *c, const char *endpoint,
 		ksm_http_response r;
 		struct server_error se;
 		uint64_t delay, now;
+		long status;
 
 		st = envelope_build(c, json, &e, err);
 		if (st != KSM_OK)
@@ -500,6 +512,7 @@ ksm_status ksm_post_query(ksm_client *c, const char *endpoint,
 			envelope_clear(&e);
 			break;
 		}
+		status = r.status;
 		parse_server_error(&r, &se);
 		ksm_http_response_clear(&r);
 		if (strcmp(se.code, "key") == 0 ||
@@ -516,8 +529,8 @@ ksm_status ksm_post_query(ksm_client *c, const char *endpoint,
 			continue;
 		}
 		envelope_clear(&e);
-		if (r.status != 403 || strcmp(se.code, "throttled") != 0) {
-			st = map_server_error(endpoint, r.status, &se, err);
+		if (status != 403 || strcmp(se.code, "throttled") != 0) {
+			st = map_server_error(endpoint, status, &se, err);
 			break;
 		}
 		/* Throttled: back off, within the caller's budget only. */

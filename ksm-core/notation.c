@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define NOTATION_PREFIX "keeper://"
+#define NOTATION_PREFIX	    "keeper://"
 #define NOTATION_PREFIX_LEN (sizeof(NOTATION_PREFIX) - 1)
 
 /* Cursor over the notation text; err is where parse errors go. */
@@ -118,7 +118,8 @@ static ksm_status read_index(struct cursor *c, char **out)
 			break;
 		}
 		if (c->s[c->pos] == '[') {
-			st = syntax(c, "'[' inside an index (escape it as \\[)");
+			st = syntax(c,
+				    "'[' inside an index (escape it as \\[)");
 			goto out;
 		}
 		st = take_char(c, buf, &len);
@@ -139,9 +140,9 @@ struct selector_name {
 };
 
 static const struct selector_name selectors[] = {
-	{"type", KSM_SEL_TYPE},		{"title", KSM_SEL_TITLE},
-	{"notes", KSM_SEL_NOTES},	{"file", KSM_SEL_FILE},
-	{"field", KSM_SEL_FIELD},	{"custom_field", KSM_SEL_CUSTOM_FIELD},
+	{"type", KSM_SEL_TYPE},	  {"title", KSM_SEL_TITLE},
+	{"notes", KSM_SEL_NOTES}, {"file", KSM_SEL_FILE},
+	{"field", KSM_SEL_FIELD}, {"custom_field", KSM_SEL_CUSTOM_FIELD},
 };
 
 /* Selector name up to '/' or the end (no escapes), case-insensitive. */
@@ -322,7 +323,8 @@ static bool valid_utf8(const uint8_t *p, size_t n)
 				return false;
 			cp = cp << 6 | (p[i + j] & 0x3f);
 		}
-		if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		if ((k == 2 &&
+		     (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
 		    (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
 			return false;
 		i += k + 1;

@@ -15,7 +15,7 @@
  * get_secret envelope; shallow enough that hostile input cannot hurt. */
 #define KSM_JSON_MAX_DEPTH 64
 /* Whole responses (many records) may be big; one record may not. */
-#define KSM_JSON_MAX_LEN (64u << 20)
+#define KSM_JSON_MAX_LEN   (64u << 20)
 #define KSM_RECORD_MAX_LEN (1u << 20)
 
 /* Compact output, and no "\/" for "/" (JSON.stringify never escapes it). */
@@ -59,21 +59,21 @@ ksm_status ksm_json_parse(const char *text, size_t len, json_object **out,
 		return ksm_set_error(err, KSM_ERR_INVALID,
 				     "JSON parse: no input");
 	if (len > KSM_JSON_MAX_LEN)
-		return ksm_set_error(err, KSM_ERR_INVALID,
-				     "JSON text too large (%zu bytes, limit %u)",
-				     len, KSM_JSON_MAX_LEN);
+		return ksm_set_error(
+			err, KSM_ERR_INVALID,
+			"JSON text too large (%zu bytes, limit %u)", len,
+			KSM_JSON_MAX_LEN);
 	if (memchr(text, '\0', len))
-		return ksm_set_error(err, KSM_ERR_INVALID,
-				     "JSON text contains a NUL byte at offset %zu",
-				     (size_t)((const char *)memchr(text, '\0',
-								   len) -
-					      text));
+		return ksm_set_error(
+			err, KSM_ERR_INVALID,
+			"JSON text contains a NUL byte at offset %zu",
+			(size_t)((const char *)memchr(text, '\0', len) - text));
 
 	tok = json_tokener_new_ex(KSM_JSON_MAX_DEPTH);
 	if (!tok)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
-	json_tokener_set_flags(tok,
-			       JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+					    JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -382,8 +382,7 @@ static json_object *section_array(const ksm_record *r, ksm_section which)
 	json_object *arr;
 	const char *key = which == KSM_CUSTOM ? "custom" : "fields";
 
-	if (!r || !r->data ||
-	    !json_object_object_get_ex(r->data, key, &arr) ||
+	if (!r || !r->data || !json_object_object_get_ex(r->data, key, &arr) ||
 	    !json_object_is_type(arr, json_type_array))
 		return NULL;
 	return arr;

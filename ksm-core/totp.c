@@ -10,18 +10,18 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define OTPAUTH_PREFIX "otpauth://"
+#define OTPAUTH_PREFIX	   "otpauth://"
 #define OTPAUTH_PREFIX_LEN (sizeof(OTPAUTH_PREFIX) - 1)
-#define TOTP_MAX_PERIOD 1000000000u
+#define TOTP_MAX_PERIOD	   1000000000u
 
 /* ---------------------------------------------------------------- base32 */
 
@@ -146,8 +146,8 @@ struct totp_params {
 	unsigned digits, period;
 };
 
-static ksm_status set_param(struct totp_params *p, const char *key,
-			    char *val, size_t vlen, ksm_error *err)
+static ksm_status set_param(struct totp_params *p, const char *key, char *val,
+			    size_t vlen, ksm_error *err)
 {
 	if (vlen == 0)
 		return KSM_OK; /* blank values keep the default */
@@ -277,8 +277,8 @@ ksm_status ksm_totp_parse(const char *url, ksm_totp *out, ksm_error *err)
 				   "otpauth URL has no secret");
 		goto out;
 	}
-	st = b32_decode(p.secret, p.secret_len, &out->secret,
-			&out->secret_len, err);
+	st = b32_decode(p.secret, p.secret_len, &out->secret, &out->secret_len,
+			err);
 	if (st != KSM_OK)
 		goto out;
 	out->alg = p.alg;

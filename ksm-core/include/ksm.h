@@ -28,7 +28,7 @@ extern "C" {
 
 #define KSM_VERSION "0.1.0"
 /* clientVersion sent when ksm.conf sets none; see README "clientVersion". */
-#define KSM_DEFAULT_CLIENT_VERSION "mc0.1.0"
+#define KSM_DEFAULT_CLIENT_VERSION "ms17.5.0"
 
 /* ------------------------------------------------------------------ errors */
 

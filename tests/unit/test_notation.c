@@ -6,10 +6,13 @@
  * record and the modern forms of test_get_notation) plus the examples and
  * error cases of ksm-protocol.md §7.
  */
+/* cmocka needs these first, in this order. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,9 +72,8 @@ static void assert_str_or_null(const char *got, const char *want)
 }
 
 /* idx1: -2 none, -1 "[]", >= 0 "[n]". */
-static void check_parse(const char *text, const char *record,
-			ksm_selector sel, const char *param, long idx1,
-			const char *idx2)
+static void check_parse(const char *text, const char *record, ksm_selector sel,
+			const char *param, long idx1, const char *idx2)
 {
 	ksm_notation n = parse_ok(text);
 
@@ -89,8 +91,8 @@ static void check_parse(const char *text, const char *record,
 
 static ksm_record *record_from(json_object *data)
 {
-	const char *s = json_object_to_json_string_ext(data,
-						       JSON_C_TO_STRING_PLAIN);
+	const char *s =
+		json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN);
 	ksm_record *r = NULL;
 	ksm_error err = {0};
 
@@ -150,12 +152,13 @@ static ksm_record *sdk_record(void)
 	add_field(fields, "password", NULL, str1("My Password 1"));
 	add_field(custom, "text", "My Custom 1", str1("custom1"));
 	add_field(custom, "text", "My Custom 2", strs(custom2, 3));
-	add_field(custom, "phone", NULL,
-		  parse_json("[{\"number\":\"555-5555555\",\"ext\":\"55\"},"
-			     "{\"number\":\"777-7777777\",\"ext\":\"77\"},"
-			     "{\"number\":\"888-8888888\",\"ext\":\"\","
-			     "\"type\":\"Home\"},"
-			     "{\"number\":\"999-9999999\",\"type\":\"Work\"}]"));
+	add_field(
+		custom, "phone", NULL,
+		parse_json("[{\"number\":\"555-5555555\",\"ext\":\"55\"},"
+			   "{\"number\":\"777-7777777\",\"ext\":\"77\"},"
+			   "{\"number\":\"888-8888888\",\"ext\":\"\","
+			   "\"type\":\"Home\"},"
+			   "{\"number\":\"999-9999999\",\"type\":\"Work\"}]"));
 	add_field(custom, "name", NULL,
 		  parse_json("[{\"first\":\"Jenny\",\"middle\":\"D\","
 			     "\"last\":\"Smith\"},"
@@ -189,14 +192,13 @@ static void select_ok(const ksm_record *r, const char *text,
 	ksm_notation_clear(&n);
 }
 
-static void select_one(const ksm_record *r, const char *text,
-		       const char *want)
+static void select_one(const ksm_record *r, const char *text, const char *want)
 {
 	select_ok(r, text, &want, 1);
 }
 
-static void select_bad(const ksm_record *r, const char *text,
-		       ksm_status want, const char *msg_part)
+static void select_bad(const ksm_record *r, const char *text, ksm_status want,
+		       const char *msg_part)
 {
 	ksm_notation n = parse_ok(text);
 	ksm_error err = {0};
@@ -229,9 +231,10 @@ static void test_sdk_parser_cases(void **state)
 	check_parse("/field/text", "", KSM_SEL_FIELD, "text", -2, NULL);
 	check_parse("/custom_field/label with \\[[0][middle]", "",
 		    KSM_SEL_CUSTOM_FIELD, "label with [", 0, "middle");
-	check_parse("title with \\[\\]\\//custom_field/label with \\[[0][middle]",
-		    "title with []/", KSM_SEL_CUSTOM_FIELD, "label with [", 0,
-		    "middle");
+	check_parse(
+		"title with \\[\\]\\//custom_field/label with \\[[0][middle]",
+		"title with []/", KSM_SEL_CUSTOM_FIELD, "label with [", 0,
+		"middle");
 }
 
 /* The notations of test_get_notation_results, parsed. */
@@ -240,8 +243,8 @@ static void test_sdk_result_notations(void **state)
 	char buf[512];
 
 	(void)state;
-	check_parse("keeper://" UID "/field/login", UID, KSM_SEL_FIELD,
-		    "login", -2, NULL);
+	check_parse("keeper://" UID "/field/login", UID, KSM_SEL_FIELD, "login",
+		    -2, NULL);
 	check_parse(UID "/field/login", UID, KSM_SEL_FIELD, "login", -2, NULL);
 	check_parse("keeper://" UID "/field/login[0]", UID, KSM_SEL_FIELD,
 		    "login", 0, NULL);
@@ -260,12 +263,12 @@ static void test_sdk_result_notations(void **state)
 	check_parse(buf, special_title, KSM_SEL_TITLE, NULL, -2, NULL);
 	snprintf(buf, sizeof(buf), "keeper://%s/custom_field/%s",
 		 special_title_esc, special_label_esc);
-	check_parse(buf, special_title, KSM_SEL_CUSTOM_FIELD, special_label,
-		    -2, NULL);
+	check_parse(buf, special_title, KSM_SEL_CUSTOM_FIELD, special_label, -2,
+		    NULL);
 	snprintf(buf, sizeof(buf), "keeper://%s/custom_field/%s[]",
 		 special_title_esc, special_label_esc);
-	check_parse(buf, special_title, KSM_SEL_CUSTOM_FIELD, special_label,
-		    -1, NULL);
+	check_parse(buf, special_title, KSM_SEL_CUSTOM_FIELD, special_label, -1,
+		    NULL);
 	/* Legacy-only form (test_get_notation): refused by the new parser. */
 	parse_bad(UID "/custom_field/name[first]", "first index must be");
 }
@@ -299,8 +302,7 @@ static void test_params_and_indexes(void **state)
 	check_parse("x/field/url[]", "x", KSM_SEL_FIELD, "url", -1, NULL);
 	check_parse("x/field/url[007]", "x", KSM_SEL_FIELD, "url", 7, NULL);
 	/* "[n][]" is the whole value. */
-	check_parse("x/field/phone[0][]", "x", KSM_SEL_FIELD, "phone", 0,
-		    NULL);
+	check_parse("x/field/phone[0][]", "x", KSM_SEL_FIELD, "phone", 0, NULL);
 	check_parse("x/field/a[0][p\\]q\\[r\\/s]", "x", KSM_SEL_FIELD, "a", 0,
 		    "p]q[r/s");
 	check_parse("x/field/a[0][two words]", "x", KSM_SEL_FIELD, "a", 0,
@@ -556,7 +558,8 @@ static void test_protocol_examples(void **state)
 		"\"fields\":["
 		"{\"type\":\"password\",\"value\":[\"S3cr3t!\"]},"
 		"{\"type\":\"url\",\"value\":[\"https://a\",\"https://b\"]},"
-		"{\"type\":\"keyPair\",\"value\":[{\"publicKey\":\"ssh-rsa AA\","
+		"{\"type\":\"keyPair\",\"value\":[{\"publicKey\":\"ssh-rsa "
+		"AA\","
 		"\"privateKey\":\"-----BEGIN-----\"}]},"
 		"{\"type\":\"checkbox\",\"value\":[false]},"
 		"{\"type\":\"host\",\"value\":[{\"hostName\":\"h\","
@@ -574,8 +577,7 @@ static void test_protocol_examples(void **state)
 		   "-----BEGIN-----");
 	select_one(r, "x/field/checkbox", "false");
 	select_one(r, "x/field/host[0][port]", "22");
-	select_one(r, "x/field/host",
-		   "{\"hostName\":\"h\",\"port\":\"22\"}");
+	select_one(r, "x/field/host", "{\"hostName\":\"h\",\"port\":\"22\"}");
 	ksm_record_free(r);
 }
 

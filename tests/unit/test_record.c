@@ -3,10 +3,13 @@
  * every field value shape of ksm-protocol.md §6.2, the real record
  * plaintext of §11.1, and malformed input.
  */
+/* cmocka needs these first, in this order. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +45,8 @@ static const char all_shapes[] =
 	"\"port\":\"5432\"}]},"
 	"{\"type\":\"pamHostname\",\"value\":[{\"hostName\":\"10.0.0.1\","
 	"\"port\":\"22\"}]},"
-	"{\"type\":\"oneTimeCode\",\"value\":[\"otpauth://totp/x?secret=GEZA\"]},"
+	"{\"type\":\"oneTimeCode\",\"value\":[\"otpauth://totp/"
+	"x?secret=GEZA\"]},"
 	"{\"type\":\"url\",\"value\":[\"https://a\",\"https://b\"]},"
 	"{\"type\":\"fileRef\",\"value\":[\"f1uid\",\"f2uid\"]},"
 	"{\"type\":\"script\",\"label\":\"Rotation Scripts\",\"value\":"
@@ -79,8 +83,7 @@ static void parse_bad(const char *json, size_t len, ksm_status want)
 	ksm_record *r = (ksm_record *)1;
 	ksm_error err = {0};
 
-	assert_int_equal(ksm_record_parse("BADUID", json, len, &r, &err),
-			 want);
+	assert_int_equal(ksm_record_parse("BADUID", json, len, &r, &err), want);
 	assert_null(r);
 	assert_int_equal(err.code, want);
 	assert_true(strlen(err.message) > 0);
@@ -289,9 +292,8 @@ static void test_set_value(void **state)
 			 KSM_OK);
 	assert_text(ksm_field_value_text(field(r, KSM_FIELDS, "url"), 1),
 		    "https://b");
-	assert_int_equal(
-		ksm_record_set_value(r, KSM_FIELDS, "nope", "x", &err),
-		KSM_ERR_NOT_FOUND);
+	assert_int_equal(ksm_record_set_value(r, KSM_FIELDS, "nope", "x", &err),
+			 KSM_ERR_NOT_FOUND);
 	assert_int_equal(err.code, KSM_ERR_NOT_FOUND);
 	assert_non_null(strstr(err.message, "nope"));
 	assert_int_equal(ksm_record_set_value(r, KSM_FIELDS, "Dup", "x", &err),
@@ -305,9 +307,9 @@ static void test_set_value(void **state)
 	assert_non_null(strstr(json, "\"value\":[\"staging\"]"));
 	assert_non_null(strstr(json, "\"complexity\":{\"length\":20,"));
 	ksm_free_secret(json);
-	assert_int_equal(ksm_record_set_value(r, KSM_FIELDS, "login", NULL,
-					      &err),
-			 KSM_ERR_INVALID);
+	assert_int_equal(
+		ksm_record_set_value(r, KSM_FIELDS, "login", NULL, &err),
+		KSM_ERR_INVALID);
 	ksm_record_free(r);
 }
 
@@ -446,9 +448,9 @@ static void test_json_parse(void **state)
 	assert_int_equal(ksm_json_parse("123", 3, &o, &err), KSM_OK);
 	assert_int_equal(json_object_get_int(o), 123);
 	json_object_put(o);
-	assert_int_equal(ksm_json_parse("{\"k\":\"v\",\"n\":1}  ", 17, &o,
-					&err),
-			 KSM_OK);
+	assert_int_equal(
+		ksm_json_parse("{\"k\":\"v\",\"n\":1}  ", 17, &o, &err),
+		KSM_OK);
 	assert_string_equal(ksm_json_str(o, "k"), "v");
 	assert_null(ksm_json_str(o, "n"));
 	assert_null(ksm_json_str(o, "missing"));

@@ -3,10 +3,13 @@
  * SDKs test it) for SHA1/SHA256/SHA512, defaults, otpauth URL parsing and
  * its errors, and the verification window.
  */
+/* cmocka needs these first, in this order. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +17,7 @@
 
 #include "internal.h"
 
-#define S1 "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+#define S1   "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 #define S256 "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA"
 #define S512                                                                   \
 	"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"     \
@@ -193,8 +196,7 @@ static void test_parse_errors(void **state)
 	parse_bad("otpauth://totp/x?secret====", "base32");
 	parse_bad("otpauth://totp/x?secret=GE=ZA", "base32");
 	parse_bad("otpauth://totp/x?secret=" S1 "&algorithm=MD5", "MD5");
-	parse_bad("otpauth://totp/x?secret=" S1 "&algorithm=SHA384",
-		  "SHA384");
+	parse_bad("otpauth://totp/x?secret=" S1 "&algorithm=SHA384", "SHA384");
 	parse_bad("otpauth://totp/x?secret=" S1 "&digits=5", "6 to 10");
 	parse_bad("otpauth://totp/x?secret=" S1 "&digits=11", "6 to 10");
 	parse_bad("otpauth://totp/x?secret=" S1 "&digits=six", "digits");
@@ -210,9 +212,9 @@ static void test_parse_errors(void **state)
 	parse_bad("otpauth://totp/x?secret=" S1 "%zz", "encoding");
 	parse_bad("otpauth://totp/x?secret=" S1 "%00", "encoding");
 	assert_int_equal(ksm_totp_parse(NULL, &t, NULL), KSM_ERR_INVALID);
-	assert_int_equal(ksm_totp_parse("otpauth://totp/x?secret=" S1, NULL,
-					NULL),
-			 KSM_ERR_INVALID);
+	assert_int_equal(
+		ksm_totp_parse("otpauth://totp/x?secret=" S1, NULL, NULL),
+		KSM_ERR_INVALID);
 }
 
 static void test_code_errors(void **state)

@@ -1,0 +1,107 @@
+#!/bin/bash
+# test_ksmctl.sh - ksmctl against the local KSM server: binding, reading,
+# notation, exec, TOTP, rotation, and the errors admins will meet.
+. "$(dirname "$0")/lib.sh"
+
+ksm_start_server "$TOP_SRC/tests/integration/vault-basic.json"
+
+# --- binding
+TOKEN=$(new_token app)
+run_ksmctl init --token "$TOKEN" --host "$SRV_HOST" --server-key "$SRV_KEY"
+expect_rc "init binds with a one-time token" 0
+check "client config written 0600" [ "$(stat -c %a "$T/client.json")" = 600 ]
+check "client config has the SDK keys" /usr/bin/python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+need = {"hostname", "clientId", "privateKey", "appKey", "appOwnerPublicKey", "serverPublicKeyId", "serverPublicKey"}
+assert need <= set(c), set(c)
+assert "clientKey" not in c' "$T/client.json"
+run_ksmctl init --token "$TOKEN" --host "$SRV_HOST" --server-key "$SRV_KEY"
+expect_rc "init refuses to replace a bound config" 2 "already holds a bound device"
+cp "$T/client.json" "$T/client.good"
+run_ksmctl init --token "$TOKEN" --host "$SRV_HOST" --server-key "$SRV_KEY" --force
+expect_rc "a used token is refused clearly" 5 "token works once|already used|access"
+check "a failed init leaves the old config" cmp -s "$T/client.json" "$T/client.good"
+run_ksmctl init --token "not-a-token" --host "$SRV_HOST" --force
+expect_rc "a malformed token is a usage-class error" 5 "32 bytes"
+run_ksmctl init --token "$(new_token app)" --force
+expect_rc "a bare token without --host says to give the host" 5 "--host"
+
+# --- reading
+run_ksmctl secret list
+expect_rc "secret list" 0
+check "list shows folder, subfolder and direct records" \
+	bash -c "grep -q AliceRec <<<'$OUT' && grep -q BobRec <<<'$OUT' && grep -q DirectRec <<<'$OUT'"
+run_ksmctl secret list --json
+check "list --json is JSON with 5 records" /usr/bin/python3 -c '
+import json, sys; assert len(json.loads(sys.argv[1])) == 5' "$OUT"
+run_ksmctl secret get AliceRec00000000000000
+check "get masks the password by default" bash -c "grep -q '\*\*\*\*' <<<'$OUT' && ! grep -q 'Al1ce-pw' <<<'$OUT'"
+run_ksmctl secret get AliceRec00000000000000 --json --unmask
+check "get --json --unmask shows it" /usr/bin/python3 -c '
+import json, sys; r = json.loads(sys.argv[1])
+assert [f for f in r["fields"] if f["type"] == "password"][0]["value"] == ["Al1ce-pw!"]' "$OUT"
+run_ksmctl secret get AliceRec00000000000000 --field password
+expect_out "get --field prints the raw value" 'Al1ce-pw!'
+run_ksmctl secret get NoSuchRec0000000000000
+expect_rc "get of an unknown record: not found" 6 "no record"
+run_ksmctl secret get AliceRec00000000000000 --field nosuch
+expect_rc "get of an unknown field: not found" 6 "no field"
+
+# --- notation
+run_ksmctl notation keeper://AliceRec00000000000000/field/password
+expect_out "notation by UID" 'Al1ce-pw!'
+run_ksmctl notation 'keeper://bob/field/url[1]'
+expect_out "notation by title with an index" 'https://b.example'
+run_ksmctl notation 'keeper://bob/field/url[]'
+expect_out "notation [] gives all values" $'https://a.example\nhttps://b.example'
+run_ksmctl notation 'keeper://alice/custom_field/phone[0][number]'
+expect_out "notation property of an object value" '555-0100'
+run_ksmctl notation 'keeper://shared\/direct \[ro\]/field/password'
+expect_out "notation with escaped title" 'read-only-pw'
+run_ksmctl notation 'keeper://BobRec0000000000000000/file/id.pub'
+expect_out "notation file gives unpadded base64url content" 'c3NoLWVkMjU1MTkgQUFBQSBib2IK'
+run_ksmctl notation "$(printf '%s' 'keeper://AliceRec00000000000000/field/login' | base64 -w0 | tr '+/' '-_' | tr -d '=')"
+expect_out "notation in its base64url form" 'alice'
+run_ksmctl notation 'keeper://twin/field/password'
+expect_rc "two records with one title: ambiguous" 2 "more than one"
+run_ksmctl notation 'keeper://alice/bogus/x'
+expect_rc "bad notation: usage-class error" 2 ""
+
+# --- exec and totp
+export KSM_IT_PW='keeper://AliceRec00000000000000/field/password' KSM_IT_PLAIN=plain
+run_ksmctl exec -- sh -c 'printf "%s|%s" "$KSM_IT_PW" "$KSM_IT_PLAIN"'
+expect_out "exec replaces keeper:// values only" 'Al1ce-pw!|plain'
+unset KSM_IT_PW KSM_IT_PLAIN
+run_ksmctl totp AliceRec00000000000000
+want=$(/usr/bin/python3 -c '
+import base64, hmac, hashlib, struct, time
+k = base64.b32decode("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+h = hmac.new(k, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o+4])[0] & 0x7fffffff) % 1000000))')
+check "totp prints the RFC 6238 code" bash -c "[ '${OUT%% *}' = '$want' ]"
+
+# --- rotation is seen at once
+admin set-field --record AliceRec00000000000000 --field password --value 'R0tated-1' >/dev/null
+run_ksmctl notation keeper://AliceRec00000000000000/field/password
+expect_out "a rotated password is read at once" 'R0tated-1'
+
+# --- status
+run_ksmctl status --json
+check "status --json reports reachable" /usr/bin/python3 -c '
+import json, sys; s = json.loads(sys.argv[1]); assert s["reachable"] and s["records"] == 5, s' "$OUT"
+
+# --- config safety
+chmod 644 "$T/client.json"
+run_ksmctl secret list
+expect_rc "a world-readable client config is refused" 3 "chmod 600"
+chmod 600 "$T/client.json"
+KSM_CONFIG=$(base64 -w0 "$T/client.json") run_ksmctl secret list
+expect_rc "KSM_CONFIG (base64) is accepted" 0
+write_conf "bogus_option = 1"
+run_ksmctl secret list
+expect_rc "an unknown ksm.conf option names the line" 3 "ksm.conf:4: unknown option"
+write_conf
+
+finish
