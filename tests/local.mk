@@ -19,3 +19,17 @@ tests_unit_test_transcript_LDADD = $(TEST_UNIT_LIBS)
 TESTS += tests/unit/test_transcript
 endif
 EXTRA_DIST += tests/vectors/ksm-real-transcript.json tests/vectors/README.md
+
+# Integration tests: bash scripts against the local KSM server.
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(BASH)
+AM_TESTS_ENVIRONMENT = srcdir='$(abs_top_srcdir)' builddir='$(abs_top_builddir)'; export srcdir builddir;
+TESTS += tests/integration/test_ksmctl.sh tests/integration/test_faults.sh
+
+# Whole directories; dist-hook drops what is generated in them.
+EXTRA_DIST += tests/integration tests/server tests/interop tests/fuzz \
+	tests/run-all.sh tests/install-deps.sh
+dist-hook:
+	rm -rf $(distdir)/tests/interop/node_modules
+	find $(distdir)/tests -name __pycache__ -prune -exec rm -rf {} +
+	rm -rf $(distdir)/tests/fuzz/crashes

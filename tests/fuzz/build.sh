@@ -4,8 +4,10 @@
 #   tests/fuzz/build.sh [OUTDIR]     (default: tests/fuzz, next to the sources)
 #
 # Each target is compiled together with the ksm-core sources it needs (listed
-# below) rather than with the library, so that it builds without configure
-# and without the network client. CC (default clang) must support
+# below) rather than with the library, so that it builds without configure.
+# The targets that carry the network client (client.c and what it needs) are
+# linked with -Wl,--wrap=ksm_http_request and nonet.c, which aborts on any
+# request: fuzzing never touches the network. CC (default clang) must support
 # -fsanitize=fuzzer (clang >= 6 with its compiler-rt).
 set -eu
 
@@ -23,13 +25,23 @@ sources_for() {
 		echo "$common $core/record.c $core/notation.c" ;;
 	fuzz_totp)
 		echo "$common $core/totp.c" ;;
+	fuzz_response | fuzz_server_error | fuzz_config | fuzz_conf | \
+		fuzz_token)
+		echo "$common $core/record.c $core/notation.c $core/totp.c" \
+			"$core/crypto_aes.c $core/crypto_ec.c $core/fileio.c" \
+			"$core/config.c $core/token.c $core/conf.c" \
+			"$core/transport.c $core/server_keys.c $core/client.c" \
+			"$core/secrets.c $core/folders.c $core/update.c" \
+			"$core/notation_resolve.c $here/nonet.c" ;;
 	*)
 		echo "build.sh: no source list for $1" >&2
 		return 1 ;;
 	esac
 }
 
-flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined"
+# As configure's AC_USE_SYSTEM_EXTENSIONS (asprintf, secure_getenv).
+flags="-D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer"
+flags="$flags -fsanitize=fuzzer,address,undefined"
 flags="$flags -fno-sanitize-recover=undefined"
 flags="$flags -Wall -Wextra -Wno-unused-parameter -Werror"
 libs=$(pkg-config --cflags --libs libcrypto libcurl json-c)
@@ -38,8 +50,12 @@ mkdir -p "$out"
 for src in "$here"/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	srcs=$(sources_for "$name")
+	wrap=
+	case " $srcs " in
+	*" $here/nonet.c "*) wrap="-Wl,--wrap=ksm_http_request" ;;
+	esac
 	echo "  FUZZ    $out/$name"
 	# shellcheck disable=SC2086 # word splitting of the lists is wanted
 	$cc $flags -I"$core/include" -I"$core" -o "$out/$name" "$src" $srcs \
-		$libs
+		$wrap $libs
 done

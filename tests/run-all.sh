@@ -1,0 +1,79 @@
+#!/bin/bash
+# run-all.sh - the whole ksm-unix test suite, as CI runs it (README quick
+# start, second command). Run as root on Debian 12: it installs what it
+# needs, builds out of tree under build/, and runs every step even when an
+# earlier one failed. The last line is "steps: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SRC=$(pwd)
+B=${KSM_BUILD_DIR:-$SRC/build}
+JOBS=${JOBS:-$(nproc)}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+PASS=0
+FAIL=0
+FAILED_STEPS=()
+
+step() {
+	local name=$1 t0=$SECONDS
+	shift
+	echo "=== $name"
+	if "$@"; then
+		PASS=$((PASS + 1))
+		echo "=== $name: ok ($((SECONDS - t0)) s)"
+	else
+		FAIL=$((FAIL + 1))
+		FAILED_STEPS+=("$name")
+		echo "=== $name: FAILED ($((SECONDS - t0)) s)"
+	fi
+}
+
+if [ "$(id -u)" = 0 ]; then
+	tests/install-deps.sh || exit 1
+fi
+if [ -f "$SRC/config.status" ]; then
+	echo "the source tree is configured in place; run 'make distclean' first" >&2
+	exit 2
+fi
+[ -x "$SRC/configure" ] || autoreconf -fi || exit 1
+
+build() { # DIR CONFIGURE-ARGS...
+	local dir=$1
+	shift
+	mkdir -p "$dir" && cd "$dir" &&
+		{ [ -f Makefile ] || "$SRC/configure" -q "$@"; } &&
+		make -s -j"$JOBS"
+	local rc=$?
+	cd "$SRC"
+	return $rc
+}
+
+check_in() { # DIR: make check, printing the logs of failures
+	local rc
+	make -s -C "$1" -j"$JOBS" check
+	rc=$?
+	[ $rc -eq 0 ] || find "$1/tests" -name '*.log' -exec grep -l -E '^(FAIL|not ok)' {} + |
+		xargs -r tail -n 40
+	return $rc
+}
+
+step "build (-Werror)" build "$B/normal" --enable-werror
+step "unit and integration tests" check_in "$B/normal"
+step "local server self-test" /usr/bin/python3 tests/server/test_server.py
+step "official JS SDK against the local server" tests/interop/run-interop.sh
+if [ -x tests/interop/run-cross.sh ]; then
+	step "JS SDK and ksmctl share configs and records" \
+		env KSMCTL="$B/normal/ksmctl" tests/interop/run-cross.sh
+fi
+SAN="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+step "build with ASan+UBSan" build "$B/asan" --enable-werror CFLAGS="$SAN" LDFLAGS="-fsanitize=address,undefined"
+check_sanitized() {
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 check_in "$B/asan"
+}
+step "tests under ASan+UBSan" check_sanitized
+step "fuzz smoke (${FUZZ_SECONDS} s per target)" tests/fuzz/run-smoke.sh "$FUZZ_SECONDS"
+step "make distcheck" make -s -C "$B/normal" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+
+[ $FAIL -eq 0 ] || echo "failed steps: ${FAILED_STEPS[*]}"
+echo "steps: $PASS passed, $FAIL failed"
+[ $FAIL -eq 0 ]
