@@ -53,6 +53,8 @@ static const uint8_t fixed_iv[KSM_GCM_IV_LEN] = {
 
 static char *g_client_id, *g_private_key, *g_client_key, *g_app_key;
 static ksm_client *g_bound;
+/* FUZZ_RESPONSE_VERBOSE=1: say what each input gave (to check seeds). */
+static bool g_verbose;
 
 /* Applied to each record with ksm_notation_select. */
 static const char *const select_notations[] = {
@@ -135,6 +137,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ksm_error err;
 	char token[128], *tok64;
 
+	g_verbose = getenv("FUZZ_RESPONSE_VERBOSE") != NULL;
 	fill_key(token_key, TOKEN_BASE);
 	fill_key(app_key, APP_BASE);
 	fill_key(record_key, RECORD_BASE);
@@ -500,6 +503,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			walk_secrets(c, s);
 		}
 	}
+	if (g_verbose)
+		fprintf(stderr, "fuzz_response: flags %#x: %s, %zu records, "
+				"%zu bad, %zu files in the first\n",
+			flags, s ? "parsed" : "refused", ksm_secrets_count(s),
+			ksm_secrets_bad_count(s),
+			ksm_record_file_count(ksm_secrets_record(s, 0)));
 	ksm_secrets_free(s);
 	json_object_put(resp);
 	if (c != g_bound)

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Write the seed corpora that need real cryptography:
+
+  corpus/fuzz_response/  decrypted get_secret answers whose records, folders
+                         and files open with fuzz_response.c's fixed keys,
+                         and wrapped-mode record plaintexts (flag byte first)
+  corpus/fuzz_config/    client.json / KSM_CONFIG texts with a real P-256
+                         device key (the SDKs' 138-byte PKCS#8 layout)
+
+    tests/fuzz/make-seeds.py        (needs python3-cryptography)
+
+The output is deterministic (fixed keys, IVs and device scalar), so running
+it again changes nothing. Keep the constants in step with fuzz_response.c.
+"""
+import base64
+import json
+import os
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# fuzz_response.c: key[i] = base + i, GCM IV twelve 0x11 bytes.
+def key(base):
+    return bytes((base + i) & 0xFF for i in range(32))
+
+TOKEN_KEY, APP_KEY, RECORD_KEY = key(0x01), key(0x40), key(0x80)
+FOLDER_KEY, FILE_KEY, WRONG_KEY = key(0xA0), key(0xC0), key(0xE0)
+IV = b"\x11" * 12
+
+RECORD_UID = "AbCdEfGhIjKlMnOpQrStUv"
+FOLDER_UID = "FoLdErUiDaBcDeFgHiJkLm"
+FILE_UID = "FiLeUiDaBcDeFgHiJkLmNo"
+
+F_WRAPPED, F_BINDING, F_FOLDER, F_TWICE = 1, 2, 4, 8
+
+
+def b64(b):
+    return base64.b64encode(b).decode()
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).decode().rstrip("=")
+
+
+def seal(k, pt):
+    if isinstance(pt, str):
+        pt = pt.encode()
+    return b64(IV + AESGCM(k).encrypt(IV, pt, None))
+
+
+def compact(o):
+    return json.dumps(o, separators=(",", ":"))
+
+
+LOGIN = {
+    "type": "login", "title": "T", "notes": "n",
+    "fields": [
+        {"type": "login", "value": ["alice"]},
+        {"type": "password", "value": ["pw"]},
+        {"type": "url", "value": ["https://example.com"]},
+        {"type": "fileRef", "value": [FILE_UID]},
+        {"type": "oneTimeCode", "value": ["otpauth://totp/x?secret=GEZDGNBV"]},
+    ],
+    "custom": [{"type": "text", "label": "text", "value": ["a"]}],
+}
+SSH = {
+    "type": "sshKeys", "title": "srv",
+    "fields": [
+        {"type": "login", "value": ["root"]},
+        {"type": "keyPair", "value": [{"publicKey": "ssh-ed25519 AAAA",
+                                       "privateKey": "-----BEGIN-----"}]},
+        {"type": "host", "value": [{"hostName": "h", "port": "22"}]},
+    ],
+    "custom": [{"type": "phone", "value": [{"number": "1"}, {"number": "2"}]}],
+}
+REAL2 = {
+    "title": "RECoRD 2", "type": "login",
+    "fields": [{"type": "passkey", "value": []},
+               {"type": "login", "value": ["login value"]},
+               {"type": "password", "value": ["Lex1S++Wx6g^,LC.(Vp<"]}],
+    "custom": [], "notes": "h",
+}
+FILE_META = {"name": "id_rsa.pub", "title": "id_rsa.pub",
+             "type": "application/octet-stream", "size": 42,
+             "lastModified": 1700000000000}
+
+
+def record(uid, wrap, data, files=(), pad=0, **extra):
+    r = {"recordUid": uid, "recordKey": seal(wrap, RECORD_KEY),
+         "data": seal(RECORD_KEY, compact(data) + " " * pad),
+         "revision": 3, "isEditable": False}
+    if files:
+        r["files"] = [{"fileUid": FILE_UID, "fileKey": seal(RECORD_KEY, FILE_KEY),
+                       "data": seal(FILE_KEY, compact(m)), "size": 42,
+                       "url": "https://fuzz.invalid/f",
+                       "thumbnailUrl": None} for m in files]
+    r.update(extra)
+    return r
+
+
+def response_seeds():
+    s = {}
+    # Raw mode (flags 0): the decrypted answer itself.
+    s["raw_records"] = (0, {
+        "appData": "", "expiresOn": 1700000000000,
+        "records": [record(RECORD_UID, APP_KEY, LOGIN, files=[FILE_META]),
+                    record("ReAlReCoRd2aBcDeFgHiJk", APP_KEY, REAL2, pad=37)],
+        "folders": [], "warnings": None})
+    s["raw_folder"] = (0, {
+        "records": [],
+        "folders": [{"folderUid": FOLDER_UID,
+                     "folderKey": seal(APP_KEY, FOLDER_KEY),
+                     "records": [record(RECORD_UID, FOLDER_KEY, SSH,
+                                        innerFolderUid="InNeRfOlDeRaBcDeFgHiJk")]}]})
+    s["raw_bad"] = (0, {
+        "records": [record("WrOnGkEyAbCdEfGhIjKlMn", WRONG_KEY, LOGIN),
+                    {"recordUid": "NoKeyAbCdEfGhIjKlMnOpQ", "data": "AAAA"},
+                    record(RECORD_UID, APP_KEY, {"fields": [{"type": "x", "value": "y"}]})],
+        "folders": [{"folderUid": "x", "folderKey": "not base64!"}]})
+    # Raw binding (flags 2): the first get_secret of an unbound client.
+    s["raw_binding"] = (F_BINDING, {
+        "encryptedAppKey": seal(TOKEN_KEY, APP_KEY),
+        "appOwnerPublicKey": "BOwnerKeyNotCheckedByTheClient",
+        "records": [record(RECORD_UID, APP_KEY, LOGIN)]})
+    s["raw_binding_bad"] = (F_BINDING, {"encryptedAppKey": seal(WRONG_KEY, APP_KEY)})
+    return s
+
+
+def write_response():
+    out = os.path.join(HERE, "corpus", "fuzz_response")
+    os.makedirs(out, exist_ok=True)
+    for name, (flags, obj) in response_seeds().items():
+        with open(os.path.join(out, name + ".bin"), "wb") as f:
+            f.write(bytes([flags]) + compact(obj).encode())
+    # Wrapped mode: flag byte, record plaintext [NUL file metadata].
+    wrapped = {
+        "wrap_login": (F_WRAPPED, compact(LOGIN), None),
+        "wrap_login_file": (F_WRAPPED, compact(LOGIN), compact(FILE_META)),
+        "wrap_ssh_folder": (F_WRAPPED | F_FOLDER, compact(SSH), None),
+        "wrap_real2_binding_twice": (F_WRAPPED | F_BINDING | F_TWICE,
+                                     compact(REAL2) + " " * 20, None),
+        "wrap_all_flags": (F_WRAPPED | F_BINDING | F_FOLDER | F_TWICE,
+                           compact(SSH), compact(FILE_META)),
+    }
+    for name, (flags, rec, meta) in wrapped.items():
+        data = bytes([flags]) + rec.encode()
+        if meta is not None:
+            data += b"\0" + meta.encode()
+        with open(os.path.join(out, name + ".bin"), "wb") as f:
+            f.write(data)
+
+
+def pkcs8_138(scalar):
+    """The SDKs' layout: our own prefix + scalar + marker + public point."""
+    priv = ec.derive_private_key(scalar, ec.SECP256R1())
+    der = priv.private_bytes(serialization.Encoding.DER,
+                             serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+    assert len(der) == 138, len(der)
+    return der
+
+
+def write_config():
+    out = os.path.join(HERE, "corpus", "fuzz_config")
+    os.makedirs(out, exist_ok=True)
+    der = pkcs8_138(0x1F2E3D4C5B6A79880123456789ABCDEF0F1E2D3C4B5A69788796A5B4C3D2E1F0)
+    client_id = b64(bytes(range(64)))
+    bound = {
+        "hostname": "keepersecurity.com",
+        "clientId": client_id,
+        "privateKey": b64(der),
+        "appKey": b64(APP_KEY),
+        "serverPublicKeyId": "10",
+        "appOwnerPublicKey": "BOwnerKeyNotCheckedByTheClient",
+    }
+    unbound = {
+        "hostname": "fuzz.invalid:8443",
+        "clientId": client_id,
+        "privateKey": b64(der),
+        "clientKey": b64(TOKEN_KEY),
+        "serverPublicKeyId": 99,
+        "serverPublicKey": b64u(b"\x04" + bytes(range(1, 65))),
+    }
+    seeds = {
+        "bound.json": json.dumps(bound, indent=4) + "\n",
+        "unbound.json": json.dumps(unbound),
+        "ksm_config_b64.txt": b64(json.dumps(bound).encode()) + "\n",
+        "ksm_config_b64url.txt": b64u(json.dumps(unbound).encode()),
+        "bad_appkey.json": json.dumps(dict(bound, appKey="c2hvcnQ=")),
+        "nested.json": '{"hostname":"h","clientId":{"x":1},"privateKey":null}',
+    }
+    for name, text in seeds.items():
+        with open(os.path.join(out, name), "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    write_response()
+    write_config()
