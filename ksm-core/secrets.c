@@ -29,6 +29,11 @@ const ksm_record *ksm_secrets_record(const ksm_secrets *s, size_t i)
 
 const ksm_record *ksm_secrets_find(const ksm_secrets *s, const char *uid)
 {
+	return ksm_secrets_edit((ksm_secrets *)s, uid);
+}
+
+ksm_record *ksm_secrets_edit(ksm_secrets *s, const char *uid)
+{
 	for (size_t i = 0; s && uid && i < s->n; i++)
 		if (strcmp(s->records[i]->uid, uid) == 0)
 			return s->records[i];

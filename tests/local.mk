@@ -24,19 +24,19 @@ EXTRA_DIST += tests/vectors/ksm-real-transcript.json tests/vectors/README.md
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)
 AM_TESTS_ENVIRONMENT = srcdir='$(abs_top_srcdir)' builddir='$(abs_top_builddir)'; export srcdir builddir;
-TESTS += tests/integration/test_ksmctl.sh tests/integration/test_faults.sh
+TESTS += tests/integration/test_ksmctl.sh tests/integration/test_faults.sh \
+	tests/integration/test_api.sh
+check_PROGRAMS += tests/integration/api_client
+tests_integration_api_client_SOURCES = tests/integration/api_client.c
+tests_integration_api_client_LDADD = libksm.la
 
 # Whole directories; dist-hook drops what is generated in them.
 EXTRA_DIST += tests/integration/lib.sh tests/integration/vault-basic.json \
 	tests/integration/test_ksmctl.sh tests/integration/test_faults.sh \
-	tests/server tests/interop tests/fuzz tests/run-all.sh tests/install-deps.sh
+	tests/integration/test_api.sh tests/server tests/interop tests/fuzz tests/run-all.sh tests/install-deps.sh
 dist-hook:
 	rm -rf $(distdir)/tests/interop/node_modules
 	find $(distdir)/tests -name __pycache__ -prune -exec rm -rf {} +
 	rm -rf $(distdir)/tests/fuzz/crashes
 
 # The scripts are not built, so their log directory must be made.
-check_DATA = tests/integration/.dirstamp
-tests/integration/.dirstamp:
-	$(MKDIR_P) tests/integration && touch $@
-CLEANFILES += tests/integration/.dirstamp

@@ -207,6 +207,8 @@ size_t ksm_secrets_count(const ksm_secrets *s);
 const ksm_record *ksm_secrets_record(const ksm_secrets *s, size_t i);
 /* First record with that UID, or NULL. */
 const ksm_record *ksm_secrets_find(const ksm_secrets *s, const char *uid);
+/* The same record, editable (ksm_record_set_value, then ksm_update_secret). */
+ksm_record *ksm_secrets_edit(ksm_secrets *s, const char *uid);
 /* Records whose UID (for one, or title) is in the response but that could
  * not be decrypted; they are left out of the list above. */
 size_t ksm_secrets_bad_count(const ksm_secrets *s);
