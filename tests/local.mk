@@ -40,3 +40,10 @@ dist-hook:
 	rm -rf $(distdir)/tests/fuzz/crashes
 
 # The scripts are not built, so their log directory must be made.
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_config
+tests_unit_test_config_CFLAGS = $(TEST_UNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(TEST_UNIT_LIBS)
+TESTS += tests/unit/test_config
+endif
