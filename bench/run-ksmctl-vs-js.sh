@@ -14,8 +14,9 @@
 # Usage: bench/run-ksmctl-vs-js.sh            (build first: make -j2)
 # Env:   SIZES="500 5000"  vault sizes     REPS=5  repetitions per client and size
 #        OUT=bench/results/ksmctl-vs-js.json  where the raw results go
-#        KSMCTL=path  ksmctl binary (default: the built .libs/ksmctl with LD_LIBRARY_PATH,
-#                     i.e. without the libtool wrapper script)
+#        KSMCTL=path  ksmctl to measure (default: ./ksmctl, else build/normal/ksmctl); for
+#                     a libtool wrapper the ELF in .libs/ is run with LD_LIBRARY_PATH
+#                     instead, so the wrapper's shell is not measured
 # Exit status: 0 if every run succeeded (whether or not the goal was met; see "goal").
 set -u
 
@@ -29,13 +30,16 @@ SERVER="$top/tests/server/ksm-server"
 ADMIN="$top/tests/server/ksm-server-admin"
 SDK="$top/tests/interop/node_modules/@keeper-security/secrets-manager-core"
 
+# Default: an in-tree build, else the out-of-tree one of tests/run-all.sh (build/normal).
 if [ -z "${KSMCTL:-}" ]; then
-	if [ -x "$top/.libs/ksmctl" ]; then
-		KSMCTL="$top/.libs/ksmctl"
-		export LD_LIBRARY_PATH="$top/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-	else
-		KSMCTL="$top/ksmctl"
-	fi
+	KSMCTL="$top/ksmctl"
+	[ -x "$KSMCTL" ] || KSMCTL="$top/build/normal/ksmctl"
+fi
+# A libtool wrapper script: run the ELF next to it, as the wrapper would, minus the shell.
+kdir=$(dirname "$KSMCTL")
+if [ -x "$kdir/.libs/$(basename "$KSMCTL")" ] && ! head -c 4 "$KSMCTL" | grep -q ELF; then
+	KSMCTL="$(cd "$kdir/.libs" && pwd)/$(basename "$KSMCTL")"
+	export LD_LIBRARY_PATH="$(dirname "$KSMCTL")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 [ -x "$KSMCTL" ] || { echo "no ksmctl at $KSMCTL (run make first)" >&2; exit 2; }
 if [ ! -d "$SDK" ]; then

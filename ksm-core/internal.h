@@ -21,6 +21,8 @@ KSM_HIDDEN void ksm_error_prefix(ksm_error *err, const char *fmt, ...)
 /* malloc/strdup that never return NULL silently: NULL means ENOMEM. */
 KSM_HIDDEN char *ksm_strdup(const char *s);
 KSM_HIDDEN char *ksm_strndup(const char *s, size_t n);
+/* Constant-time equality of n bytes. */
+KSM_HIDDEN bool ksm_ct_equal(const void *a, const void *b, size_t n);
 /* Wipe n bytes then free. */
 KSM_HIDDEN void ksm_free_wiped(void *p, size_t n);
 

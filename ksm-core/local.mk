@@ -1,32 +1,43 @@
-# libksm: a convenience library with everything (unit tests link it
-# directly) and the installed libksm.so exporting only ksm.h.
-noinst_LTLIBRARIES += libksmcore.la
-libksmcore_la_SOURCES = \
+# libksm in three layers:
+#  libksmlite.la  libc only: errors, memory, base64, files, ksm.conf, the
+#                 snapshot reader (nss_ksm and the keys helper's cached path)
+#  libksmcore.la  everything (unit tests link it directly)
+#  libksm.la      the installed shared library, exporting only ksm.h
+noinst_LTLIBRARIES += libksmlite.la libksmcore.la
+libksmlite_la_SOURCES = \
 	ksm-core/internal.h \
 	ksm-core/error.c \
 	ksm-core/mem.c \
 	ksm-core/base64.c \
+	ksm-core/fileio.h \
+	ksm-core/fileio.c \
+	ksm-core/conf.c \
+	ksm-core/snapshot_format.h \
+	ksm-core/snapshot_crc.c \
+	ksm-core/snapshot_reader.h \
+	ksm-core/snapshot_reader.c
+libksmlite_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+
+libksmcore_la_SOURCES = \
+	ksm-core/record.h \
 	ksm-core/crypto.h \
 	ksm-core/crypto_aes.c \
 	ksm-core/crypto_ec.c \
-	ksm-core/fileio.h \
-	ksm-core/fileio.c \
 	ksm-core/config.c \
 	ksm-core/token.c \
-	ksm-core/conf.c \
 	ksm-core/transport.h \
 	ksm-core/transport.c \
 	ksm-core/server_keys.c \
 	ksm-core/client.h \
 	ksm-core/client.c \
+	ksm-core/client_conf.c \
 	ksm-core/secrets.c \
 	ksm-core/folders.c \
 	ksm-core/update.c \
-	ksm-core/notation_resolve.c \
-	ksm-core/record.h
+	ksm-core/notation_resolve.c
 libksmcore_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
 	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)
-libksmcore_la_LIBADD = $(OPENSSL_LIBS) $(CURL_LIBS) $(JSONC_LIBS)
+libksmcore_la_LIBADD = libksmlite.la $(OPENSSL_LIBS) $(CURL_LIBS) $(JSONC_LIBS)
 
 include ksm-core/records.mk
 

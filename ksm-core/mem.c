@@ -1,9 +1,9 @@
 /*
- * mem.c - wiping, secret strings, constant-time comparison.
+ * mem.c - wiping, secret strings, constant-time comparison. libc only: the
+ * keys helper's cached path links it without OpenSSL.
  */
 #include "internal.h"
 
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,7 +11,7 @@
 void ksm_wipe(void *p, size_t n)
 {
 	if (p && n)
-		OPENSSL_cleanse(p, n);
+		explicit_bzero(p, n);
 }
 
 void ksm_free_wiped(void *p, size_t n)
@@ -53,6 +53,17 @@ char *ksm_strndup(const char *s, size_t n)
 	return p;
 }
 
+bool ksm_ct_equal(const void *a, const void *b, size_t n)
+{
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char acc = 0;
+
+	/* Every byte is looked at, whatever the first difference. */
+	for (size_t i = 0; i < n; i++)
+		acc |= x[i] ^ y[i];
+	return acc == 0;
+}
+
 bool ksm_secret_equal(const char *a, const char *b)
 {
 	size_t la, lb;
@@ -61,8 +72,7 @@ bool ksm_secret_equal(const char *a, const char *b)
 		return false;
 	la = strlen(a);
 	lb = strlen(b);
-	/* CRYPTO_memcmp is constant-time in the content; only lengths leak. */
-	return la == lb && CRYPTO_memcmp(a, b, la) == 0;
+	return la == lb && ksm_ct_equal(a, b, la);
 }
 
 uint64_t ksm_now_ms(void)

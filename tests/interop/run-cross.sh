@@ -14,7 +14,7 @@
 #      ksmctl.
 #
 # Usage: tests/interop/run-cross.sh        (from any directory; build ksmctl first)
-# Env:   KSMCTL=path   the ksmctl to test (default: <top>/ksmctl, the libtool wrapper)
+# Env:   KSMCTL=path   the ksmctl to test (default: <top>/ksmctl, else <top>/build/normal/ksmctl)
 #        KEEP_TMP=1    keep the temporary directory
 # Prints one line per check, then "N passed, N failed"; exits non-zero if any failed.
 set -u
@@ -22,6 +22,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 KSMCTL=${KSMCTL:-$top/ksmctl}
+[ -x "$KSMCTL" ] || [ ! -x "$top/build/normal/ksmctl" ] || KSMCTL="$top/build/normal/ksmctl"
 SERVER="$top/tests/server/ksm-server"
 ADMIN="$top/tests/server/ksm-server-admin"
 VAULT="$here/vault-cross.json"
