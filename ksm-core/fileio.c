@@ -147,3 +147,9 @@ out:
 	close(fd);
 	return ret;
 }
+
+ksm_status ksm_write_file_atomic(const char *path, const void *data,
+				   size_t len, unsigned mode, ksm_error *err)
+{
+	return ksm_atomic_write(path, data, len, (mode_t)mode, err);
+}

@@ -34,7 +34,13 @@ libksmcore_la_SOURCES = \
 	ksm-core/secrets.c \
 	ksm-core/folders.c \
 	ksm-core/update.c \
-	ksm-core/notation_resolve.c
+	ksm-core/notation_resolve.c \
+	ksm-core/sshkey.c \
+	ksm-core/localdb.c \
+	ksm-core/accounts.h \
+	ksm-core/accounts.c \
+	ksm-core/accounts_build.c \
+	ksm-core/snapshot_writer.c
 libksmcore_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
 	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)
 libksmcore_la_LIBADD = libksmlite.la $(OPENSSL_LIBS) $(CURL_LIBS) $(JSONC_LIBS)

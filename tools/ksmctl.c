@@ -26,6 +26,9 @@ static const char usage_text[] =
 	"  exec -- CMD [ARGS]      run CMD with environment values that start with\n"
 	"                          keeper:// replaced by what they name\n"
 	"  status [--json]         config, server reachability, clock, latency\n"
+	"  sync                    turn the vault's records into accounts and write\n"
+	"                          the snapshot (atomically; a failure keeps the old)\n"
+	"  users                   accounts in the snapshot, and refused records\n"
 	"\n"
 	"Options:\n"
 	"  --conf PATH             ksm.conf to use (default " KSM_DEFAULT_CONF ")\n"
@@ -126,6 +129,7 @@ static const struct {
 } commands[] = {
 	{"init", cmd_init},	    {"secret", cmd_secret}, {"notation", cmd_notation},
 	{"totp", cmd_totp},	    {"exec", cmd_exec},	    {"status", cmd_status},
+	{"sync", cmd_sync},	    {"users", cmd_users},
 };
 
 int main(int argc, char **argv)

@@ -41,5 +41,7 @@ int cmd_notation(struct ksmctl *k, int argc, char **argv);
 int cmd_totp(struct ksmctl *k, int argc, char **argv);
 int cmd_exec(struct ksmctl *k, int argc, char **argv);
 int cmd_status(struct ksmctl *k, int argc, char **argv);
+int cmd_sync(struct ksmctl *k, int argc, char **argv);
+int cmd_users(struct ksmctl *k, int argc, char **argv);
 
 #endif

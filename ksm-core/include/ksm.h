@@ -414,6 +414,93 @@ ksm_status ksm_parse_duration(const char *s, unsigned *seconds);
 ksm_status ksm_client_from_conf(const ksm_conf *conf, ksm_client **out,
 				ksm_error *err);
 
+/* ---------------------------------------------------------------- accounts */
+
+/* A vault record turned into a POSIX account (design.md, "Records"). */
+typedef struct ksm_account {
+	char *name;
+	char *record_uid;
+	char *gecos, *home, *shell;
+	uint32_t uid, gid;
+	char **groups; /* supplementary group names */
+	size_t n_groups;
+	char **keys;	     /* authorized_keys lines, validated */
+	char **fingerprints; /* "SHA256:..." for each key */
+	size_t n_keys;
+	int64_t valid_until; /* unix seconds; 0: none */
+	bool has_password, has_totp;
+} ksm_account;
+
+/* Why a record (or one of its keys or groups) was not published. */
+typedef struct ksm_refusal {
+	char *record_uid;
+	char *name; /* the account name if known, else "" */
+	char *reason;
+	bool whole_account; /* false: only a key or group was dropped */
+} ksm_refusal;
+
+/* A group the snapshot publishes (vault groups) or refers to (local). */
+typedef struct ksm_group {
+	char *name;
+	uint32_t gid;
+	bool local;	/* exists in /etc/group; listed for initgroups only */
+	size_t *members; /* indexes into ksm_accounts.accounts */
+	size_t n_members;
+} ksm_group;
+
+typedef struct ksm_accounts {
+	ksm_account *accounts;
+	size_t n_accounts;
+	ksm_group *groups;
+	size_t n_groups;
+	ksm_refusal *refusals;
+	size_t n_refusals;
+} ksm_accounts;
+
+/* Local users and groups (from /etc/passwd and /etc/group, never NSS). */
+typedef struct ksm_local_db ksm_local_db;
+
+ksm_status ksm_local_db_load(const char *passwd_path, const char *group_path,
+			     ksm_local_db **out, ksm_error *err);
+void ksm_local_db_free(ksm_local_db *db);
+/* Local group id by name; false if there is none. */
+bool ksm_local_db_group(const ksm_local_db *db, const char *name,
+			uint32_t *gid);
+
+/*
+ * One record as an account, without the cross-record checks (collisions):
+ * KSM_ERR_NOT_FOUND if the record is not an account at all (wrong type or
+ * folder, no login), KSM_ERR_INVALID with err->message the reason if it is
+ * one but breaks a rule. Dropped keys are listed in *dropped (may be NULL).
+ */
+ksm_status ksm_account_from_record(const ksm_record *r, const ksm_conf *conf,
+				   ksm_account *out, ksm_accounts *dropped,
+				   ksm_error *err);
+void ksm_account_clear(ksm_account *a);
+
+/* All accounts of a get_secret answer, collisions refused on both sides. */
+ksm_status ksm_accounts_build(const ksm_secrets *s, const ksm_conf *conf,
+			      const ksm_local_db *local, ksm_accounts **out,
+			      ksm_error *err);
+void ksm_accounts_free(ksm_accounts *a);
+
+/*
+ * Validate one authorized_keys line "type base64 [comment]" (no options,
+ * known type, decodable blob whose embedded type matches). On success
+ * *canonical is the line with single spaces and *fingerprint "SHA256:...".
+ */
+ksm_status ksm_ssh_key_parse(const char *line, char **canonical,
+			     char **fingerprint, ksm_error *err);
+
+/* Write the snapshot atomically (0644) for nss_ksm and the keys helper. */
+ksm_status ksm_snapshot_write(const ksm_accounts *a, const ksm_local_db *local,
+			      const ksm_conf *conf, const char *path,
+			      int64_t now, ksm_error *err);
+
+/* Replace path atomically (temp file, fsync, rename, fsync dir). */
+ksm_status ksm_write_file_atomic(const char *path, const void *data,
+				   size_t len, unsigned mode, ksm_error *err);
+
 /* ------------------------------------------------------------- comparison */
 
 /* Constant-time equality of two NUL-terminated strings (length leaks). */

@@ -25,8 +25,9 @@ sources_for() {
 		echo "$common $core/record.c $core/notation.c" ;;
 	fuzz_totp)
 		echo "$common $core/totp.c" ;;
-	fuzz_response | fuzz_server_error | fuzz_config | fuzz_conf | \
-		fuzz_token)
+	fuzz_conf)
+		echo "$common $core/conf.c $core/fileio.c" ;;
+	fuzz_response | fuzz_server_error | fuzz_config | fuzz_token)
 		echo "$common $core/record.c $core/notation.c $core/totp.c" \
 			"$core/crypto_aes.c $core/crypto_ec.c $core/fileio.c" \
 			"$core/config.c $core/token.c $core/conf.c" \

@@ -196,7 +196,9 @@ async function main (argv) {
   }
 }
 
-main(process.argv.slice(2)).catch(e => {
+// Exit explicitly: the SDK's uploadFile never reads the upload response, so its socket would
+// keep Node alive until the server drops the idle keep-alive connection (60 s here).
+main(process.argv.slice(2)).then(() => process.exit(0), e => {
   process.stderr.write(`cross.js: ${e && e.message ? e.message : e}\n`)
   process.exit(1)
 })

@@ -1,0 +1,24 @@
+/*
+ * accounts.h - shared between the per-record and the whole-vault account
+ * rules (internal).
+ */
+#ifndef KSM_ACCOUNTS_H
+#define KSM_ACCOUNTS_H
+
+#include "internal.h"
+
+/* A refusal line (out may be NULL: then nothing is recorded). */
+KSM_HIDDEN ksm_status ksm_add_refusal(ksm_accounts *out, const char *uid,
+				      const char *name, bool whole,
+				      const char *fmt, ...) KSM_PRINTF(5, 6);
+/* A stable id for seed inside [lo, hi] (SHA-256 of the seed, mod size). */
+KSM_HIDDEN uint32_t ksm_derived_id(const char *seed, uint32_t lo, uint32_t hi);
+
+KSM_HIDDEN const char *ksm_local_user_by_name(const ksm_local_db *db,
+					      const char *name);
+KSM_HIDDEN const char *ksm_local_user_by_uid(const ksm_local_db *db,
+					     uint32_t uid);
+KSM_HIDDEN const char *ksm_local_group_by_gid(const ksm_local_db *db,
+					      uint32_t gid);
+
+#endif

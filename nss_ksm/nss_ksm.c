@@ -1,0 +1,242 @@
+/*
+ * nss_ksm.c - glibc NSS entry points of libnss_ksm.so.2: vault users and
+ * groups from the snapshot that ksmctl sync writes (nsswitch.conf:
+ * "passwd: files ksm", "group: files ksm").
+ *
+ * Status discipline (what glibc and nss_files do):
+ *   found                      NSS_STATUS_SUCCESS
+ *   no such entry, end of enum NSS_STATUS_NOTFOUND, *errnop = ENOENT
+ *   caller's buffer too small  NSS_STATUS_TRYAGAIN, *errnop = ERANGE (glibc
+ *                              retries with a bigger one; an enumeration
+ *                              returns the same entry again)
+ *   snapshot missing,          NSS_STATUS_UNAVAIL, *errnop = ENOENT
+ *   unreadable, corrupt, from
+ *   a newer version
+ *   out of memory (initgroups) NSS_STATUS_TRYAGAIN, *errnop = ENOMEM
+ *
+ * Why ENOENT with UNAVAIL: the status tells glibc the source could not
+ * answer; the errno is what getpwnam_r() returns to the program when ksm is
+ * the last source and nobody found the name. ENOENT is one of the values
+ * POSIX programs take for "no such user", so a host whose snapshot is
+ * missing or damaged behaves as if it had no vault users, and a lookup of a
+ * local-only name (useradd, ls -l with a stray uid) is not turned into a
+ * hard error; EIO there breaks programs that treat any error as fatal. The
+ * damage is reported by ksmctl status and the keys helper, which read the
+ * same file; the module itself never prints (nss_wrapper/nss-pam-ldapd do
+ * the same for an unreachable backend).
+ *
+ * Groups marked local in the snapshot (a vault user's membership in a group
+ * of /etc/group such as sudo) are not answered by getgr*: the files source
+ * has them, and enumeration would list them twice. The membership reaches
+ * the kernel through initgroups_dyn, which returns all of a user's
+ * supplementary gids, local and vault.
+ *
+ * Users whose valid_until has passed are still resolved (files they own
+ * keep their owner's name); pam_ksm's account stage refuses the login.
+ */
+#include "nss_ksm.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+extern nss_getpwnam_r _nss_ksm_getpwnam_r EXPORT;
+extern nss_getpwuid_r _nss_ksm_getpwuid_r EXPORT;
+extern nss_setpwent _nss_ksm_setpwent EXPORT;
+extern nss_getpwent_r _nss_ksm_getpwent_r EXPORT;
+extern nss_endpwent _nss_ksm_endpwent EXPORT;
+extern nss_getgrnam_r _nss_ksm_getgrnam_r EXPORT;
+extern nss_getgrgid_r _nss_ksm_getgrgid_r EXPORT;
+extern nss_setgrent _nss_ksm_setgrent EXPORT;
+extern nss_getgrent_r _nss_ksm_getgrent_r EXPORT;
+extern nss_endgrent _nss_ksm_endgrent EXPORT;
+extern nss_initgroups_dyn _nss_ksm_initgroups_dyn EXPORT;
+
+static enum nss_status unavail(int *errnop)
+{
+	*errnop = ENOENT;
+	return NSS_STATUS_UNAVAIL;
+}
+
+static enum nss_status notfound(int *errnop)
+{
+	*errnop = ENOENT;
+	return NSS_STATUS_NOTFOUND;
+}
+
+static enum nss_status filled(int rc, int *errnop)
+{
+	if (rc == 0)
+		return NSS_STATUS_SUCCESS;
+	*errnop = rc;
+	return NSS_STATUS_TRYAGAIN;
+}
+
+/* getpw{nam,uid}_r, getgr{nam,gid}_r: one lookup in one snapshot. */
+enum key_kind { BY_NAME, BY_ID };
+
+static enum nss_status pw_lookup(enum key_kind kind, const char *name,
+				 uid_t uid, struct passwd *pw, char *buf,
+				 size_t buflen, int *errnop)
+{
+	const struct ksm_snap_user *u;
+	struct ksm_nss_map *m;
+	const ksm_snap *s;
+	ksm_snap_status st;
+	enum nss_status ret;
+
+	m = ksm_nss_acquire(&st);
+	if (!m)
+		return unavail(errnop);
+	s = ksm_nss_snap(m);
+	u = kind == BY_NAME ? (name ? ksm_snap_user_by_name(s, name) : NULL)
+			    : ksm_snap_user_by_uid(s, uid);
+	ret = u ? filled(ksm_nss_fill_passwd(s, u, pw, buf, buflen), errnop)
+		: notfound(errnop);
+	ksm_nss_release(m);
+	return ret;
+}
+
+static enum nss_status gr_lookup(enum key_kind kind, const char *name,
+				 gid_t gid, struct group *gr, char *buf,
+				 size_t buflen, int *errnop)
+{
+	const struct ksm_snap_group *g;
+	struct ksm_nss_map *m;
+	const ksm_snap *s;
+	ksm_snap_status st;
+	enum nss_status ret;
+
+	m = ksm_nss_acquire(&st);
+	if (!m)
+		return unavail(errnop);
+	s = ksm_nss_snap(m);
+	g = kind == BY_NAME ? (name ? ksm_snap_group_by_name(s, name) : NULL)
+			    : ksm_snap_group_by_gid(s, gid);
+	ret = g && !g->local
+		      ? filled(ksm_nss_fill_group(s, g, gr, buf, buflen), errnop)
+		      : notfound(errnop);
+	ksm_nss_release(m);
+	return ret;
+}
+
+enum nss_status _nss_ksm_getpwnam_r(const char *name, struct passwd *pw,
+				    char *buf, size_t buflen, int *errnop)
+{
+	return pw_lookup(BY_NAME, name, 0, pw, buf, buflen, errnop);
+}
+
+enum nss_status _nss_ksm_getpwuid_r(uid_t uid, struct passwd *pw, char *buf,
+				    size_t buflen, int *errnop)
+{
+	return pw_lookup(BY_ID, NULL, uid, pw, buf, buflen, errnop);
+}
+
+enum nss_status _nss_ksm_getgrnam_r(const char *name, struct group *gr,
+				    char *buf, size_t buflen, int *errnop)
+{
+	return gr_lookup(BY_NAME, name, 0, gr, buf, buflen, errnop);
+}
+
+enum nss_status _nss_ksm_getgrgid_r(gid_t gid, struct group *gr, char *buf,
+				    size_t buflen, int *errnop)
+{
+	return gr_lookup(BY_ID, NULL, gid, gr, buf, buflen, errnop);
+}
+
+/* Enumeration: users in uid order, vault groups in gid order. */
+static int pwent_fill(const ksm_snap *s, uint32_t *pos, void *result,
+		      char *buf, size_t buflen)
+{
+	if (*pos >= s->h->n_users)
+		return ENOENT;
+	return ksm_nss_fill_passwd(s, &s->users[s->user_by_uid[*pos]], result,
+				   buf, buflen);
+}
+
+static int grent_fill(const ksm_snap *s, uint32_t *pos, void *result,
+		      char *buf, size_t buflen)
+{
+	while (*pos < s->h->n_groups && s->groups[s->group_by_gid[*pos]].local)
+		(*pos)++;
+	if (*pos >= s->h->n_groups)
+		return ENOENT;
+	return ksm_nss_fill_group(s, &s->groups[s->group_by_gid[*pos]], result,
+				  buf, buflen);
+}
+
+enum nss_status _nss_ksm_setpwent(int stayopen)
+{
+	return ksm_nss_setent(KSM_NSS_PASSWD);
+}
+
+enum nss_status _nss_ksm_getpwent_r(struct passwd *pw, char *buf,
+				    size_t buflen, int *errnop)
+{
+	return ksm_nss_getent(KSM_NSS_PASSWD, pwent_fill, pw, buf, buflen,
+			      errnop);
+}
+
+enum nss_status _nss_ksm_endpwent(void)
+{
+	ksm_nss_endent(KSM_NSS_PASSWD);
+	return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status _nss_ksm_setgrent(int stayopen)
+{
+	return ksm_nss_setent(KSM_NSS_GROUP);
+}
+
+enum nss_status _nss_ksm_getgrent_r(struct group *gr, char *buf,
+				    size_t buflen, int *errnop)
+{
+	return ksm_nss_getent(KSM_NSS_GROUP, grent_fill, gr, buf, buflen,
+			      errnop);
+}
+
+enum nss_status _nss_ksm_endgrent(void)
+{
+	ksm_nss_endent(KSM_NSS_GROUP);
+	return NSS_STATUS_SUCCESS;
+}
+
+/*
+ * A user's supplementary groups (glibc's initgroups, getgrouplist, id): the
+ * gids the snapshot lists for the user, local ones (sudo) and vault ones.
+ * SUCCESS when the user is a vault user, even with no groups; glibc asks the
+ * next source either way.
+ */
+enum nss_status _nss_ksm_initgroups_dyn(const char *user, gid_t group,
+					long int *start, long int *size,
+					gid_t **groupsp, long int limit,
+					int *errnop)
+{
+	const struct ksm_snap_user *u;
+	struct ksm_nss_map *m;
+	const ksm_snap *s;
+	ksm_snap_status st;
+	enum nss_status ret;
+	int rc;
+
+	m = ksm_nss_acquire(&st);
+	if (!m)
+		return unavail(errnop);
+	s = ksm_nss_snap(m);
+	u = user ? ksm_snap_user_by_name(s, user) : NULL;
+	if (!u) {
+		ret = notfound(errnop);
+	} else {
+		rc = ksm_nss_add_groups(s, u, group, start, size, groupsp,
+					limit);
+		if (rc == 0) {
+			ret = NSS_STATUS_SUCCESS;
+		} else {
+			*errnop = rc;
+			ret = NSS_STATUS_TRYAGAIN;
+		}
+	}
+	ksm_nss_release(m);
+	return ret;
+}

@@ -1,0 +1,97 @@
+#!/bin/bash
+# test_sync.sh - ksmctl sync: records to accounts by the design's rules,
+# refusals named, the snapshot written atomically and kept on failure.
+. "$(dirname "$0")/lib.sh"
+
+for n in alice bob carol; do
+	ssh-keygen -q -t ed25519 -N '' -C "$n@test" -f "$T/$n" || exit 99
+done
+/usr/bin/python3 "$TOP_SRC/tests/integration/mkvault.py" "$T/vault.json" "$T" || exit 99
+ksm_start_server "$T/vault.json"
+write_conf "snapshot = $T/lib/snapshot"
+bind
+expect_rc "bind" 0
+
+run_ksmctl sync
+expect_rc "sync succeeds with refusals" 0
+check "sync summary" grep -q "sync: 5 accounts" <<<"$OUT"
+check "snapshot written 0644" [ "$(stat -c %a "$T/lib/snapshot")" = 644 ]
+refused() { grep -qE -- "$1" <<<"$ERR" || { echo "  missing refusal /$1/ in: $ERR"; return 1; }; }
+check "invalid names refused" refused "BadName1.*valid user name" && refused "BadName2.*valid user name" &&
+	refused "BadName3.*valid user name" && refused "BadName4.*valid user name"
+check "a local name (root) refused" refused "RootAcct.*local account"
+check "uid 0 and uids below uid_range refused" refused "UidZero.*uid 0 is outside" && refused "UidLow.*outside uid_range"
+check "a duplicate uid refuses both" refused "UidDup1.*uid is also claimed" && refused "UidDup2.*uid is also claimed"
+check "a duplicate name refuses both" refused "NameDup1.*name is also claimed" && refused "NameDup2.*name is also claimed"
+check "':' in gecos refused" refused "GecosAcct.*gecos"
+check "a newline in home refused" refused "HomeAcct.*home"
+check "a relative shell refused" refused "ShellAcct.*shell"
+check "an unparseable valid_until refused" refused "UntilAcct.*valid_until"
+check "a key with options dropped" refused "KeysAcct.*keys: key dropped.*known type"
+check "unknown key type, embedded newline, bad blob dropped" \
+	refused "Keys2Acct.*dss" && refused "Keys2Acct.*newline" && refused "Keys2Acct.*does not decode"
+check "non-account records are not refusals" bash -c "! grep -q NotAcct <<<'$ERR'"
+
+run_ksmctl users
+expect_rc "users" 0
+line() { grep -E "^$1 " <<<"$OUT"; }
+check "alice published with her uid, both keys" bash -c "[[ '$(line alice)' =~ alice\ +250001\ +250001\ +2 ]]"
+check "bob published from his keyPair" bash -c "[[ '$(line bob)' =~ bob\ +250002\ +250002\ +1 ]]"
+check "dave published with his expiry" grep -q "dave .*2001-01-01T00:00:00Z" <<<"$OUT"
+check "users lists the refusals" grep -q "UidDup1Acct" <<<"$OUT"
+
+# The snapshot is read back by an independent check of the format.
+check "snapshot content (independent reader)" /usr/bin/python3 - "$T/lib/snapshot" "$T" <<'PY'
+import struct, sys, hashlib, base64
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"KSMSNAP\x01"
+hl, flen = struct.unpack_from("<IQ", data, 12)[0], struct.unpack_from("<Q", data, 16)[0]
+assert flen == len(data)
+nu, ng, nk = struct.unpack_from("<III", data, 36)
+secs = [struct.unpack_from("<QQ", data, 48 + 16 * i) for i in range(9)]
+so, sl = secs[8]
+strings = data[so:so + sl]
+s = lambda off: strings[off:strings.index(b"\0", off)].decode()
+users = {}
+uo = secs[0][0]
+for i in range(nu):
+    f = struct.unpack_from("<12Iq", data, uo + 56 * i)
+    users[s(f[0])] = dict(uid=f[5], gid=f[6], home=s(f[2]), shell=s(f[3]), gecos=s(f[1]), keys=(f[9], f[10]))
+assert users["bob"]["gecos"] == "Bob B,room 1" and users["bob"]["shell"] == "/bin/sh", users["bob"]
+assert users["alice"]["home"] == "/home/alice" and users["alice"]["gecos"] == "Alice A"
+ko = secs[7][0]
+first, n = users["alice"]["keys"]
+fps = set()
+for k in range(first, first + n):
+    line, fp = struct.unpack_from("<II", data, ko + 8 * k)
+    blob = base64.b64decode(s(line).split()[1])
+    want = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    assert s(fp) == want, (s(fp), want)
+    fps.add(s(line).split()[2])
+assert fps == {"alice@test", "carol@test"}, fps
+groups = {}
+go = secs[1][0]
+for i in range(ng):
+    name, gid, mem, nm, local, _ = struct.unpack_from("<6I", data, go + 24 * i)
+    groups[s(name)] = (gid, local)
+assert groups["sudo"][1] == 1 and groups["devs"][1] == 0 and groups["alice"][0] == 250001, groups
+PY
+
+# A failed sync keeps the old snapshot and says so.
+cp "$T/lib/snapshot" "$T/snapshot.before"
+admin fault http500 >/dev/null
+run_ksmctl sync
+expect_rc "a failed sync exits non-zero" 4 "sync failed, the old snapshot is kept"
+check "the old snapshot is intact" cmp -s "$T/lib/snapshot" "$T/snapshot.before"
+check "no temporary files left" bash -c "[ \$(ls '$T/lib' | wc -l) = 2 ]"
+check "the status file records the failure" grep -qE '"ok": ?false' "$T/lib/snapshot.status"
+admin fault none >/dev/null
+
+# Removing a key from the vault and syncing removes it from the snapshot.
+admin set-field --record AliceAcct0000000000000 --field ssh_public_key --value "$(cat "$T/carol.pub")" >/dev/null
+run_ksmctl sync
+expect_rc "sync after a key change" 0
+run_ksmctl users
+check "alice now has one key" bash -c "[[ '$(line alice)' =~ alice\ +250001\ +250001\ +1 ]]"
+
+finish

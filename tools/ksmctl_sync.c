@@ -1,0 +1,205 @@
+/*
+ * ksmctl_sync.c - "ksmctl sync" (records -> accounts -> snapshot) and
+ * "ksmctl users" (what the snapshot publishes, and what was refused).
+ *
+ * Next to the snapshot, SNAPSHOT.status (0644, nothing secret) keeps the
+ * last sync's result and refusals for `ksmctl users` and monitoring.
+ */
+#include "ksmctl.h"
+#include "snapshot_reader.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+
+static char *status_path(const char *snapshot)
+{
+	char *p = NULL;
+
+	return asprintf(&p, "%s.status", snapshot) < 0 ? NULL : p;
+}
+
+static void ensure_dir_of(const char *path)
+{
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			fprintf(stderr, "ksmctl: cannot create %s: %s\n", dir,
+				strerror(errno));
+	}
+	free(dir);
+}
+
+/* SNAPSHOT.status: {"time","ok","message","accounts","groups","refused":[..]} */
+static void write_status(const ksm_conf *conf, bool ok, const char *message,
+			 const ksm_accounts *as)
+{
+	json_object *o = json_object_new_object(), *ref = json_object_new_array();
+	char *path = status_path(conf->snapshot);
+	const char *text;
+	ksm_error err = {0};
+
+	json_object_object_add(o, "time", json_object_new_int64(time(NULL)));
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	json_object_object_add(o, "message", json_object_new_string(message));
+	json_object_object_add(o, "accounts",
+			       json_object_new_int64(as ? (int64_t)as->n_accounts : -1));
+	json_object_object_add(o, "groups",
+			       json_object_new_int64(as ? (int64_t)as->n_groups : -1));
+	for (size_t i = 0; as && i < as->n_refusals; i++) {
+		json_object *r = json_object_new_object();
+
+		json_object_object_add(r, "record",
+				       json_object_new_string(as->refusals[i].record_uid));
+		json_object_object_add(r, "name",
+				       json_object_new_string(as->refusals[i].name));
+		json_object_object_add(r, "reason",
+				       json_object_new_string(as->refusals[i].reason));
+		json_object_object_add(r, "account",
+				       json_object_new_boolean(as->refusals[i].whole_account));
+		json_object_array_add(ref, r);
+	}
+	json_object_object_add(o, "refused", ref);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	if (path && ksm_write_file_atomic(path, text, strlen(text), 0644, &err) !=
+			    KSM_OK)
+		fprintf(stderr, "ksmctl: %s\n", err.message);
+	free(path);
+	json_object_put(o);
+}
+
+static int sync_fail(struct ksmctl *k, const ksm_error *err)
+{
+	char msg[600];
+
+	snprintf(msg, sizeof(msg), "%s", err->message);
+	fprintf(stderr, "ksmctl: sync failed, the old snapshot is kept: %s\n", msg);
+	syslog(LOG_ERR, "sync failed, old snapshot kept: %s", msg);
+	write_status(k->conf, false, msg, NULL);
+	return ksmctl_exit_code(err->code);
+}
+
+int cmd_sync(struct ksmctl *k, int argc, char **argv)
+{
+	ksm_client *c = NULL;
+	ksm_secrets *s = NULL;
+	ksm_local_db *local = NULL;
+	ksm_accounts *as = NULL;
+	ksm_error err = {0};
+	size_t whole = 0;
+	char msg[256];
+	int rc;
+
+	if (argc != 1)
+		return ksmctl_usage_error(k, "usage: sync");
+	openlog("ksmctl", LOG_PID, LOG_AUTHPRIV);
+	rc = ksmctl_client(k, &c);
+	if (rc != EXIT_OK) {
+		write_status(k->conf, false, "no usable client config", NULL);
+		return rc;
+	}
+	if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err) != KSM_OK ||
+	    ksm_local_db_load(NULL, NULL, &local, &err) != KSM_OK ||
+	    ksm_accounts_build(s, k->conf, local, &as, &err) != KSM_OK) {
+		rc = sync_fail(k, &err);
+		goto out;
+	}
+	for (size_t i = 0; i < as->n_refusals; i++) {
+		const ksm_refusal *r = &as->refusals[i];
+
+		whole += r->whole_account;
+		fprintf(stderr, "ksmctl: refused %s%s%s%s: %s\n",
+			r->whole_account ? "record " : "",
+			r->record_uid, *r->name ? " " : "", r->name, r->reason);
+		syslog(LOG_WARNING, "refused %s %s: %s", r->record_uid, r->name,
+		       r->reason);
+	}
+	ensure_dir_of(k->conf->snapshot);
+	if (ksm_snapshot_write(as, local, k->conf, k->conf->snapshot, time(NULL),
+			       &err) != KSM_OK) {
+		rc = sync_fail(k, &err);
+		goto out;
+	}
+	snprintf(msg, sizeof(msg), "%zu accounts, %zu groups, %zu refused, %zu "
+				   "keys or groups dropped",
+		 as->n_accounts, as->n_groups, whole, as->n_refusals - whole);
+	write_status(k->conf, true, msg, as);
+	printf("sync: %s; snapshot %s\n", msg, k->conf->snapshot);
+	syslog(LOG_INFO, "sync: %s", msg);
+	rc = EXIT_OK;
+out:
+	ksm_accounts_free(as);
+	ksm_local_db_free(local);
+	ksm_secrets_free(s);
+	ksm_client_free(c);
+	closelog();
+	return rc;
+}
+
+static void print_refusals(const ksm_conf *conf)
+{
+	char *path = status_path(conf->snapshot);
+	json_object *o = path ? json_object_from_file(path) : NULL, *ref, *msg;
+
+	if (o && json_object_object_get_ex(o, "message", &msg))
+		printf("\nlast sync: %s\n", json_object_get_string(msg));
+	if (o && json_object_object_get_ex(o, "refused", &ref) &&
+	    json_object_array_length(ref) > 0) {
+		printf("refused:\n");
+		for (size_t i = 0; i < json_object_array_length(ref); i++) {
+			json_object *r = json_object_array_get_idx(ref, i), *v;
+			const char *f[3] = {"", "", ""};
+			const char *keys[3] = {"record", "name", "reason"};
+
+			for (int j = 0; j < 3; j++)
+				if (json_object_object_get_ex(r, keys[j], &v))
+					f[j] = json_object_get_string(v);
+			printf("  %-22s %-16s %s\n", f[0], f[1], f[2]);
+		}
+	}
+	json_object_put(o);
+	free(path);
+}
+
+int cmd_users(struct ksmctl *k, int argc, char **argv)
+{
+	ksm_snap s;
+	ksm_snap_status st;
+
+	if (argc != 1)
+		return ksmctl_usage_error(k, "usage: users");
+	st = ksm_snap_open(k->conf->snapshot, &s);
+	if (st != KSM_SNAPST_OK) {
+		fprintf(stderr, "ksmctl: snapshot %s is %s: run 'ksmctl sync'\n",
+			k->conf->snapshot, ksm_snap_status_str(st));
+		return EXIT_NOT_BOUND;
+	}
+	printf("%-16s %8s %8s %-5s %-20s %s\n", "NAME", "UID", "GID", "KEYS",
+	       "EXPIRES", "RECORD");
+	for (uint32_t i = 0; i < s.h->n_users; i++) {
+		const struct ksm_snap_user *u = &s.users[s.user_by_name[i]];
+		char exp[32] = "-";
+
+		if (u->valid_until) {
+			time_t t = (time_t)u->valid_until;
+			struct tm tm;
+
+			strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ",
+				 gmtime_r(&t, &tm));
+		}
+		printf("%-16s %8u %8u %-5u %-20s %s\n", ksm_snap_str(&s, u->name),
+		       u->uid, u->gid, u->n_keys, exp,
+		       ksm_snap_str(&s, u->record_uid));
+	}
+	printf("(%u accounts, %u groups, snapshot of %lld)\n", s.h->n_users,
+	       s.h->n_groups, (long long)s.h->generated_at);
+	ksm_snap_close(&s);
+	print_refusals(k->conf);
+	return EXIT_OK;
+}
