@@ -38,8 +38,9 @@ fi
 # A libtool wrapper script: run the ELF next to it, as the wrapper would, minus the shell.
 kdir=$(dirname "$KSMCTL")
 if [ -x "$kdir/.libs/$(basename "$KSMCTL")" ] && ! head -c 4 "$KSMCTL" | grep -q ELF; then
-	KSMCTL="$(cd "$kdir/.libs" && pwd)/$(basename "$KSMCTL")"
-	export LD_LIBRARY_PATH="$(dirname "$KSMCTL")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+	libs=$(cd "$kdir/.libs" && pwd)
+	KSMCTL="$libs/$(basename "$KSMCTL")"
+	export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 [ -x "$KSMCTL" ] || { echo "no ksmctl at $KSMCTL (run make first)" >&2; exit 2; }
 if [ ! -d "$SDK" ]; then

@@ -40,6 +40,7 @@ libksmcore_la_SOURCES = \
 	ksm-core/accounts.h \
 	ksm-core/accounts.c \
 	ksm-core/accounts_build.c \
+	ksm-core/accounts_live.c \
 	ksm-core/snapshot_writer.c
 libksmcore_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
 	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)

@@ -492,6 +492,21 @@ void ksm_accounts_free(ksm_accounts *a);
 ksm_status ksm_ssh_key_parse(const char *line, char **canonical,
 			     char **fingerprint, ksm_error *err);
 
+/*
+ * The account of one record, fetched now (one get_secret by UID) within
+ * timeout_ms: the keys helper's live path and pam_ksm. KSM_ERR_NOT_FOUND if
+ * the record is gone or no longer an account.
+ */
+ksm_status ksm_fetch_account(const ksm_conf *conf, const char *record_uid,
+			     unsigned timeout_ms, ksm_account *out,
+			     ksm_error *err);
+/* The name of ksm_fetch_account, for dlsym() by the keys helper. */
+#define KSM_FETCH_ACCOUNT_SYMBOL "ksm_fetch_account"
+typedef ksm_status (*ksm_fetch_account_fn)(const ksm_conf *, const char *,
+					   unsigned, ksm_account *,
+					   ksm_error *);
+typedef void (*ksm_account_clear_fn)(ksm_account *);
+
 /* Write the snapshot atomically (0644) for nss_ksm and the keys helper. */
 ksm_status ksm_snapshot_write(const ksm_accounts *a, const ksm_local_db *local,
 			      const ksm_conf *conf, const char *path,

@@ -100,6 +100,7 @@ uids() { /usr/bin/python3 -c 'import json,sys; print("\n".join(r["uid"] for r in
 ndump() { /usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["records"]))' "$1" 2>/dev/null; }
 
 # compare_all CONF DUMP LABEL: ksmctl (CONF) list and get of every record vs the JS DUMP.
+# UIDs are B64U and can start with '-' (vault-cross.json has one), hence "--" before them.
 compare_all() {
 	local conf=$1 dump=$2 label=$3 uid title
 	if k "$conf" secret list --json >"$W/list.json" 2>"$W/check.err"; then
@@ -110,7 +111,7 @@ compare_all() {
 	fi
 	for uid in $(uids "$dump"); do
 		title=$(/usr/bin/python3 -c 'import json,sys; print([r["title"] for r in json.load(open(sys.argv[1]))["records"] if r["uid"]==sys.argv[2]][0])' "$dump" "$uid")
-		if k "$conf" secret get "$uid" --json --unmask >"$W/get.json" 2>"$W/check.err"; then
+		if k "$conf" secret get --json --unmask -- "$uid" >"$W/get.json" 2>"$W/check.err"; then
 			check "$label: record \"$title\" ($uid): every field, custom field, notes and file identical" \
 				js compare "$dump" "$uid" "$W/get.json"
 		else
@@ -133,6 +134,8 @@ compare_all js "$W/dump-a.json" "a (JS-written config)"
 check "a: ksmctl leaves the JS-written config as it was" cmp "$W/js-written.json" "$W/js-client.json"
 want "a: ksmctl notation downloads a file the JS SDK listed (by name, unpadded base64url)" \
 	"$(k js notation 'keeper://svc-backup/file/notes ünï.txt' 2>&1)" "aGVsbG8gd29ybGQK"
+want "a: ksmctl notation of a record whose UID starts with '-'" \
+	"$(k js notation 'keeper://-DashLeadingUid000000A/field/password' 2>&1)" uid-starts-with-a-dash
 want "a: ksmctl notation by an escaped title with the JS-written config" \
 	"$(k js notation 'keeper://db\/primary \[prod\]/field/url[1]' 2>&1)" "postgres://db2.example.com:5432/app"
 
@@ -168,7 +171,7 @@ want "b: ksmctl still reads with its client.json after the JS SDK used it" \
 echo "# c. JS rotation transaction (updateSecret rotation + completeTransaction)"
 ALICE=CrossAlicePamUser0000A
 PWN="keeper://$ALICE/field/password"
-rev() { k c secret get "$1" --json 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])' 2>/dev/null; }
+rev() { k c secret get --json -- "$1" 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])' 2>/dev/null; }
 old=$(k c notation "$PWN" 2>&1)
 want "c: ksmctl reads the starting password" "$old" 'Al1ce-Start!pw'
 rev0=$(rev $ALICE)
