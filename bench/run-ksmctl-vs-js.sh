@@ -159,7 +159,7 @@ result = {
     "reps": reps, "statistic": "median", "duration_s": secs,
     "env": {"cpu": cpu_model(), "nproc": os.cpu_count(), "kernel": platform.release(),
             "node": sh("node", "--version"), "sdk": "@keeper-security/secrets-manager-core 17.5.0",
-            "ksmctl": sh(ksmctl, "--version"), "git_head": git,
+            "ksmctl": sh(ksmctl, "--version"), "ksmctl_path": ksmctl, "git_head": git,
             "git_dirty": bool(sh("git", "-C", top, "status", "--porcelain", "--untracked-files=no"))},
     "units": {"cpu": "s (user+sys of the client process)", "wall": "s",
               "server_cpu": "s (server process CPU during the run, 10 ms ticks)",

@@ -41,10 +41,11 @@ libksmcore_la_SOURCES = \
 	ksm-core/accounts.c \
 	ksm-core/accounts_build.c \
 	ksm-core/accounts_live.c \
-	ksm-core/snapshot_writer.c
+	ksm-core/snapshot_writer.c \
+	ksm-core/private_store.c
 libksmcore_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
 	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)
-libksmcore_la_LIBADD = libksmlite.la $(OPENSSL_LIBS) $(CURL_LIBS) $(JSONC_LIBS)
+libksmcore_la_LIBADD = libksmlite.la $(OPENSSL_LIBS) $(CURL_LIBS) $(JSONC_LIBS) -lcrypt
 
 include ksm-core/records.mk
 

@@ -37,7 +37,8 @@ tests_nss_nss_probe_SOURCES = tests/nss/nss_probe.c
 tests_nss_nss_probe_LDADD = -ldl
 tests_nss_nss_threads_SOURCES = tests/nss/nss_threads.c
 tests_nss_nss_threads_LDADD = -ldl
-NSS_TESTS = tests/nss/test_nss_symbols.sh tests/nss/test_nss_wrapper.sh \
+NSS_TESTS = tests/nss/test_nss_symbols.sh tests/nss/test_nss_module.sh \
+	tests/nss/test_nss_wrapper.sh \
 	tests/nss/test_nss_glibc.sh tests/nss/test_nss_threads.sh
 TESTS += $(NSS_TESTS)
 EXTRA_DIST += $(NSS_TESTS) tests/nss/lib.sh tests/nss/mksnap.py \

@@ -25,11 +25,15 @@
  * same file; the module itself never prints (nss_wrapper/nss-pam-ldapd do
  * the same for an unreachable backend).
  *
- * Groups marked local in the snapshot (a vault user's membership in a group
- * of /etc/group such as sudo) are not answered by getgr*: the files source
- * has them, and enumeration would list them twice. The membership reaches
- * the kernel through initgroups_dyn, which returns all of a user's
- * supplementary gids, local and vault.
+ * Groups marked local in the snapshot (vault users' membership in a group of
+ * /etc/group such as sudo) hold only their vault members. getgrnam/getgrgid
+ * answer them, so that "group: files [SUCCESS=merge] ksm" shows
+ * sudo:x:27:localuser,alice (with plain "files ksm" the files entry wins and
+ * ours is never asked). Enumeration skips them: files lists them already, and
+ * a second "sudo" line with only vault members would mislead tools that build
+ * a name -> members map from getent group. The membership reaches processes
+ * through initgroups_dyn, which returns all of a user's supplementary gids,
+ * local and vault (initgroups, getgrouplist, id, sshd, sudo, setpriv).
  *
  * Users whose valid_until has passed are still resolved (files they own
  * keep their owner's name); pam_ksm's account stage refuses the login.
@@ -114,9 +118,8 @@ static enum nss_status gr_lookup(enum key_kind kind, const char *name,
 	s = ksm_nss_snap(m);
 	g = kind == BY_NAME ? (name ? ksm_snap_group_by_name(s, name) : NULL)
 			    : ksm_snap_group_by_gid(s, gid);
-	ret = g && !g->local
-		      ? filled(ksm_nss_fill_group(s, g, gr, buf, buflen), errnop)
-		      : notfound(errnop);
+	ret = g ? filled(ksm_nss_fill_group(s, g, gr, buf, buflen), errnop)
+		: notfound(errnop);
 	ksm_nss_release(m);
 	return ret;
 }

@@ -85,6 +85,37 @@ static int sync_fail(struct ksmctl *k, const ksm_error *err)
 	return ksmctl_exit_code(err->code);
 }
 
+/* Offline verifiers for the accounts' current passwords (private store). */
+static ksm_status sync_offline(const ksm_conf *conf, const ksm_secrets *s,
+			       const ksm_accounts *as, size_t *hashed,
+			       ksm_error *err)
+{
+	char **pw = calloc(as->n_accounts + 1, sizeof(*pw));
+	int64_t *rev = calloc(as->n_accounts + 1, sizeof(*rev));
+	ksm_status st = KSM_ERR_NOMEM;
+
+	if (pw && rev) {
+		for (size_t i = 0; i < as->n_accounts; i++) {
+			const ksm_record *r =
+				ksm_secrets_find(s, as->accounts[i].record_uid);
+
+			pw[i] = r ? ksm_record_first_value(r, "password") : NULL;
+			rev[i] = r ? ksm_record_revision(r) : 0;
+		}
+		ensure_dir_of(conf->private_store);
+		st = ksm_offline_sync(conf->private_store, as,
+				      (const char *const *)pw, rev, time(NULL),
+				      hashed, err);
+	} else {
+		err->code = st;
+		snprintf(err->message, sizeof(err->message), "out of memory");
+	}
+	if (pw)
+		ksm_strv_free(pw, as->n_accounts);
+	free(rev);
+	return st;
+}
+
 int cmd_sync(struct ksmctl *k, int argc, char **argv)
 {
 	ksm_client *c = NULL;
@@ -92,7 +123,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	ksm_local_db *local = NULL;
 	ksm_accounts *as = NULL;
 	ksm_error err = {0};
-	size_t whole = 0;
+	size_t whole = 0, hashed = 0;
 	char msg[256];
 	int rc;
 
@@ -126,9 +157,15 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		rc = sync_fail(k, &err);
 		goto out;
 	}
+	if (sync_offline(k->conf, s, as, &hashed, &err) != KSM_OK) {
+		rc = sync_fail(k, &err);
+		goto out;
+	}
 	snprintf(msg, sizeof(msg), "%zu accounts, %zu groups, %zu refused, %zu "
-				   "keys or groups dropped",
-		 as->n_accounts, as->n_groups, whole, as->n_refusals - whole);
+				   "keys or groups dropped, %zu offline "
+				   "verifiers made",
+		 as->n_accounts, as->n_groups, whole, as->n_refusals - whole,
+		 hashed);
 	write_status(k->conf, true, msg, as);
 	printf("sync: %s; snapshot %s\n", msg, k->conf->snapshot);
 	syslog(LOG_INFO, "sync: %s", msg);

@@ -512,6 +512,54 @@ ksm_status ksm_snapshot_write(const ksm_accounts *a, const ksm_local_db *local,
 			      const ksm_conf *conf, const char *path,
 			      int64_t now, ksm_error *err);
 
+/* ----------------------------------------------------------- private store */
+
+/*
+ * /var/lib/ksm/private (0600 root): per vault user, an offline verifier of
+ * the current password (yescrypt via libxcrypt, never the password), the
+ * record revision it was made from, when the vault last confirmed it, and
+ * consecutive offline failures. Read-modify-write under an exclusive lock.
+ */
+typedef struct ksm_offline_entry {
+	char record_uid[64];
+	int64_t revision;
+	char verifier[256]; /* crypt(3) string */
+	int64_t confirmed;  /* unix seconds */
+	unsigned failures;
+} ksm_offline_entry;
+
+typedef enum ksm_offline_result {
+	KSM_OFFLINE_OK,
+	KSM_OFFLINE_WRONG,   /* wrong password: failure counted */
+	KSM_OFFLINE_LOCKED,  /* offline_max_failures reached */
+	KSM_OFFLINE_TOO_OLD, /* not confirmed within offline_max_age */
+	KSM_OFFLINE_NONE,    /* no verifier for this user */
+} ksm_offline_result;
+
+/*
+ * After a live check that passed: make or keep the verifier (a new hash
+ * only when the revision changed or there is none), mark it confirmed now
+ * and reset the failure count.
+ */
+ksm_status ksm_offline_confirm(const char *path, const char *user,
+			       const char *record_uid, int64_t revision,
+			       const char *password, int64_t now,
+			       ksm_error *err);
+/* The offline check, counting a failure when the password is wrong. */
+ksm_status ksm_offline_verify(const char *path, const char *user,
+			      const char *password, const ksm_conf *conf,
+			      int64_t now, ksm_offline_result *result,
+			      ksm_error *err);
+/*
+ * From ksmctl sync: for every account with a password, keep entries whose
+ * revision is unchanged (confirmed now), hash new or changed ones, drop
+ * users that are gone. passwords[i] is accounts->accounts[i]'s, or NULL.
+ */
+ksm_status ksm_offline_sync(const char *path, const ksm_accounts *accounts,
+			    const char *const *passwords,
+			    const int64_t *revisions, int64_t now,
+			    size_t *hashed, ksm_error *err);
+
 /* Replace path atomically (temp file, fsync, rename, fsync dir). */
 ksm_status ksm_write_file_atomic(const char *path, const void *data,
 				   size_t len, unsigned mode, ksm_error *err);

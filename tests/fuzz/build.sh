@@ -20,6 +20,13 @@ core="$top/ksm-core"
 # ksm-core sources per target (their own code plus the helpers it uses).
 sources_for() {
 	common="$core/error.c $core/mem.c $core/base64.c"
+	# The network client, with requests trapped (nonet.c); folders.c apart.
+	client="$core/record.c $core/notation.c $core/totp.c"
+	client="$client $core/crypto_aes.c $core/crypto_ec.c $core/fileio.c"
+	client="$client $core/config.c $core/token.c $core/conf.c"
+	client="$client $core/transport.c $core/server_keys.c $core/client.c"
+	client="$client $core/secrets.c $core/update.c"
+	client="$client $core/notation_resolve.c $here/nonet.c"
 	case "$1" in
 	fuzz_record | fuzz_notation)
 		echo "$common $core/record.c $core/notation.c" ;;
@@ -28,12 +35,9 @@ sources_for() {
 	fuzz_conf)
 		echo "$common $core/conf.c $core/fileio.c" ;;
 	fuzz_response | fuzz_server_error | fuzz_config | fuzz_token)
-		echo "$common $core/record.c $core/notation.c $core/totp.c" \
-			"$core/crypto_aes.c $core/crypto_ec.c $core/fileio.c" \
-			"$core/config.c $core/token.c $core/conf.c" \
-			"$core/transport.c $core/server_keys.c $core/client.c" \
-			"$core/secrets.c $core/folders.c $core/update.c" \
-			"$core/notation_resolve.c $here/nonet.c" ;;
+		echo "$common $client $core/folders.c" ;;
+	fuzz_folders) # includes folders.c itself, for its static parser
+		echo "$common $client" ;;
 	*)
 		echo "build.sh: no source list for $1" >&2
 		return 1 ;;

@@ -256,7 +256,34 @@ static void walk_record(const ksm_record *r)
 	}
 }
 
-static void walk_secrets(ksm_client *c, const ksm_secrets *s)
+/* The editable view of the record (as for ksm_update_secret). */
+static void edit_record(ksm_secrets *s)
+{
+	ksm_record *r = ksm_secrets_edit(s, RECORD_UID);
+	const ksm_field *f;
+	ksm_error err;
+
+	if (!r)
+		return;
+	if (r != ksm_secrets_find(s, RECORD_UID))
+		abort();
+	if (ksm_record_set_value(r, KSM_FIELDS, "password", "new-pw", &err) ==
+	    KSM_OK) {
+		char *v;
+
+		if (ksm_record_find_field(r, KSM_FIELDS, "password", &f) !=
+			    KSM_OK ||
+		    !(v = ksm_field_value_text(f, 0)))
+			abort();
+		if (strcmp(v, "new-pw") != 0)
+			abort();
+		ksm_free_secret(v);
+	}
+	(void)ksm_record_set_value(r, KSM_CUSTOM, "text", "new", &err);
+	walk_record(r);
+}
+
+static void walk_secrets(ksm_client *c, ksm_secrets *s)
 {
 	size_t n = ksm_secrets_count(s);
 	ksm_error err;
@@ -279,6 +306,7 @@ static void walk_secrets(ksm_client *c, const ksm_secrets *s)
 		if (ksm_notation_resolve_in(c, s, &res_n[i], 0, &v, &count,
 					    &err) == KSM_OK)
 			ksm_strv_free(v, count);
+	edit_record(s);
 }
 
 /* ------------------------------------------------------ wrapped answers */

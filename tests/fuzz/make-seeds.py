@@ -4,6 +4,9 @@
   corpus/fuzz_response/  decrypted get_secret answers whose records, folders
                          and files open with fuzz_response.c's fixed keys,
                          and wrapped-mode record plaintexts (flag byte first)
+  corpus/fuzz_folders/   decrypted get_folders answers (folder keys and names
+                         that open with fuzz_folders.c's keys) and
+                         wrapped-mode folder-name plaintexts
   corpus/fuzz_config/    client.json / KSM_CONFIG texts with a real P-256
                          device key (the SDKs' 138-byte PKCS#8 layout)
 
@@ -16,8 +19,9 @@ import base64
 import json
 import os
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import padding, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,6 +53,17 @@ def seal(k, pt):
     if isinstance(pt, str):
         pt = pt.encode()
     return b64(IV + AESGCM(k).encrypt(IV, pt, None))
+
+
+CBC_IV = b"\x22" * 16
+
+
+def cbc(k, pt):
+    if isinstance(pt, str):
+        pt = pt.encode()
+    p = padding.PKCS7(128).padder()
+    e = Cipher(algorithms.AES(k), modes.CBC(CBC_IV)).encryptor()
+    return b64(CBC_IV + e.update(p.update(pt) + p.finalize()) + e.finalize())
 
 
 def compact(o):
@@ -153,6 +168,50 @@ def write_response():
             f.write(data)
 
 
+def write_folders():
+    """fuzz_folders.c: folder k's key is bytes(0xA0 + 16k + i)."""
+    out = os.path.join(HERE, "corpus", "fuzz_folders")
+    os.makedirs(out, exist_ok=True)
+    fk = [bytes((0xA0 + 16 * k + i) & 0xFF for i in range(32)) for k in range(6)]
+    S, A, B, X = "ShArEdFoLdErAbCdEfGhIj", "SuBfOlDeRaAbCdEfGhIjKl", \
+        "SuBfOlDeRbAbCdEfGhIjKl", "OtHeRsHaReDaBcDeFgHiJk"
+    tree = {"folders": [
+        {"folderUid": S, "folderKey": seal(APP_KEY, fk[0]),
+         "data": cbc(fk[0], compact({"name": "Linux servers"}))},
+        {"folderUid": A, "parent": S, "folderKey": cbc(fk[0], fk[1]),
+         "data": cbc(fk[1], compact({"name": "prod"}))},
+        # A subfolder's key is under its root shared folder's, not its parent's.
+        {"folderUid": B, "parent": A, "folderKey": cbc(fk[0], fk[2]),
+         "data": cbc(fk[2], compact({"name": "db", "color": "red"}))},
+        {"folderUid": X, "folderKey": seal(APP_KEY, fk[3]), "parent": "",
+         "data": cbc(fk[3], "{\"name\":\"\\u00e9t\\u00e9\"}   ")},
+    ]}
+    bad = {"folders": [
+        {"folderUid": S, "folderKey": seal(WRONG_KEY, fk[0]), "data": "AAAA"},
+        {"folderUid": A, "parent": S, "folderKey": cbc(fk[0], fk[1])},
+        {"folderUid": "SeLfPaReNtAbCdEfGhIjKl", "parent": "SeLfPaReNtAbCdEfGhIjKl",
+         "folderKey": cbc(fk[0], fk[4])},
+        {"folderUid": "OrPhAnAbCdEfGhIjKlMnOp", "parent": "nowhere",
+         "folderKey": cbc(fk[0], fk[5])},
+        {"parent": S}, 7, None,
+        {"folderUid": X, "folderKey": seal(APP_KEY, fk[3]),
+         "data": cbc(fk[3], "[1,2]")},
+    ]}
+    for name, obj in {"raw_tree": tree, "raw_bad": bad,
+                      "raw_empty": {"folders": []},
+                      "raw_not_array": {"folders": {"x": 1}}}.items():
+        with open(os.path.join(out, name + ".bin"), "wb") as f:
+            f.write(b"\0" + compact(obj).encode())
+    wrapped = {
+        "wrap_names": [{"name": "Linux servers"}, {"name": "prod"},
+                       {"name": "db"}, {"name": "c"}, {"name": "d"}],
+        "wrap_odd": [{"name": 5}, {"title": "x"}, "just a string"],
+    }
+    for name, parts in wrapped.items():
+        with open(os.path.join(out, name + ".bin"), "wb") as f:
+            f.write(b"\1" + b"\0".join(compact(p).encode() for p in parts))
+
+
 def pkcs8_138(scalar):
     """The SDKs' layout: our own prefix + scalar + marker + public point."""
     priv = ec.derive_private_key(scalar, ec.SECP256R1())
@@ -199,4 +258,5 @@ def write_config():
 
 if __name__ == "__main__":
     write_response()
+    write_folders()
     write_config()

@@ -12,7 +12,7 @@ for n in alice bob carol; do
 done
 /usr/bin/python3 "$TOP_SRC/tests/integration/mkvault.py" "$T/vault.json" "$T" || exit 99
 ksm_start_server "$T/vault.json"
-conf() { write_conf "snapshot = $T/snapshot" "$@"; }
+conf() { write_conf "snapshot = $T/snapshot" "private_store = $T/private" "$@"; }
 conf
 bind
 expect_rc "bind" 0

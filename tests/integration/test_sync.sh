@@ -8,13 +8,17 @@ for n in alice bob carol; do
 done
 /usr/bin/python3 "$TOP_SRC/tests/integration/mkvault.py" "$T/vault.json" "$T" || exit 99
 ksm_start_server "$T/vault.json"
-write_conf "snapshot = $T/lib/snapshot"
+write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store"
 bind
 expect_rc "bind" 0
 
 run_ksmctl sync
 expect_rc "sync succeeds with refusals" 0
 check "sync summary" grep -q "sync: 5 accounts" <<<"$OUT"
+check "offline verifiers made for the 5 accounts" grep -q "5 offline verifiers made" <<<"$OUT"
+check "private store is 0600" [ "$(stat -c %a "$T/private/store")" = 600 ]
+check "private store holds yescrypt verifiers, not passwords" bash -c \
+	"grep -q '\\\$y\\\$' '$T/private/store' && ! grep -q 'pw-alice' '$T/private/store'"
 check "snapshot written 0644" [ "$(stat -c %a "$T/lib/snapshot")" = 644 ]
 refused() { grep -qE -- "$1" <<<"$ERR" || { echo "  missing refusal /$1/ in: $ERR"; return 1; }; }
 check "invalid names refused" refused "BadName1.*valid user name" && refused "BadName2.*valid user name" &&
@@ -91,6 +95,7 @@ admin fault none >/dev/null
 admin set-field --record AliceAcct0000000000000 --field ssh_public_key --value "$(cat "$T/carol.pub")" >/dev/null
 run_ksmctl sync
 expect_rc "sync after a key change" 0
+check "only the changed record is hashed again" grep -q "1 offline verifiers made" <<<"$OUT"
 run_ksmctl users
 check "alice now has one key" bash -c "[[ '$(line alice)' =~ alice\ +250001\ +250001\ +1 ]]"
 

@@ -192,7 +192,7 @@ static void all_gr(size_t n)
 	printf("allgr: %d entries, %d retries\n", count, retries);
 }
 
-static void initgroups(const char *user, gid_t gid, long int size,
+static void probe_initgroups(const char *user, gid_t gid, long int size,
 		       long int limit)
 {
 	initgroups_fn *f = sym("_nss_ksm_initgroups_dyn");
@@ -303,7 +303,7 @@ int main(int argc, char **argv)
 			i += 1;
 		} else if (!strcmp(c, "initgroups")) {
 			NEED(4);
-			initgroups(argv[i + 1], (gid_t)num(argv[i + 2]),
+			probe_initgroups(argv[i + 1], (gid_t)num(argv[i + 2]),
 				   (long)num(argv[i + 3]),
 				   strtol(argv[i + 4], NULL, 10));
 			i += 4;

@@ -1,0 +1,303 @@
+/*
+ * private_store.c - offline verifiers (see ksm.h, "private store").
+ *
+ * File: JSON {"version": 1, "users": {"NAME": {"record", "revision",
+ * "verifier", "confirmed", "failures"}}}, 0600, replaced atomically while
+ * PATH.lock is held with flock(LOCK_EX), so concurrent logins never lose
+ * each other's updates. Only crypt(3) strings are stored, never passwords.
+ */
+#include "fileio.h"
+#include "record.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define STORE_MAX_BYTES (64u * 1024 * 1024)
+
+static int lock_store(const char *path, ksm_error *err)
+{
+	char lock[4096];
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ksm_set_error(err, KSM_ERR_IO, "cannot open %s: %s", lock,
+			      strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) != 0)
+		if (errno != EINTR) {
+			ksm_set_error(err, KSM_ERR_IO, "cannot lock %s: %s",
+				      lock, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+/* The whole store, or an empty one if the file does not exist. */
+static ksm_status load(const char *path, json_object **out, ksm_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	json_object *users;
+	ksm_status st;
+
+	*out = NULL;
+	st = ksm_read_file(path, STORE_MAX_BYTES, &text, &len, NULL, err);
+	if (st == KSM_ERR_NOT_FOUND) {
+		*out = json_object_new_object();
+		users = json_object_new_object();
+		json_object_object_add(*out, "version", json_object_new_int(1));
+		json_object_object_add(*out, "users", users);
+		return *out && users ? KSM_OK : KSM_ERR_NOMEM;
+	}
+	if (st != KSM_OK)
+		return st;
+	st = ksm_json_parse(text, len, out, err);
+	free(text);
+	if (st != KSM_OK || !json_object_object_get_ex(*out, "users", &users) ||
+	    !json_object_is_type(users, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		return ksm_set_error(err, KSM_ERR_IO,
+				     "%s is damaged: remove it and run 'ksmctl "
+				     "sync'",
+				     path);
+	}
+	return KSM_OK;
+}
+
+static ksm_status save(const char *path, json_object *store, ksm_error *err)
+{
+	const char *text = json_object_to_json_string_ext(store,
+							  JSON_C_TO_STRING_PLAIN);
+
+	return text ? ksm_atomic_write(path, text, strlen(text), 0600, err)
+		    : ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+}
+
+static json_object *users_of(json_object *store)
+{
+	json_object *u = NULL;
+
+	json_object_object_get_ex(store, "users", &u);
+	return u;
+}
+
+static int64_t get_i64(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v)
+						     : 0;
+}
+
+/* A yescrypt hash (libxcrypt's strongest default) of password. */
+static ksm_status make_verifier(const char *password, char *out, size_t cap,
+				ksm_error *err)
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	ksm_status st = KSM_OK;
+
+	if (!cd)
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) ||
+	    !crypt_r(password, salt, cd) || cd->output[0] == '*' ||
+	    strlen(cd->output) >= cap)
+		st = ksm_set_error(err, KSM_ERR_CRYPTO,
+				   "cannot hash the offline verifier");
+	else
+		strcpy(out, cd->output);
+	ksm_wipe(cd, sizeof(*cd));
+	free(cd);
+	return st;
+}
+
+static bool verifier_matches(const char *password, const char *verifier)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	bool ok = false;
+	size_t n = strlen(verifier);
+
+	if (!cd)
+		return false;
+	if (crypt_r(password, verifier, cd) && cd->output[0] != '*' &&
+	    strlen(cd->output) == n)
+		ok = ksm_ct_equal(cd->output, verifier, n);
+	ksm_wipe(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
+
+static json_object *entry_new(const char *record_uid, int64_t revision,
+			      const char *verifier, int64_t confirmed)
+{
+	json_object *e = json_object_new_object();
+
+	if (!e)
+		return NULL;
+	json_object_object_add(e, "record", json_object_new_string(record_uid));
+	json_object_object_add(e, "revision", json_object_new_int64(revision));
+	json_object_object_add(e, "verifier", json_object_new_string(verifier));
+	json_object_object_add(e, "confirmed", json_object_new_int64(confirmed));
+	json_object_object_add(e, "failures", json_object_new_int(0));
+	return e;
+}
+
+ksm_status ksm_offline_confirm(const char *path, const char *user,
+			       const char *record_uid, int64_t revision,
+			       const char *password, int64_t now,
+			       ksm_error *err)
+{
+	json_object *store = NULL, *e = NULL;
+	const char *old;
+	char verifier[256];
+	int fd = lock_store(path, err);
+	ksm_status st;
+
+	if (fd < 0)
+		return KSM_ERR_IO;
+	st = load(path, &store, err);
+	if (st != KSM_OK)
+		goto out;
+	json_object_object_get_ex(users_of(store), user, &e);
+	old = e ? ksm_json_str(e, "verifier") : NULL;
+	/* Keep the hash when the revision (so the password) is unchanged and
+	 * it still matches; hashing costs as much as a pam_unix check. */
+	if (old && get_i64(e, "revision") == revision &&
+	    verifier_matches(password, old)) {
+		json_object_object_add(e, "confirmed", json_object_new_int64(now));
+		json_object_object_add(e, "failures", json_object_new_int(0));
+	} else {
+		st = make_verifier(password, verifier, sizeof(verifier), err);
+		if (st != KSM_OK)
+			goto out;
+		e = entry_new(record_uid, revision, verifier, now);
+		ksm_wipe(verifier, sizeof(verifier));
+		if (!e) {
+			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		json_object_object_add(users_of(store), user, e);
+	}
+	st = save(path, store, err);
+out:
+	json_object_put(store);
+	close(fd);
+	return st;
+}
+
+ksm_status ksm_offline_verify(const char *path, const char *user,
+			      const char *password, const ksm_conf *conf,
+			      int64_t now, ksm_offline_result *result,
+			      ksm_error *err)
+{
+	json_object *store = NULL, *e = NULL;
+	const char *verifier;
+	int64_t failures;
+	int fd = lock_store(path, err);
+	ksm_status st;
+
+	*result = KSM_OFFLINE_NONE;
+	if (fd < 0)
+		return KSM_ERR_IO;
+	st = load(path, &store, err);
+	if (st != KSM_OK)
+		goto out;
+	if (!json_object_object_get_ex(users_of(store), user, &e) ||
+	    !(verifier = ksm_json_str(e, "verifier")))
+		goto out;
+	failures = get_i64(e, "failures");
+	if (failures >= (int64_t)conf->offline_max_failures) {
+		*result = KSM_OFFLINE_LOCKED;
+		goto out;
+	}
+	if (now - get_i64(e, "confirmed") > (int64_t)conf->offline_max_age) {
+		*result = KSM_OFFLINE_TOO_OLD;
+		goto out;
+	}
+	if (verifier_matches(password, verifier)) {
+		*result = KSM_OFFLINE_OK;
+		if (failures == 0)
+			goto out;
+		failures = 0; /* consecutive failures only */
+	} else {
+		*result = KSM_OFFLINE_WRONG;
+		failures++;
+	}
+	json_object_object_add(e, "failures", json_object_new_int64(failures));
+	st = save(path, store, err);
+out:
+	json_object_put(store);
+	close(fd);
+	return st;
+}
+
+ksm_status ksm_offline_sync(const char *path, const ksm_accounts *as,
+			    const char *const *passwords,
+			    const int64_t *revisions, int64_t now,
+			    size_t *hashed, ksm_error *err)
+{
+	json_object *store = NULL, *fresh = json_object_new_object();
+	int fd;
+	ksm_status st;
+
+	*hashed = 0;
+	if (!fresh)
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	fd = lock_store(path, err);
+	if (fd < 0) {
+		json_object_put(fresh);
+		return KSM_ERR_IO;
+	}
+	st = load(path, &store, err);
+	for (size_t i = 0; st == KSM_OK && i < as->n_accounts; i++) {
+		const ksm_account *a = &as->accounts[i];
+		json_object *e = NULL;
+		char verifier[256];
+
+		if (!passwords[i] || !*passwords[i])
+			continue;
+		json_object_object_get_ex(users_of(store), a->name, &e);
+		if (e && get_i64(e, "revision") == revisions[i] &&
+		    ksm_json_str(e, "record") &&
+		    !strcmp(ksm_json_str(e, "record"), a->record_uid)) {
+			/* Unchanged: the vault confirms it; keep failures. */
+			json_object_get(e);
+			json_object_object_add(e, "confirmed",
+					       json_object_new_int64(now));
+		} else {
+			st = make_verifier(passwords[i], verifier,
+					   sizeof(verifier), err);
+			if (st != KSM_OK)
+				break;
+			e = entry_new(a->record_uid, revisions[i], verifier, now);
+			ksm_wipe(verifier, sizeof(verifier));
+			(*hashed)++;
+			if (!e) {
+				st = ksm_set_error(err, KSM_ERR_NOMEM,
+						   "out of memory");
+				break;
+			}
+		}
+		json_object_object_add(fresh, a->name, e);
+	}
+	if (st == KSM_OK) {
+		json_object_object_add(store, "users", fresh);
+		fresh = NULL;
+		st = save(path, store, err);
+	}
+	json_object_put(fresh);
+	json_object_put(store);
+	close(fd);
+	return st;
+}

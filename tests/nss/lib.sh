@@ -1,0 +1,72 @@
+# lib.sh - shared helpers for the nss_ksm tests (sourced, bash), on top of
+# tests/integration/lib.sh (ok/fail/check/finish, $T, srcdir/builddir).
+
+: "${srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# shellcheck source=../integration/lib.sh
+. "$srcdir/tests/integration/lib.sh"
+
+MOD="$builddir/.libs/libnss_ksm.so.2"
+PROBE="$builddir/tests/nss/nss_probe"
+MKSNAP="$TOP_SRC/tests/nss/mksnap.py"
+USERS_JSON="$TOP_SRC/tests/nss/users.json"
+PY=/usr/bin/python3
+
+[ -f "$MOD" ] || { echo "no module at $MOD (build first)"; exit 99; }
+
+# make_json OUT: tests/nss/users.json plus carol, whose gecos (5000 bytes)
+# does not fit glibc's first buffer, and "bigteam" with 300 members m000..
+# (the group ERANGE path).
+make_json() {
+	"$PY" - "$USERS_JSON" "$1" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["users"].append({"name": "carol", "uid": 20003, "gid": 20003,
+                   "gecos": "Carol " + "x" * 5000, "home": "/home/carol",
+                   "shell": "/bin/bash", "groups": [30003]})
+members = []
+for i in range(300):
+    name = "m%03d" % i
+    members.append(name)
+    d["users"].append({"name": name, "uid": 21000 + i, "gid": 30003,
+                       "gecos": "member %d" % i, "home": "/home/" + name,
+                       "shell": "/bin/false", "groups": [30003]})
+d["groups"].append({"name": "bigteam", "gid": 30003,
+                    "members": ["carol"] + members})
+json.dump(d, open(sys.argv[2], "w"))
+PYEOF
+}
+
+# make_snap OUT [JSON]: a snapshot from JSON (default: make_json's).
+make_snap() {
+	local json=${2:-$T/users-full.json}
+	[ -f "$json" ] || make_json "$json"
+	"$PY" "$MKSNAP" "$json" "$1"
+}
+
+# corrupt_copy IN OUT OFFSET: flip one byte.
+corrupt_copy() {
+	"$PY" - "$1" "$2" "$3" <<'PYEOF'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+o = int(sys.argv[3])
+d[o] ^= 0xFF
+open(sys.argv[2], "wb").write(d)
+PYEOF
+}
+
+# run CMD...: sets OUT, ERR, RC.
+run() {
+	"$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+}
+
+# expect_line DESCRIPTION LINE: stdout contains LINE as a whole line.
+expect_line() {
+	if grep -qxF -- "$2" <<<"$OUT"; then
+		ok "$1"
+	else
+		fail "$1 (no line '$2' in: $(head -c 400 <<<"$OUT"); rc $RC; stderr: $ERR)"
+	fi
+}
