@@ -82,3 +82,8 @@ uint64_t ksm_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
+
+uint64_t ksm_monotonic_ms(void)
+{
+	return ksm_now_ms();
+}

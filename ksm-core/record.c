@@ -518,6 +518,15 @@ char *ksm_field_value_text(const ksm_field *f, size_t i)
 	return json_text(json_object_array_get_idx(arr, i));
 }
 
+char *ksm_field_value_json(const ksm_field *f, size_t i)
+{
+	json_object *arr = field_values(f);
+
+	if (!arr || i >= json_object_array_length(arr))
+		return NULL;
+	return json_dup(json_object_array_get_idx(arr, i));
+}
+
 char *ksm_field_value_property(const ksm_field *f, size_t i, const char *prop)
 {
 	json_object *arr = field_values(f), *v, *p;

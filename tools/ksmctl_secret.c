@@ -61,10 +61,14 @@ static void print_fields_json(const ksm_record *r, ksm_section where,
 		}
 		printf(",\"value\":[");
 		for (size_t j = 0; j < ksm_field_value_count(f); j++) {
-			char *v = hide ? NULL : ksm_field_value_text(f, j);
+			/* Values keep their JSON type (objects, booleans). */
+			char *v = hide ? NULL : ksm_field_value_json(f, j);
 
 			printf("%s", j ? "," : "");
-			ksmctl_json_string(stdout, hide ? MASK : v);
+			if (hide)
+				ksmctl_json_string(stdout, MASK);
+			else
+				fputs(v ? v : "null", stdout);
 			ksm_free_secret(v);
 		}
 		printf("]}");
@@ -196,6 +200,28 @@ static int secret_get(struct ksmctl *k, ksm_client *c, const char *uid,
 	return rc;
 }
 
+/*
+ * A record UID may start with '-' (1 in 32 do), which getopt would take
+ * for an option: take any UID-shaped argument out of argv first.
+ */
+static const char *take_uid_arg(int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		size_t n = strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				     "0123456789-_");
+
+		if (strlen(a) == 22 && n == 22 && a[0] == '-' &&
+		    strcmp(argv[i - 1], "--field") != 0) {
+			memmove(&argv[i], &argv[i + 1],
+				(size_t)(*argc - i) * sizeof(*argv));
+			(*argc)--;
+			return a;
+		}
+	}
+	return NULL;
+}
+
 int cmd_secret(struct ksmctl *k, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -204,7 +230,7 @@ int cmd_secret(struct ksmctl *k, int argc, char **argv)
 		{"field", required_argument, NULL, 'f'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *field = NULL, *sub;
+	const char *field = NULL, *sub, *uid;
 	bool json = false, unmask = false;
 	ksm_client *c = NULL;
 	int opt, rc;
@@ -214,6 +240,7 @@ int cmd_secret(struct ksmctl *k, int argc, char **argv)
 	sub = argv[1];
 	argc--;
 	argv++;
+	uid = take_uid_arg(&argc, argv);
 	while ((opt = getopt_long(argc, argv, "jf:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
@@ -233,7 +260,9 @@ int cmd_secret(struct ksmctl *k, int argc, char **argv)
 		if (optind != argc || field || unmask)
 			return ksmctl_usage_error(k, "usage: secret list [--json]");
 	} else if (strcmp(sub, "get") == 0) {
-		if (optind + 1 != argc)
+		if (!uid && optind + 1 == argc)
+			uid = argv[optind++];
+		if (!uid || optind != argc)
 			return ksmctl_usage_error(k, "usage: secret get UID "
 						     "[--field F] [--json] "
 						     "[--unmask]");
@@ -246,7 +275,7 @@ int cmd_secret(struct ksmctl *k, int argc, char **argv)
 		return rc;
 	rc = strcmp(sub, "list") == 0
 		     ? secret_list(k, c, json)
-		     : secret_get(k, c, argv[optind], field, json, unmask);
+		     : secret_get(k, c, uid, field, json, unmask);
 	ksm_client_free(c);
 	return rc;
 }

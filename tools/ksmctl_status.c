@@ -32,6 +32,16 @@ int cmd_status(struct ksmctl *k, int argc, char **argv)
 		json = true;
 	}
 	st = ksm_client_from_conf(k->conf, &c, &err);
+	if (st == KSM_OK && !ksm_client_is_bound(c)) {
+		/* Status must not spend a one-time token by binding. */
+		st = KSM_ERR_NOT_BOUND;
+		snprintf(err.message, sizeof(err.message),
+			 "%s holds a one-time token but is not bound yet: run "
+			 "'ksmctl init'",
+			 k->conf->client_config);
+		ksm_client_free(c);
+		c = NULL;
+	}
 	if (st == KSM_OK) {
 		host = ksm_config_get(ksm_client_config(c), KSM_CFG_HOSTNAME);
 		st = ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err);

@@ -260,6 +260,8 @@ const char *ksm_field_label(const ksm_field *f); /* or NULL */
 size_t ksm_field_value_count(const ksm_field *f);
 /* Value i: strings as they are, anything else as compact JSON. Secret. */
 char *ksm_field_value_text(const ksm_field *f, size_t i);
+/* Value i as compact JSON (strings quoted). Secret. */
+char *ksm_field_value_json(const ksm_field *f, size_t i);
 /* Property prop of object value i (e.g. "publicKey", "hostName"); strings
  * as they are, other JSON compact; NULL if absent or not an object. Secret. */
 char *ksm_field_value_property(const ksm_field *f, size_t i, const char *prop);
@@ -565,6 +567,9 @@ ksm_status ksm_write_file_atomic(const char *path, const void *data,
 				   size_t len, unsigned mode, ksm_error *err);
 
 /* ------------------------------------------------------------- comparison */
+
+/* Monotonic clock, milliseconds (for budgets). */
+uint64_t ksm_monotonic_ms(void);
 
 /* Constant-time equality of two NUL-terminated strings (length leaks). */
 bool ksm_secret_equal(const char *a, const char *b);

@@ -135,9 +135,19 @@ static char *predict_name(const char *pt, size_t n)
 static void walk(const ksm_folders *fs)
 {
 	size_t n = ksm_folders_count(fs);
+	/* FUZZ_FOLDERS_VERBOSE=1: list what each input gave (seed checks). */
+	static int verbose = -1;
 
+	if (verbose < 0)
+		verbose = getenv("FUZZ_FOLDERS_VERBOSE") != NULL;
 	for (size_t i = 0; i < n; i++) {
 		const char *p = ksm_folders_parent(fs, i);
+
+		if (verbose)
+			fprintf(stderr, "fuzz_folders: %s parent %s name %s\n",
+				ksm_folders_uid(fs, i), p ? p : "-",
+				ksm_folders_name(fs, i) ? ksm_folders_name(fs, i)
+							: "-");
 
 		if (!ksm_folders_uid(fs, i) || (p && !*p))
 			abort();

@@ -5,7 +5,8 @@
 # shellcheck source=../integration/lib.sh
 . "$srcdir/tests/integration/lib.sh"
 
-MOD="$builddir/.libs/libnss_ksm.so.2"
+# KSM_NSS_MODULE: test another build of the module (e.g. an installed one).
+MOD="${KSM_NSS_MODULE:-$builddir/.libs/libnss_ksm.so.2}"
 PROBE="$builddir/tests/nss/nss_probe"
 MKSNAP="$TOP_SRC/tests/nss/mksnap.py"
 USERS_JSON="$TOP_SRC/tests/nss/users.json"

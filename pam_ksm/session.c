@@ -1,0 +1,141 @@
+/*
+ * session.c - open/close_session and setcred: session secrets into the
+ * keyring (also for public-key logins, where auth never ran), revoked at
+ * the end. account: expiry and removal from the vault. password: Keeper.
+ */
+#include "pam_ksm.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Install once per handle, from auth's PAM data or fetched now. */
+static int install_secrets(pam_handle_t *pamh, int argc, const char **argv)
+{
+	struct pam_ksm_args args;
+	struct pam_ksm_user ku;
+	struct pam_ksm_secrets *fetched = NULL;
+	const void *data = NULL;
+	int rc;
+
+	pam_ksm_parse_args(pamh, argc, argv, &args);
+	if (pam_get_data(pamh, PAM_KSM_DATA_KEYS, &data) == PAM_SUCCESS && data)
+		return PAM_SUCCESS; /* setcred, then open_session */
+	rc = pam_ksm_user_load(pamh, &args, &ku);
+	if (rc != PAM_SUCCESS) {
+		pam_ksm_user_release(&ku);
+		return rc == PAM_USER_UNKNOWN ? PAM_IGNORE : rc;
+	}
+	if (ku.conf->n_session_secrets == 0) {
+		pam_ksm_user_release(&ku);
+		return PAM_IGNORE;
+	}
+	if (pam_get_data(pamh, PAM_KSM_DATA_SECRETS, &data) != PAM_SUCCESS ||
+	    !data) {
+		/* A new process, or a public-key login: fetch them now. */
+		if (pam_ksm_secrets_fetch(pamh, &ku, &fetched) != PAM_SUCCESS) {
+			pam_ksm_user_release(&ku);
+			return PAM_IGNORE; /* no secrets; the login goes on */
+		}
+		data = fetched;
+	}
+	rc = pam_ksm_keyring_install(pamh, &ku, data);
+	pam_ksm_secrets_free(fetched);
+	/* The values now live only in the keyring. */
+	pam_set_data(pamh, PAM_KSM_DATA_SECRETS, NULL, NULL);
+	pam_ksm_user_release(&ku);
+	return rc;
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
+				   const char **argv)
+{
+	(void)flags;
+	return install_secrets(pamh, argc, argv);
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+				    const char **argv)
+{
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return pam_ksm_keyring_revoke(pamh);
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
+			      const char **argv)
+{
+	if (flags & PAM_DELETE_CRED)
+		return pam_ksm_keyring_revoke(pamh);
+	if (flags & (PAM_ESTABLISH_CRED | PAM_REINITIALIZE_CRED))
+		return install_secrets(pamh, argc, argv);
+	return PAM_IGNORE;
+}
+
+/* Is name in the local passwd file (not via NSS, which may be us)? */
+static bool is_local_user(const char *name)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && (pw = fgetpwent(f)))
+		found = strcmp(pw->pw_name, name) == 0;
+	fclose(f);
+	return found;
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
+				const char **argv)
+{
+	struct pam_ksm_args args;
+	struct pam_ksm_user ku;
+	int rc;
+
+	(void)flags;
+	pam_ksm_parse_args(pamh, argc, argv, &args);
+	rc = pam_ksm_user_load(pamh, &args, &ku);
+	if (rc == PAM_USER_UNKNOWN && ku.name) {
+		/* Local users are not ours; anyone else is unknown here. */
+		rc = is_local_user(ku.name) ? PAM_IGNORE : PAM_USER_UNKNOWN;
+		if (rc == PAM_USER_UNKNOWN)
+			pam_syslog(pamh, LOG_NOTICE, "%s: refused: not in the "
+						     "snapshot (removed from "
+						     "the vault?)",
+				   ku.name);
+	} else if (rc == PAM_SUCCESS && ku.valid_until &&
+		   ku.valid_until < (int64_t)time(NULL)) {
+		pam_syslog(pamh, LOG_NOTICE, "%s: refused: access expired "
+					     "(valid_until)",
+			   ku.name);
+		rc = PAM_ACCT_EXPIRED;
+	}
+	pam_ksm_user_release(&ku);
+	return rc;
+}
+
+PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc,
+				const char **argv)
+{
+	struct pam_ksm_args args;
+	struct pam_ksm_user ku;
+	int rc;
+
+	(void)flags;
+	pam_ksm_parse_args(pamh, argc, argv, &args);
+	rc = pam_ksm_user_load(pamh, &args, &ku);
+	if (rc == PAM_SUCCESS) {
+		pam_info(pamh, "The password of %s is kept in Keeper and rotated "
+			       "there; change it in Keeper, not here.",
+			 ku.name);
+		rc = PAM_AUTHTOK_ERR;
+	} else {
+		rc = PAM_IGNORE;
+	}
+	pam_ksm_user_release(&ku);
+	return rc;
+}

@@ -1,0 +1,279 @@
+#!/bin/bash
+# test_sshd.sh - real sshd logins with keys from the vault: sshd asks
+# /usr/sbin/ksm-authorized-keys (AuthorizedKeysCommandUser nobody), knows the
+# vault users through nss_ksm, and the snapshot comes from ksmctl sync.
+#
+# Needs root. Everything runs in a private mount namespace: /etc/ksm,
+# /var/lib/ksm, /home, /run/sshd, /etc/nsswitch.conf and /etc/group are
+# bind mounts of files under $T, and the built helper, libksm.so.0 and
+# libnss_ksm.so.2 appear in /usr/sbin and /usr/lib/x86_64-linux-gnu through
+# read-only overlays. The only trace on the host: the empty mount points
+# /etc/ksm, /var/lib/ksm and /run/sshd are created if they are missing
+# (tests/../docs/testing.md, "create the mount points once").
+#
+# Run by hand: cd build/normal && bash ../../tests/integration/test_sshd.sh
+# (KEEP_TMP=1 keeps $T with sshd.log and server.log).
+
+if [ -z "${KSM_SSHD_IN_NS:-}" ]; then
+	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (mount namespace, sshd)"; exit 77; }
+	for p in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen; do
+		[ -x "$p" ] || { echo "SKIP: $p missing"; exit 77; }
+	done
+	unshare -m true 2>/dev/null || { echo "SKIP: unshare -m not permitted"; exit 77; }
+	mkdir -p /etc/ksm /var/lib/ksm /run/sshd || exit 99
+	KSM_SSHD_IN_NS=1 exec unshare -m -- /bin/bash "$0" "$@"
+fi
+
+# From here on: inside the private mount namespace.
+mount --make-rprivate / || { echo "mount --make-rprivate / failed"; exit 99; }
+. "$(dirname "$0")/lib.sh"
+
+KEYS_BIN="$builddir/ksm-authorized-keys"
+[ -x "$builddir/.libs/ksm-authorized-keys" ] && KEYS_BIN="$builddir/.libs/ksm-authorized-keys"
+LIBKSM="$builddir/.libs/libksm.so.0"
+NSSLIB="$builddir/.libs/libnss_ksm.so.2"
+for f in "$KEYS_BIN" "$LIBKSM" "$NSSLIB"; do
+	[ -e "$f" ] || { echo "not built: $f"; exit 99; }
+done
+MULTIARCH=/usr/lib/x86_64-linux-gnu
+[ -d "$MULTIARCH" ] || MULTIARCH=$(dirname "$(ldconfig -p | awk '/libc.so.6/ {print $NF; exit}')")
+
+SSHD_PID=
+cleanup_sshd() {
+	if [ -n "$SSHD_PID" ]; then
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null
+		SSHD_PID=
+	fi
+	if [ "$FAILED" -ne 0 ] && [ -s "$T/sshd.log" ]; then
+		echo "# --- sshd -e output (last 60 lines) ---"
+		tail -n 60 "$T/sshd.log" | sed 's/^/# /'
+	fi
+	cleanup
+}
+trap cleanup_sshd EXIT
+trap 'exit 130' INT TERM HUP
+
+# Keys: real ones, from ssh-keygen. alice2 replaces alice's key later;
+# mallory is in no record; carol's account has expired.
+for n in alice alice2 bob bob2 carol mallory; do
+	ssh-keygen -q -t ed25519 -N '' -C "$n@test" -f "$T/$n" || exit 99
+done
+ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey" || exit 99
+
+/usr/bin/python3 - "$T" <<'PY' || exit 99
+import json, sys
+t = sys.argv[1]
+key = lambda n: open(f"{t}/{n}.pub").read().strip()
+F = "SshdFolder000000000000"
+def user(uid, login, unix_uid, fields=(), custom=()):
+    return {"uid": uid, "folder": F,
+            "data": {"type": "pamUser", "title": login,
+                     "fields": [{"type": "login", "value": [login]}] + list(fields),
+                     "custom": [{"type": "text", "label": k, "value": [v]} for k, v in
+                                [("uid", str(unix_uid))] + list(custom)]}}
+vault = {"applications": [{"name": "app", "shares": [{"folder": F, "editable": True}]}],
+         "folders": [{"uid": F, "name": "Linux Users"}],
+         "records": [
+             user("SshdAlice0000000000000", "alice", 251001,
+                  fields=[{"type": "keyPair", "value": [{"publicKey": key("alice"), "privateKey": ""}]}]),
+             user("SshdBob000000000000000", "bob", 251002,
+                  custom=[("ssh_public_key", key("bob") + "\n" + key("bob2"))]),
+             user("SshdCarol0000000000000", "carol", 251003,
+                  fields=[{"type": "keyPair", "value": [{"publicKey": key("carol"), "privateKey": ""}]}],
+                  custom=[("valid_until", "2001-01-01T00:00:00Z")]),
+         ]}
+json.dump(vault, open(f"{t}/vault.json", "w"), indent=1)
+PY
+ksm_start_server "$T/vault.json"
+
+# --- The namespace: config, state, homes, binaries where the system looks.
+mkdir -p "$T/etc-ksm" "$T/var-lib-ksm" "$T/home" "$T/run-sshd" \
+	"$T/ov/sbin" "$T/ov/lib" || exit 99
+chmod 0755 "$T/etc-ksm" "$T/var-lib-ksm" "$T/home" "$T/run-sshd" "$T/ov" \
+	"$T/ov/sbin" "$T/ov/lib"
+install -m 0755 "$KEYS_BIN" "$T/ov/sbin/ksm-authorized-keys"
+install -m 0755 "$LIBKSM" "$T/ov/lib/libksm.so.0"
+install -m 0755 "$NSSLIB" "$T/ov/lib/libnss_ksm.so.2"
+install -m 0644 "$SRV_CA" "$T/etc-ksm/ca.pem"
+printf 'passwd: files ksm\ngroup: files ksm\nshadow: files\nhosts: files\n' >"$T/nsswitch.conf"
+# A group "ksm" with nobody in it: libksm accepts a root:ksm 0640
+# client.json, which is what the live path needs as AuthorizedKeysCommandUser.
+KSM_GID=$(awk -F: '{u[$3] = 1} END {for (g = 999; g > 100; g--) if (!(g in u)) {print g; exit}}' /etc/group)
+{ grep -v '^ksm:' /etc/group; echo "ksm:x:$KSM_GID:nobody"; } >"$T/group"
+chmod 0644 "$T/nsswitch.conf" "$T/group"
+
+mnt() { mount "$@" || { echo "mount $* failed"; exit 99; }; }
+mnt --bind "$T/etc-ksm" /etc/ksm
+mnt --bind "$T/var-lib-ksm" /var/lib/ksm
+mnt --bind "$T/home" /home
+mnt --bind "$T/run-sshd" /run/sshd
+mnt --bind "$T/nsswitch.conf" /etc/nsswitch.conf
+mnt --bind "$T/group" /etc/group
+mnt -t overlay overlay -o "lowerdir=$T/ov/sbin:/usr/sbin" /usr/sbin
+mnt -t overlay overlay -o "lowerdir=$T/ov/lib:$MULTIARCH" "$MULTIARCH"
+
+# ksm.conf at the default path; lib.sh's run_ksmctl passes --conf $T/ksm.conf.
+conf() {
+	{
+		echo "client_config = /etc/ksm/client.json"
+		echo "ca_file = /etc/ksm/ca.pem"
+		echo "snapshot = /var/lib/ksm/snapshot"
+		echo "timeout_sync = 5"
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+	} >/etc/ksm/ksm.conf
+	chmod 0644 /etc/ksm/ksm.conf
+}
+rm -f "$T/ksm.conf"
+ln -s /etc/ksm/ksm.conf "$T/ksm.conf"
+conf
+
+bind
+expect_rc "ksmctl init (client.json in the bind-mounted /etc/ksm)" 0
+chgrp ksm /etc/ksm/client.json && chmod 0640 /etc/ksm/client.json
+run_ksmctl sync
+expect_rc "ksmctl sync with client.json root:ksm 0640" 0
+check "snapshot written at /var/lib/ksm/snapshot (0644)" \
+	[ "$(stat -c %a /var/lib/ksm/snapshot 2>/dev/null)" = 644 ]
+
+check "nss_ksm through nsswitch.conf: getent passwd alice" \
+	bash -c "getent passwd alice | grep -q '^alice:x:251001:'"
+check "nobody is in the namespace's group ksm" \
+	bash -c "id -Gn nobody | grep -qw ksm"
+for u in alice bob carol; do
+	mkdir -p "/home/$u" && chown "$u:" "/home/$u" && chmod 0755 "/home/$u"
+done
+check "homes of vault users created (chown through NSS)" \
+	[ "$(stat -c %U /home/alice)" = alice ]
+check "the helper as nobody: alice's key from the cached path" \
+	bash -c "[ \"\$(setpriv --reuid=nobody --regid=nogroup --init-groups /usr/sbin/ksm-authorized-keys alice)\" = \"\$(cut -d' ' -f1-3 '$T/alice.pub')\" ]"
+
+# --- sshd on a free loopback port.
+PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$T/sshd_config" <<EOF
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $T/hostkey
+PidFile $T/sshd.pid
+AuthorizedKeysFile none
+AuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %u %f
+AuthorizedKeysCommandUser nobody
+StrictModes no
+UsePAM no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthenticationMethods publickey
+PermitRootLogin no
+PrintMotd no
+PrintLastLog no
+LogLevel VERBOSE
+EOF
+/usr/sbin/sshd -t -f "$T/sshd_config" 2>"$T/sshd.log" || {
+	echo "sshd -t refused the config:"; cat "$T/sshd.log"; exit 99
+}
+/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
+SSHD_PID=$!
+for i in $(seq 1 50); do
+	/usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
+		"$PORT" 2>/dev/null && break
+	kill -0 "$SSHD_PID" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$SSHD_PID" 2>/dev/null || { echo "sshd did not start:"; cat "$T/sshd.log"; exit 99; }
+
+# login KEY USER: sets OUT, RC, MS (wall time of the whole ssh login).
+login() {
+	local t0 t1
+	t0=$(date +%s%N)
+	timeout 30 ssh -F /dev/null -i "$T/$1" -p "$PORT" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o IdentitiesOnly=yes -o ConnectTimeout=10 -o LogLevel=ERROR \
+		"$2@127.0.0.1" id -un >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	t1=$(date +%s%N)
+	MS=$(((t1 - t0) / 1000000))
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+}
+# logs_in DESCRIPTION KEY USER [MAX_MS]
+logs_in() {
+	login "$2" "$3"
+	if [ "$RC" -ne 0 ] || [ "$OUT" != "$3" ]; then
+		fail "$1 (exit $RC, got '$OUT'; ssh: $ERR)"
+	elif [ -n "${4:-}" ] && [ "$MS" -gt "$4" ]; then
+		fail "$1 (${MS} ms > $4 ms)"
+	else
+		ok "$1 (${MS} ms)"
+	fi
+}
+# refused DESCRIPTION KEY USER
+refused() {
+	login "$2" "$3"
+	if [ "$RC" -eq 255 ] && grep -q "Permission denied" <<<"$ERR"; then
+		ok "$1 (${MS} ms)"
+	else
+		fail "$1 (exit $RC, out '$OUT'; ssh: $ERR)"
+	fi
+}
+gets() { admin stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("get_secret", 0))'; }
+
+admin stats --reset >/dev/null
+logs_in "alice logs in with her vault key, id -un is alice" alice alice
+logs_in "bob logs in with the second key of his ssh_public_key field" bob2 bob
+check "sshd logged the helper's key for alice" grep -q "Accepted publickey for alice" "$T/sshd.log"
+refused "a key in no record is refused" mallory alice
+refused "another vault user's key is refused" bob alice
+refused "an expired account (valid_until passed) is refused" carol carol
+refused "a user unknown to NSS and the snapshot is refused" alice nosuchuser
+check "fresh snapshot: the logins sent no request to the server" [ "$(gets)" = 0 ]
+
+# The server down or hanging: a fresh snapshot does not need it.
+admin fault refuse >/dev/null
+logs_in "server refusing connections: cached key still logs in" alice alice 3000
+admin fault blackhole >/dev/null
+logs_in "server black-holed: cached key still logs in" alice alice 3000
+admin fault none >/dev/null
+
+# A stale snapshot (keys_max_age = 0s): the helper goes live as nobody,
+# with the root:ksm 0640 client.json.
+sleep 1.1
+conf "keys_max_age = 0s"
+admin stats --reset >/dev/null
+logs_in "stale snapshot, server up: live path logs alice in" alice alice 6000
+check "stale snapshot: the helper asked the server (get_secret $(gets))" [ "$(gets)" -ge 1 ]
+admin fault blackhole >/dev/null
+logs_in "stale snapshot, server black-holed: snapshot key within the budget" alice alice 6000
+BLACKHOLE_MS=$MS
+check "black-holed login took the timeout_keys budget, not more (${BLACKHOLE_MS} ms)" \
+	[ "$BLACKHOLE_MS" -ge 1500 ]
+admin fault refuse >/dev/null
+logs_in "stale snapshot, server refusing: snapshot key, fast" alice alice 3000
+admin fault none >/dev/null
+
+# The helper itself, as sshd runs it, under a black hole: it returns in ~2 s.
+admin fault blackhole >/dev/null
+t0=$(date +%s%N)
+OUT=$(setpriv --reuid=nobody --regid=nogroup --init-groups \
+	/usr/sbin/ksm-authorized-keys alice "$(ssh-keygen -lf "$T/alice.pub" | awk '{print $2}')")
+MS=$((($(date +%s%N) - t0) / 1000000))
+check "helper as nobody, black hole: snapshot key served" [ "$OUT" = "$(cut -d' ' -f1-3 "$T/alice.pub")" ]
+expect_within "helper as nobody, black hole: returns within the 2 s budget" 2600
+admin fault none >/dev/null
+
+# Alice's key replaced in the vault. With a stale snapshot the live path
+# already knows; after ksmctl sync the cached path knows too.
+admin set-field --record SshdAlice0000000000000 --field keyPair --json \
+	--value "{\"publicKey\": \"$(cut -d' ' -f1-3 "$T/alice2.pub")\", \"privateKey\": \"\"}" >/dev/null ||
+	fail "set-field"
+refused "stale snapshot: the key removed from the vault is refused at once (live)" alice alice
+logs_in "stale snapshot: the new vault key logs in (live)" alice2 alice
+conf
+run_ksmctl sync
+expect_rc "ksmctl sync after the key change" 0
+admin fault refuse >/dev/null
+refused "after sync: the removed key is refused (cached, server down)" alice alice
+logs_in "after sync: the new key logs in (cached, server down)" alice2 alice
+admin fault none >/dev/null
+
+finish
