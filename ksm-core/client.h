@@ -37,6 +37,8 @@ KSM_HIDDEN ksm_status ksm_client_persist(ksm_client *c, ksm_error *err);
 KSM_HIDDEN bool ksm_json_add_str(json_object *o, const char *key,
 				 const char *val);
 
+/* A result set owning records (tests build vaults without a server). */
+KSM_HIDDEN ksm_secrets *ksm_secrets_wrap(ksm_record **records, size_t n);
 /* The error a non-200 answer stands for. */
 KSM_HIDDEN ksm_status ksm_map_http_error(const char *endpoint,
 					 const ksm_http_response *r,

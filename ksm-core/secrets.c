@@ -306,6 +306,20 @@ static ksm_status finish_binding(ksm_client *c, json_object *resp,
 	return st;
 }
 
+ksm_secrets *ksm_secrets_wrap(ksm_record **records, size_t n)
+{
+	ksm_secrets *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!secrets_push(s, records[i])) {
+			ksm_secrets_free(s);
+			return NULL;
+		}
+	return s;
+}
+
 ksm_status ksm_secrets_from_response(ksm_client *c, json_object *resp,
 				     ksm_secrets **out, ksm_error *err)
 {

@@ -59,7 +59,8 @@ static bool users_ok(const ksm_snap *s)
 		    !str_ok(s, u->record_uid) || !*ksm_snap_str(s, u->name) ||
 		    !range_ok(u->groups, u->n_groups, s->n_ids) ||
 		    !range_ok(u->keys, u->n_keys, s->h->n_keys) ||
-		    s->user_by_name[i] >= nu || s->user_by_uid[i] >= nu)
+		    s->user_by_name[i] >= nu || s->user_by_uid[i] >= nu ||
+		    !str_ok(s, s->users[s->user_by_name[i]].name))
 			return false;
 		/* Sorted indexes, or binary search would miss entries. */
 		if (i > 0 &&
@@ -74,7 +75,8 @@ static bool users_ok(const ksm_snap *s)
 
 		if (!str_ok(s, g->name) || !*ksm_snap_str(s, g->name) ||
 		    !range_ok(g->members, g->n_members, s->n_ids) ||
-		    s->group_by_name[i] >= ng || s->group_by_gid[i] >= ng)
+		    s->group_by_name[i] >= ng || s->group_by_gid[i] >= ng ||
+		    !str_ok(s, s->groups[s->group_by_name[i]].name))
 			return false;
 		for (uint32_t m = 0; m < g->n_members; m++)
 			if (s->ids[g->members + m] >= nu)

@@ -49,3 +49,10 @@ tests_unit_test_config_CFLAGS = $(TEST_UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(TEST_UNIT_LIBS)
 TESTS += tests/unit/test_config
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_accounts
+tests_unit_test_accounts_CFLAGS = $(TEST_UNIT_CFLAGS)
+tests_unit_test_accounts_LDADD = $(TEST_UNIT_LIBS)
+TESTS += tests/unit/test_accounts
+endif

@@ -1,0 +1,300 @@
+/*
+ * test_accounts.c - records to accounts (every rule of design.md and
+ * issue 3), the snapshot writer/reader round trip, and a damaged snapshot.
+ */
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "snapshot_reader.h"
+
+#define KEY_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGdh2F1N0aQ4l9pkw+H3mY0Q0c1SVvAqk2mOuqXzVNrS a@test"
+#define KEY_B "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK7dMN1pXUo3QSkmXAVNRmbGdGZkG7ac4SmIcoG2iZh0 b@test"
+
+static char dir[] = "/tmp/ksm-test-accounts.XXXXXX";
+static ksm_local_db *local;
+static ksm_conf *conf;
+
+static int setup(void **state)
+{
+	char passwd[256], group[256];
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(passwd, sizeof(passwd), "%s/passwd", dir);
+	snprintf(group, sizeof(group), "%s/group", dir);
+	f = fopen(passwd, "w");
+	fputs("root:x:0:0:root:/root:/bin/bash\n"
+	      "localuser:x:250500:250500::/home/localuser:/bin/sh\n", f);
+	fclose(f);
+	f = fopen(group, "w");
+	fputs("root:x:0:\nsudo:x:27:\nlocalgrp:x:250600:\nclash:x:250700:\n", f);
+	fclose(f);
+	if (ksm_local_db_load(passwd, group, &local, NULL) != KSM_OK)
+		return -1;
+	static const char text[] = "uid_range = 250000-259999\n"
+				   "gid_range = 250000-259999\n";
+
+	return ksm_conf_parse(text, strlen(text), "t", &conf, NULL) == KSM_OK
+		       ? 0
+		       : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[256];
+
+	ksm_local_db_free(local);
+	ksm_conf_free(conf);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* A pamUser record: login plus custom "label=value" pairs. */
+static ksm_record *rec(const char *uid, const char *login, const char *custom)
+{
+	char json[8192];
+	ksm_record *r = NULL;
+
+	snprintf(json, sizeof(json),
+		 "{\"type\":\"pamUser\",\"title\":\"T %s\",\"fields\":"
+		 "[{\"type\":\"login\",\"value\":[\"%s\"]},"
+		 "{\"type\":\"password\",\"value\":[\"pw\"]}],\"custom\":[%s]}",
+		 login, login, custom ? custom : "");
+	assert_int_equal(ksm_record_parse(uid, json, strlen(json), &r, NULL),
+			 KSM_OK);
+	return r;
+}
+
+/* Build accounts from n records; returns the reason text of refusals. */
+static ksm_accounts *build(ksm_record **rs, size_t n)
+{
+	ksm_secrets *s = ksm_secrets_wrap(rs, n);
+	ksm_accounts *as = NULL;
+
+	assert_non_null(s);
+	assert_int_equal(ksm_accounts_build(s, conf, local, &as, NULL), KSM_OK);
+	ksm_secrets_free(s);
+	return as;
+}
+
+static const ksm_refusal *refusal_for(const ksm_accounts *as, const char *uid)
+{
+	for (size_t i = 0; i < as->n_refusals; i++)
+		if (!strcmp(as->refusals[i].record_uid, uid))
+			return &as->refusals[i];
+	return NULL;
+}
+
+static const ksm_account *account(const ksm_accounts *as, const char *name)
+{
+	for (size_t i = 0; i < as->n_accounts; i++)
+		if (!strcmp(as->accounts[i].name, name))
+			return &as->accounts[i];
+	return NULL;
+}
+
+#define C(label, value) "{\"type\":\"text\",\"label\":\"" label "\",\"value\":[\"" value "\"]}"
+
+static void test_refusal_rules(void **state)
+{
+	static const struct {
+		const char *login, *custom, *reason;
+	} cases[] = {
+		{"Upper", NULL, "valid user name"},
+		{"-dash", NULL, "valid user name"},
+		{"0digit", NULL, "valid user name"},
+		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, "valid user name"},
+		{"sl/ash", NULL, "valid user name"},
+		{"co:lon", NULL, "valid user name"},
+		{"new\\nline", NULL, "valid user name"},
+		{"root", C("uid", "250001"), "local account"},
+		{"localuser", NULL, "local account"},
+		{"u0", C("uid", "0"), "uid 0 is outside"},
+		{"ulow", C("uid", "1000"), "outside uid_range"},
+		{"unum", C("uid", "12x"), "not a number"},
+		{"g0", C("gid", "0"), "gid 0 is outside"},
+		{"uloc", C("uid", "250500"), "local account localuser"},
+		{"gloc", C("gid", "250600"), "local group localgrp"},
+		{"clash", C("uid", "250800"), "local group has the same name"},
+		{"gecos", C("gecos", "a:b"), "gecos"},
+		{"gecos2", C("gecos", "a\\u0007b"), "gecos"},
+		{"home", C("home", "relative/x"), "home"},
+		{"home2", C("home", "/home/x\\n/root"), "home"},
+		{"shell", C("shell", "/bin/sh:x"), "shell"},
+		{"until", C("valid_until", "soon"), "valid_until"},
+		{"grp", C("groups", "ok, Bad Name"), "group name"},
+	};
+	size_t n = sizeof(cases) / sizeof(cases[0]);
+	ksm_record **rs = calloc(n, sizeof(*rs));
+	ksm_accounts *as;
+
+	for (size_t i = 0; i < n; i++) {
+		char uid[32];
+
+		snprintf(uid, sizeof(uid), "Case%02zuRec000000000000", i);
+		rs[i] = rec(uid, cases[i].login, cases[i].custom);
+	}
+	as = build(rs, n);
+	free(rs);
+	assert_int_equal(as->n_accounts, 0);
+	for (size_t i = 0; i < n; i++) {
+		char uid[32];
+		const ksm_refusal *r;
+
+		snprintf(uid, sizeof(uid), "Case%02zuRec000000000000", i);
+		r = refusal_for(as, uid);
+		if (!r || !strstr(r->reason, cases[i].reason) || !r->whole_account)
+			fail_msg("case %zu (%s): got '%s', wanted '%s'", i,
+				 cases[i].login, r ? r->reason : "(none)",
+				 cases[i].reason);
+	}
+	ksm_accounts_free(as);
+}
+
+static void test_collisions_refuse_both(void **state)
+{
+	ksm_record *rs[4] = {
+		rec("Dup1Rec000000000000000", "twin", C("uid", "251000")),
+		rec("Dup2Rec000000000000000", "twin", C("uid", "251001")),
+		rec("Uid1Rec000000000000000", "one", C("uid", "251002")),
+		rec("Uid2Rec000000000000000", "two", C("uid", "251002")),
+	};
+	ksm_accounts *as = build(rs, 4);
+
+	assert_int_equal(as->n_accounts, 0);
+	for (int i = 0; i < 4; i++)
+		assert_non_null(strstr(refusal_for(as, i == 0   ? "Dup1Rec000000000000000"
+							: i == 1 ? "Dup2Rec000000000000000"
+							: i == 2 ? "Uid1Rec000000000000000"
+								 : "Uid2Rec000000000000000")
+					       ->reason,
+				       "also claimed"));
+	ksm_accounts_free(as);
+}
+
+static void test_defaults_keys_groups(void **state)
+{
+	ksm_record *rs[2] = {
+		rec("AliceRec00000000000000", "alice",
+		    C("groups", "sudo, devs,devs") "," C("ssh_public_key", KEY_A "\\n" KEY_B)
+		    "," C("ssh_public_key", "command=\\\"x\\\" " KEY_A)),
+		rec("BobRec0000000000000000", "bob",
+		    C("uid", "252000") "," C("gid", "252500") "," C("groups", "devs")
+		    "," C("home", "/srv/bob") "," C("shell", "/bin/zsh")
+		    "," C("gecos", "Bob,B") "," C("valid_until", "2030-01-02T03:04:05+01:00")),
+	};
+	ksm_accounts *as = build(rs, 2);
+	const ksm_account *a = account(as, "alice"), *b = account(as, "bob");
+	bool sudo = false, devs = false;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	/* Defaults: derived uid in range, private group gid = uid. */
+	assert_true(a->uid >= 250000 && a->uid <= 259999);
+	assert_int_equal(a->gid, a->uid);
+	assert_string_equal(a->home, "/home/alice");
+	assert_string_equal(a->shell, "/bin/bash");
+	assert_string_equal(a->gecos, "T alice");
+	assert_int_equal(a->n_keys, 2);
+	assert_true(a->has_password);
+	/* The key with options was dropped, the account kept. */
+	assert_non_null(refusal_for(as, "AliceRec00000000000000"));
+	assert_false(refusal_for(as, "AliceRec00000000000000")->whole_account);
+	assert_int_equal(b->uid, 252000);
+	assert_int_equal(b->gid, 252500);
+	assert_string_equal(b->home, "/srv/bob");
+	assert_int_equal(b->valid_until, 1893549845);
+	for (size_t i = 0; i < as->n_groups; i++) {
+		if (!strcmp(as->groups[i].name, "sudo")) {
+			sudo = as->groups[i].local && as->groups[i].gid == 27;
+		} else if (!strcmp(as->groups[i].name, "devs")) {
+			devs = !as->groups[i].local && as->groups[i].n_members == 2;
+		}
+	}
+	assert_true(sudo);
+	assert_true(devs);
+	ksm_accounts_free(as);
+}
+
+static void test_snapshot_round_trip(void **state)
+{
+	ksm_record *rs[3] = {
+		rec("AliceRec00000000000000", "alice",
+		    C("uid", "250001") "," C("groups", "sudo,devs") "," C("ssh_public_key", KEY_A)),
+		rec("BobRec0000000000000000", "bob", C("uid", "250002") "," C("groups", "devs")),
+		rec("CarolRec00000000000000", "carol", C("uid", "250003")),
+	};
+	ksm_accounts *as = build(rs, 3);
+	const struct ksm_snap_user *u;
+	const struct ksm_snap_group *g;
+	char path[256];
+	ksm_snap s;
+	uint8_t byte;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/snapshot", dir);
+	assert_int_equal(ksm_snapshot_write(as, local, conf, path, 1700000000, NULL),
+			 KSM_OK);
+	assert_int_equal(ksm_snap_open(path, &s), KSM_SNAPST_OK);
+	assert_int_equal(s.h->n_users, 3);
+	assert_int_equal(s.h->generated_at, 1700000000);
+	u = ksm_snap_user_by_name(&s, "alice");
+	assert_non_null(u);
+	assert_int_equal(u->uid, 250001);
+	assert_string_equal(ksm_snap_str(&s, u->home), "/home/alice");
+	assert_string_equal(ksm_snap_str(&s, u->record_uid), "AliceRec00000000000000");
+	assert_int_equal(u->n_keys, 1);
+	assert_string_equal(ksm_snap_str(&s, s.keys[u->keys].line), KEY_A);
+	assert_memory_equal(ksm_snap_str(&s, s.keys[u->keys].fingerprint), "SHA256:", 7);
+	assert_int_equal(u->n_groups, 2);
+	assert_ptr_equal(ksm_snap_user_by_uid(&s, 250002), ksm_snap_user_by_name(&s, "bob"));
+	assert_null(ksm_snap_user_by_name(&s, "nobody"));
+	assert_null(ksm_snap_user_by_uid(&s, 1));
+	g = ksm_snap_group_by_name(&s, "devs");
+	assert_non_null(g);
+	assert_int_equal(g->n_members, 2);
+	assert_ptr_equal(ksm_snap_group_by_gid(&s, g->gid), g);
+	assert_ptr_equal(ksm_snap_group_by_gid(&s, 250003),
+			 ksm_snap_group_by_name(&s, "carol"));
+	assert_false(ksm_snap_stale(&s, path));
+	ksm_snap_close(&s);
+
+	/* One flipped byte anywhere after the header: corrupt. */
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &byte, 1, 300), 1);
+	byte ^= 0x20;
+	assert_int_equal(pwrite(fd, &byte, 1, 300), 1);
+	assert_int_equal(ksm_snap_open(path, &s), KSM_SNAPST_CORRUPT);
+	/* Truncated: corrupt. Missing: missing. */
+	assert_int_equal(ftruncate(fd, 100), 0);
+	close(fd);
+	assert_int_equal(ksm_snap_open(path, &s), KSM_SNAPST_CORRUPT);
+	unlink(path);
+	assert_int_equal(ksm_snap_open(path, &s), KSM_SNAPST_MISSING);
+	ksm_accounts_free(as);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refusal_rules),
+		cmocka_unit_test(test_collisions_refuse_both),
+		cmocka_unit_test(test_defaults_keys_groups),
+		cmocka_unit_test(test_snapshot_round_trip),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
