@@ -37,6 +37,9 @@ KSM_HIDDEN ksm_status ksm_cbc_encrypt(const uint8_t key[32], const uint8_t *iv,
 KSM_HIDDEN ksm_status ksm_cbc_decrypt(const uint8_t key[32], const uint8_t *in,
 				      size_t n, uint8_t **out, size_t *outlen);
 
+/* Base64-decode then GCM-decrypt (KSM_ERR_PROTOCOL for bad base64). */
+KSM_HIDDEN ksm_status ksm_gcm_open_b64(const uint8_t key[32], const char *b64,
+				       uint8_t **pt, size_t *ptlen);
 /* GCM-decrypt exactly 32 bytes of key material from base64 text. */
 KSM_HIDDEN ksm_status ksm_unwrap_key_b64(const uint8_t wrap[32],
 					 const char *b64, uint8_t key[32]);

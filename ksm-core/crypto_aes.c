@@ -167,20 +167,28 @@ ksm_status ksm_cbc_decrypt(const uint8_t key[32], const uint8_t *in, size_t n,
 	return KSM_OK;
 }
 
+ksm_status ksm_gcm_open_b64(const uint8_t key[32], const char *b64,
+			    uint8_t **pt, size_t *ptlen)
+{
+	uint8_t *ct = NULL;
+	size_t ctlen = 0;
+	ksm_status st;
+
+	*pt = NULL;
+	if (!b64 || ksm_b64_decode(b64, strlen(b64), &ct, &ctlen) != KSM_OK)
+		return KSM_ERR_PROTOCOL;
+	st = ksm_gcm_decrypt(key, ct, ctlen, pt, ptlen);
+	free(ct);
+	return st;
+}
+
 ksm_status ksm_unwrap_key_b64(const uint8_t wrap[32], const char *b64,
 			      uint8_t key[32])
 {
-	uint8_t *ct = NULL, *pt = NULL;
-	size_t ctlen = 0, ptlen = 0;
-	ksm_status st;
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+	ksm_status st = ksm_gcm_open_b64(wrap, b64, &pt, &ptlen);
 
-	if (!b64)
-		return KSM_ERR_PROTOCOL;
-	st = ksm_b64_decode(b64, strlen(b64), &ct, &ctlen);
-	if (st != KSM_OK)
-		return KSM_ERR_PROTOCOL;
-	st = ksm_gcm_decrypt(wrap, ct, ctlen, &pt, &ptlen);
-	free(ct);
 	if (st != KSM_OK)
 		return st;
 	if (ptlen != 32) {

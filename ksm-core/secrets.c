@@ -75,25 +75,6 @@ static bool secrets_push(ksm_secrets *s, ksm_record *r)
 	return true;
 }
 
-/* Decode base64 and GCM-decrypt with key. */
-static ksm_status open_b64(const uint8_t key[32], const char *b64,
-			   uint8_t **pt, size_t *ptlen)
-{
-	uint8_t *ct = NULL;
-	size_t ctlen = 0;
-	ksm_status st;
-
-	*pt = NULL;
-	if (!b64)
-		return KSM_ERR_PROTOCOL;
-	st = ksm_b64_decode(b64, strlen(b64), &ct, &ctlen);
-	if (st != KSM_OK)
-		return KSM_ERR_PROTOCOL;
-	st = ksm_gcm_decrypt(key, ct, ctlen, pt, ptlen);
-	free(ct);
-	return st;
-}
-
 static char *dup_str_member(json_object *o, const char *key)
 {
 	const char *s = ksm_json_str(o, key);
@@ -115,7 +96,7 @@ static ksm_status parse_file(const uint8_t record_key[32], json_object *jf,
 		return KSM_ERR_PROTOCOL;
 	st = ksm_unwrap_key_b64(record_key, ksm_json_str(jf, "fileKey"), f->key);
 	if (st == KSM_OK)
-		st = open_b64(f->key, ksm_json_str(jf, "data"), &pt, &ptlen);
+		st = ksm_gcm_open_b64(f->key, ksm_json_str(jf, "data"), &pt, &ptlen);
 	if (st == KSM_OK)
 		st = ksm_json_parse((const char *)pt, ptlen, &meta, NULL);
 	if (st == KSM_OK && json_object_is_type(meta, json_type_object)) {
@@ -152,7 +133,7 @@ static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
 		return KSM_ERR_PROTOCOL;
 	st = ksm_unwrap_key_b64(wrap_key, ksm_json_str(jr, "recordKey"), rkey);
 	if (st == KSM_OK)
-		st = open_b64(rkey, ksm_json_str(jr, "data"), &pt, &ptlen);
+		st = ksm_gcm_open_b64(rkey, ksm_json_str(jr, "data"), &pt, &ptlen);
 	if (st == KSM_OK)
 		st = ksm_record_parse(uid, (const char *)pt, ptlen, &r, NULL);
 	ksm_free_wiped(pt, ptlen);
