@@ -28,18 +28,20 @@ libnss_ksm_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shrext .so.2 \
 	-Wl,--version-script=$(srcdir)/nss_ksm/nss_ksm.map
 libnss_ksm_la_LIBADD =
 EXTRA_libnss_ksm_la_DEPENDENCIES = nss_ksm/nss_ksm.map
-EXTRA_DIST += nss_ksm/nss_ksm.map
+EXTRA_DIST += nss_ksm/nss_ksm.map docs/nss_ksm.md
 
-# Tests: bash scripts (nss_wrapper, real glibc in a mount namespace, the
-# exported symbols, threads) and their helper programs.
+# Tests: bash scripts (exported symbols, direct calls, nss_wrapper, real
+# glibc in a mount namespace, threads, ksmctl sync end to end) and their
+# helper programs. Snapshots come from tests/nss/mksnap.py, a writer
+# independent of ksm-core (and from ksmctl sync in test_nss_sync.sh).
 check_PROGRAMS += tests/nss/nss_probe tests/nss/nss_threads
 tests_nss_nss_probe_SOURCES = tests/nss/nss_probe.c
 tests_nss_nss_probe_LDADD = -ldl
 tests_nss_nss_threads_SOURCES = tests/nss/nss_threads.c
 tests_nss_nss_threads_LDADD = -ldl
 NSS_TESTS = tests/nss/test_nss_symbols.sh tests/nss/test_nss_module.sh \
-	tests/nss/test_nss_wrapper.sh \
-	tests/nss/test_nss_glibc.sh tests/nss/test_nss_threads.sh
+	tests/nss/test_nss_wrapper.sh tests/nss/test_nss_glibc.sh \
+	tests/nss/test_nss_threads.sh tests/nss/test_nss_sync.sh
 TESTS += $(NSS_TESTS)
 EXTRA_DIST += $(NSS_TESTS) tests/nss/lib.sh tests/nss/mksnap.py \
 	tests/nss/users.json

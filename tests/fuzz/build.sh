@@ -32,6 +32,9 @@ sources_for() {
 		echo "$common $core/record.c $core/notation.c" ;;
 	fuzz_totp)
 		echo "$common $core/totp.c" ;;
+	fuzz_snapshot) # libc only, as in nss_ksm: reader, CRC, nss_ksm's copying
+		echo "$core/snapshot_reader.c $core/snapshot_crc.c" \
+			"$top/nss_ksm/fill.c" ;;
 	fuzz_conf)
 		echo "$common $core/conf.c $core/fileio.c" ;;
 	fuzz_response | fuzz_server_error | fuzz_config | fuzz_token)

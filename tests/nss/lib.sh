@@ -14,6 +14,17 @@ PY=/usr/bin/python3
 
 [ -f "$MOD" ] || { echo "no module at $MOD (build first)"; exit 99; }
 
+# A sanitizer build (tests/run-all.sh's build/asan): programs that are not
+# instrumented (getent, id, setpriv, python3) can load the module only with
+# the ASan runtime first in their library list; their own leaks are not
+# ours. Use: env LD_PRELOAD="$SAN_PRELOAD..." ASAN_OPTIONS="$SAN_OPTIONS" CMD.
+SAN_PRELOAD=
+SAN_OPTIONS=${ASAN_OPTIONS:-}
+if readelf -d "$MOD" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
+	SAN_PRELOAD="$(ldd "$MOD" | awk '$1 ~ /^libasan/ {print $3}') "
+	SAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+fi
+
 # make_json OUT: tests/nss/users.json plus carol, whose gecos (5000 bytes)
 # does not fit glibc's first buffer, and "bigteam" with 300 members m000..
 # (the group ERANGE path).

@@ -355,6 +355,9 @@ int main(int argc, char **argv)
 	       atomic_load(&count_erange), atomic_load(&count_enum));
 	printf("wrong %ld (unavailable %ld)\n", atomic_load(&count_bad),
 	       atomic_load(&count_unavail));
+	free(th);
+	free(ver_data[0]);
+	free(ver_data[1]);
 	return atomic_load(&count_bad) == 0 &&
 			       atomic_load(&rewrites_done) == n_rewrites
 		       ? 0

@@ -48,8 +48,15 @@ mount --bind "\$lib" /var/lib/ksm
 set +e
 exec "\$@"
 EOF
-ns() { run unshare -m bash "$T/ns.sh" "$T/lib-ksm" "$T/nsswitch.conf" "$@"; }
-ns_with() { local lib=$1 nss=$2; shift 2; run unshare -m bash "$T/ns.sh" "$lib" "$nss" "$@"; }
+ns_with() { # LIBKSM NSSWITCH CMD...
+	local lib=$1 nss=$2
+	shift 2
+	if [ -n "$SAN_PRELOAD" ]; then
+		set -- env LD_PRELOAD="$SAN_PRELOAD" ASAN_OPTIONS="$SAN_OPTIONS" "$@"
+	fi
+	run unshare -m bash "$T/ns.sh" "$lib" "$nss" "$@"
+}
+ns() { ns_with "$T/lib-ksm" "$T/nsswitch.conf" "$@"; }
 
 ALICE='alice:x:20001:20001:Alice Example,,,:/home/alice:/bin/bash'
 

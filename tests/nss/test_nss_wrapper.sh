@@ -34,7 +34,7 @@ EOF
 export NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group"
 export NSS_WRAPPER_MODULE_SO_PATH="$MOD" NSS_WRAPPER_MODULE_FN_PREFIX=ksm
 export KSM_NSS_SNAPSHOT="$T/snapshot"
-nw() { run env LD_PRELOAD="$WRAPPER" "$@"; }
+nw() { run env LD_PRELOAD="$SAN_PRELOAD$WRAPPER" ASAN_OPTIONS="$SAN_OPTIONS" "$@"; }
 
 ALICE='alice:x:20001:20001:Alice Example,,,:/home/alice:/bin/bash'
 
