@@ -8,7 +8,7 @@ pam_ksm_la_SOURCES = \
 	pam_ksm/secrets.c \
 	pam_ksm/keyring.c \
 	pam_ksm/session.c
-pam_ksm_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+pam_ksm_la_CFLAGS = $(AM_CFLAGS)
 pam_ksm_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/pam_ksm/pam_ksm.map
 pam_ksm_la_LIBADD = libksm.la libksmlite.la -lpam -lkeyutils
