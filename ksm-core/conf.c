@@ -58,7 +58,8 @@ static ksm_status parse_budget_ms(const char *s, unsigned *ms)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > 3600)
+	if (errno || end == s || *end || !(v > 0) || v > 3600 ||
+	    v * 1000.0 + 0.5 < 1.0)
 		return KSM_ERR_INVALID;
 	*ms = (unsigned)(v * 1000.0 + 0.5);
 	return KSM_OK;

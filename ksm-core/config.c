@@ -22,6 +22,8 @@ struct ksm_config {
 /* Overwrite every string in the object before it is released. */
 static void wipe_json_strings(json_object *obj)
 {
+	if (!json_object_is_type(obj, json_type_object))
+		return;
 	json_object_object_foreach(obj, key, val)
 	{
 		(void)key;

@@ -37,6 +37,10 @@ sources_for() {
 			"$top/nss_ksm/fill.c" ;;
 	fuzz_conf)
 		echo "$common $core/conf.c $core/fileio.c" ;;
+	fuzz_account) # records -> accounts, authorized_keys lines
+		echo "$common $core/record.c $core/accounts.c $core/sshkey.c" \
+			"$core/crypto_aes.c $core/crypto_ec.c $core/conf.c" \
+			"$core/fileio.c" ;;
 	fuzz_response | fuzz_server_error | fuzz_config | fuzz_token)
 		echo "$common $client $core/folders.c" ;;
 	fuzz_folders) # includes folders.c itself, for its static parser

@@ -19,6 +19,13 @@ for bin in "$work"/bin/fuzz_*; do
 	name=$(basename "$bin")
 	seeds="$here/corpus/$name"
 	mkdir -p "$work/corpus/$name" "$work/crash/$name"
+	# Inputs that once crashed must stay fixed.
+	if [ -d "$here/regressions/$name" ] &&
+		! "$bin" "$here/regressions/$name"/* >"$work/$name.reg.log" 2>&1; then
+		echo "FAIL    $name: a regression input fails again" >&2
+		tail -n 30 "$work/$name.reg.log" >&2
+		status=1
+	fi
 	echo "  RUN     $name (${secs}s)"
 	if ! "$bin" -max_total_time="$secs" -max_len=4096 -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 \
