@@ -13,6 +13,7 @@
 struct ksm_secrets {
 	ksm_record **records;
 	size_t n, cap;
+	size_t *by_uid; /* record indexes sorted by UID, first one first */
 	size_t bad;
 	int64_t expires_on;
 };
@@ -34,10 +35,53 @@ const ksm_record *ksm_secrets_find(const ksm_secrets *s, const char *uid)
 
 ksm_record *ksm_secrets_edit(ksm_secrets *s, const char *uid)
 {
-	for (size_t i = 0; s && uid && i < s->n; i++)
-		if (strcmp(s->records[i]->uid, uid) == 0)
-			return s->records[i];
+	size_t lo = 0, hi;
+
+	if (!s || !uid)
+		return NULL;
+	if (!s->by_uid) { /* only while being built */
+		for (size_t i = 0; i < s->n; i++)
+			if (strcmp(s->records[i]->uid, uid) == 0)
+				return s->records[i];
+		return NULL;
+	}
+	/* The leftmost match: the first occurrence of a repeated UID. */
+	hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(s->records[s->by_uid[mid]]->uid, uid) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->n && strcmp(s->records[s->by_uid[lo]]->uid, uid) == 0)
+		return s->records[s->by_uid[lo]];
 	return NULL;
+}
+
+static ksm_record *const *sort_records;
+
+static int by_uid_then_index(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int c = strcmp(sort_records[a]->uid, sort_records[b]->uid);
+
+	return c ? c : (a < b ? -1 : a > b);
+}
+
+/* Index the records by UID (lookups in O(log n): syncs of large vaults). */
+static bool index_records(ksm_secrets *s)
+{
+	s->by_uid = malloc((s->n ? s->n : 1) * sizeof(*s->by_uid));
+	if (!s->by_uid)
+		return false;
+	for (size_t i = 0; i < s->n; i++)
+		s->by_uid[i] = i;
+	sort_records = s->records;
+	qsort(s->by_uid, s->n, sizeof(*s->by_uid), by_uid_then_index);
+	sort_records = NULL;
+	return true;
 }
 
 size_t ksm_secrets_bad_count(const ksm_secrets *s)
@@ -57,6 +101,7 @@ void ksm_secrets_free(ksm_secrets *s)
 	for (size_t i = 0; i < s->n; i++)
 		ksm_record_free(s->records[i]);
 	free(s->records);
+	free(s->by_uid);
 	free(s);
 }
 
@@ -235,6 +280,8 @@ static ksm_status build_secrets(const ksm_client *c, json_object *resp,
 			ksm_wipe(fkey, sizeof(fkey));
 		}
 	}
+	if (st == KSM_OK && !index_records(s))
+		st = KSM_ERR_NOMEM;
 	if (st != KSM_OK) {
 		ksm_secrets_free(s);
 		return ksm_set_error(err, st, "out of memory");
@@ -298,6 +345,10 @@ ksm_secrets *ksm_secrets_wrap(ksm_record **records, size_t n)
 			ksm_secrets_free(s);
 			return NULL;
 		}
+	if (!index_records(s)) {
+		ksm_secrets_free(s);
+		return NULL;
+	}
 	return s;
 }
 

@@ -118,10 +118,47 @@ static bool add_section(struct buf *img, struct ksm_snap_header *h, int id,
 	return buf_add(img, data, len);
 }
 
+/*
+ * Each account's supplementary gids (every group listing it), inverted from
+ * the groups' member lists: gids[first[i] .. first[i + 1]) for account i.
+ */
+static bool invert_members(const ksm_accounts *as, size_t **first_out,
+			   uint32_t **gids_out)
+{
+	size_t n = as->n_accounts, total = 0;
+	size_t *first = calloc(n + 1, sizeof(*first));
+	size_t *fill = calloc(n + 1, sizeof(*fill));
+	uint32_t *gids;
+
+	for (size_t g = 0; first && g < as->n_groups; g++)
+		for (size_t m = 0; m < as->groups[g].n_members; m++, total++)
+			first[as->groups[g].members[m] + 1]++;
+	gids = malloc((total ? total : 1) * sizeof(*gids));
+	if (!first || !fill || !gids) {
+		free(first);
+		free(fill);
+		free(gids);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		first[i + 1] += first[i];
+	for (size_t g = 0; g < as->n_groups; g++)
+		for (size_t m = 0; m < as->groups[g].n_members; m++) {
+			size_t a = as->groups[g].members[m];
+
+			gids[first[a] + fill[a]++] = as->groups[g].gid;
+		}
+	free(fill);
+	*first_out = first;
+	*gids_out = gids;
+	return true;
+}
+
 /* Users, groups, ids and keys tables, and their strings. */
-static bool build_tables(const ksm_accounts *as, struct buf *users,
-			 struct buf *groups, struct buf *ids, struct buf *keys,
-			 struct buf *strings, uint32_t *n_keys)
+static bool tables(const ksm_accounts *as, struct buf *users,
+		   struct buf *groups, struct buf *ids, struct buf *keys,
+		   struct buf *strings, uint32_t *n_keys, const size_t *first,
+		   const uint32_t *gids)
 {
 	uint32_t nk = 0;
 
@@ -140,14 +177,9 @@ static bool build_tables(const ksm_accounts *as, struct buf *users,
 		u.flags = (a->has_password ? KSM_SNAP_HAS_PASSWORD : 0) |
 			  (a->has_totp ? KSM_SNAP_HAS_TOTP : 0);
 		u.groups = (uint32_t)(ids->len / 4);
-		/* Supplementary gids: every group listing this account. */
-		for (size_t g = 0; g < as->n_groups; g++)
-			for (size_t m = 0; m < as->groups[g].n_members; m++)
-				if (as->groups[g].members[m] == i) {
-					if (!buf_add(ids, &as->groups[g].gid, 4))
-						return false;
-					u.n_groups++;
-				}
+		u.n_groups = (uint32_t)(first[i + 1] - first[i]);
+		if (u.n_groups && !buf_add(ids, gids + first[i], (size_t)u.n_groups * 4))
+			return false;
 		u.keys = nk;
 		for (size_t k = 0; k < a->n_keys; k++) {
 			struct ksm_snap_key key = {
@@ -187,6 +219,21 @@ static bool build_tables(const ksm_accounts *as, struct buf *users,
 	}
 	*n_keys = nk;
 	return true;
+}
+
+static bool build_tables(const ksm_accounts *as, struct buf *users,
+			 struct buf *groups, struct buf *ids, struct buf *keys,
+			 struct buf *strings, uint32_t *n_keys)
+{
+	size_t *first = NULL;
+	uint32_t *gids = NULL;
+	bool ok = invert_members(as, &first, &gids) &&
+		  tables(as, users, groups, ids, keys, strings, n_keys, first,
+			 gids);
+
+	free(first);
+	free(gids);
+	return ok;
 }
 
 ksm_status ksm_snapshot_write(const ksm_accounts *as, const ksm_local_db *local,
