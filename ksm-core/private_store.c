@@ -16,12 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STORE_MAX_BYTES (64u * 1024 * 1024)
 
-static int lock_store(const char *path, ksm_error *err)
+/* Logins wait at most this long for the lock, then carry on without. */
+#define LOGIN_LOCK_WAIT_MS 1000
+
+/* wait_ms 0: block (sync); else give up after wait_ms. */
+static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
 {
+	uint64_t deadline = ksm_now_ms() + wait_ms;
 	char lock[4096];
 	int fd;
 
@@ -32,13 +38,22 @@ static int lock_store(const char *path, ksm_error *err)
 			      strerror(errno));
 		return -1;
 	}
-	while (flock(fd, LOCK_EX) != 0)
-		if (errno != EINTR) {
-			ksm_set_error(err, KSM_ERR_IO, "cannot lock %s: %s",
-				      lock, strerror(errno));
-			close(fd);
-			return -1;
+	while (flock(fd, wait_ms ? LOCK_EX | LOCK_NB : LOCK_EX) != 0) {
+		if (errno == EWOULDBLOCK && ksm_now_ms() < deadline) {
+			struct timespec ts = {0, 10 * 1000000L};
+
+			nanosleep(&ts, NULL);
+			continue;
 		}
+		if (errno == EINTR)
+			continue;
+		ksm_set_error(err, errno == EWOULDBLOCK ? KSM_ERR_TIMEOUT : KSM_ERR_IO,
+			      "cannot lock %s: %s", lock,
+			      errno == EWOULDBLOCK ? "busy (a sync is writing it)"
+						   : strerror(errno));
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -161,11 +176,11 @@ ksm_status ksm_offline_confirm(const char *path, const char *user,
 	json_object *store = NULL, *e = NULL;
 	const char *old;
 	char verifier[256];
-	int fd = lock_store(path, err);
+	int fd = lock_store(path, LOGIN_LOCK_WAIT_MS, err);
 	ksm_status st;
 
 	if (fd < 0)
-		return KSM_ERR_IO;
+		return err ? err->code : KSM_ERR_IO;
 	st = load(path, &store, err);
 	if (st != KSM_OK)
 		goto out;
@@ -204,12 +219,12 @@ ksm_status ksm_offline_verify(const char *path, const char *user,
 	json_object *store = NULL, *e = NULL;
 	const char *verifier;
 	int64_t failures;
-	int fd = lock_store(path, err);
+	int fd = lock_store(path, LOGIN_LOCK_WAIT_MS, err);
 	ksm_status st;
 
 	*result = KSM_OFFLINE_NONE;
 	if (fd < 0)
-		return KSM_ERR_IO;
+		return err ? err->code : KSM_ERR_IO;
 	st = load(path, &store, err);
 	if (st != KSM_OK)
 		goto out;
@@ -242,52 +257,92 @@ out:
 	return st;
 }
 
+/* Does the store's entry for a still match (same record and revision)? */
+static json_object *current_entry(json_object *store, const ksm_account *a,
+				  int64_t revision)
+{
+	json_object *e = NULL;
+	const char *rec;
+
+	if (!json_object_object_get_ex(users_of(store), a->name, &e))
+		return NULL;
+	rec = ksm_json_str(e, "record");
+	return rec && !strcmp(rec, a->record_uid) &&
+			       get_i64(e, "revision") == revision
+		       ? e
+		       : NULL;
+}
+
+/*
+ * Hashing thousands of new passwords takes minutes, so it happens without
+ * the lock: read the store, hash what changed, then lock again, re-read
+ * (logins may have confirmed entries meanwhile) and write the merge.
+ */
 ksm_status ksm_offline_sync(const char *path, const ksm_accounts *as,
 			    const char *const *passwords,
 			    const int64_t *revisions, int64_t now,
 			    size_t *hashed, ksm_error *err)
 {
-	json_object *store = NULL, *fresh = json_object_new_object();
+	json_object *store = NULL, *fresh = NULL;
+	char **made = calloc(as->n_accounts + 1, sizeof(*made));
 	int fd;
 	ksm_status st;
 
 	*hashed = 0;
-	if (!fresh)
+	if (!made)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
-	fd = lock_store(path, err);
+	fd = lock_store(path, 0, err);
 	if (fd < 0) {
-		json_object_put(fresh);
+		free(made);
 		return KSM_ERR_IO;
 	}
 	st = load(path, &store, err);
+	close(fd);
+	for (size_t i = 0; st == KSM_OK && i < as->n_accounts; i++) {
+		char verifier[256];
+
+		if (!passwords[i] || !*passwords[i] ||
+		    current_entry(store, &as->accounts[i], revisions[i]))
+			continue;
+		st = make_verifier(passwords[i], verifier, sizeof(verifier), err);
+		if (st == KSM_OK && !(made[i] = ksm_strdup(verifier)))
+			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+		ksm_wipe(verifier, sizeof(verifier));
+	}
+	json_object_put(store);
+	store = NULL;
+	if (st != KSM_OK)
+		goto out;
+	fd = lock_store(path, 0, err);
+	if (fd < 0) {
+		st = KSM_ERR_IO;
+		goto out;
+	}
+	st = load(path, &store, err);
+	fresh = json_object_new_object();
+	if (st == KSM_OK && !fresh)
+		st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; st == KSM_OK && i < as->n_accounts; i++) {
 		const ksm_account *a = &as->accounts[i];
-		json_object *e = NULL;
-		char verifier[256];
+		json_object *e;
 
 		if (!passwords[i] || !*passwords[i])
 			continue;
-		json_object_object_get_ex(users_of(store), a->name, &e);
-		if (e && get_i64(e, "revision") == revisions[i] &&
-		    ksm_json_str(e, "record") &&
-		    !strcmp(ksm_json_str(e, "record"), a->record_uid)) {
+		e = current_entry(store, a, revisions[i]);
+		if (e) {
 			/* Unchanged: the vault confirms it; keep failures. */
 			json_object_get(e);
 			json_object_object_add(e, "confirmed",
 					       json_object_new_int64(now));
-		} else {
-			st = make_verifier(passwords[i], verifier,
-					   sizeof(verifier), err);
-			if (st != KSM_OK)
-				break;
-			e = entry_new(a->record_uid, revisions[i], verifier, now);
-			ksm_wipe(verifier, sizeof(verifier));
+		} else if (made[i]) {
+			e = entry_new(a->record_uid, revisions[i], made[i], now);
 			(*hashed)++;
-			if (!e) {
-				st = ksm_set_error(err, KSM_ERR_NOMEM,
-						   "out of memory");
-				break;
-			}
+		} else {
+			continue; /* changed during the sync: the next one */
+		}
+		if (!e) {
+			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+			break;
 		}
 		json_object_object_add(fresh, a->name, e);
 	}
@@ -296,8 +351,12 @@ ksm_status ksm_offline_sync(const char *path, const ksm_accounts *as,
 		fresh = NULL;
 		st = save(path, store, err);
 	}
+	close(fd);
+out:
+	for (size_t i = 0; i < as->n_accounts; i++)
+		ksm_free_secret(made[i]);
+	free(made);
 	json_object_put(fresh);
 	json_object_put(store);
-	close(fd);
 	return st;
 }

@@ -95,7 +95,48 @@ static bool users_ok(const ksm_snap *s)
 	return true;
 }
 
+/* One user entry's strings and ranges (lazy mode checks them on lookup). */
+static bool user_ok(const ksm_snap *s, const struct ksm_snap_user *u)
+{
+	if (!str_ok(s, u->name) || !str_ok(s, u->gecos) || !str_ok(s, u->home) ||
+	    !str_ok(s, u->shell) || !str_ok(s, u->record_uid) ||
+	    !range_ok(u->groups, u->n_groups, s->n_ids) ||
+	    !range_ok(u->keys, u->n_keys, s->h->n_keys))
+		return false;
+	for (uint32_t k = 0; k < u->n_keys; k++)
+		if (!str_ok(s, s->keys[u->keys + k].line) ||
+		    !str_ok(s, s->keys[u->keys + k].fingerprint))
+			return false;
+	return true;
+}
+
+static bool group_ok(const ksm_snap *s, const struct ksm_snap_group *g)
+{
+	if (!str_ok(s, g->name) || !range_ok(g->members, g->n_members, s->n_ids))
+		return false;
+	for (uint32_t m = 0; m < g->n_members; m++)
+		if (s->ids[g->members + m] >= s->h->n_users ||
+		    !str_ok(s, s->users[s->ids[g->members + m]].name))
+			return false;
+	return true;
+}
+
+static ksm_snap_status snap_from_memory(const void *data, size_t len,
+					bool lazy, ksm_snap *s);
+
 ksm_snap_status ksm_snap_from_memory(const void *data, size_t len, ksm_snap *s)
+{
+	return snap_from_memory(data, len, false, s);
+}
+
+ksm_snap_status ksm_snap_from_memory_flags(const void *data, size_t len,
+					   unsigned flags, ksm_snap *s)
+{
+	return snap_from_memory(data, len, flags & KSM_SNAP_LAZY, s);
+}
+
+static ksm_snap_status snap_from_memory(const void *data, size_t len,
+					bool lazy, ksm_snap *s)
 {
 	const struct ksm_snap_header *h = data;
 	const uint8_t *b = data;
@@ -111,7 +152,8 @@ ksm_snap_status ksm_snap_from_memory(const void *data, size_t len, ksm_snap *s)
 						     : KSM_SNAPST_CORRUPT;
 	if (h->header_len != KSM_SNAP_HEADER_LEN || h->file_len != len ||
 	    len > KSM_SNAP_MAX_BYTES ||
-	    ksm_crc32c(0, b + h->header_len, len - h->header_len) != h->checksum)
+	    (!lazy &&
+	     ksm_crc32c(0, b + h->header_len, len - h->header_len) != h->checksum))
 		return KSM_SNAPST_CORRUPT;
 	s->base = b;
 	s->len = len;
@@ -141,7 +183,8 @@ ksm_snap_status ksm_snap_from_memory(const void *data, size_t len, ksm_snap *s)
 	s->strings = SEC(KSM_SNAP_STRINGS);
 	s->strings_len = h->sec[KSM_SNAP_STRINGS].len;
 #undef SEC
-	if (!users_ok(s))
+	s->lazy = lazy;
+	if (!lazy && !users_ok(s))
 		goto corrupt;
 	return KSM_SNAPST_OK;
 corrupt:
@@ -151,6 +194,12 @@ corrupt:
 }
 
 ksm_snap_status ksm_snap_open(const char *path, ksm_snap *s)
+{
+	return ksm_snap_open_flags(path, 0, s);
+}
+
+ksm_snap_status ksm_snap_open_flags(const char *path, unsigned flags,
+				    ksm_snap *s)
 {
 	struct stat st;
 	void *map;
@@ -176,7 +225,7 @@ ksm_snap_status ksm_snap_open(const char *path, ksm_snap *s)
 	if (map == MAP_FAILED)
 		return KSM_SNAPST_IO;
 	s->mapped = true;
-	rc = ksm_snap_from_memory(map, (size_t)st.st_size, s);
+	rc = snap_from_memory(map, (size_t)st.st_size, flags & KSM_SNAP_LAZY, s);
 	if (rc != KSM_SNAPST_OK) {
 		munmap(map, (size_t)st.st_size);
 		memset(s, 0, sizeof(*s));
@@ -208,13 +257,16 @@ bool ksm_snap_stale(const ksm_snap *s, const char *path)
 }
 
 /* Binary search over an index of entry numbers. */
-#define BSEARCH(idx, n, cmp_expr)                                              \
+#define BSEARCH(idx, n, valid_expr, cmp_expr)                                              \
 	do {                                                                   \
 		size_t lo = 0, hi = (n);                                       \
 		while (lo < hi) {                                              \
 			size_t mid = lo + (hi - lo) / 2;                       \
 			uint32_t e = (idx)[mid];                               \
-			int c = (cmp_expr);                                    \
+			int c;                                                 \
+			if (!(valid_expr))                                     \
+				return UINT32_MAX; /* lazy: corrupt index */   \
+			c = (cmp_expr);                                        \
 			if (c == 0)                                            \
 				return e;                                      \
 			if (c < 0)                                             \
@@ -233,23 +285,27 @@ static int cmp_u32(uint32_t a, uint32_t b)
 static uint32_t find_user_name(const ksm_snap *s, const char *name)
 {
 	BSEARCH(s->user_by_name, s->h->n_users,
+		e < s->h->n_users && str_ok(s, s->users[e].name),
 		strcmp(name, ksm_snap_str(s, s->users[e].name)));
 }
 
 static uint32_t find_user_uid(const ksm_snap *s, uint32_t uid)
 {
-	BSEARCH(s->user_by_uid, s->h->n_users, cmp_u32(uid, s->users[e].uid));
+	BSEARCH(s->user_by_uid, s->h->n_users, e < s->h->n_users,
+		cmp_u32(uid, s->users[e].uid));
 }
 
 static uint32_t find_group_name(const ksm_snap *s, const char *name)
 {
 	BSEARCH(s->group_by_name, s->h->n_groups,
+		e < s->h->n_groups && str_ok(s, s->groups[e].name),
 		strcmp(name, ksm_snap_str(s, s->groups[e].name)));
 }
 
 static uint32_t find_group_gid(const ksm_snap *s, uint32_t gid)
 {
-	BSEARCH(s->group_by_gid, s->h->n_groups, cmp_u32(gid, s->groups[e].gid));
+	BSEARCH(s->group_by_gid, s->h->n_groups, e < s->h->n_groups,
+		cmp_u32(gid, s->groups[e].gid));
 }
 
 const struct ksm_snap_user *ksm_snap_user_by_name(const ksm_snap *s,
@@ -257,14 +313,18 @@ const struct ksm_snap_user *ksm_snap_user_by_name(const ksm_snap *s,
 {
 	uint32_t i = s->h ? find_user_name(s, name) : UINT32_MAX;
 
-	return i == UINT32_MAX ? NULL : &s->users[i];
+	return i == UINT32_MAX || (s->lazy && !user_ok(s, &s->users[i]))
+		       ? NULL
+		       : &s->users[i];
 }
 
 const struct ksm_snap_user *ksm_snap_user_by_uid(const ksm_snap *s, uint32_t uid)
 {
 	uint32_t i = s->h ? find_user_uid(s, uid) : UINT32_MAX;
 
-	return i == UINT32_MAX ? NULL : &s->users[i];
+	return i == UINT32_MAX || (s->lazy && !user_ok(s, &s->users[i]))
+		       ? NULL
+		       : &s->users[i];
 }
 
 const struct ksm_snap_group *ksm_snap_group_by_name(const ksm_snap *s,
@@ -272,7 +332,9 @@ const struct ksm_snap_group *ksm_snap_group_by_name(const ksm_snap *s,
 {
 	uint32_t i = s->h ? find_group_name(s, name) : UINT32_MAX;
 
-	return i == UINT32_MAX ? NULL : &s->groups[i];
+	return i == UINT32_MAX || (s->lazy && !group_ok(s, &s->groups[i]))
+		       ? NULL
+		       : &s->groups[i];
 }
 
 const struct ksm_snap_group *ksm_snap_group_by_gid(const ksm_snap *s,
@@ -280,5 +342,7 @@ const struct ksm_snap_group *ksm_snap_group_by_gid(const ksm_snap *s,
 {
 	uint32_t i = s->h ? find_group_gid(s, gid) : UINT32_MAX;
 
-	return i == UINT32_MAX ? NULL : &s->groups[i];
+	return i == UINT32_MAX || (s->lazy && !group_ok(s, &s->groups[i]))
+		       ? NULL
+		       : &s->groups[i];
 }

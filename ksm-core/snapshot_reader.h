@@ -35,12 +35,26 @@ typedef struct ksm_snap {
 	const struct ksm_snap_key *keys;
 	const char *strings;
 	size_t strings_len;
+	bool lazy; /* entries validated when looked up (KSM_SNAP_LAZY) */
 } ksm_snap;
+
+/*
+ * Open flags. KSM_SNAP_LAZY: check the header and the sections' bounds at
+ * open (O(1)) and each entry a lookup returns, instead of the checksum and
+ * every entry: for one-shot processes such as the keys helper, whose cost
+ * must not grow with the vault. Corruption still cannot make a lookup read
+ * out of bounds; it is only detected later (ksmctl users checks it all).
+ */
+#define KSM_SNAP_LAZY 1u
 
 /* Map and validate the file. On failure s is zeroed. */
 ksm_snap_status ksm_snap_open(const char *path, ksm_snap *s);
+ksm_snap_status ksm_snap_open_flags(const char *path, unsigned flags,
+				    ksm_snap *s);
 /* Validate a buffer the caller keeps alive (tests, fuzzing). */
 ksm_snap_status ksm_snap_from_memory(const void *data, size_t len, ksm_snap *s);
+ksm_snap_status ksm_snap_from_memory_flags(const void *data, size_t len,
+					   unsigned flags, ksm_snap *s);
 void ksm_snap_close(ksm_snap *s);
 /* Has path been replaced since s was opened (inode, size or mtime)? */
 bool ksm_snap_stale(const ksm_snap *s, const char *path);

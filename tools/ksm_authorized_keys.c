@@ -161,7 +161,8 @@ int main(int argc, char **argv)
 		logmsg(LOG_ERR, "%s", err.message);
 		return 0;
 	}
-	sst = ksm_snap_open(conf->snapshot, &s);
+	/* Lazy: the cost of one lookup must not grow with the vault. */
+	sst = ksm_snap_open_flags(conf->snapshot, KSM_SNAP_LAZY, &s);
 	if (sst != KSM_SNAPST_OK) {
 		logmsg(LOG_ERR, "snapshot %s is %s: no vault keys (run ksmctl "
 				"sync)",

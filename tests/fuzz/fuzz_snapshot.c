@@ -93,6 +93,45 @@ static void walk(const ksm_snap *s)
 		abort(); /* keep the reads */
 }
 
+/* Everything a user entry the lookup returned points at. */
+static size_t read_user(const ksm_snap *s, const struct ksm_snap_user *u)
+{
+	size_t total = 0;
+
+	if (!u)
+		return 0;
+	total += strlen(ksm_snap_str(s, u->name)) + strlen(ksm_snap_str(s, u->home)) +
+		 strlen(ksm_snap_str(s, u->gecos)) + strlen(ksm_snap_str(s, u->shell)) +
+		 strlen(ksm_snap_str(s, u->record_uid));
+	for (uint32_t k = 0; k < u->n_keys; k++)
+		total += strlen(ksm_snap_str(s, s->keys[u->keys + k].line)) +
+			 strlen(ksm_snap_str(s, s->keys[u->keys + k].fingerprint));
+	for (uint32_t g = 0; g < u->n_groups; g++)
+		total += s->ids[u->groups + g];
+	return total;
+}
+
+/* Lazy mode (the keys helper): only what lookups return may be read. */
+static void walk_lazy(const ksm_snap *s)
+{
+	size_t total = 0;
+
+	for (uint32_t i = 0; i < s->h->n_users; i++)
+		total += read_user(s, ksm_snap_user_by_uid(s, s->users[i].uid));
+	for (uint32_t i = 0; i < s->h->n_groups; i++) {
+		const struct ksm_snap_group *g =
+			ksm_snap_group_by_gid(s, s->groups[i].gid);
+
+		for (uint32_t m = 0; g && m < g->n_members; m++)
+			total += strlen(ksm_snap_str(
+				s, s->users[s->ids[g->members + m]].name));
+	}
+	total += read_user(s, ksm_snap_user_by_name(s, "alice"));
+	total += read_user(s, ksm_snap_user_by_name(s, "bob"));
+	if (total == SIZE_MAX)
+		abort();
+}
+
 static void try_one(const uint8_t *buf, size_t size)
 {
 	ksm_snap s;
@@ -101,6 +140,10 @@ static void try_one(const uint8_t *buf, size_t size)
 	if (ksm_snap_from_memory(buf, size, &s) == KSM_SNAPST_OK)
 		walk(&s);
 	ksm_snap_close(&s); /* not mapped: only clears */
+	if (ksm_snap_from_memory_flags(buf, size, KSM_SNAP_LAZY, &s) ==
+	    KSM_SNAPST_OK)
+		walk_lazy(&s);
+	ksm_snap_close(&s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
