@@ -186,10 +186,15 @@ ksm_status ksm_offline_confirm(const char *path, const char *user,
 		goto out;
 	json_object_object_get_ex(users_of(store), user, &e);
 	old = e ? ksm_json_str(e, "verifier") : NULL;
-	/* Keep the hash when the revision (so the password) is unchanged and
-	 * it still matches; hashing costs as much as a pam_unix check. */
+	/*
+	 * Keep the hash when the revision is unchanged: verifiers are only
+	 * made from a password the vault gave (sync) or confirmed (a live
+	 * check) for that revision, so it is this password's. Hashing again
+	 * would cost a pam_unix check on every login.
+	 */
 	if (old && get_i64(e, "revision") == revision &&
-	    verifier_matches(password, old)) {
+	    ksm_json_str(e, "record") &&
+	    !strcmp(ksm_json_str(e, "record"), record_uid)) {
 		json_object_object_add(e, "confirmed", json_object_new_int64(now));
 		json_object_object_add(e, "failures", json_object_new_int(0));
 	} else {

@@ -128,14 +128,22 @@ static int auth_live(pam_handle_t *pamh, const struct pam_ksm_args *args,
 			   ku->name);
 		goto out;
 	}
-	if (!ksm_secret_equal(password, current)) {
-		pam_syslog(pamh, LOG_NOTICE, "%s: wrong password (vault, live)",
-			   ku->name);
-		goto out;
+	{
+		bool pw_ok = ksm_secret_equal(password, current);
+		/* Ask for the code whatever the password was: a prompt that
+		 * only follows a right password would confirm it. */
+		int totp_rc = args->totp != TOTP_OFF
+				      ? check_totp(pamh, args, ku, r)
+				      : PAM_SUCCESS;
+
+		if (!pw_ok)
+			pam_syslog(pamh, LOG_NOTICE,
+				   "%s: wrong password (vault, live)", ku->name);
+		if (!pw_ok || totp_rc != PAM_SUCCESS) {
+			rc = PAM_AUTH_ERR;
+			goto out;
+		}
 	}
-	if (args->totp != TOTP_OFF && (rc = check_totp(pamh, args, ku, r)) !=
-					      PAM_SUCCESS)
-		goto out;
 	rc = PAM_SUCCESS;
 	pam_syslog(pamh, LOG_INFO, "%s: password accepted by the vault (live, "
 				   "%llu ms)",
@@ -205,7 +213,7 @@ static int auth_offline(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 				   const char **argv)
 {
-	uint64_t t0 = ksm_monotonic_ms();
+	uint64_t t0;
 	struct pam_ksm_args args;
 	struct pam_ksm_user ku;
 	const char *password = NULL;
@@ -222,11 +230,23 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		rc = rc == PAM_SUCCESS ? PAM_AUTH_ERR : rc;
 		goto out;
 	}
+	/* The budget is for waiting on the vault, not on the user typing. */
+	t0 = ksm_monotonic_ms();
 	rc = auth_live(pamh, &args, &ku, password, t0, &st);
 	if (rc != PAM_SUCCESS && vault_unreachable(st)) {
 		if (args.no_offline) {
 			pam_syslog(pamh, LOG_WARNING, "%s: vault unreachable and "
 						      "no_offline is set",
+				   ku.name);
+			rc = PAM_AUTHINFO_UNAVAIL;
+		} else if (args.totp == TOTP_REQUIRED ||
+			   (args.totp == TOTP_IF_PRESENT &&
+			    (ku.flags & KSM_SNAP_HAS_TOTP))) {
+			/* The offline verifier knows only the password. */
+			pam_syslog(pamh, LOG_WARNING,
+				   "%s: vault unreachable and "
+				   "the second factor (totp) "
+				   "cannot be checked offline",
 				   ku.name);
 			rc = PAM_AUTHINFO_UNAVAIL;
 		} else {

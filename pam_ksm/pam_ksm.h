@@ -60,14 +60,22 @@ char *pam_ksm_notation_for(const char *notation, const char *record_uid);
 int pam_ksm_secrets_from_record(const ksm_conf *conf, const char *record_uid,
 				const ksm_record *r,
 				struct pam_ksm_secrets **out);
-/* Fetch and resolve every configured secret (session without auth). */
+/*
+ * Every configured secret: those in have (what auth read from the user's
+ * record; may be NULL) are copied, the others fetched with one get_secret
+ * (none if have has them all).
+ */
 int pam_ksm_secrets_fetch(pam_handle_t *pamh, const struct pam_ksm_user *ku,
+			  const struct pam_ksm_secrets *have,
 			  struct pam_ksm_secrets **out);
 
 /* Keyring: add the secrets as ksm:NAME user keys owned by the user. */
 int pam_ksm_keyring_install(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 			    const struct pam_ksm_secrets *s);
 int pam_ksm_keyring_revoke(pam_handle_t *pamh);
+/* Keys installed earlier (setcred), but the session keyring was replaced
+ * since (pam_keyinit): link them into the current one. */
+int pam_ksm_keyring_follow(pam_handle_t *pamh, const char *user);
 
 #define KSM_LOG(pamh, args, prio, ...)                                         \
 	do {                                                                   \

@@ -117,7 +117,17 @@ int pam_ksm_secrets_from_record(const ksm_conf *conf, const char *record_uid,
 	return PAM_SUCCESS;
 }
 
+static const char *have_value(const struct pam_ksm_secrets *have,
+			      const char *name)
+{
+	for (size_t i = 0; have && i < have->n; i++)
+		if (!strcmp(have->names[i], name))
+			return have->values[i];
+	return NULL;
+}
+
 int pam_ksm_secrets_fetch(pam_handle_t *pamh, const struct pam_ksm_user *ku,
+			  const struct pam_ksm_secrets *have,
 			  struct pam_ksm_secrets **out)
 {
 	uint64_t deadline = ksm_monotonic_ms() + ku->conf->timeout_auth_ms;
@@ -130,6 +140,7 @@ int pam_ksm_secrets_fetch(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 	ksm_secrets *recs = NULL;
 	ksm_error err = {0};
 	bool all_uids = true;
+	size_t missing = 0;
 	int rc = PAM_SESSION_ERR;
 
 	*out = NULL;
@@ -137,10 +148,14 @@ int pam_ksm_secrets_fetch(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 		rc = PAM_BUF_ERR;
 		goto out;
 	}
-	/* One get_secret for every record the notations name. */
+	/* One get_secret for every record the notations name, except for
+	 * the secrets auth already read (have). */
 	for (size_t i = 0; i < conf->n_session_secrets; i++) {
 		ksm_notation n;
 
+		if (have_value(have, conf->session_secrets[i].name))
+			continue;
+		missing++;
 		texts[i] = pam_ksm_notation_for(conf->session_secrets[i].notation,
 						ku->record_uid);
 		if (!texts[i] || ksm_notation_parse(texts[i], &n, NULL) != KSM_OK) {
@@ -155,6 +170,8 @@ int pam_ksm_secrets_fetch(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 		ksm_notation_clear(&n);
 	}
 	q.record_uids = all_uids ? uids : NULL;
+	if (missing == 0)
+		goto resolve; /* auth read them all: no request */
 	if (ksm_client_from_conf(conf, &c, &err) != KSM_OK ||
 	    ksm_get_secrets(c, all_uids ? &q : NULL, conf->timeout_auth_ms, &recs,
 			    &err) != KSM_OK) {
@@ -163,14 +180,31 @@ int pam_ksm_secrets_fetch(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 			   err.message);
 		goto out;
 	}
+resolve:
 	for (size_t i = 0; i < conf->n_session_secrets; i++) {
+		const char *had =
+			have_value(have, conf->session_secrets[i].name);
 		uint64_t now = ksm_monotonic_ms();
 		char *value = NULL;
 
-		if (texts[i] &&
-		    resolve_one(c, recs, texts[i], NULL,
-				now < deadline ? (unsigned)(deadline - now) : 0,
-				&value)) {
+		if (had) {
+			value = strdup(had);
+			s->names[s->n] = strdup(conf->session_secrets[i].name);
+			s->values[s->n] = value;
+			if (value && s->names[s->n])
+				s->n++;
+			else {
+				free(s->names[s->n]);
+				s->names[s->n] = NULL;
+				ksm_free_secret(value);
+				s->values[s->n] = NULL;
+			}
+		} else if (texts[i] &&
+			   resolve_one(c, recs, texts[i], NULL,
+				       now < deadline
+					       ? (unsigned)(deadline - now)
+					       : 0,
+				       &value)) {
 			s->names[s->n] = strdup(conf->session_secrets[i].name);
 			s->values[s->n] = value;
 			if (s->names[s->n])

@@ -20,8 +20,14 @@ static int install_secrets(pam_handle_t *pamh, int argc, const char **argv)
 	int rc;
 
 	pam_ksm_parse_args(pamh, argc, argv, &args);
-	if (pam_get_data(pamh, PAM_KSM_DATA_KEYS, &data) == PAM_SUCCESS && data)
-		return PAM_SUCCESS; /* setcred, then open_session */
+	if (pam_get_data(pamh, PAM_KSM_DATA_KEYS, &data) == PAM_SUCCESS &&
+	    data) {
+		const char *user = NULL;
+
+		/* setcred, then open_session (after pam_keyinit) */
+		pam_get_item(pamh, PAM_USER, (const void **)&user);
+		return pam_ksm_keyring_follow(pamh, user ? user : "?");
+	}
 	rc = pam_ksm_user_load(pamh, &args, &ku);
 	if (rc != PAM_SUCCESS) {
 		pam_ksm_user_release(&ku);
@@ -31,10 +37,14 @@ static int install_secrets(pam_handle_t *pamh, int argc, const char **argv)
 		pam_ksm_user_release(&ku);
 		return PAM_IGNORE;
 	}
-	if (pam_get_data(pamh, PAM_KSM_DATA_SECRETS, &data) != PAM_SUCCESS ||
-	    !data) {
-		/* A new process, or a public-key login: fetch them now. */
-		if (pam_ksm_secrets_fetch(pamh, &ku, &fetched) != PAM_SUCCESS) {
+	if (pam_get_data(pamh, PAM_KSM_DATA_SECRETS, &data) != PAM_SUCCESS)
+		data = NULL;
+	if (!data || ((const struct pam_ksm_secrets *)data)->n <
+			     ku.conf->n_session_secrets) {
+		/* A new process, a public-key login, or secrets from other
+		 * records than the user's own: fetch what auth did not read. */
+		if (pam_ksm_secrets_fetch(pamh, &ku, data, &fetched) !=
+		    PAM_SUCCESS) {
 			pam_ksm_user_release(&ku);
 			return PAM_IGNORE; /* no secrets; the login goes on */
 		}

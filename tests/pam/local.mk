@@ -1,0 +1,25 @@
+# pam_ksm tests (issue 5): a libpam harness (pam_start_confdir with a test
+# confdir), a free() interposer that catches unwiped secrets, and bash
+# scripts for libpam, real sudo, real sshd, valgrind. The scripts that need
+# root or mount namespaces exit 77 (skip) without them.
+check_PROGRAMS += tests/pam/pam_harness
+tests_pam_pam_harness_SOURCES = tests/pam/pam_harness.c
+tests_pam_pam_harness_LDADD = -lpam -lkeyutils
+
+# LD_PRELOAD'ed by test_pam_valgrind.sh; -rpath makes libtool build a
+# shared module although it is never installed.
+# pam_ksm_probe.so is a test-only PAM module that reports pam_ksm's PAM data.
+check_LTLIBRARIES = tests/pam/freecheck.la tests/pam/pam_ksm_probe.la
+tests_pam_freecheck_la_SOURCES = tests/pam/freecheck.c
+tests_pam_freecheck_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_pam_freecheck_la_LIBADD = -ldl
+tests_pam_pam_ksm_probe_la_SOURCES = tests/pam/pam_ksm_probe.c
+tests_pam_pam_ksm_probe_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_pam_pam_ksm_probe_la_LIBADD = -lpam
+
+PAM_TESTS = tests/pam/test_pam.sh tests/pam/test_sudo.sh \
+	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh
+TESTS += $(PAM_TESTS)
+EXTRA_DIST += $(PAM_TESTS) tests/pam/lib.sh tests/pam/mkvault.py \
+	tests/pam/totp.py tests/pam/syslog_listener.py \
+	tests/pam/valgrind.supp bench/run-pam.sh

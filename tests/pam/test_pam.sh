@@ -1,0 +1,357 @@
+#!/bin/bash
+# test_pam.sh - pam_ksm.so driven through libpam (tests/pam/pam_harness,
+# pam_start_confdir with service files under $T/pam.d) against the local
+# KSM server: live checks of the vault's current password, rotation, the
+# request count, local and unknown users without network, TOTP, every fault
+# mode with the offline verifier, the failure limit, offline_max_age,
+# no_offline, account expiry and removal, session secrets in the kernel
+# keyring (owner, permissions, timeout, revocation), public-key sessions,
+# chauthtok, the syslog lines, and that no password reaches a log or file.
+#
+# Needs root (setfsuid for key ownership, a private mount namespace whose
+# /dev/log is a test syslog listener); skipped (77) otherwise. Nothing
+# outside the namespace changes.
+# Run by hand: cd build/normal && bash ../../tests/pam/test_pam.sh
+. "$(dirname "$0")/lib.sh"
+need_root_ns "$@"
+private_dev_log
+
+"$PY" "$PAMDIR/mkvault.py" "$T/vault.json" || exit 99
+ksm_start_server "$T/vault.json"
+conf() {
+	write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store" \
+		"timeout_auth = 2" "offline_max_failures = 3" "session_secret_ttl = 10m" "$@"
+}
+conf
+bind
+expect_rc "ksmctl init" 0
+run_ksmctl sync
+expect_rc "ksmctl sync (snapshot and offline verifiers)" 0
+check "sync made offline verifiers" grep -qE "[0-9]+ offline verifiers made" <<<"$OUT"
+
+pam_service ksm
+pam_service ksm-totp totp=required
+pam_service ksm-totp-if totp=if_present
+pam_service ksm-nooffline no_offline
+
+# ---------------------------------------------------------------- live auth
+PW=$PW_ALICE
+pam ksm alice auth
+expect_pam "right password: PAM_SUCCESS" auth PAM_SUCCESS 2000
+PW=wrong-password
+pam ksm alice auth
+expect_pam "wrong password: PAM_AUTH_ERR" auth PAM_AUTH_ERR
+log_mark
+reset_stats
+PW=$PW_ALICE
+pam ksm alice auth
+expect_pam "right password again" auth PAM_SUCCESS
+check "exactly one request per authentication (get_secret $(req_gets), total $(req_total))" \
+	[ "$(req_gets)" = 1 -a "$(req_total)" = 1 ]
+expect_log "the log names the live path" "alice: password accepted by the vault \(live"
+reset_stats
+for i in 1 2 3; do pam ksm alice auth; done
+check "three authentications, three requests" [ "$(req_total)" = 3 ]
+
+reset_stats
+PW=whatever
+pam ksm nosuchuser auth
+expect_pam "unknown user: PAM_USER_UNKNOWN" auth PAM_USER_UNKNOWN 500
+pam ksm root auth
+expect_pam "local user root: PAM_USER_UNKNOWN" auth PAM_USER_UNKNOWN 500
+check "unknown and local users: no request reached the server" [ "$(req_total)" = 0 ]
+check "unknown and local users: not even prompted for a password" bash -c "! grep -q '^prompt' '$T/out'"
+
+log_mark
+PW=anything
+pam ksm dan auth
+expect_pam "a record without password: PAM_AUTH_ERR" auth PAM_AUTH_ERR
+expect_log "the log says password logins are off" "dan: the record has no password"
+
+# Rotation, as KeeperPAM does it: no sync needed.
+admin set-field --record PamAlice00000000000000 --field password --value "$PW_ALICE2" >/dev/null ||
+	fail "set-field"
+PW=$PW_ALICE2
+pam ksm alice auth
+expect_pam "rotated: the new password works at once" auth PAM_SUCCESS
+PW=$PW_ALICE
+pam ksm alice auth
+expect_pam "rotated: the old password fails at once" auth PAM_AUTH_ERR
+
+# use_first_pass: the token of an earlier module (none here) is required.
+mkdir -p "$T/pam.d"
+printf 'auth [success=done default=die] %s conf=%s use_first_pass\n' "$PAM_MOD" "$T/ksm.conf" >"$T/pam.d/ksm-first"
+PW=$PW_ALICE2
+pam ksm-first alice auth
+check "use_first_pass without an earlier password: no prompt, not accepted" \
+	bash -c "! grep -q '^prompt' '$T/out' && ! grep -q '^auth: PAM_SUCCESS' '$T/out'"
+
+# --------------------------------------------------------------------- TOTP
+PW=$PW_BOB CODE=$(totp_now)
+pam ksm-totp bob auth
+expect_pam "totp=required: password and current code" auth PAM_SUCCESS
+expect_line "totp=required: the code was asked for" "^prompt-on: .*[Cc]ode"
+CODE=$(totp_now 5)
+pam ksm-totp bob auth
+expect_pam "totp=required: a code 150 s off is refused" auth PAM_AUTH_ERR
+CODE=000000
+[ "$(totp_now)" = 000000 ] && CODE=111111
+pam ksm-totp bob auth
+expect_pam "totp=required: a wrong code is refused" auth PAM_AUTH_ERR
+PW=wrong CODE=$(totp_now)
+pam ksm-totp bob auth
+expect_pam "totp=required: right code, wrong password refused" auth PAM_AUTH_ERR
+PW=$PW_ALICE2 CODE=123456
+pam ksm-totp alice auth
+expect_pam "totp=required: a record without oneTimeCode is refused" auth PAM_AUTH_ERR
+pam ksm-totp-if alice auth
+expect_pam "totp=if_present: no oneTimeCode, password alone" auth PAM_SUCCESS
+check "totp=if_present without oneTimeCode: no code prompt" bash -c "! grep -q '^prompt-on' '$T/out'"
+PW=$PW_BOB CODE=$(totp_now)
+pam ksm-totp-if bob auth
+expect_pam "totp=if_present: bob's code is asked and checked" auth PAM_SUCCESS
+CODE=$(totp_now 7)
+pam ksm-totp-if bob auth
+expect_pam "totp=if_present: bob with a wrong code is refused" auth PAM_AUTH_ERR
+CODE=
+
+# A user who takes longer than timeout_auth to type the password: the
+# budget is for waiting on the vault, not on the user. After a rotation
+# (no sync, no live login since), the old password must not get in through
+# the not yet refreshed offline verifier.
+admin set-field --record PamGina000000000000000 --field password --value "$PW_GINA2" >/dev/null
+reset_stats
+log_mark
+PW=$PW_GINA DELAY=2500
+pam ksm gina auth
+expect_pam "slow typist, old password after a rotation: refused" auth PAM_AUTH_ERR
+PW=$PW_GINA2
+pam ksm gina auth
+expect_pam "slow typist, new password: accepted" auth PAM_SUCCESS
+expect_log "slow typist: the vault was asked (live path)" "gina: password accepted by the vault \(live"
+check "slow typist: both checks went to the vault ($(req_gets) get_secret)" [ "$(req_gets)" = 2 ]
+DELAY=
+
+# ------------------------------------------------- faults: offline verifier
+# alice's verifier was refreshed by the live check after the rotation.
+for mode in refuse blackhole delay:3 http500 throttle corrupt; do
+	fault "$mode"
+	log_mark
+	PW=$PW_ALICE2
+	pam ksm alice auth
+	expect_pam "fault $mode: right password accepted offline" auth PAM_SUCCESS 2600
+	expect_log "fault $mode: the log says the offline verifier decided" \
+		"alice: password accepted by the offline verifier"
+	case $mode in blackhole | delay:*)
+		expect_log "fault $mode: the log names the timeout_auth budget" "timeout_auth budget" ;;
+	esac
+	PW=$PW_ALICE
+	pam ksm alice auth
+	expect_pam "fault $mode: the old (wrong) password refused offline" auth PAM_AUTH_ERR 2600
+done
+fault none
+
+# The failure limit (offline_max_failures = 3), on frank.
+fault refuse
+PW=wrong-1
+for i in 1 2 3; do pam ksm frank auth; done
+expect_pam "offline: third wrong password refused" auth PAM_AUTH_ERR
+log_mark
+PW=$PW_FRANK
+pam ksm frank auth
+expect_pam "offline: after 3 wrong passwords the right one is refused" auth PAM_MAXTRIES
+expect_log "the log names offline_max_failures" "frank: refused: 3 wrong offline passwords \(offline_max_failures\)"
+pam ksm frank auth
+expect_pam "offline: still locked" auth PAM_MAXTRIES
+fault none
+pam ksm frank auth
+expect_pam "the vault answers again: live success" auth PAM_SUCCESS
+fault refuse
+pam ksm frank auth
+expect_pam "the live success reset the limit: offline works again" auth PAM_SUCCESS
+# Consecutive failures only: a success in between resets the count.
+PW=wrong-2
+pam ksm frank auth
+pam ksm frank auth
+PW=$PW_FRANK
+pam ksm frank auth
+PW=wrong-3
+pam ksm frank auth
+PW=$PW_FRANK
+pam ksm frank auth
+expect_pam "offline: only consecutive failures count" auth PAM_SUCCESS
+fault none
+
+# offline_max_age (7d default): the verifier confirmed 8 days ago.
+"$PY" - "$T/private/store" <<'PY' || fail "editing the private store"
+import json, sys, time
+p = sys.argv[1]
+d = json.load(open(p))
+d["users"]["alice"]["confirmed"] = int(time.time()) - 8 * 86400
+json.dump(d, open(p, "w"))
+PY
+fault refuse
+log_mark
+PW=$PW_ALICE2
+pam ksm alice auth
+expect_pam "offline verifier older than offline_max_age: refused" auth PAM_AUTHINFO_UNAVAIL
+expect_log "the log names offline_max_age" "alice: refused: the offline verifier is older than offline_max_age"
+fault none
+pam ksm alice auth
+expect_pam "live again: accepted (and the verifier confirmed)" auth PAM_SUCCESS
+fault refuse
+pam ksm alice auth
+expect_pam "confirmed by the live check: offline works again" auth PAM_SUCCESS
+
+# no_offline.
+log_mark
+pam ksm-nooffline alice auth
+expect_pam "no_offline: vault unreachable means refused" auth PAM_AUTHINFO_UNAVAIL
+expect_log "the log names no_offline" "alice: vault unreachable and no_offline is set"
+fault none
+
+# The vault says no (bad signature / access_denied): no offline fallback.
+fault bad-signature
+log_mark
+pam ksm alice auth
+expect_pam "bad-signature (access_denied): refused, no fallback" auth PAM_AUTH_ERR
+expect_no_log "bad-signature: the offline verifier was not consulted" "offline verifier"
+fault none
+
+# The second factor cannot be checked offline (the verifier knows only the
+# password): totp=required, or if_present for a record with a oneTimeCode,
+# is refused while the vault is down; if_present without one is not.
+fault refuse
+PW=$PW_BOB CODE=$(totp_now)
+pam ksm-totp bob auth
+expect_pam "vault down, totp=required: refused (no second factor offline)" auth PAM_AUTHINFO_UNAVAIL
+pam ksm-totp-if bob auth
+expect_pam "vault down, totp=if_present, record with a code: refused" auth PAM_AUTHINFO_UNAVAIL
+PW=$PW_ALICE2 CODE=
+pam ksm-totp-if alice auth
+expect_pam "vault down, totp=if_present, record without code: offline password" auth PAM_SUCCESS
+fault none
+
+# A user without any verifier (dan has no password) while the vault is down.
+fault refuse
+PW=anything
+pam ksm dan auth
+check "no verifier while the vault is down: refused ($(grep '^auth:' "$T/out"))" \
+	bash -c "! grep -q '^auth: PAM_SUCCESS' '$T/out'"
+fault none
+
+# ------------------------------------------------------------------ account
+PW=
+pam ksm carol acct
+expect_pam "account: valid_until passed: PAM_ACCT_EXPIRED" acct PAM_ACCT_EXPIRED
+pam ksm alice acct
+expect_pam "account: vault user: PAM_SUCCESS" acct PAM_SUCCESS
+pam ksm root acct
+expect_pam "account: local user root: ignored (stack goes on)" acct PAM_SUCCESS
+expect_line "account: pam_ksm returned PAM_IGNORE for root" "^info-msg: ignored:account"
+pam ksm nosuchuser acct
+expect_pam "account: nobody's user: PAM_USER_UNKNOWN" acct PAM_USER_UNKNOWN
+PW=$PW_ERIN
+pam ksm erin auth acct
+expect_pam "erin before removal: auth" auth PAM_SUCCESS
+expect_pam "erin before removal: account" acct PAM_SUCCESS
+# Removed from the vault (the record no longer makes an account).
+admin set-field --record PamErin000000000000000 --field login --value "Erin-Gone" >/dev/null
+pam ksm erin auth
+expect_pam "removed in the vault, not yet synced: live check refuses" auth PAM_AUTH_ERR
+run_ksmctl sync
+pam ksm erin acct
+expect_pam "removed and synced: account refused" acct PAM_USER_UNKNOWN
+pam ksm erin auth
+expect_pam "removed and synced: auth PAM_USER_UNKNOWN" auth PAM_USER_UNKNOWN
+
+# ------------------------------------------------------------------ session
+# Default session_secret: ksm:password from the user's own record.
+reset_stats
+PW=$PW_ALICE2 EXPECT=$PW_ALICE2
+pam -u $UID_ALICE ksm alice auth acct open keycheck userread close revcheck
+expect_pam "session: auth" auth PAM_SUCCESS
+expect_pam "session: open_session" open PAM_SUCCESS
+expect_line "session: ksm:password holds the vault's value, owner alice, possessor+user perms, 10m timeout" \
+	"^keycheck password: ok .*uid=$UID_ALICE "
+expect_line "session: alice herself reads it through the session keyring" "^userread password: ok"
+expect_pam "session: close_session" close PAM_SUCCESS
+expect_line "session: close_session revoked the key" "^revcheck: ok"
+check "auth + session in one process: one request in all ($(req_total))" [ "$(req_total)" = 1 ]
+
+# A public-key login: no auth, the session fetches the secret itself.
+reset_stats
+PW=
+pam ksm alice acct open keycheck close revcheck
+expect_pam "public-key session: open_session" open PAM_SUCCESS
+expect_line "public-key session: ksm:password fetched, correct value, owner, perms, timeout" \
+	"^keycheck password: ok .*uid=$UID_ALICE "
+expect_line "public-key session: revoked at close" "^revcheck: ok"
+check "public-key session: one request ($(req_total))" [ "$(req_total)" = 1 ]
+
+# setcred first (as some programs do), then open_session: installed once.
+pam ksm alice setcred open keycheck delcred revcheck close
+expect_pam "setcred(ESTABLISH) then open_session" open PAM_SUCCESS
+expect_line "setcred: the key is there" "^keycheck password: ok"
+expect_line "setcred(DELETE): revoked" "^revcheck: ok"
+
+# The key's timeout follows session_secret_ttl.
+conf "session_secret_ttl = 2h"
+pam ksm alice open keycheck close
+expect_line "session_secret_ttl = 2h: key timeout about 2 h" "^keycheck password: ok .*timeout=(3600|7200) "
+conf
+
+# Local users and unknown users: no session work, no request.
+reset_stats
+pam ksm root open nokey close
+expect_line "session for root: ignored" "^info-msg: ignored:session"
+expect_line "session for root: no ksm: key" "^nokey password: ok"
+check "session for root: no request" [ "$(req_total)" = 0 ]
+
+# A second secret from another record, with auth in the same process.
+conf "session_secret = password keeper://{record}/field/password" \
+	"session_secret = db keeper://PamDbSecret00000000000/field/password"
+reset_stats
+PW=$PW_ALICE2 EXPECT=$PW_DB
+pam ksm alice auth open keycheck=db close
+expect_line "two secrets, auth + session in one process: ksm:db from the other record" "^keycheck db: ok"
+check "two secrets, auth + session: auth's request plus one for the other record ($(req_gets))" [ "$(req_gets)" = 2 ]
+EXPECT=$PW_ALICE2
+pam ksm alice auth open keycheck=password close
+expect_line "two secrets, auth + session in one process: ksm:password too" "^keycheck password: ok"
+reset_stats
+EXPECT=$PW_DB
+pam ksm alice open keycheck=db close
+expect_line "two secrets, public-key session: ksm:db" "^keycheck db: ok"
+EXPECT=$PW_ALICE2
+pam ksm alice open keycheck=password close
+expect_line "two secrets, public-key session: ksm:password" "^keycheck password: ok"
+check "two secrets, public-key session: one request for both records each time ($(req_gets) for 2 sessions)" [ "$(req_gets)" = 2 ]
+conf
+
+# The vault down during a public-key session: the login goes on, no keys.
+fault refuse
+pam ksm alice open nokey close
+expect_pam "vault down: the session still opens" open PAM_SUCCESS
+expect_line "vault down: no key" "^nokey password: ok"
+fault none
+EXPECT=
+
+# ----------------------------------------------------------------- password
+PW=$PW_ALICE2
+pam ksm alice chauthtok
+expect_pam "chauthtok for a vault user: PAM_AUTHTOK_ERR" chauthtok PAM_AUTHTOK_ERR
+expect_line "chauthtok: the message says the password lives in Keeper" "^(info|error)-msg: .*Keeper"
+pam ksm root chauthtok
+expect_line "chauthtok for root: ignored" "^info-msg: ignored:password"
+
+# --------------------------------------------------------- logs and files
+check "syslog captured pam_ksm lines" grep -q "pam_ksm" "$SYSLOG"
+check "the syslog lines name the service and module type" grep -q "pam_ksm(ksm:auth)" "$SYSLOG"
+no_secret_in "no password in the captured syslog" "$SYSLOG"
+no_secret_in "no password in any file under the test dir (server state excepted)" \
+	$(find "$T" -type f ! -path "$T/srv/*" ! -name vault.json)
+check "private store: yescrypt verifiers only" grep -q '\$y\$' "$T/private/store"
+check "private store is 0600" [ "$(stat -c %a "$T/private/store")" = 600 ]
+
+finish
