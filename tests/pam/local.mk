@@ -17,7 +17,7 @@ tests_pam_pam_ksm_probe_la_SOURCES = tests/pam/pam_ksm_probe.c
 tests_pam_pam_ksm_probe_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_pam_pam_ksm_probe_la_LIBADD = -lpam
 
-PAM_TESTS = tests/pam/test_pam.sh tests/pam/test_sudo.sh \
+PAM_TESTS = tests/pam/test_pam_symbols.sh tests/pam/test_pam.sh tests/pam/test_sudo.sh \
 	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh
 TESTS += $(PAM_TESTS)
 EXTRA_DIST += $(PAM_TESTS) tests/pam/lib.sh tests/pam/mkvault.py \
