@@ -35,6 +35,8 @@ static bool buf_reserve(struct buf *b, size_t more)
 
 static bool buf_add(struct buf *b, const void *data, size_t n)
 {
+	if (n == 0)
+		return true; /* data may be NULL (an empty section) */
 	if (!buf_reserve(b, n))
 		return false;
 	memcpy(b->p + b->len, data, n);

@@ -4,7 +4,10 @@
 # root or mount namespaces exit 77 (skip) without them.
 check_PROGRAMS += tests/pam/pam_harness
 tests_pam_pam_harness_SOURCES = tests/pam/pam_harness.c
-tests_pam_pam_harness_LDADD = -lpam -lkeyutils
+# libcrypt loaded at start: ASan's crypt_r interceptor cannot find it when
+# only the dlopened module pulls it in (a NULL call under ASan otherwise).
+tests_pam_pam_harness_LDADD = -lpam -lkeyutils -lcrypt
+tests_pam_pam_harness_LDFLAGS = -Wl,--no-as-needed
 
 # LD_PRELOAD'ed by test_pam_valgrind.sh; -rpath makes libtool build a
 # shared module although it is never installed.

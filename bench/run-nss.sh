@@ -1,0 +1,252 @@
+#!/bin/bash
+# run-nss.sh - issue 4's benchmark: nss_ksm against glibc's nss_files at
+# 100,000 accounts, same run, taking turns.
+#
+#  1. N vault accounts user000001.. (uid = gid = 200000+i, gecos, home,
+#     shell, a private group each) written as a snapshot by
+#     tests/nss/mksnap.py (the independent writer; no server needed), and the
+#     same accounts as N lines appended to a copy of the host's /etc/passwd
+#     (and N groups to a copy of /etc/group). A second snapshot of SMALL_N
+#     accounts is for the memory comparison.
+#  2. In a private mount namespace (the copies bind-mounted over /etc/passwd
+#     and /etc/group; the host's files never change), bench/nss-bench.c
+#     (compiled here with cc -O2) dlopens libnss_ksm.so.2 and
+#     libnss_files.so.2 in one process and calls _nss_{ksm,files}_getpwnam_r
+#     for random users, taking turns (KSM_N and FILES_N lookups, in ROUNDS
+#     rounds, alternating order), then ENUM_REPS full setpwent/getpwent_r/
+#     endpwent passes each, alternating. Every answer is checked (name, uid;
+#     N entries per enumeration). Memory: /proc/self/smaps_rollup, the smaps
+#     entry of the snapshot mapping and mallinfo2 at checkpoints; then the
+#     same for the SMALL_N snapshot (nss-bench -M).
+#  3. One process per lookup, as admins see it: glibc's getent in the
+#     namespace with a test nsswitch.conf bind-mounted over
+#     /etc/nsswitch.conf ("passwd: ksm" or "passwd: files"), the module
+#     overlaid into the system library directory. bench/spawnbench runs
+#     `getent passwd user050000` and `getent passwd 250000` (user N/2; posix_spawn,
+#     stdout read to EOF, waitpid); and `getent passwd` (the whole database).
+#     On the files side also `getent passwd root` (the first line): the floor,
+#     what starting getent costs.
+#     The nsswitch.conf differs, so the sides alternate by block: BLOCKS
+#     blocks per side, each one namespace running SPAWN_RUNS/BLOCKS rounds
+#     (plus 2 warm-up rounds) and ENUM_RUNS/BLOCKS enumerations.
+#
+# Usage: make -j2 && bench/run-nss.sh       (root: mount namespaces, overlayfs)
+# Env:   N=100000  SMALL_N=1000  KSM_N=20000  FILES_N=500  ROUNDS=10  ENUM_REPS=5
+#        SPAWN_RUNS=200  ENUM_RUNS=40  BLOCKS=10  SEED=1
+#        BUILDDIR=build/normal (its .libs/libnss_ksm.so.2 is measured)
+#        OUT=bench/results/nss.json   KEEP_TMP=1 keeps the work directory
+# About 1 minute on 2 cores. Exit 0 if every lookup was right (goal met or not).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+N=${N:-100000}
+SMALL_N=${SMALL_N:-1000}
+KSM_N=${KSM_N:-20000}
+FILES_N=${FILES_N:-500}
+ROUNDS=${ROUNDS:-10}
+ENUM_REPS=${ENUM_REPS:-5}
+SPAWN_RUNS=${SPAWN_RUNS:-200}
+ENUM_RUNS=${ENUM_RUNS:-40}
+BLOCKS=${BLOCKS:-10}
+SEED=${SEED:-1}
+OUT=${OUT:-$here/results/nss.json}
+PY=/usr/bin/python3
+BUILDDIR=$(cd "${BUILDDIR:-$top/build/normal}" && pwd) || exit 2
+MOD=$BUILDDIR/.libs/libnss_ksm.so.2
+MKSNAP=$top/tests/nss/mksnap.py
+
+die() { echo "run-nss: $*" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || die "needs root (mount namespaces, overlayfs)"
+[ -f "$MOD" ] || die "not built: $MOD (run make first)"
+[ "$N" -ge 10 ] 2>/dev/null && [ "$N" -le 999999 ] || die "N must be 10..999999"
+MID=$((N / 2)); MID_NAME=$(printf "user%06d" "$MID"); MID_UID=$((200000 + MID))
+unshare -m true 2>/dev/null || die "unshare -m does not work here"
+[ -S /var/run/nscd/socket ] && die "nscd is running; its cache would answer instead of the modules"
+LIBC=$(ldd /bin/sh | awk '$1 == "libc.so.6" {print $3}')
+LIBDIR=$(readlink -f "$(dirname "$LIBC")")
+FILES_SO=$LIBDIR/libnss_files.so.2
+[ -f "$FILES_SO" ] || die "no $FILES_SO"
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/ksm-nssbench.XXXXXX") || exit 2
+chmod 0755 "$W"
+cleanup() { [ -n "${KEEP_TMP:-}" ] && echo "run-nss: kept $W" >&2 || rm -rf "$W"; }
+trap cleanup EXIT
+T0=$(date +%s)
+
+cc -O2 -Wall -o "$W/nss-bench" "$here/nss-bench.c" -ldl || die "cannot build nss-bench"
+cc -O2 -Wall -o "$W/spawnbench" "$here/spawnbench.c" || die "cannot build spawnbench"
+
+echo "# generating $N accounts (snapshot, passwd, group) and a $SMALL_N-account snapshot"
+"$PY" - "$W" "$N" "$SMALL_N" <<'PY' || die "generator failed"
+import json, sys
+w, n, small = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def desc(n):
+    users, groups = [], []
+    for i in range(1, n + 1):
+        name = "user%06d" % i
+        users.append({"name": name, "uid": 200000 + i, "gid": 200000 + i,
+                      "gecos": "Bench User %d,,," % i, "home": "/home/" + name,
+                      "shell": "/bin/bash"})
+        groups.append({"name": name, "gid": 200000 + i, "members": []})
+    return {"users": users, "groups": groups}
+d = desc(n)
+json.dump(d, open(w + "/accounts.json", "w"))
+json.dump(desc(small), open(w + "/accounts-small.json", "w"))
+with open(w + "/passwd", "w") as f:
+    f.write(open("/etc/passwd").read())
+    for u in d["users"]:
+        f.write("%(name)s:x:%(uid)d:%(gid)d:%(gecos)s:%(home)s:%(shell)s\n" % u)
+with open(w + "/group", "w") as f:
+    f.write(open("/etc/group").read())
+    for g in d["groups"]:
+        f.write("%s:x:%d:\n" % (g["name"], g["gid"]))
+PY
+"$PY" "$MKSNAP" "$W/accounts.json" "$W/snapshot" || die "mksnap failed"
+"$PY" "$MKSNAP" "$W/accounts-small.json" "$W/snapshot-small" || die "mksnap failed (small)"
+chmod 0644 "$W/snapshot" "$W/snapshot-small" "$W/passwd" "$W/group"
+# Write the new files back now: pages of a just-written file are dirty in the
+# page cache, and smaps counts them as Private_Dirty in a process that maps
+# them (shared, read-only) until writeback; that is not a copy.
+sync "$W/snapshot" "$W/snapshot-small" "$W/passwd" "$W/group"
+HOST_USERS=$(wc -l </etc/passwd)
+echo "#   snapshot $(stat -c %s "$W/snapshot") bytes, passwd $(wc -l <"$W/passwd") lines, $(stat -c %s "$W/passwd") bytes"
+
+mkdir -p "$W/ov" && cp "$MOD" "$W/ov/libnss_ksm.so.2" && chmod 0755 "$W/ov"
+for src in ksm files; do
+	sed -E "s/^passwd:.*/passwd: $src/; s/^group:.*/group: files/" /etc/nsswitch.conf >"$W/nsswitch-$src.conf"
+	grep -qE '^passwd:' "$W/nsswitch-$src.conf" || echo "passwd: $src" >>"$W/nsswitch-$src.conf"
+done
+# ns.sh NSSWITCH CMD...: CMD in a fresh private mount namespace with the mounts.
+cat >"$W/ns.sh" <<EOF
+#!/bin/bash
+set -e
+mount --make-rprivate /
+mount --bind "$W/passwd" /etc/passwd
+mount --bind "$W/group" /etc/group
+mount --bind "\$1" /etc/nsswitch.conf
+mount -t overlay overlay -o "lowerdir=$W/ov:$LIBDIR" "$LIBDIR"
+shift
+set +e
+exec "\$@"
+EOF
+ns() { KSM_NSS_SNAPSHOT=$W/snapshot unshare -m /bin/bash "$W/ns.sh" "$@"; }
+
+# Sanity: both paths give the same answers through glibc.
+for q in "$MID_NAME" "$MID_UID" user000001 "$(printf "user%06d" "$N")"; do
+	a=$(ns "$W/nsswitch-ksm.conf" getent passwd "$q") || die "getent passwd $q (ksm) failed"
+	b=$(ns "$W/nsswitch-files.conf" getent passwd "$q") || die "getent passwd $q (files) failed"
+	[ "$a" = "$b" ] || die "getent passwd $q: ksm '$a' vs files '$b'"
+done
+ns "$W/nsswitch-ksm.conf" getent passwd >"$W/enum-ksm.txt" || die "getent passwd (ksm) failed"
+ns "$W/nsswitch-files.conf" getent passwd >"$W/enum-files.txt" || die "getent passwd (files) failed"
+tail -n "$N" "$W/enum-files.txt" | cmp -s - "$W/enum-ksm.txt" || die "getent passwd: the $N vault lines differ"
+echo "#   glibc getent: same answers and same $N enumerated lines from both modules"
+
+echo "# in one process: $KSM_N ksm and $FILES_N files lookups, $ENUM_REPS enumerations each"
+ns "$W/nsswitch-files.conf" "$W/nss-bench" -n "$KSM_N" -m "$FILES_N" -r "$ROUNDS" -e "$ENUM_REPS" \
+	-u "$N" -S "$SEED" -s "$W/snapshot" "$MOD" "$FILES_SO" >"$W/inproc.json"
+RC=$?
+[ -s "$W/inproc.json" ] || die "nss-bench failed"
+KSM_NSS_SNAPSHOT=$W/snapshot-small "$W/nss-bench" -M -n "$KSM_N" -u "$SMALL_N" -S "$SEED" \
+	-s "$W/snapshot-small" "$MOD" >"$W/mem-small.json" || RC=1
+
+echo "# one process per lookup: getent through glibc, $SPAWN_RUNS runs each, $BLOCKS blocks per side"
+per=$(( (SPAWN_RUNS + BLOCKS - 1) / BLOCKS ))
+eper=$(( (ENUM_RUNS + BLOCKS - 1) / BLOCKS ))
+: >"$W/spawn.txt"
+for b in $(seq 1 "$BLOCKS"); do
+	if [ $((b % 2)) = 1 ]; then order="files ksm"; else order="ksm files"; fi
+	for s in $order; do
+		extra=()
+		[ "$s" = files ] && extra=(::: files:root /usr/bin/getent passwd root)
+		ns "$W/nsswitch-$s.conf" "$W/spawnbench" "$per" 2 \
+			"$s:name" /usr/bin/getent passwd "$MID_NAME" ::: \
+			"$s:uid" /usr/bin/getent passwd "$MID_UID" "${extra[@]}" | sed "s/^/$b /" >>"$W/spawn.txt" ||
+			die "spawnbench ($s) failed"
+		ns "$W/nsswitch-$s.conf" "$W/spawnbench" "$eper" 1 \
+			"$s:enum" /usr/bin/getent passwd | sed "s/^/$b /" >>"$W/spawn.txt" ||
+			die "spawnbench enum ($s) failed"
+	done
+done
+T1=$(date +%s)
+
+"$PY" - "$W" "$OUT" "$N" "$SMALL_N" "$HOST_USERS" "$((T1 - T0))" "$MOD" \
+	"$(git -C "$top" describe --always --dirty 2>/dev/null)" <<'PY'
+import json, os, platform, statistics as st, subprocess, sys, time
+w, out, n, small_n, host_users, secs, mod, rev = sys.argv[1:9]
+n, small_n, host_users = int(n), int(small_n), int(host_users)
+inproc = json.load(open(w + "/inproc.json"))
+small = json.load(open(w + "/mem-small.json"))
+spawn = {}
+for line in open(w + "/spawn.txt"):
+    block, name, rnd, ns_ = line.split()
+    spawn.setdefault(name, []).append(int(ns_))
+cpu = "?"
+for l in open("/proc/cpuinfo"):
+    if l.startswith("model name"):
+        cpu = l.split(":", 1)[1].strip(); break
+glibc = subprocess.run(["ldd", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+k, f = inproc["ksm"], inproc["files"]
+def mem(d, at):
+    return next(m for m in d["memory"] if m["at"] == at)
+def memsum(d):
+    return {m["at"]: {"process_rss_kb": m["process"]["rss_kb"],
+                      "process_private_dirty_kb": m["process"]["private_dirty_kb"],
+                      "process_anonymous_kb": m["process"]["anonymous_kb"],
+                      "snapshot_mapping_size_kb": m["snapshot_mapping"]["size_kb"],
+                      "snapshot_mapping_rss_kb": m["snapshot_mapping"]["rss_kb"],
+                      "snapshot_mapping_private_dirty_kb": m["snapshot_mapping"]["private_dirty_kb"],
+                      "snapshot_mapping_anonymous_kb": m["snapshot_mapping"]["anonymous_kb"],
+                      "snapshot_mappings": m["snapshot_mappings"],
+                      "malloc_in_use_bytes": m["malloc_in_use_bytes"]} for m in d["memory"]}
+sp = {name: {"n": len(v), "median_us": round(st.median(v) / 1000, 1),
+             "mean_us": round(st.mean(v) / 1000, 1), "min_us": round(min(v) / 1000, 1)}
+      for name, v in sorted(spawn.items())}
+res = {
+    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    "git": rev, "module": mod,
+    "host": {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release(), "glibc": glibc},
+    "accounts": n, "host_passwd_lines": host_users, "wall_s": int(secs),
+    "in_process": {
+        "getpwnam_median_ns": {"ksm": k["getpwnam"]["median_ns"], "files": f["getpwnam"]["median_ns"]},
+        "getpwnam_mean_ns": {"ksm": k["getpwnam"]["mean_ns"], "files": f["getpwnam"]["mean_ns"]},
+        "getpwnam_ratio_files_over_ksm_median": round(f["getpwnam"]["median_ns"] / k["getpwnam"]["median_ns"], 1),
+        "getpwnam_ratio_files_over_ksm_mean": round(f["getpwnam"]["mean_ns"] / k["getpwnam"]["mean_ns"], 1),
+        "first_lookup_ns": {"ksm": k["first_lookup_ns"], "files": f["first_lookup_ns"]},
+        "enumeration_median_ms": {"ksm": k["enumeration"]["median_ns"] / 1e6, "files": f["enumeration"]["median_ns"] / 1e6},
+        "enumeration_entries": {"ksm": k["enum_entries"], "files": f["enum_entries"]},
+        "enumeration_ratio_ksm_over_files": round(k["enumeration"]["median_ns"] / f["enumeration"]["median_ns"], 3),
+        "errors": {"ksm": k["errors"], "files": f["errors"]},
+    },
+    "memory": {"snapshot_bytes": inproc["snapshot_bytes"], "at_%d" % n: memsum(inproc),
+               "small_snapshot_bytes": small["snapshot_bytes"], "small_accounts": small_n,
+               "at_%d" % small_n: memsum(small)},
+    "per_process": sp,
+    "raw": {"nss_bench": inproc, "nss_bench_small": small, "spawn_ns": spawn},
+}
+ip = res["in_process"]
+res["per_process_ratios_files_over_ksm"] = {
+    q: round(sp["files:" + q]["median_us"] / sp["ksm:" + q]["median_us"], 2) for q in ("name", "uid", "enum")}
+res["goal"] = {"getpwnam_at_least_100x": ip["getpwnam_ratio_files_over_ksm_median"] >= 100,
+               "enumeration_no_slower_in_process": ip["enumeration_ratio_ksm_over_files"] <= 1.0,
+               "enumeration_no_slower_getent": sp["ksm:enum"]["median_us"] <= sp["files:enum"]["median_us"],
+               "snapshot_mapping_private_dirty_zero": all(
+                   m["snapshot_mapping"]["private_dirty_kb"] == 0 for m in inproc["memory"] + small["memory"]),
+               "snapshot_mapping_anonymous_zero": all(
+                   m["snapshot_mapping"]["anonymous_kb"] == 0 for m in inproc["memory"] + small["memory"]),
+               "malloc_unchanged_by_lookups": mem(inproc, "after_ksm_lookups")["malloc_in_use_bytes"]
+                   == mem(inproc, "after_dlopen")["malloc_in_use_bytes"]}
+os.makedirs(os.path.dirname(out), exist_ok=True)
+json.dump(res, open(out, "w"), indent=1)
+print(json.dumps({k2: res[k2] for k2 in ("date", "git", "host", "in_process", "per_process", "per_process_ratios_files_over_ksm", "goal")}, indent=1))
+for label, d in (("%d accounts" % n, inproc), ("%d accounts" % small_n, small)):
+    print("# memory, %s (snapshot %d bytes):" % (label, d["snapshot_bytes"]))
+    for m in d["memory"]:
+        print("#   %-24s RSS %6d kB  Private_Dirty %4d kB  Anonymous %4d kB | snapshot mapping: %d, Size %6d kB, Rss %6d kB, Private_Dirty %d kB | malloc in use %d B"
+              % (m["at"], m["process"]["rss_kb"], m["process"]["private_dirty_kb"], m["process"]["anonymous_kb"],
+                 m["snapshot_mappings"], m["snapshot_mapping"]["size_kb"], m["snapshot_mapping"]["rss_kb"],
+                 m["snapshot_mapping"]["private_dirty_kb"], m["malloc_in_use_bytes"]))
+print("# wrote", out, "in", secs, "s")
+PY
+exit $RC
