@@ -68,4 +68,13 @@ DB_PASSWORD='keeper://alice/field/password' \
 say "status"
 run "$KSMCTL" --conf "$T/ksm.conf" status
 
-say "done; the server is stopped and $T removed"
+say "part 2: real sshd, sudo and keyctl (in a private mount namespace)"
+kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+SERVER_PID=
+if [ "$(id -u)" = 0 ]; then
+	KSM_PAM_NO_HARNESS=1 builddir=$B srcdir=$SRC demo/login-tour.sh || exit 1
+else
+	echo "(skipped: needs root)"
+fi
+
+say "done; servers stopped, $T removed, the machine's /etc untouched"

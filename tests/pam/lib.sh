@@ -30,7 +30,7 @@ UID_ALICE=261001 UID_BOB=261002 UID_CAROL=261003 UID_DAN=261004
 UID_ERIN=261005 UID_FRANK=261006 UID_GINA=261007
 
 [ -f "$PAM_MOD" ] || { echo "not built: $PAM_MOD"; exit 99; }
-[ -x "$HARNESS" ] || { echo "not built: $HARNESS (make check builds it)"; exit 99; }
+[ -n "${KSM_PAM_NO_HARNESS:-}" ] || [ -x "$HARNESS" ] || { echo "not built: $HARNESS (make check builds it)"; exit 99; }
 
 # Background processes of the test, killed (by pid) at exit.
 BG_PIDS=

@@ -1,0 +1,112 @@
+#!/bin/bash
+# login-tour.sh - the second half of the demo: a real sshd and sudo on this
+# machine, in a private mount namespace (so /etc and /usr are left as they
+# were), with nss_ksm, pam_ksm and ksm-authorized-keys from the build tree
+# and the bundled local KSM server. Called by demo/demo.sh; needs root.
+#
+# It reuses the PAM tests' set-up (tests/pam/lib.sh): the vault of
+# tests/pam/mkvault.py, where gina is a vault user in the local group sudo.
+: "${builddir:?run demo/demo.sh}"
+. "$(dirname "$0")/../tests/pam/lib.sh"
+need_root_ns "$@"
+private_dev_log
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; }
+
+say "a vault with Linux users; gina has an SSH key and is in the group sudo"
+for n in alice gina; do ssh-keygen -q -t ed25519 -N '' -C "$n@laptop" -f "$T/$n"; done
+ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
+"$PY" "$PAMDIR/mkvault.py" "$T/vault.json" "$T" || exit 99
+ksm_start_server "$T/vault.json"
+setup_system_ns
+mkdir -p "$T/ov/sbin" /run/sshd && chmod 0755 "$T/ov/sbin"
+install -m 0755 "$builddir/ksm-authorized-keys" "$T/ov/sbin/ksm-authorized-keys"
+sys_mount -t overlay overlay -o "lowerdir=$T/ov/sbin:/usr/sbin" /usr/sbin
+sys_mount -t tmpfs -o mode=0755 tmpfs /run/sshd
+sys_mount -t tmpfs -o mode=0755 tmpfs /home
+for d in /run/sudo /var/lib/sudo; do mkdir -p "$d" && sys_mount -t tmpfs -o mode=0711 tmpfs "$d"; done
+bind
+expect_rc "ksmctl init (bind this host)" 0
+run_ksmctl sync
+expect_rc "ksmctl sync" 0
+show "ksmctl sync"; echo "$OUT"
+show "getent passwd gina; id gina"
+getent passwd gina
+id gina
+mkdir -p /home/gina && chown gina: /home/gina
+
+cat >"$T/pam" <<'PAM'
+#%PAM-1.0
+auth     [success=done default=die] pam_ksm.so
+account  [success=done ignore=ignore default=die] pam_ksm.so
+account  required pam_unix.so
+session  optional pam_keyinit.so force revoke
+session  optional pam_ksm.so
+session  required pam_permit.so
+password required pam_deny.so
+PAM
+chmod 0644 "$T/pam"
+sys_mount --bind "$T/pam" /etc/pam.d/sshd
+sys_mount --bind "$T/pam" /etc/pam.d/sudo
+grep -qE '^%sudo' /etc/sudoers || {
+	printf 'root ALL=(ALL:ALL) ALL\n%%sudo ALL=(ALL:ALL) ALL\n' >"$T/sudoers"
+	chmod 0440 "$T/sudoers"
+	sys_mount --bind "$T/sudoers" /etc/sudoers
+}
+
+PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$T/sshd_config" <<CFG
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $T/hostkey
+PidFile $T/sshd.pid
+AuthorizedKeysFile none
+AuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %u %f
+AuthorizedKeysCommandUser nobody
+StrictModes no
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication no
+PrintMotd no
+CFG
+keyctl session - /usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
+bg_add $!
+for _ in $(seq 1 50); do grep -q "Server listening" "$T/sshd.log" 2>/dev/null && break; sleep 0.1; done
+
+SSH=(ssh -F /dev/null -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes)
+say "an SSH login with gina's vault key (sshd asks ksm-authorized-keys); the session has her vault password in the kernel keyring"
+show "ssh -i gina.key gina@127.0.0.1 'id; keyctl print %user:ksm:password'"
+OUT=$("${SSH[@]}" -i "$T/gina" gina@127.0.0.1 'id; keyctl print %user:ksm:password; echo' 2>&1)
+echo "$OUT"
+check "ssh login with the vault key, keyctl prints the vault password" grep -qx "$PW_GINA" <<<"$OUT"
+show "ssh -i alice.key gina@127.0.0.1   (a key not in gina's record)"
+"${SSH[@]}" -i "$T/alice" gina@127.0.0.1 true 2>&1 | head -1
+check "another user's key is refused" bash -c "! ${SSH[*]@Q} -i '$T/alice' gina@127.0.0.1 true 2>/dev/null"
+
+sudo_as() {
+	printf '%s\n' "$2" | setpriv --reuid="$1" --regid="$1" --init-groups sudo -S -k -p '' id -u 2>&1
+}
+say "sudo with the vault password (pam_ksm asks the vault, live)"
+show "echo VAULT_PASSWORD | sudo -S -k id -u   (as gina)"
+OUT=$(sudo_as $UID_GINA "$PW_GINA"); echo "$OUT"
+check "sudo with gina's vault password" [ "$OUT" = 0 ]
+
+say "KeeperPAM rotates gina's password in the vault: sudo follows at once, no sync"
+admin set-field --record PamGina000000000000000 --field password --value "$PW_GINA2" >/dev/null
+show "sudo with the old password"
+OUT=$(sudo_as $UID_GINA "$PW_GINA"); echo "$OUT" | tail -1
+check "the old password is refused at once" [ "$OUT" != 0 ]
+show "sudo with the new password"
+OUT=$(sudo_as $UID_GINA "$PW_GINA2"); echo "$OUT"
+check "the new password works at once" [ "$OUT" = 0 ]
+show "ssh ... 'keyctl print %user:ksm:password'   (a new login gets the new value)"
+OUT=$("${SSH[@]}" -i "$T/gina" gina@127.0.0.1 'keyctl print %user:ksm:password; echo' 2>&1)
+echo "$OUT"
+check "a new session's keyring holds the rotated password" grep -qx "$PW_GINA2" <<<"$OUT"
+
+say "what pam_ksm logged (never a password)"
+grep -h "pam_ksm" "$SYSLOG" | sed 's/^<[0-9]*>//' | tail -n 8
+no_secret_in "no password in the logs" "$SYSLOG"
+finish
