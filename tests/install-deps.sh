@@ -10,6 +10,7 @@ PKGS=(
 	openssl ca-certificates python3 python3-cryptography
 	clang libclang-rt-14-dev llvm
 	keyutils sudo openssh-server openssh-client util-linux
+	libnss-wrapper valgrind
 )
 
 missing=()
