@@ -199,15 +199,21 @@ static ksm_status add_key(ksm_account *a, const ksm_record *r, const char *line,
 			free(fp);
 			return KSM_OK;
 		}
-	if (!strv_push(&a->keys, &a->n_keys, canon)) {
-		free(canon);
-		free(fp);
-		return KSM_ERR_NOMEM;
-	}
-	a->n_keys--;
-	if (!strv_push(&a->fingerprints, &a->n_keys, fp)) {
-		free(fp);
-		return KSM_ERR_NOMEM;
+	{
+		size_t nk = a->n_keys, nf = a->n_keys;
+
+		/* keys[] and fingerprints[] stay the same length. */
+		if (!strv_push(&a->keys, &nk, canon)) {
+			free(canon);
+			free(fp);
+			return KSM_ERR_NOMEM;
+		}
+		if (!strv_push(&a->fingerprints, &nf, fp)) {
+			free(fp);
+			free(a->keys[--nk]);
+			return KSM_ERR_NOMEM;
+		}
+		a->n_keys = nk;
 	}
 	return KSM_OK;
 }

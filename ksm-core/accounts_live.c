@@ -7,7 +7,7 @@ ksm_status ksm_fetch_account(const ksm_conf *conf, const char *record_uid,
 			     unsigned timeout_ms, ksm_account *out,
 			     ksm_error *err)
 {
-	uint64_t deadline = ksm_now_ms() + timeout_ms;
+	uint64_t deadline = ksm_monotonic_ms() + timeout_ms;
 	ksm_query q = {.record_uids = &record_uid, .n_record_uids = 1};
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
@@ -20,7 +20,7 @@ ksm_status ksm_fetch_account(const ksm_conf *conf, const char *record_uid,
 	if (st != KSM_OK)
 		return st;
 	/* Loading the config may have taken part of the budget. */
-	now = ksm_now_ms();
+	now = ksm_monotonic_ms();
 	st = ksm_get_secrets(c, &q, now < deadline ? (unsigned)(deadline - now) : 0,
 			     &s, err);
 	if (st == KSM_OK) {

@@ -269,13 +269,13 @@ static ksm_status send_envelope(ksm_client *c, const char *endpoint,
 		headers[2] = tkh;
 		headers[3] = sigh;
 		headers[4] = NULL;
-		uint64_t t0 = ksm_now_ms();
+		uint64_t t0 = ksm_monotonic_ms();
 
 		c->requests++;
 		st = ksm_http_request(c->http, url, headers, e->body,
 				      e->body_len, true, MAX_RESPONSE_BYTES,
 				      deadline, resp, err);
-		c->last_rtt_ms = ksm_now_ms() - t0;
+		c->last_rtt_ms = ksm_monotonic_ms() - t0;
 		if (st == KSM_OK && resp->date)
 			c->server_date = resp->date;
 	} else {
@@ -538,7 +538,7 @@ ksm_status ksm_post_query(ksm_client *c, const char *endpoint,
 				? (uint64_t)se.retry_after * 1000u
 				: (uint64_t)THROTTLE_BASE_MS << throttles;
 		delay = with_jitter(delay);
-		now = ksm_now_ms();
+		now = ksm_monotonic_ms();
 		if (++throttles > MAX_THROTTLE_RETRIES || now + delay >= deadline) {
 			st = ksm_set_error(err, KSM_ERR_THROTTLED,
 					   "%s: throttled by the server; the "

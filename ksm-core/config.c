@@ -257,7 +257,6 @@ ksm_status ksm_config_save_file(const ksm_config *cfg, const char *path,
 	if (!text)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	len = strlen(text);
-	text[len] = '\0';
 	st = ksm_atomic_write(path, text, len, 0600, err);
 	ksm_free_wiped(text, len);
 	return st;

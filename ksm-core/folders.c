@@ -159,7 +159,7 @@ static ksm_status build_folders(const ksm_client *c, json_object *arr,
 ksm_status ksm_get_folders(ksm_client *c, unsigned timeout_ms,
 			   ksm_folders **out, ksm_error *err)
 {
-	uint64_t deadline = ksm_now_ms() + timeout_ms;
+	uint64_t deadline = ksm_monotonic_ms() + timeout_ms;
 	json_object *p, *resp = NULL, *arr = NULL;
 	ksm_status st;
 

@@ -43,9 +43,5 @@ KSM_HIDDEN ksm_status ksm_b64_decode(const char *s, size_t slen, uint8_t **out,
 KSM_HIDDEN ksm_status ksm_b64_decode_exact(const char *s, uint8_t *buf,
 					   size_t n);
 
-/* ------------------------------------------------------------- time */
-
-/* Monotonic milliseconds. */
-KSM_HIDDEN uint64_t ksm_now_ms(void);
 
 #endif

@@ -75,15 +75,10 @@ bool ksm_secret_equal(const char *a, const char *b)
 	return la == lb && ksm_ct_equal(a, b, la);
 }
 
-uint64_t ksm_now_ms(void)
+uint64_t ksm_monotonic_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-uint64_t ksm_monotonic_ms(void)
-{
-	return ksm_now_ms();
 }

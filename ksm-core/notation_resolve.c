@@ -80,7 +80,7 @@ ksm_status ksm_notation_resolve(ksm_client *c, const char *notation,
 				unsigned timeout_ms, char ***values,
 				size_t *count, ksm_error *err)
 {
-	uint64_t deadline = ksm_now_ms() + timeout_ms;
+	uint64_t deadline = ksm_monotonic_ms() + timeout_ms;
 	ksm_notation n;
 	ksm_secrets *s = NULL;
 	ksm_status st;
@@ -102,7 +102,7 @@ ksm_status ksm_notation_resolve(ksm_client *c, const char *notation,
 		}
 	}
 	if (st == KSM_OK && !s) {
-		uint64_t now = ksm_now_ms();
+		uint64_t now = ksm_monotonic_ms();
 
 		st = ksm_get_secrets(c, NULL,
 				     now < deadline ? (unsigned)(deadline - now)
@@ -110,7 +110,7 @@ ksm_status ksm_notation_resolve(ksm_client *c, const char *notation,
 				     &s, err);
 	}
 	if (st == KSM_OK) {
-		uint64_t now = ksm_now_ms();
+		uint64_t now = ksm_monotonic_ms();
 
 		st = ksm_notation_resolve_in(
 			c, s, &n, now < deadline ? (unsigned)(deadline - now) : 0,

@@ -27,7 +27,7 @@
 /* wait_ms 0: block (sync); else give up after wait_ms. */
 static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
 {
-	uint64_t deadline = ksm_now_ms() + wait_ms;
+	uint64_t deadline = ksm_monotonic_ms() + wait_ms;
 	char lock[4096];
 	int fd;
 
@@ -39,7 +39,7 @@ static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
 		return -1;
 	}
 	while (flock(fd, wait_ms ? LOCK_EX | LOCK_NB : LOCK_EX) != 0) {
-		if (errno == EWOULDBLOCK && ksm_now_ms() < deadline) {
+		if (errno == EWOULDBLOCK && ksm_monotonic_ms() < deadline) {
 			struct timespec ts = {0, 10 * 1000000L};
 
 			nanosleep(&ts, NULL);

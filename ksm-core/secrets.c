@@ -37,14 +37,8 @@ ksm_record *ksm_secrets_edit(ksm_secrets *s, const char *uid)
 {
 	size_t lo = 0, hi;
 
-	if (!s || !uid)
+	if (!s || !uid || !s->by_uid)
 		return NULL;
-	if (!s->by_uid) { /* only while being built */
-		for (size_t i = 0; i < s->n; i++)
-			if (strcmp(s->records[i]->uid, uid) == 0)
-				return s->records[i];
-		return NULL;
-	}
 	/* The leftmost match: the first occurrence of a repeated UID. */
 	hi = s->n;
 	while (lo < hi) {
@@ -393,7 +387,7 @@ ksm_status ksm_get_secrets(ksm_client *c, const ksm_query *q,
 			   unsigned timeout_ms, ksm_secrets **out,
 			   ksm_error *err)
 {
-	uint64_t deadline = ksm_now_ms() + timeout_ms;
+	uint64_t deadline = ksm_monotonic_ms() + timeout_ms;
 	json_object *p = ksm_payload_new(c), *resp = NULL;
 	bool binding = !c->bound;
 	ksm_status st;

@@ -238,8 +238,7 @@ static bool build_tables(const ksm_accounts *as, struct buf *users,
 	return ok;
 }
 
-ksm_status ksm_snapshot_write(const ksm_accounts *as, const ksm_local_db *local,
-			      const ksm_conf *conf, const char *path,
+ksm_status ksm_snapshot_write(const ksm_accounts *as, const char *path,
 			      int64_t now, ksm_error *err)
 {
 	struct buf img = {0}, users = {0}, groups = {0}, ids = {0}, keys = {0};
@@ -248,8 +247,6 @@ ksm_status ksm_snapshot_write(const ksm_accounts *as, const ksm_local_db *local,
 	uint32_t *idx[4] = {0}, n_keys = 0;
 	ksm_status st = KSM_ERR_NOMEM;
 
-	(void)local;
-	(void)conf;
 	if (as->n_accounts > UINT32_MAX / 2 || as->n_groups > UINT32_MAX / 2)
 		return ksm_set_error(err, KSM_ERR_INVALID, "too many accounts");
 	if (!buf_add(&strings, "", 1) ||

@@ -138,18 +138,11 @@ static ksm_status map_curl_error(CURLcode rc, const char *url,
 	default:
 		st = KSM_ERR_NETWORK;
 	}
-	ksm_set_error(err, st, "%s: %s%s%s", url,
-		      st == KSM_ERR_TIMEOUT ? "time budget ran out: "
-					    : "",
-		      curl_easy_strerror(rc),
-		      detail && *detail ? " - " : "");
-	if (detail && *detail) {
-		size_t used = strlen(err ? err->message : "");
-
-		if (err && used < sizeof(err->message) - 1)
-			snprintf(err->message + used,
-				 sizeof(err->message) - used, "%s", detail);
-	}
+	/* No query string: file download URLs carry a presigned one. */
+	ksm_set_error(err, st, "%.*s: %s%s%s%s", (int)strcspn(url, "?"), url,
+		      st == KSM_ERR_TIMEOUT ? "time budget ran out: " : "",
+		      curl_easy_strerror(rc), detail && *detail ? " - " : "",
+		      detail ? detail : "");
 	if (st == KSM_ERR_TLS && err)
 		ksm_error_prefix(err, "TLS check failed (set ca_file in "
 				      "ksm.conf if the server uses a private "
@@ -166,7 +159,7 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 	struct curl_slist *hl = NULL, *tmp;
 	struct body_buf b = {.max = max_response};
 	char errbuf[CURL_ERROR_SIZE] = "";
-	uint64_t now = ksm_now_ms();
+	uint64_t now = ksm_monotonic_ms();
 	long left;
 	CURL *c = h->curl;
 	CURLcode rc;

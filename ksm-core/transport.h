@@ -23,7 +23,7 @@ typedef struct ksm_http_response {
 KSM_HIDDEN ksm_status ksm_http_new(const char *ca_file, ksm_http **out,
 				   ksm_error *err);
 KSM_HIDDEN void ksm_http_free(ksm_http *h);
-/* headers: NULL-terminated "Name: value" list. deadline: ksm_now_ms() ms. */
+/* headers: NULL-terminated "Name: value" list. deadline: ksm_monotonic_ms() ms. */
 KSM_HIDDEN ksm_status ksm_http_request(ksm_http *h, const char *url,
 				       const char *const *headers,
 				       const uint8_t *body, size_t len,

@@ -13,7 +13,7 @@ ksm_status ksm_update_secret(ksm_client *c, const ksm_record *rec,
 			     ksm_transaction tx, unsigned timeout_ms,
 			     ksm_error *err)
 {
-	uint64_t deadline = ksm_now_ms() + timeout_ms;
+	uint64_t deadline = ksm_monotonic_ms() + timeout_ms;
 	char *json = NULL, *data64 = NULL;
 	uint8_t *ct = NULL;
 	size_t ctlen = 0;
@@ -57,7 +57,7 @@ ksm_status ksm_complete_transaction(ksm_client *c, const char *record_uid,
 				    bool commit, unsigned timeout_ms,
 				    ksm_error *err)
 {
-	uint64_t deadline = ksm_now_ms() + timeout_ms;
+	uint64_t deadline = ksm_monotonic_ms() + timeout_ms;
 	json_object *p = ksm_payload_new(c);
 	ksm_status st;
 
@@ -77,7 +77,7 @@ ksm_status ksm_download_file(ksm_client *c, const ksm_file *f,
 			     unsigned timeout_ms, uint8_t **data, size_t *len,
 			     ksm_error *err)
 {
-	uint64_t deadline = ksm_now_ms() + timeout_ms;
+	uint64_t deadline = ksm_monotonic_ms() + timeout_ms;
 	ksm_http_response r;
 	ksm_status st;
 

@@ -86,7 +86,7 @@ static size_t serve_live(const ksm_conf *conf, const ksm_snap *s,
 	ksm_account acct = {0};
 	ksm_error err = {0};
 	void *lib = NULL;
-	uint64_t spent = ksm_now_ms() - t0;
+	uint64_t spent = ksm_monotonic_ms() - t0;
 	unsigned budget = spent < conf->timeout_keys_ms
 				  ? conf->timeout_keys_ms - (unsigned)spent
 				  : 0;
@@ -134,7 +134,7 @@ static size_t serve_live(const ksm_conf *conf, const ksm_snap *s,
 int main(int argc, char **argv)
 {
 	const char *conf_path = NULL, *user, *want = NULL;
-	uint64_t t0 = ksm_now_ms();
+	uint64_t t0 = ksm_monotonic_ms();
 	ksm_conf *conf = NULL;
 	ksm_error err = {0};
 	ksm_snap s = {0};

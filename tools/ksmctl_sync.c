@@ -152,7 +152,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		       r->reason);
 	}
 	ensure_dir_of(k->conf->snapshot);
-	if (ksm_snapshot_write(as, local, k->conf, k->conf->snapshot, time(NULL),
+	if (ksm_snapshot_write(as, k->conf->snapshot, time(NULL),
 			       &err) != KSM_OK) {
 		rc = sync_fail(k, &err);
 		goto out;

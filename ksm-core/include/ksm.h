@@ -510,8 +510,7 @@ typedef ksm_status (*ksm_fetch_account_fn)(const ksm_conf *, const char *,
 typedef void (*ksm_account_clear_fn)(ksm_account *);
 
 /* Write the snapshot atomically (0644) for nss_ksm and the keys helper. */
-ksm_status ksm_snapshot_write(const ksm_accounts *a, const ksm_local_db *local,
-			      const ksm_conf *conf, const char *path,
+ksm_status ksm_snapshot_write(const ksm_accounts *a, const char *path,
 			      int64_t now, ksm_error *err);
 
 /* ----------------------------------------------------------- private store */

@@ -246,7 +246,7 @@ static void test_snapshot_round_trip(void **state)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/snapshot", dir);
-	assert_int_equal(ksm_snapshot_write(as, local, conf, path, 1700000000, NULL),
+	assert_int_equal(ksm_snapshot_write(as, path, 1700000000, NULL),
 			 KSM_OK);
 	assert_int_equal(ksm_snap_open(path, &s), KSM_SNAPST_OK);
 	assert_int_equal(s.h->n_users, 3);
