@@ -4,6 +4,7 @@
  * authorized_keys line or a log checked, and collisions refused on both
  * sides rather than resolved.
  */
+#include "client.h"
 #include "crypto.h"
 #include "record.h"
 
@@ -47,6 +48,42 @@ static bool valid_passwd_text(const char *s)
 	return true;
 }
 
+/* A value that may be quoted in a refusal line: no control characters. */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* Does any string in the record data hold a NUL (JSON "\u0000")? C
+ * strings would silently end there ("alice\u0000x" read as "alice"). */
+static bool has_nul(json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return strlen(json_object_get_string(o)) !=
+		       (size_t)json_object_get_string_len(o);
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (has_nul(json_object_array_get_idx(o, i)))
+				return true;
+		return false;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v)
+		{
+			(void)k;
+			if (has_nul(v))
+				return true;
+		}
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
 static bool valid_path(const char *s)
 {
 	return s[0] == '/' && valid_passwd_text(s) && !strstr(s, "/../") &&
@@ -80,45 +117,70 @@ uint32_t ksm_derived_id(const char *seed, uint32_t lo, uint32_t hi)
 	return lo + (uint32_t)(v % ((uint64_t)hi - lo + 1));
 }
 
-/* ISO 8601 (date, or date and time with Z or an offset) or epoch seconds. */
+/* Exactly n digits at *s (no sign, no blanks, as ISO 8601), advancing it. */
+static bool fixed_digits(const char **s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*s)[i]))
+			return false;
+		v = v * 10 + ((*s)[i] - '0');
+	}
+	*s += n;
+	*out = v;
+	return true;
+}
+
+/*
+ * ISO 8601 (YYYY-MM-DD, or that and [T ]HH:MM[:SS] with Z or +-HH:MM) or
+ * epoch seconds. A date that does not exist (Feb 30) is refused, not moved
+ * on by timegm. 0 means "no expiry" to every reader, so an instant at or
+ * before the epoch is stored as -1: already expired.
+ */
 static bool parse_time(const char *s, int64_t *out)
 {
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30,
+				      31, 31, 30, 31, 30, 31};
 	struct tm tm = {0};
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, oh = 0, om = 0;
-	char sign;
+	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0;
+	bool leap;
+	int64_t t;
 	uint32_t epoch;
 
 	if (parse_u32(s, &epoch)) {
-		*out = epoch;
+		*out = epoch ? (int64_t)epoch : -1;
 		return true;
 	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+	if (!fixed_digits(&s, 4, &y) || *s++ != '-' ||
+	    !fixed_digits(&s, 2, &mo) || *s++ != '-' ||
+	    !fixed_digits(&s, 2, &d))
 		return false;
-	s += n;
 	if (*s == 'T' || *s == ' ') {
-		if (sscanf(s + 1, "%2d:%2d%n", &h, &mi, &n) != 2)
+		s++;
+		if (!fixed_digits(&s, 2, &h) || *s++ != ':' ||
+		    !fixed_digits(&s, 2, &mi))
 			return false;
-		s += 1 + n;
-		if (*s == ':') {
-			if (sscanf(s + 1, "%2d%n", &sec, &n) != 1)
-				return false;
-			s += 1 + n;
-		}
+		if (*s == ':' && (s++, !fixed_digits(&s, 2, &sec)))
+			return false;
 		if (*s == 'Z') {
 			s++;
 		} else if (*s == '+' || *s == '-') {
-			sign = *s;
-			if (sscanf(s + 1, "%2d:%2d%n", &oh, &om, &n) != 2)
+			char sign = *s++;
+
+			if (!fixed_digits(&s, 2, &oh) || *s++ != ':' ||
+			    !fixed_digits(&s, 2, &om) || oh > 23 || om > 59)
 				return false;
-			s += 1 + n;
 			if (sign == '-') {
 				oh = -oh;
 				om = -om;
 			}
 		}
 	}
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60 || y < 1970)
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (*s || y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 ||
+	    sec > 60)
 		return false;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -126,7 +188,8 @@ static bool parse_time(const char *s, int64_t *out)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
-	*out = (int64_t)timegm(&tm) - oh * 3600 - om * 60;
+	t = (int64_t)timegm(&tm) - oh * 3600 - om * 60;
+	*out = t > 0 ? t : -1;
 	return true;
 }
 
@@ -319,10 +382,9 @@ static char *expand_home(const char *tmpl, const char *name)
 	return out;
 }
 
-static bool in_folders(const ksm_record *r, const ksm_conf *conf)
+static bool folders_match(const char *f, const char *inner,
+			  const ksm_conf *conf)
 {
-	const char *f = ksm_record_folder_uid(r), *inner = r->inner_folder_uid;
-
 	if (!conf->n_account_folders)
 		return true;
 	for (size_t i = 0; i < conf->n_account_folders; i++)
@@ -330,6 +392,12 @@ static bool in_folders(const ksm_record *r, const ksm_conf *conf)
 		    (inner && !strcmp(inner, conf->account_folders[i])))
 			return true;
 	return false;
+}
+
+static bool in_folders(const ksm_record *r, const ksm_conf *conf)
+{
+	return folders_match(ksm_record_folder_uid(r), r->inner_folder_uid,
+			     conf);
 }
 
 static bool is_account_type(const char *t)
@@ -351,7 +419,10 @@ static ksm_status pick_ids(ksm_account *a, const ksm_record *r,
 	if (v) {
 		if (!parse_u32(v, &a->uid))
 			st = ksm_set_error(err, KSM_ERR_INVALID,
-					   "uid '%.20s' is not a number", v);
+					   "uid%s%.20s%s is not a number",
+					   printable(v) ? " '" : "",
+					   printable(v) ? v : "",
+					   printable(v) ? "'" : "");
 		else if (a->uid < conf->uid_min || a->uid > conf->uid_max)
 			st = ksm_set_error(err, KSM_ERR_INVALID,
 					   "uid %u is outside uid_range %u-%u",
@@ -366,7 +437,10 @@ static ksm_status pick_ids(ksm_account *a, const ksm_record *r,
 	if (v) {
 		if (!parse_u32(v, &a->gid))
 			st = ksm_set_error(err, KSM_ERR_INVALID,
-					   "gid '%.20s' is not a number", v);
+					   "gid%s%.20s%s is not a number",
+					   printable(v) ? " '" : "",
+					   printable(v) ? v : "",
+					   printable(v) ? "'" : "");
 		else if (a->gid < conf->gid_min || a->gid > conf->gid_max)
 			st = ksm_set_error(err, KSM_ERR_INVALID,
 					   "gid %u is outside gid_range %u-%u",
@@ -430,6 +504,28 @@ static ksm_status pick_text(ksm_account *a, const ksm_record *r,
 	return KSM_OK;
 }
 
+/*
+ * The custom fields that hold one value: twice is refused, not resolved
+ * by picking one (a second 'uid' added by a hostile editor must not be
+ * silently ignored, nor silently win).
+ */
+static ksm_status check_single_fields(const ksm_record *r, ksm_error *err)
+{
+	static const char *const single[] = {"uid",   "gid",    "home",
+					     "shell", "gecos",  "groups",
+					     "valid_until"};
+	const ksm_field *f;
+
+	for (size_t i = 0; i < sizeof(single) / sizeof(*single); i++)
+		if (ksm_record_find_field(r, KSM_CUSTOM, single[i], &f) ==
+		    KSM_ERR_AMBIGUOUS)
+			return ksm_set_error(err, KSM_ERR_INVALID,
+					     "custom field '%s' appears more "
+					     "than once",
+					     single[i]);
+	return KSM_OK;
+}
+
 ksm_status ksm_account_from_record(const ksm_record *r, const ksm_conf *conf,
 				   ksm_account *out, ksm_accounts *dropped,
 				   ksm_error *err)
@@ -450,6 +546,11 @@ ksm_status ksm_account_from_record(const ksm_record *r, const ksm_conf *conf,
 		return KSM_ERR_NOT_FOUND;
 	}
 	out->record_uid = ksm_strdup(ksm_record_uid(r));
+	if (has_nul(r->data)) {
+		st = ksm_set_error(err, KSM_ERR_INVALID,
+				   "a value holds a NUL character (\\u0000)");
+		goto fail;
+	}
 	if (!valid_posix_name(out->name)) {
 		st = ksm_set_error(err, KSM_ERR_INVALID,
 				   "login is not a valid user name (lower case "
@@ -457,7 +558,9 @@ ksm_status ksm_account_from_record(const ksm_record *r, const ksm_conf *conf,
 				   "not starting with a digit or '-')");
 		goto fail;
 	}
-	st = pick_ids(out, r, conf, err);
+	st = check_single_fields(r, err);
+	if (st == KSM_OK)
+		st = pick_ids(out, r, conf, err);
 	if (st == KSM_OK)
 		st = pick_text(out, r, conf, err);
 	if (st == KSM_OK)
@@ -475,6 +578,28 @@ fail:
 	if (st == KSM_ERR_NOMEM)
 		ksm_set_error(err, st, "out of memory");
 	ksm_account_clear(out);
+	return st;
+}
+
+/*
+ * Records of the answer that could not be read (too large, too deep, not
+ * JSON, not decrypting) may be accounts: name each one in a refusal rather
+ * than let it vanish. Those outside account_folders are not accounts.
+ */
+ksm_status ksm_add_unreadable_refusals(ksm_accounts *as,
+				       const ksm_secrets *s,
+				       const ksm_conf *conf)
+{
+	const struct ksm_unreadable *u;
+	ksm_status st = KSM_OK;
+
+	for (size_t i = 0; st == KSM_OK && (u = ksm_secrets_unreadable(s, i));
+	     i++)
+		if (folders_match(u->folder_uid, u->inner_folder_uid, conf))
+			st = ksm_add_refusal(as, u->uid, "", true,
+					     "the record cannot be read, so it "
+					     "is not published: %s",
+					     u->reason);
 	return st;
 }
 

@@ -18,6 +18,10 @@ KSM_HIDDEN const char *ksm_local_user_by_name(const ksm_local_db *db,
 					      const char *name);
 KSM_HIDDEN const char *ksm_local_user_by_uid(const ksm_local_db *db,
 					     uint32_t uid);
+/* A whole-account refusal for each unreadable record of s (client.h). */
+KSM_HIDDEN ksm_status ksm_add_unreadable_refusals(ksm_accounts *as,
+						  const ksm_secrets *s,
+						  const ksm_conf *conf);
 KSM_HIDDEN const char *ksm_local_group_by_gid(const ksm_local_db *db,
 					      uint32_t gid);
 

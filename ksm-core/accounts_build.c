@@ -55,6 +55,20 @@ static void refuse_duplicates(struct cand **v, size_t n,
 	}
 }
 
+/* Short, and nothing a log or terminal could take for more (no control
+ * characters, no ':'). */
+static bool loggable_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == ':')
+			return false;
+	return true;
+}
+
 static void check_local(struct cand *c, const ksm_local_db *local)
 {
 	const char *who;
@@ -235,6 +249,24 @@ out:
 }
 
 /*
+ * May a record's 'groups' field put its account into this local group?
+ * Only the ones local_groups lists: membership of disk, shadow or docker
+ * is root in disguise, so an editor of a vault record must not be able to
+ * grant it. The root group is never allowed, not even by "*".
+ */
+static bool local_group_allowed(const ksm_conf *conf, const char *name,
+				uint32_t gid)
+{
+	if (gid == 0)
+		return false;
+	for (size_t i = 0; i < conf->n_local_groups; i++)
+		if (!strcmp(conf->local_groups[i], "*") ||
+		    !strcmp(conf->local_groups[i], name))
+			return true;
+	return false;
+}
+
+/*
  * Private groups first (one per gid, named after its first user), then the
  * names in 'groups': local groups by their local gid, others as vault
  * groups with a stable gid. A vault group whose gid is taken is refused.
@@ -268,9 +300,23 @@ static ksm_status build_groups(ksm_accounts *as, const ksm_conf *conf,
 			char seed[64];
 
 			g = find_group(as, &ix, a->groups[j]);
-			if (!g && ksm_local_db_group(local, a->groups[j], &gid))
+			if (!g && ksm_local_db_group(local, a->groups[j], &gid)) {
+				if (!local_group_allowed(conf, a->groups[j], gid)) {
+					if (ksm_add_refusal(as, a->record_uid, a->name,
+							    false,
+							    gid == 0 ? "group %s dropped: "
+								       "gid 0 is never "
+								       "joined"
+								     : "group %s dropped: "
+								       "a local group not "
+								       "listed in "
+								       "local_groups",
+							    a->groups[j]) != KSM_OK)
+						goto out;
+					continue;
+				}
 				g = new_group(as, &ix, a->groups[j], gid, true);
-			else if (!g) {
+			} else if (!g) {
 				snprintf(seed, sizeof(seed), "group:%s",
 					 a->groups[j]);
 				g = new_group(as, &ix, a->groups[j],
@@ -299,7 +345,8 @@ ksm_status ksm_accounts_build(const ksm_secrets *s, const ksm_conf *conf,
 	ksm_status st = KSM_ERR_NOMEM;
 
 	*out = NULL;
-	if (!c || !v || !as)
+	if (!c || !v || !as ||
+	    ksm_add_unreadable_refusals(as, s, conf) != KSM_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const ksm_record *r = ksm_secrets_record(s, i);
@@ -318,12 +365,10 @@ ksm_status ksm_accounts_build(const ksm_secrets *s, const ksm_conf *conf,
 			char *login = ksm_record_first_value(r, "login");
 
 			/* The refused name is only logged if it is clean. */
-			st = ksm_add_refusal(as, ksm_record_uid(r),
-					     login && strlen(login) <= 32 &&
-							     !strpbrk(login, "\n\r\t:")
-						     ? login
-						     : "",
-					     true, "%s", rerr.message);
+			st = ksm_add_refusal(
+				as, ksm_record_uid(r),
+				login && loggable_name(login) ? login : "",
+				true, "%s", rerr.message);
 			free(login);
 			if (st != KSM_OK)
 				goto out;

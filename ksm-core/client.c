@@ -504,6 +504,12 @@ ksm_status ksm_post_query(ksm_client *c, const char *endpoint,
 		st = send_envelope(c, endpoint, &e, deadline, &r, err);
 		if (st != KSM_OK) {
 			envelope_clear(&e);
+			/* Keep the first cause in the message. */
+			if (throttles > 0)
+				ksm_error_prefix(err,
+						 "%s: throttled by the server "
+						 "%d time(s), then",
+						 endpoint, throttles);
 			break;
 		}
 		if (r.status == 200) {
@@ -539,7 +545,10 @@ ksm_status ksm_post_query(ksm_client *c, const char *endpoint,
 				: (uint64_t)THROTTLE_BASE_MS << throttles;
 		delay = with_jitter(delay);
 		now = ksm_monotonic_ms();
-		if (++throttles > MAX_THROTTLE_RETRIES || now + delay >= deadline) {
+		/* The next try needs time for its answer too (about one round
+		 * trip): a retry that cannot finish is only more load. */
+		if (++throttles > MAX_THROTTLE_RETRIES ||
+		    now + delay + c->last_rtt_ms >= deadline) {
 			st = ksm_set_error(err, KSM_ERR_THROTTLED,
 					   "%s: throttled by the server; the "
 					   "next try (in %llu ms) would exceed "

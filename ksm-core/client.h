@@ -39,6 +39,16 @@ KSM_HIDDEN bool ksm_json_add_str(json_object *o, const char *key,
 
 /* A result set owning records (tests build vaults without a server). */
 KSM_HIDDEN ksm_secrets *ksm_secrets_wrap(ksm_record **records, size_t n);
+/* A record of the answer that could not be decrypted or parsed. */
+struct ksm_unreadable {
+	char *uid; /* printable: anything but B64U characters shown as '?' */
+	char *folder_uid, *inner_folder_uid; /* NULL if none */
+	char *reason;
+};
+/* The i-th of them (NULL past the end); ksm_secrets_bad_count counts them
+ * and the folders whose key did not decrypt. */
+KSM_HIDDEN const struct ksm_unreadable *
+ksm_secrets_unreadable(const ksm_secrets *s, size_t i);
 /* The error a non-200 answer stands for. */
 KSM_HIDDEN ksm_status ksm_map_http_error(const char *endpoint,
 					 const ksm_http_response *r,

@@ -105,34 +105,39 @@ static ksm_status set_str(char **dst, const char *v)
 	return KSM_OK;
 }
 
-static ksm_status parse_folders(ksm_conf *c, const char *v)
+static void strv_clear(char ***v, size_t *n)
 {
-	const char *p = v;
+	for (size_t i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
 
-	for (size_t i = 0; i < c->n_account_folders; i++)
-		free(c->account_folders[i]);
-	free(c->account_folders);
-	c->account_folders = NULL;
-	c->n_account_folders = 0;
+/* Comma separated, blanks around items ignored; replaces the old list. */
+static ksm_status parse_list(char ***v, size_t *n, const char *text)
+{
+	const char *p = text;
+
+	strv_clear(v, n);
 	while (*p) {
 		const char *e = strchr(p, ',');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
+		size_t len = e ? (size_t)(e - p) : strlen(p);
 		char **a;
 
-		while (n && isspace((unsigned char)*p))
-			p++, n--;
-		while (n && isspace((unsigned char)p[n - 1]))
-			n--;
-		if (n) {
-			a = realloc(c->account_folders,
-				    (c->n_account_folders + 1) * sizeof(*a));
+		while (len && isspace((unsigned char)*p))
+			p++, len--;
+		while (len && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (len) {
+			a = realloc(*v, (*n + 1) * sizeof(*a));
 			if (!a)
 				return KSM_ERR_NOMEM;
-			c->account_folders = a;
-			a[c->n_account_folders] = ksm_strndup(p, n);
-			if (!a[c->n_account_folders])
+			*v = a;
+			a[*n] = ksm_strndup(p, len);
+			if (!a[*n])
 				return KSM_ERR_NOMEM;
-			c->n_account_folders++;
+			(*n)++;
 		}
 		p += e ? (size_t)(e - p) + 1 : strlen(p);
 	}
@@ -195,7 +200,9 @@ static ksm_status set_option(ksm_conf *c, const char *k, const char *v,
 	if (!strcmp(k, "private_store"))
 		return set_str(&c->private_store, v);
 	if (!strcmp(k, "account_folders"))
-		return parse_folders(c, v);
+		return parse_list(&c->account_folders, &c->n_account_folders, v);
+	if (!strcmp(k, "local_groups"))
+		return parse_list(&c->local_groups, &c->n_local_groups, v);
 	if (!strcmp(k, "uid_range"))
 		return parse_range(v, &c->uid_min, &c->uid_max);
 	if (!strcmp(k, "gid_range"))
@@ -258,6 +265,7 @@ static ksm_status conf_defaults(ksm_conf **out)
 	    set_str(&c->private_store, "/var/lib/ksm/private") ||
 	    set_str(&c->home_template, "/home/%u") ||
 	    set_str(&c->default_shell, "/bin/bash") ||
+	    parse_list(&c->local_groups, &c->n_local_groups, "sudo") ||
 	    add_session_secret(c, DEFAULT_SESSION_SECRET, &dummy)) {
 		ksm_conf_free(c);
 		return KSM_ERR_NOMEM;
@@ -374,9 +382,8 @@ void ksm_conf_free(ksm_conf *c)
 	free(c->client_version);
 	free(c->snapshot);
 	free(c->private_store);
-	for (size_t i = 0; i < c->n_account_folders; i++)
-		free(c->account_folders[i]);
-	free(c->account_folders);
+	strv_clear(&c->account_folders, &c->n_account_folders);
+	strv_clear(&c->local_groups, &c->n_local_groups);
 	free(c->home_template);
 	free(c->default_shell);
 	for (size_t i = 0; i < c->n_session_secrets; i++) {

@@ -247,17 +247,38 @@ char *ksm_config_to_json(const ksm_config *cfg)
 	return copy;
 }
 
+/* Is gid the group "ksm" (the one check_config_perms lets read)? */
+static bool is_ksm_group(gid_t gid)
+{
+	struct group *g = getgrgid(gid);
+
+	return g && strcmp(g->gr_name, "ksm") == 0;
+}
+
+/*
+ * 0600, or root:ksm 0640 when the file it replaces was so (the keys
+ * helper's live path): a key-id switch or "init --force" must not take
+ * the group's read access away.
+ */
 ksm_status ksm_config_save_file(const ksm_config *cfg, const char *path,
 				ksm_error *err)
 {
 	char *text = ksm_config_to_json(cfg);
+	struct stat old;
+	gid_t gid = (gid_t)-1;
+	mode_t mode = 0600;
 	size_t len;
 	ksm_status st;
 
 	if (!text)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	len = strlen(text);
-	st = ksm_atomic_write(path, text, len, 0600, err);
+	if (stat(path, &old) == 0 && S_ISREG(old.st_mode) &&
+	    (old.st_mode & S_IRGRP) && is_ksm_group(old.st_gid)) {
+		gid = old.st_gid;
+		mode = 0640;
+	}
+	st = ksm_atomic_write_group(path, text, len, mode, gid, err);
 	ksm_free_wiped(text, len);
 	return st;
 }

@@ -47,6 +47,13 @@ static void fsync_dir_of(const char *path)
 ksm_status ksm_atomic_write(const char *path, const void *data, size_t len,
 			    mode_t mode, ksm_error *err)
 {
+	return ksm_atomic_write_group(path, data, len, mode, (gid_t)-1, err);
+}
+
+ksm_status ksm_atomic_write_group(const char *path, const void *data,
+				  size_t len, mode_t mode, gid_t gid,
+				  ksm_error *err)
+{
 	char tmp[4096];
 	int fd = -1, n;
 	ksm_status st = KSM_ERR_IO;
@@ -68,7 +75,12 @@ ksm_status ksm_atomic_write(const char *path, const void *data, size_t len,
 	if (fd < 0)
 		return ksm_set_error(err, KSM_ERR_IO, "cannot create a temporary file beside %s",
 				     path);
-	/* The mode asked for, whatever the umask. */
+	/* The group and mode asked for (whatever the umask), before data. */
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) {
+		ksm_set_error(err, KSM_ERR_IO, "cannot give %s group %u: %s",
+			      tmp, (unsigned)gid, strerror(errno));
+		goto out;
+	}
 	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != KSM_OK ||
 	    fsync(fd) != 0) {
 		ksm_set_error(err, KSM_ERR_IO, "cannot write %s: %s", tmp,

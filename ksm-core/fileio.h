@@ -17,6 +17,12 @@
 KSM_HIDDEN ksm_status ksm_atomic_write(const char *path, const void *data,
 				       size_t len, mode_t mode, ksm_error *err);
 
+/* The same, the new file getting group gid before it is filled. */
+KSM_HIDDEN ksm_status ksm_atomic_write_group(const char *path,
+					     const void *data, size_t len,
+					     mode_t mode, gid_t gid,
+					     ksm_error *err);
+
 /*
  * Read a whole regular file of at most max bytes (O_NOFOLLOW is not used:
  * admins symlink configs). *st (may be NULL) gets fstat of the open file.

@@ -5,6 +5,14 @@
  * "verifier", "confirmed", "failures"}}}, 0600, replaced atomically while
  * PATH.lock is held with flock(LOCK_EX), so concurrent logins never lose
  * each other's updates. Only crypt(3) strings are stored, never passwords.
+ *
+ * Nobody hashes while holding that lock (one yescrypt is about 25 ms of
+ * CPU: 200 logins at once would queue for seconds behind it): hashes are
+ * made or checked between a read and a locked re-read. A read needs no
+ * lock, since every writer replaces the file by rename. The offline checks
+ * of one user run one at a time under a lock of their own (lock_user), so
+ * that concurrent wrong passwords are all counted and at most
+ * offline_max_failures of them are ever checked.
  */
 #include "fileio.h"
 #include "record.h"
@@ -21,8 +29,17 @@
 
 #define STORE_MAX_BYTES (64u * 1024 * 1024)
 
-/* Logins wait at most this long for the lock, then carry on without. */
-#define LOGIN_LOCK_WAIT_MS 1000
+/*
+ * Logins wait at most this long for the lock, then carry on without (live)
+ * or refuse (offline). Nobody holds it for long, but with hundreds of
+ * logins at once on a few CPUs a holder may wait that long to be run.
+ */
+#define LOGIN_LOCK_WAIT_MS 5000
+/*
+ * And at most this long for the other offline checks of the same user
+ * (one yescrypt each, 25 ms to a few hundred under load).
+ */
+#define USER_LOCK_WAIT_MS 10000
 
 /* wait_ms 0: block (sync); else give up after wait_ms. */
 static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
@@ -49,8 +66,53 @@ static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
 			continue;
 		ksm_set_error(err, errno == EWOULDBLOCK ? KSM_ERR_TIMEOUT : KSM_ERR_IO,
 			      "cannot lock %s: %s", lock,
-			      errno == EWOULDBLOCK ? "busy (a sync is writing it)"
-						   : strerror(errno));
+			      errno == EWOULDBLOCK ? "busy" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The offline checks of one user, one at a time; other users' go on in
+ * parallel. An open file description lock (F_OFD_SETLK) on one byte of
+ * PATH.lock, at an offset from a hash of the name (two names on the same
+ * byte only wait for each other). fcntl locks and the store's flock do not
+ * interact. Released by closing the descriptor.
+ */
+static int lock_user(const char *path, const char *user, ksm_error *err)
+{
+	uint64_t deadline = ksm_monotonic_ms() + USER_LOCK_WAIT_MS;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 1};
+	uint32_t h = 2166136261u; /* FNV-1a */
+	char lock[4096];
+	int fd;
+
+	for (const unsigned char *p = (const unsigned char *)user; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	fl.l_start = (off_t)1 + (off_t)h;
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ksm_set_error(err, KSM_ERR_IO, "cannot open %s: %s", lock,
+			      strerror(errno));
+		return -1;
+	}
+	while (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+		bool busy = errno == EAGAIN || errno == EACCES;
+
+		if (busy && ksm_monotonic_ms() < deadline) {
+			struct timespec ts = {0, 5 * 1000000L};
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		ksm_set_error(err, busy ? KSM_ERR_TIMEOUT : KSM_ERR_IO,
+			      "cannot lock %s for %s: %s", lock, user,
+			      busy ? "busy (other offline logins of this user)"
+				   : strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -88,6 +150,16 @@ static ksm_status load(const char *path, json_object **out, ksm_error *err)
 				     path);
 	}
 	return KSM_OK;
+}
+
+/* A login's write: take the store lock (waiting a bounded time), re-read. */
+static ksm_status lock_and_load(const char *path, int *fd, json_object **store,
+				ksm_error *err)
+{
+	*fd = lock_store(path, LOGIN_LOCK_WAIT_MS, err);
+	if (*fd < 0)
+		return err ? err->code : KSM_ERR_IO;
+	return load(path, store, err);
 }
 
 static ksm_status save(const char *path, json_object *store, ksm_error *err)
@@ -168,41 +240,59 @@ static json_object *entry_new(const char *record_uid, int64_t revision,
 	return e;
 }
 
+/* The entry was made from this record at this revision. */
+static bool entry_is(json_object *e, const char *record_uid, int64_t revision)
+{
+	const char *rec = e ? ksm_json_str(e, "record") : NULL;
+
+	return rec && ksm_json_str(e, "verifier") && !strcmp(rec, record_uid) &&
+	       get_i64(e, "revision") == revision;
+}
+
 ksm_status ksm_offline_confirm(const char *path, const char *user,
 			       const char *record_uid, int64_t revision,
 			       const char *password, int64_t now,
 			       ksm_error *err)
 {
 	json_object *store = NULL, *e = NULL;
-	const char *old;
-	char verifier[256];
-	int fd = lock_store(path, LOGIN_LOCK_WAIT_MS, err);
+	char verifier[256] = "";
+	int fd = -1;
 	ksm_status st;
 
-	if (fd < 0)
-		return err ? err->code : KSM_ERR_IO;
-	st = load(path, &store, err);
-	if (st != KSM_OK)
-		goto out;
-	json_object_object_get_ex(users_of(store), user, &e);
-	old = e ? ksm_json_str(e, "verifier") : NULL;
 	/*
 	 * Keep the hash when the revision is unchanged: verifiers are only
 	 * made from a password the vault gave (sync) or confirmed (a live
 	 * check) for that revision, so it is this password's. Hashing again
-	 * would cost a pam_unix check on every login.
+	 * would cost a pam_unix check on every login. A new hash is made
+	 * before the lock is taken.
 	 */
-	if (old && get_i64(e, "revision") == revision &&
-	    ksm_json_str(e, "record") &&
-	    !strcmp(ksm_json_str(e, "record"), record_uid)) {
+	st = load(path, &store, err);
+	if (st != KSM_OK)
+		return st;
+	json_object_object_get_ex(users_of(store), user, &e);
+	if (!entry_is(e, record_uid, revision))
+		st = make_verifier(password, verifier, sizeof(verifier), err);
+	json_object_put(store);
+	store = NULL;
+	if (st != KSM_OK)
+		goto out;
+	st = lock_and_load(path, &fd, &store, err);
+	if (st != KSM_OK)
+		goto out;
+	e = NULL;
+	json_object_object_get_ex(users_of(store), user, &e);
+	if (entry_is(e, record_uid, revision)) {
 		json_object_object_add(e, "confirmed", json_object_new_int64(now));
 		json_object_object_add(e, "failures", json_object_new_int(0));
 	} else {
-		st = make_verifier(password, verifier, sizeof(verifier), err);
-		if (st != KSM_OK)
-			goto out;
+		/* Changed between the two reads (rare): hash under the lock. */
+		if (!*verifier) {
+			st = make_verifier(password, verifier, sizeof(verifier),
+					   err);
+			if (st != KSM_OK)
+				goto out;
+		}
 		e = entry_new(record_uid, revision, verifier, now);
-		ksm_wipe(verifier, sizeof(verifier));
 		if (!e) {
 			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 			goto out;
@@ -211,8 +301,10 @@ ksm_status ksm_offline_confirm(const char *path, const char *user,
 	}
 	st = save(path, store, err);
 out:
+	ksm_wipe(verifier, sizeof(verifier));
 	json_object_put(store);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return st;
 }
 
@@ -222,60 +314,78 @@ ksm_status ksm_offline_verify(const char *path, const char *user,
 			      ksm_error *err)
 {
 	json_object *store = NULL, *e = NULL;
-	const char *verifier;
+	ksm_offline_result res = KSM_OFFLINE_NONE;
+	char *verifier = NULL;
+	const char *v;
 	int64_t failures;
-	int fd = lock_store(path, LOGIN_LOCK_WAIT_MS, err);
+	int ufd, fd = -1;
 	ksm_status st;
 
 	*result = KSM_OFFLINE_NONE;
-	if (fd < 0)
+	ufd = lock_user(path, user, err);
+	if (ufd < 0)
 		return err ? err->code : KSM_ERR_IO;
+	/* After the user's previous check wrote its count. */
 	st = load(path, &store, err);
 	if (st != KSM_OK)
 		goto out;
 	if (!json_object_object_get_ex(users_of(store), user, &e) ||
-	    !(verifier = ksm_json_str(e, "verifier")))
+	    !(v = ksm_json_str(e, "verifier")))
 		goto out;
 	failures = get_i64(e, "failures");
 	if (failures >= (int64_t)conf->offline_max_failures) {
-		*result = KSM_OFFLINE_LOCKED;
+		res = KSM_OFFLINE_LOCKED;
 		goto out;
 	}
 	if (now - get_i64(e, "confirmed") > (int64_t)conf->offline_max_age) {
-		*result = KSM_OFFLINE_TOO_OLD;
+		res = KSM_OFFLINE_TOO_OLD;
 		goto out;
 	}
-	if (verifier_matches(password, verifier)) {
-		*result = KSM_OFFLINE_OK;
-		if (failures == 0)
-			goto out;
-		failures = 0; /* consecutive failures only */
-	} else {
-		*result = KSM_OFFLINE_WRONG;
-		failures++;
+	verifier = ksm_strdup(v);
+	json_object_put(store);
+	store = NULL;
+	if (!verifier) {
+		st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+		goto out;
 	}
+	res = verifier_matches(password, verifier) ? KSM_OFFLINE_OK
+						   : KSM_OFFLINE_WRONG;
+	if (res == KSM_OFFLINE_OK && failures == 0)
+		goto out;
+	/* Count the failure, or reset the count (consecutive failures only). */
+	st = lock_and_load(path, &fd, &store, err);
+	if (st != KSM_OK)
+		goto out;
+	/* Replaced meanwhile (a sync, a live login): its own count stands. */
+	if (!json_object_object_get_ex(users_of(store), user, &e) ||
+	    !(v = ksm_json_str(e, "verifier")) || strcmp(v, verifier) != 0)
+		goto out;
+	failures = res == KSM_OFFLINE_OK ? 0 : get_i64(e, "failures") + 1;
 	json_object_object_add(e, "failures", json_object_new_int64(failures));
 	st = save(path, store, err);
 out:
+	if (st == KSM_OK)
+		*result = res;
+	ksm_free_secret(verifier);
 	json_object_put(store);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	close(ufd);
 	return st;
 }
 
-/* Does the store's entry for a still match (same record and revision)? */
+/*
+ * Does the store's entry for a still match (same record and revision, and
+ * a verifier: an entry without one is made again)?
+ */
 static json_object *current_entry(json_object *store, const ksm_account *a,
 				  int64_t revision)
 {
 	json_object *e = NULL;
-	const char *rec;
 
 	if (!json_object_object_get_ex(users_of(store), a->name, &e))
 		return NULL;
-	rec = ksm_json_str(e, "record");
-	return rec && !strcmp(rec, a->record_uid) &&
-			       get_i64(e, "revision") == revision
-		       ? e
-		       : NULL;
+	return entry_is(e, a->record_uid, revision) ? e : NULL;
 }
 
 /*

@@ -15,6 +15,8 @@ struct ksm_secrets {
 	size_t n, cap;
 	size_t *by_uid; /* record indexes sorted by UID, first one first */
 	size_t bad;
+	struct ksm_unreadable *unreadable; /* the bad records, named */
+	size_t n_unreadable;
 	int64_t expires_on;
 };
 
@@ -88,12 +90,25 @@ int64_t ksm_secrets_expires_on(const ksm_secrets *s)
 	return s ? s->expires_on : 0;
 }
 
+const struct ksm_unreadable *ksm_secrets_unreadable(const ksm_secrets *s,
+						    size_t i)
+{
+	return s && i < s->n_unreadable ? &s->unreadable[i] : NULL;
+}
+
 void ksm_secrets_free(ksm_secrets *s)
 {
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->n; i++)
 		ksm_record_free(s->records[i]);
+	for (size_t i = 0; i < s->n_unreadable; i++) {
+		free(s->unreadable[i].uid);
+		free(s->unreadable[i].folder_uid);
+		free(s->unreadable[i].inner_folder_uid);
+		free(s->unreadable[i].reason);
+	}
+	free(s->unreadable);
 	free(s->records);
 	free(s->by_uid);
 	free(s);
@@ -156,9 +171,22 @@ static ksm_status parse_file(const uint8_t record_key[32], json_object *jf,
 	return st;
 }
 
+#define B64U_CHARS                                                             \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+/* Record UIDs are B64U (22 characters at Keeper): they reach logs and the
+ * snapshot, so nothing else is taken. */
+static bool valid_record_uid(const char *uid)
+{
+	size_t n = strlen(uid);
+
+	return n > 0 && n <= 64 && strspn(uid, B64U_CHARS) == n;
+}
+
 /* One record object of records[] or folders[].records[]. */
 static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
-			       const char *folder_uid, ksm_record **out)
+			       const char *folder_uid, ksm_record **out,
+			       ksm_error *err)
 {
 	uint8_t rkey[32], *pt = NULL;
 	size_t ptlen = 0, nfiles;
@@ -168,13 +196,18 @@ static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
 	ksm_status st;
 
 	*out = NULL;
-	if (!uid)
-		return KSM_ERR_PROTOCOL;
+	if (!uid || !valid_record_uid(uid))
+		return ksm_set_error(err, KSM_ERR_PROTOCOL,
+				     "the record UID is not 1-64 characters "
+				     "of A-Z a-z 0-9 - _");
 	st = ksm_unwrap_key_b64(wrap_key, ksm_json_str(jr, "recordKey"), rkey);
 	if (st == KSM_OK)
 		st = ksm_gcm_open_b64(rkey, ksm_json_str(jr, "data"), &pt, &ptlen);
-	if (st == KSM_OK)
-		st = ksm_record_parse(uid, (const char *)pt, ptlen, &r, NULL);
+	if (st != KSM_OK)
+		ksm_set_error(err, st,
+			      "the record key or data does not decrypt");
+	else
+		st = ksm_record_parse(uid, (const char *)pt, ptlen, &r, err);
 	ksm_free_wiped(pt, ptlen);
 	if (st != KSM_OK)
 		goto out;
@@ -201,6 +234,9 @@ static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
 					&r->files[i]);
 			r->n_files = i + 1;
 		}
+		if (st != KSM_OK)
+			ksm_set_error(err, st,
+				      "a file of the record does not decrypt");
 	}
 out:
 	ksm_wipe(rkey, sizeof(rkey));
@@ -211,7 +247,47 @@ out:
 	return st;
 }
 
-/* Add records of a JSON array; undecryptable ones are counted, not fatal. */
+/* UID without anything unprintable ('?' for it), at most 64 characters. */
+static char *printable_uid(const char *uid)
+{
+	char *p = uid ? ksm_strndup(uid, strnlen(uid, 64)) : ksm_strdup("");
+
+	for (char *c = p; c && *c; c++)
+		if (!strchr(B64U_CHARS, *c))
+			*c = '?';
+	return p;
+}
+
+/* A record that is there but cannot be read: kept by UID and reason. */
+static ksm_status add_unreadable(ksm_secrets *s, json_object *jr,
+				 const char *folder_uid, const char *reason)
+{
+	struct ksm_unreadable *p =
+		realloc(s->unreadable, (s->n_unreadable + 1) * sizeof(*p));
+	const char *prefix = "record ";
+	const char *uid = ksm_json_str(jr, "recordUid");
+
+	if (!p)
+		return KSM_ERR_NOMEM;
+	s->unreadable = p;
+	p += s->n_unreadable;
+	memset(p, 0, sizeof(*p));
+	/* ksm_record_parse's messages start with "record UID: ". */
+	if (uid && !strncmp(reason, prefix, strlen(prefix)) &&
+	    !strncmp(reason + strlen(prefix), uid, strlen(uid)) &&
+	    !strncmp(reason + strlen(prefix) + strlen(uid), ": ", 2))
+		reason += strlen(prefix) + strlen(uid) + 2;
+	p->uid = printable_uid(uid);
+	p->folder_uid = dup_str_member(jr, "folderUid");
+	if (!p->folder_uid && folder_uid)
+		p->folder_uid = ksm_strdup(folder_uid);
+	p->inner_folder_uid = dup_str_member(jr, "innerFolderUid");
+	p->reason = ksm_strdup(reason);
+	s->n_unreadable++;
+	return p->uid && p->reason ? KSM_OK : KSM_ERR_NOMEM;
+}
+
+/* Add records of a JSON array; unreadable ones are noted, not fatal. */
 static ksm_status add_records(ksm_secrets *s, const uint8_t key[32],
 			      json_object *arr, const char *folder_uid)
 {
@@ -221,14 +297,18 @@ static ksm_status add_records(ksm_secrets *s, const uint8_t key[32],
 		return KSM_OK;
 	n = json_object_array_length(arr);
 	for (size_t i = 0; i < n; i++) {
+		json_object *jr = json_object_array_get_idx(arr, i);
 		ksm_record *r = NULL;
-		ksm_status st = parse_record(
-			key, json_object_array_get_idx(arr, i), folder_uid, &r);
+		ksm_error rerr = {0};
+		ksm_status st = parse_record(key, jr, folder_uid, &r, &rerr);
 
 		if (st == KSM_ERR_NOMEM)
 			return st;
 		if (st != KSM_OK) {
 			s->bad++;
+			st = add_unreadable(s, jr, folder_uid, rerr.message);
+			if (st != KSM_OK)
+				return st;
 			continue;
 		}
 		if (!secrets_push(s, r)) {

@@ -4,13 +4,14 @@
 # libksmlite). Built as a libtool module named exactly libnss_ksm.so.2 (the
 # name glibc dlopens for "ksm" in nsswitch.conf): -avoid-version drops the
 # version suffix and -shrext makes ".so.2" the extension, so .libs/ and
-# $(libdir) get libnss_ksm.so.2 with that soname and no symlinks.
+# $(nssmoddir) get libnss_ksm.so.2 with that soname and no symlinks.
 #
 # The snapshot path is compiled in; override with
 # make nss_ksm_snapshot=/some/where. Tests use KSM_NSS_SNAPSHOT (secure_getenv).
 nss_ksm_snapshot = /var/lib/ksm/snapshot
 
-lib_LTLIBRARIES += libnss_ksm.la
+# nssmoddir: configure --with-nssmoddir (default $(libdir)).
+nssmod_LTLIBRARIES = libnss_ksm.la
 libnss_ksm_la_SOURCES = \
 	nss_ksm/nss_ksm.h \
 	nss_ksm/nss_ksm.c \

@@ -1,5 +1,5 @@
 # pam_ksm.so: the PAM module (links libksm; exports pam_sm_* only).
-pamdir = $(libdir)/security
+# pamdir: configure --with-pammoddir (default $(libdir)/security).
 pam_LTLIBRARIES = pam_ksm.la
 pam_ksm_la_SOURCES = \
 	pam_ksm/pam_ksm.h \

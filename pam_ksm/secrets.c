@@ -176,7 +176,10 @@ int pam_ksm_secrets_fetch(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 	    ksm_get_secrets(c, all_uids ? &q : NULL, conf->timeout_auth_ms, &recs,
 			    &err) != KSM_OK) {
 		pam_syslog(pamh, LOG_WARNING,
-			   "%s: session secrets not available: %s", ku->name,
+			   "%s: session secrets not available%s: %s", ku->name,
+			   err.code == KSM_ERR_TIMEOUT
+				   ? " (timeout_auth budget)"
+				   : "",
 			   err.message);
 		goto out;
 	}

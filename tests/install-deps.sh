@@ -10,7 +10,9 @@ PKGS=(
 	openssl ca-certificates python3 python3-cryptography
 	clang libclang-rt-14-dev llvm
 	keyutils sudo openssh-server openssh-client util-linux
-	libnss-wrapper valgrind
+	libnss-wrapper valgrind time
+	groff-base mandoc
+	debhelper dpkg-dev fakeroot systemd
 )
 
 missing=()

@@ -26,7 +26,8 @@ SH_LOG_COMPILER = $(BASH)
 AM_TESTS_ENVIRONMENT = srcdir='$(abs_top_srcdir)' builddir='$(abs_top_builddir)'; export srcdir builddir;
 TESTS += tests/integration/test_ksmctl.sh tests/integration/test_faults.sh \
 	tests/integration/test_api.sh tests/integration/test_sync.sh \
-	tests/integration/test_keys.sh tests/integration/test_sshd.sh
+	tests/integration/test_keys.sh tests/integration/test_sshd.sh \
+	tests/integration/test_hostile.sh
 check_PROGRAMS += tests/integration/api_client
 tests_integration_api_client_SOURCES = tests/integration/api_client.c
 tests_integration_api_client_LDADD = libksm.la
@@ -35,7 +36,8 @@ tests_integration_api_client_LDADD = libksm.la
 EXTRA_DIST += tests/integration/lib.sh tests/integration/vault-basic.json \
 	tests/integration/test_ksmctl.sh tests/integration/test_faults.sh \
 	tests/integration/test_api.sh tests/integration/test_sync.sh \
-	tests/integration/test_keys.sh tests/integration/test_sshd.sh tests/integration/mkvault.py tests/server tests/interop tests/fuzz tests/run-all.sh tests/install-deps.sh
+	tests/integration/test_keys.sh tests/integration/test_sshd.sh tests/integration/mkvault.py \
+	tests/integration/test_hostile.sh tests/integration/mkhostile.py tests/server tests/interop tests/fuzz tests/run-all.sh tests/leak-sweep.sh tests/install-deps.sh
 dist-hook:
 	rm -rf $(distdir)/tests/interop/node_modules
 	find $(distdir)/tests -name __pycache__ -prune -exec rm -rf {} +

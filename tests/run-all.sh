@@ -57,6 +57,11 @@ check_in() { # DIR [MAKE ARGS]: make check, printing the logs of failures
 	return $rc
 }
 
+# Every test keeps its state directory under $B/test-tmp, so that the
+# leak sweep below can search all of them for the vaults' passwords.
+rm -rf "$B/test-tmp" && mkdir -p "$B/test-tmp" || exit 1
+export TMPDIR="$B/test-tmp" KEEP_TMP=1
+
 step "build (-Werror)" build "$B/normal" --enable-werror
 step "unit and integration tests" check_in "$B/normal"
 step "local server self-test" /usr/bin/python3 tests/server/test_server.py
@@ -75,15 +80,31 @@ tests/unit/test_totp tests/unit/test_transcript tests/unit/test_config
 tests/unit/test_accounts tests/integration/test_ksmctl.sh
 tests/integration/test_faults.sh tests/integration/test_api.sh
 tests/integration/test_sync.sh tests/integration/test_keys.sh
-tests/nss/test_nss_module.sh tests/nss/test_nss_threads.sh
-tests/nss/test_nss_sync.sh tests/pam/test_pam.sh"
+tests/integration/test_hostile.sh tests/nss/test_nss_module.sh tests/nss/test_nss_threads.sh
+tests/nss/test_nss_sync.sh tests/pam/test_pam.sh tests/faults/test_matrix_sync.sh
+tests/faults/test_matrix_keys.sh tests/faults/test_matrix_pam_auth.sh
+tests/faults/test_matrix_pam_session.sh"
 check_sanitized() {
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		check_in "$B/asan" TESTS="$(echo $SAN_TESTS)"
 }
 step "tests under ASan+UBSan" check_sanitized
+# Heavy (not in make check): 200 concurrent PAM logins, 50 concurrent ssh
+# logins, 10,000 keys-helper calls, long-lived PAM/NSS consumers. ~1.5 min.
+step "load tests" tests/load/run.sh "$B/normal"
+sweep() {
+	local logs
+	logs=$(find "$B/normal/tests" "$B/asan/tests" -name '*.log' 2>/dev/null)
+	tests/leak-sweep.sh --self-test || return 1
+	# shellcheck disable=SC2086
+	tests/leak-sweep.sh "$B/test-tmp" $logs
+}
+step "no vault secret in any log, stderr, syslog or state file" sweep
 step "fuzz smoke (${FUZZ_SECONDS} s per target)" tests/fuzz/run-smoke.sh "$FUZZ_SECONDS"
+# dpkg-buildpackage in a copy of the tree, then dpkg -i/-r/--purge in a
+# private mount namespace over overlays (tests/package/test_debs.sh).
+step "Debian packages build and install" tests/package/test_debs.sh
 step "make distcheck" make -s -C "$B/normal" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 
 [ $FAIL -eq 0 ] || echo "failed steps: ${FAILED_STEPS[*]}"

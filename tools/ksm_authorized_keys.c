@@ -149,10 +149,17 @@ int main(int argc, char **argv)
 		conf_path = argv[argi + 1];
 		argi += 2;
 	}
-	if (argc - argi < 1 || argc - argi > 2) {
-		fprintf(stderr, "usage: ksm-authorized-keys [--conf PATH] USER "
-				"[SHA256:FINGERPRINT]\n");
-		return 2;
+	/* No user name starts with '-': that is --help or a typo. */
+	if (argc - argi < 1 || argc - argi > 2 || argv[argi][0] == '-') {
+		bool help = argc - argi == 1 && !strcmp(argv[argi], "--help");
+
+		fprintf(help ? stdout : stderr,
+			"usage: ksm-authorized-keys [--conf PATH] USER "
+			"[SHA256:FINGERPRINT]\n"
+			"sshd's AuthorizedKeysCommand (%%u %%f): prints USER's "
+			"SSH keys from the\nvault snapshot; see "
+			"ksm-authorized-keys(8)\n");
+		return help ? 0 : 2;
 	}
 	user = argv[argi];
 	if (argc - argi == 2 && strncmp(argv[argi + 1], "SHA256:", 7) == 0)

@@ -16,13 +16,6 @@
 #include <syslog.h>
 #include <time.h>
 
-static char *status_path(const char *snapshot)
-{
-	char *p = NULL;
-
-	return asprintf(&p, "%s.status", snapshot) < 0 ? NULL : p;
-}
-
 static void ensure_dir_of(const char *path)
 {
 	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
@@ -41,7 +34,7 @@ static void write_status(const ksm_conf *conf, bool ok, const char *message,
 			 const ksm_accounts *as)
 {
 	json_object *o = json_object_new_object(), *ref = json_object_new_array();
-	char *path = status_path(conf->snapshot);
+	char *path = ksmctl_sync_status_path(conf->snapshot);
 	const char *text;
 	ksm_error err = {0};
 
@@ -74,13 +67,17 @@ static void write_status(const ksm_conf *conf, bool ok, const char *message,
 	json_object_put(o);
 }
 
-static int sync_fail(struct ksmctl *k, const ksm_error *err)
+/* kept: what is still in place ("the old snapshot is kept", ...). */
+static int sync_fail(struct ksmctl *k, const ksm_error *err, const char *kept)
 {
 	char msg[600];
 
-	snprintf(msg, sizeof(msg), "%s", err->message);
-	fprintf(stderr, "ksmctl: sync failed, the old snapshot is kept: %s\n", msg);
-	syslog(LOG_ERR, "sync failed, old snapshot kept: %s", msg);
+	/* Name the budget that ran out, as the keys helper and pam_ksm do. */
+	snprintf(msg, sizeof(msg), "%s%s",
+		 err->code == KSM_ERR_TIMEOUT ? "timeout_sync budget: " : "",
+		 err->message);
+	fprintf(stderr, "ksmctl: sync failed, %s: %s\n", kept, msg);
+	syslog(LOG_ERR, "sync failed, %s: %s", kept, msg);
 	write_status(k->conf, false, msg, NULL);
 	return ksmctl_exit_code(err->code);
 }
@@ -138,7 +135,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err) != KSM_OK ||
 	    ksm_local_db_load(NULL, NULL, &local, &err) != KSM_OK ||
 	    ksm_accounts_build(s, k->conf, local, &as, &err) != KSM_OK) {
-		rc = sync_fail(k, &err);
+		rc = sync_fail(k, &err, "the old snapshot is kept");
 		goto out;
 	}
 	for (size_t i = 0; i < as->n_refusals; i++) {
@@ -154,11 +151,13 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	ensure_dir_of(k->conf->snapshot);
 	if (ksm_snapshot_write(as, k->conf->snapshot, time(NULL),
 			       &err) != KSM_OK) {
-		rc = sync_fail(k, &err);
+		rc = sync_fail(k, &err, "the old snapshot is kept");
 		goto out;
 	}
 	if (sync_offline(k->conf, s, as, &hashed, &err) != KSM_OK) {
-		rc = sync_fail(k, &err);
+		rc = sync_fail(k, &err,
+			       "the new snapshot is written but the offline "
+			       "verifiers are the old ones");
 		goto out;
 	}
 	snprintf(msg, sizeof(msg), "%zu accounts, %zu groups, %zu refused, %zu "
@@ -181,12 +180,13 @@ out:
 
 static void print_refusals(const ksm_conf *conf)
 {
-	char *path = status_path(conf->snapshot);
-	json_object *o = path ? json_object_from_file(path) : NULL, *ref, *msg;
+	json_object *o = ksmctl_last_sync_load(conf), *ref, *msg;
 
 	if (o && json_object_object_get_ex(o, "message", &msg))
 		printf("\nlast sync: %s\n", json_object_get_string(msg));
+	/* json-c asserts (aborts) on the length of a non-array. */
 	if (o && json_object_object_get_ex(o, "refused", &ref) &&
+	    json_object_is_type(ref, json_type_array) &&
 	    json_object_array_length(ref) > 0) {
 		printf("refused:\n");
 		for (size_t i = 0; i < json_object_array_length(ref); i++) {
@@ -201,7 +201,6 @@ static void print_refusals(const ksm_conf *conf)
 		}
 	}
 	json_object_put(o);
-	free(path);
 }
 
 int cmd_users(struct ksmctl *k, int argc, char **argv)

@@ -7,7 +7,8 @@ ksmctl_SOURCES = \
 	tools/ksmctl_secret.c \
 	tools/ksmctl_exec.c \
 	tools/ksmctl_status.c \
-	tools/ksmctl_sync.c
+	tools/ksmctl_sync.c \
+	tools/ksmctl_laststate.c
 ksmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 # libksmlite: the snapshot reader (hidden inside libksm.so).
 ksmctl_LDADD = libksm.la libksmlite.la $(JSONC_LIBS)

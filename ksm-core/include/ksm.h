@@ -395,6 +395,12 @@ typedef struct ksm_conf {
 	unsigned timeout_auth_ms, timeout_keys_ms, timeout_sync_ms;
 	/* Accept a client config readable by others (tests only). */
 	bool insecure_client_config;
+	/*
+	 * Local groups (from /etc/group) that a record's 'groups' field may
+	 * add its account to; "*" allows any but gid 0. Default: sudo.
+	 */
+	char **local_groups;
+	size_t n_local_groups;
 } ksm_conf;
 
 /*

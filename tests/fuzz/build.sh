@@ -1,73 +1,78 @@
 #!/bin/sh
 # Build the libFuzzer targets tests/fuzz/fuzz_*.c with ASan and UBSan.
 #
-#   tests/fuzz/build.sh [OUTDIR]     (default: tests/fuzz, next to the sources)
+#   tests/fuzz/build.sh [OUTDIR [TARGET...]]
 #
-# Each target is compiled together with the ksm-core sources it needs (listed
-# below) rather than with the library, so that it builds without configure.
-# The targets that carry the network client (client.c and what it needs) are
-# linked with -Wl,--wrap=ksm_http_request and nonet.c, which aborts on any
-# request: fuzzing never touches the network. CC (default clang) must support
-# -fsanitize=fuzzer (clang >= 6 with its compiler-rt).
+# OUTDIR defaults to $FUZZ_BUILD_DIR, else build/fuzz in the source tree
+# (apart from build/normal and build/asan of tests/run-all.sh). TARGETs are
+# names such as fuzz_conf; none means all of them.
+#
+# The ksm-core sources (and nss_ksm/fill.c) are compiled once into
+# OUTDIR/obj/libksmfuzz.a; each target links what it needs from it, so that
+# no configure is needed and the build stays short. Every target is linked
+# with nonet.c and -Wl,--wrap=ksm_http_request: a harness that would send
+# an HTTPS request aborts instead, fuzzing never touches the network.
+# fuzz_private_store also gets fakecrypt.c (--wrap=crypt_r and
+# crypt_gensalt_rn): a verifier string in the fuzzed file must not make
+# libxcrypt spend seconds on a cost parameter.
+#
+# CC (default clang) must support -fsanitize=fuzzer (clang >= 6 with its
+# compiler-rt). FUZZ_JOBS (default 2) compiles that many files at once.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-out=${1:-$here}
+out=${1:-${FUZZ_BUILD_DIR:-$top/build/fuzz}}
+[ $# -gt 0 ] && shift
 cc=${CC:-clang}
+jobs=${FUZZ_JOBS:-2}
 core="$top/ksm-core"
 
-# ksm-core sources per target (their own code plus the helpers it uses).
-sources_for() {
-	common="$core/error.c $core/mem.c $core/base64.c"
-	# The network client, with requests trapped (nonet.c); folders.c apart.
-	client="$core/record.c $core/notation.c $core/totp.c"
-	client="$client $core/crypto_aes.c $core/crypto_ec.c $core/fileio.c"
-	client="$client $core/config.c $core/token.c $core/conf.c"
-	client="$client $core/transport.c $core/server_keys.c $core/client.c"
-	client="$client $core/secrets.c $core/update.c"
-	client="$client $core/notation_resolve.c $here/nonet.c"
-	case "$1" in
-	fuzz_record | fuzz_notation)
-		echo "$common $core/record.c $core/notation.c" ;;
-	fuzz_totp)
-		echo "$common $core/totp.c" ;;
-	fuzz_snapshot) # libc only, as in nss_ksm: reader, CRC, nss_ksm's copying
-		echo "$core/snapshot_reader.c $core/snapshot_crc.c" \
-			"$top/nss_ksm/fill.c" ;;
-	fuzz_conf)
-		echo "$common $core/conf.c $core/fileio.c" ;;
-	fuzz_account) # records -> accounts, authorized_keys lines
-		echo "$common $core/record.c $core/accounts.c $core/sshkey.c" \
-			"$core/crypto_aes.c $core/crypto_ec.c $core/conf.c" \
-			"$core/fileio.c" ;;
-	fuzz_response | fuzz_server_error | fuzz_config | fuzz_token)
-		echo "$common $client $core/folders.c" ;;
-	fuzz_folders) # includes folders.c itself, for its static parser
-		echo "$common $client" ;;
-	*)
-		echo "build.sh: no source list for $1" >&2
-		return 1 ;;
-	esac
-}
-
 # As configure's AC_USE_SYSTEM_EXTENSIONS (asprintf, secure_getenv).
-flags="-D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer"
-flags="$flags -fsanitize=fuzzer,address,undefined"
-flags="$flags -fno-sanitize-recover=undefined"
-flags="$flags -Wall -Wextra -Wno-unused-parameter -Werror"
-libs=$(pkg-config --cflags --libs libcrypto libcurl json-c)
+base="-D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer"
+base="$base -fno-sanitize-recover=undefined"
+base="$base -Wall -Wextra -Wno-unused-parameter -Werror"
+base="$base -I$core/include -I$core"
+cflags=$(pkg-config --cflags libcrypto libcurl json-c)
+libs="$(pkg-config --libs libcrypto libcurl json-c) -lcrypt"
+# The library: instrumented for coverage, without libFuzzer's main().
+lib_flags="$base -fsanitize=fuzzer-no-link,address,undefined $cflags"
+# The harnesses: with libFuzzer's main().
+fuzz_flags="$base -fsanitize=fuzzer,address,undefined $cflags"
 
-mkdir -p "$out"
-for src in "$here"/fuzz_*.c; do
-	name=$(basename "$src" .c)
-	srcs=$(sources_for "$name")
-	wrap=
-	case " $srcs " in
-	*" $here/nonet.c "*) wrap="-Wl,--wrap=ksm_http_request" ;;
+mkdir -p "$out/obj"
+out=$(cd "$out" && pwd)
+obj="$out/obj"
+
+# 1. The library objects, FUZZ_JOBS at a time. Always rebuilt: a changed
+# header then never leaves a stale object behind.
+rm -f "$obj"/*.o "$obj/libksmfuzz.a"
+srcs=$(ls "$core"/*.c "$top/nss_ksm/fill.c" "$here/nonet.c" \
+	"$here/fakecrypt.c")
+echo "  CC      $(echo "$srcs" | wc -l) library sources -> $obj"
+# shellcheck disable=SC2016 # $1 and $0 are the inner shell's
+echo "$srcs" | xargs -P "$jobs" -I{} sh -c \
+	'n=$(basename "$1" .c); exec $0 -c "$1" -o "$2/$n.o"' \
+	"$cc $lib_flags" {} "$obj"
+ar rcs "$obj/libksmfuzz.a" "$obj"/*.o
+
+# 2. The targets.
+if [ $# -eq 0 ]; then
+	# shellcheck disable=SC2046 # target names have no blanks
+	set -- $(cd "$here" && for f in fuzz_*.c; do echo "${f%.c}"; done)
+fi
+for name in "$@"; do
+	src="$here/$name.c"
+	[ -f "$src" ] || { echo "build.sh: no $src" >&2; exit 1; }
+	wrap="-Wl,--wrap=ksm_http_request"
+	extra="$obj/nonet.o"
+	case "$name" in
+	fuzz_private_store)
+		wrap="$wrap -Wl,--wrap=crypt_r -Wl,--wrap=crypt_gensalt_rn"
+		extra="$extra $obj/fakecrypt.o" ;;
 	esac
 	echo "  FUZZ    $out/$name"
 	# shellcheck disable=SC2086 # word splitting of the lists is wanted
-	$cc $flags -I"$core/include" -I"$core" -o "$out/$name" "$src" $srcs \
+	$cc $fuzz_flags -o "$out/$name" "$src" $extra "$obj/libksmfuzz.a" \
 		$wrap $libs
 done

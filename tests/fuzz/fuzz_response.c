@@ -18,7 +18,7 @@
  *   bit 3  (wrapped) the record appears twice, plus one record that does
  *          not decrypt.
  *
- * The keys are fixed so that tests/fuzz/make-response-seeds.py can build
+ * The keys are fixed so that tests/fuzz/make-seeds.py can build
  * raw-mode seeds that decrypt; keep the two in step.
  */
 #include "client.h"

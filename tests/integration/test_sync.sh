@@ -36,6 +36,18 @@ check "unknown key type, embedded newline, bad blob dropped" \
 	refused "Keys2Acct.*dss" && refused "Keys2Acct.*newline" && refused "Keys2Acct.*does not decode"
 check "non-account records are not refusals" bash -c "! grep -q NotAcct <<<'$ERR'"
 
+# status --json for monitoring: server, snapshot age and counts, last sync.
+jq_py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1" <<<"$OUT"; }
+run_ksmctl status --json
+expect_rc "status --json after a good sync" 0
+check "status --json: reachable, snapshot ok with 5 accounts, last sync ok" jq_py \
+	'assert d["reachable"] and d["records"] > 5 and d["snapshot"]["state"] == "ok" and d["snapshot"]["accounts"] == 5 and 0 <= d["snapshot"]["age_s"] < 60 and d["last_sync"]["ok"] and d["last_sync"]["refused"] > 10 and d["problem"] == "", d'
+admin stats --reset >/dev/null
+run_ksmctl status --local --json
+expect_rc "status --local" 0
+check "status --local makes no request and says so" bash -c \
+	"[ \"\$('$ADMIN' --state '$T/srv' stats)\" = '{}' ] && grep -q '\"reachable\":null' <<<'$OUT'"
+
 run_ksmctl users
 expect_rc "users" 0
 line() { grep -E "^$1 " <<<"$OUT"; }
@@ -89,7 +101,14 @@ expect_rc "a failed sync exits non-zero" 4 "sync failed, the old snapshot is kep
 check "the old snapshot is intact" cmp -s "$T/lib/snapshot" "$T/snapshot.before"
 check "no temporary files left" bash -c "[ \$(ls '$T/lib' | wc -l) = 2 ]"
 check "the status file records the failure" grep -qE '"ok": ?false' "$T/lib/snapshot.status"
+run_ksmctl status --json
+expect_rc "status with the server failing: network class" 4
+check "status --json names the failing server and the failed sync" jq_py \
+	'assert not d["reachable"] and "HTTP 500" in d["error"] and d["snapshot"]["state"] == "ok" and not d["last_sync"]["ok"] and "last sync failed" in d["problem"], d'
 admin fault none >/dev/null
+run_ksmctl status --local
+expect_rc "status --local: the failed last sync is a problem (exit 1)" 1
+check "status names the failed sync and the served snapshot" grep -q "the last sync failed.*still served" <<<"$OUT"
 
 # Removing a key from the vault and syncing removes it from the snapshot.
 admin set-field --record AliceAcct0000000000000 --field ssh_public_key --value "$(cat "$T/carol.pub")" >/dev/null
@@ -98,5 +117,19 @@ expect_rc "sync after a key change" 0
 check "only the changed record is hashed again" grep -q "1 offline verifiers made" <<<"$OUT"
 run_ksmctl users
 check "alice now has one key" bash -c "[[ '$(line alice)' =~ alice\ +250001\ +250001\ +1 ]]"
+
+# A snapshot older than keys_max_stale is a problem for monitoring.
+write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store" "keys_max_stale = 1"
+sleep 2
+run_ksmctl status --local --json
+expect_rc "status: a stale snapshot exits 1" 1
+check "status --json names the stale snapshot and the timer" jq_py \
+	'assert "keys_max_stale" in d["problem"] and "ksm-sync.timer" in d["problem"], d'
+mv "$T/lib/snapshot" "$T/lib/snapshot.moved"
+run_ksmctl status --local --json
+expect_rc "status: a missing snapshot exits 1" 1
+check "status --json: snapshot missing, told to sync" jq_py \
+	'assert d["snapshot"]["state"].startswith("missing") and "ksmctl sync" in d["problem"], d'
+mv "$T/lib/snapshot.moved" "$T/lib/snapshot"
 
 finish

@@ -230,3 +230,65 @@ sysconf() {
 	} >/etc/ksm/ksm.conf
 	chmod 0644 /etc/ksm/ksm.conf
 }
+
+# sshd_pam_stack: inside the namespace, /etc/pam.d/sshd becomes pam_ksm
+# (auth, account, session after pam_keyinit) over pam_unix's account check.
+sshd_pam_stack() {
+	cat >"$T/pam-sshd" <<'EOF'
+#%PAM-1.0
+auth     [success=done default=die] pam_ksm.so conf=/etc/ksm/ksm.conf
+account  [success=done ignore=ignore default=die] pam_ksm.so conf=/etc/ksm/ksm.conf
+account  required pam_unix.so
+session  optional pam_keyinit.so force revoke
+session  [success=ok ignore=ignore default=die] pam_ksm.so conf=/etc/ksm/ksm.conf
+session  required pam_permit.so
+password required pam_deny.so
+EOF
+	chmod 0644 "$T/pam-sshd"
+	[ -e /etc/pam.d/sshd ] || { echo "SKIP: no /etc/pam.d/sshd to mount over"; exit 77; }
+	sys_mount --bind "$T/pam-sshd" /etc/pam.d/sshd
+}
+
+# sshd_start [EXTRA CONFIG LINES]: a real sshd on a free 127.0.0.1 port
+# ($PORT) with ksm-authorized-keys and PAM, host key $T/hostkey, log in
+# $T/sshd.log, in its own session keyring (nothing lands in the test
+# runner's); killed at exit. Also writes $T/askpass, which prints the
+# password from its environment (never a file). Exits 99 if sshd fails.
+sshd_start() {
+	local i
+	PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	{
+		cat <<EOF
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $T/hostkey
+PidFile $T/sshd.pid
+AuthorizedKeysFile none
+AuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %u %f
+AuthorizedKeysCommandUser nobody
+StrictModes no
+UsePAM yes
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication yes
+PermitRootLogin no
+PrintMotd no
+PrintLastLog no
+EOF
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+		echo "LogLevel VERBOSE"
+	} >"$T/sshd_config"
+	/usr/sbin/sshd -t -f "$T/sshd_config" 2>"$T/sshd.log" || {
+		echo "sshd -t refused the config:"; cat "$T/sshd.log"; exit 99
+	}
+	keyctl session - /usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
+	bg_add $!
+	for i in $(seq 1 50); do
+		"$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
+			"$PORT" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q "Server listening" "$T/sshd.log" || { echo "sshd did not start:"; cat "$T/sshd.log"; exit 99; }
+	printf '#!/bin/sh\nprintf "%%s\\n" "$KSM_TEST_PW"\n' >"$T/askpass"
+	chmod 0755 "$T/askpass"
+}

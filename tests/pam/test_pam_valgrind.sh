@@ -30,7 +30,7 @@ done
 "$PY" "$PAMDIR/mkvault.py" "$T/vault.json" || exit 99
 ksm_start_server "$T/vault.json"
 write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store" \
-	"timeout_auth = 2" "offline_max_failures = 2" \
+	"timeout_auth = 5" "offline_max_failures = 2" \
 	"session_secret = password keeper://{record}/field/password" \
 	"session_secret = db keeper://PamDbSecret00000000000/field/password"
 bind

@@ -43,54 +43,8 @@ for u in alice gina; do
 done
 check "homes chowned through nss_ksm" [ "$(stat -c %U /home/alice)" = alice ]
 
-cat >"$T/pam-sshd" <<'EOF'
-#%PAM-1.0
-auth     [success=done default=die] pam_ksm.so conf=/etc/ksm/ksm.conf
-account  [success=done ignore=ignore default=die] pam_ksm.so conf=/etc/ksm/ksm.conf
-account  required pam_unix.so
-session  optional pam_keyinit.so force revoke
-session  [success=ok ignore=ignore default=die] pam_ksm.so conf=/etc/ksm/ksm.conf
-session  required pam_permit.so
-password required pam_deny.so
-EOF
-chmod 0644 "$T/pam-sshd"
-[ -e /etc/pam.d/sshd ] || { echo "SKIP: no /etc/pam.d/sshd to mount over"; exit 77; }
-sys_mount --bind "$T/pam-sshd" /etc/pam.d/sshd
-
-PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$T/sshd_config" <<EOF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/hostkey
-PidFile $T/sshd.pid
-AuthorizedKeysFile none
-AuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %u %f
-AuthorizedKeysCommandUser nobody
-StrictModes no
-UsePAM yes
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication yes
-PermitRootLogin no
-PrintMotd no
-PrintLastLog no
-LogLevel VERBOSE
-EOF
-/usr/sbin/sshd -t -f "$T/sshd_config" 2>"$T/sshd.log" || {
-	echo "sshd -t refused the config:"; cat "$T/sshd.log"; exit 99
-}
-# Its own session keyring: nothing lands in the test runner's.
-keyctl session - /usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
-bg_add $!
-for i in $(seq 1 50); do
-	"$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
-		"$PORT" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q "Server listening" "$T/sshd.log" || { echo "sshd did not start:"; cat "$T/sshd.log"; exit 99; }
-
-printf '#!/bin/sh\nprintf "%%s\\n" "$KSM_TEST_PW"\n' >"$T/askpass"
-chmod 0755 "$T/askpass"
+sshd_pam_stack
+sshd_start
 SSH_OPTS=(-F /dev/null -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o ConnectTimeout=10 -o LogLevel=ERROR)
 # The session command: the key's value, then who owns the session keyring.

@@ -313,6 +313,25 @@ class ServerTest(unittest.TestCase):
         self.assertEqual((r.status, r.error), (403, "access_denied"))
         self.assertEqual(r.json["message"], "Unable to validate application access")
 
+    def test_revoke(self):
+        c = self.new_client()
+        self.assertEqual(c.get_secret().status, 200)
+        out = admin(self.state, "revoke", "--client", c.client_id[:12])
+        self.assertEqual(out, "%s test-app" % c.client_id[:8])
+        for endpoint in ("get_secret", "get_folders"):
+            r = c.post(endpoint, {})
+            self.assertEqual((r.status, r.error), (403, "access_denied"))
+            self.assertEqual(r.json["message"], "Unable to validate application access")
+            self.assertEqual(r.json["additional_info"], "client revoked")
+        self.assertEqual(self.client.get_secret().status, 200)  # the others are untouched
+        fresh = self.new_client()  # an unused token, revoked: it cannot bind
+        admin(self.state, "revoke", "--client", fresh.client_id)
+        self.assertEqual(fresh.get_secret().error, "access_denied")
+        for prefix in ("", "no-such-client"):
+            p = subprocess.run([ADMIN, "--state", self.state, "revoke", "--client", prefix],
+                               capture_output=True)
+            self.assertNotEqual(p.returncode, 0)
+
     def test_binding_requires_public_key(self):
         c = self.new_client()
         r = c.post("get_secret", {})

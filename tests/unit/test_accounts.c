@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "crypto.h"
 #include "snapshot_reader.h"
 
 #define KEY_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGdh2F1N0aQ4l9pkw+H3mY0Q0c1SVvAqk2mOuqXzVNrS a@test"
@@ -229,6 +230,215 @@ static void test_defaults_keys_groups(void **state)
 	ksm_accounts_free(as);
 }
 
+static bool in_group(const ksm_accounts *as, const char *group)
+{
+	for (size_t i = 0; i < as->n_groups; i++)
+		if (!strcmp(as->groups[i].name, group))
+			return as->groups[i].n_members > 0;
+	return false;
+}
+
+/* A single-valued custom field given twice refuses the account. */
+static void test_duplicate_custom_field(void **state)
+{
+	ksm_record *rs[1] = {
+		rec("TwiceRec00000000000000", "twice",
+		    C("uid", "251500") "," C("uid", "251501")),
+	};
+	ksm_accounts *as = build(rs, 1);
+	const ksm_refusal *r = refusal_for(as, "TwiceRec00000000000000");
+
+	assert_null(account(as, "twice"));
+	assert_non_null(r);
+	assert_true(r->whole_account);
+	assert_string_equal(r->reason, "custom field 'uid' appears more than once");
+	ksm_accounts_free(as);
+}
+
+/* Only local groups in local_groups (default: sudo); never the root group. */
+static void test_local_groups_allowlist(void **state)
+{
+	static const char wide[] = "uid_range = 250000-259999\n"
+				   "gid_range = 250000-259999\n"
+				   "local_groups = *\n";
+	ksm_conf *saved = conf;
+	ksm_record *rs[1] = {
+		rec("GrpRec0000000000000000", "greedy",
+		    C("groups", "sudo,localgrp,root,vaultgrp")),
+	};
+	ksm_accounts *as = build(rs, 1);
+	const ksm_account *a = account(as, "greedy");
+	size_t dropped = 0;
+
+	assert_non_null(a);
+	assert_true(in_group(as, "sudo"));
+	assert_true(in_group(as, "vaultgrp"));
+	assert_false(in_group(as, "localgrp"));
+	assert_false(in_group(as, "root"));
+	for (size_t i = 0; i < as->n_refusals; i++)
+		if (strstr(as->refusals[i].reason, "not listed in local_groups") ||
+		    strstr(as->refusals[i].reason, "gid 0 is never joined")) {
+			assert_false(as->refusals[i].whole_account);
+			dropped++;
+		}
+	assert_int_equal(dropped, 2);
+	ksm_accounts_free(as);
+
+	/* "*" allows every local group but the root group. */
+	assert_int_equal(ksm_conf_parse(wide, strlen(wide), "t", &conf, NULL), KSM_OK);
+	rs[0] = rec("GrpRec0000000000000000", "greedy",
+		    C("groups", "sudo,localgrp,root"));
+	as = build(rs, 1);
+	assert_true(in_group(as, "localgrp"));
+	assert_true(in_group(as, "sudo"));
+	assert_false(in_group(as, "root"));
+	ksm_accounts_free(as);
+	ksm_conf_free(conf);
+	conf = saved;
+}
+
+/* Issue 7: values that C strings, logs or terminals would misread. */
+static void test_hostile_values(void **state)
+{
+	ksm_record *rs[4] = {
+		rec("NulRec0000000000000000", "evnul\\u0000root", NULL),
+		rec("UidNlRec00000000000000", "unl", C("uid", "12\\nksmctl: forged")),
+		rec("GidNlRec00000000000000", "gnl", C("gid", "1\\r2")),
+		rec("EscRec0000000000000000", "ev\\u001b[2Jil", NULL),
+	};
+	ksm_accounts *as = build(rs, 4);
+	const ksm_refusal *r;
+
+	assert_int_equal(as->n_accounts, 0);
+	/* "evnul\u0000root" is not taken as the valid name "evnul". */
+	r = refusal_for(as, "NulRec0000000000000000");
+	assert_non_null(r);
+	assert_non_null(strstr(r->reason, "NUL character"));
+	/* The bad value is not quoted into the log line. */
+	r = refusal_for(as, "UidNlRec00000000000000");
+	assert_non_null(r);
+	assert_string_equal(r->reason, "uid is not a number");
+	r = refusal_for(as, "GidNlRec00000000000000");
+	assert_non_null(r);
+	assert_string_equal(r->reason, "gid is not a number");
+	/* An invalid login with control characters is not logged as the name. */
+	r = refusal_for(as, "EscRec0000000000000000");
+	assert_non_null(r);
+	assert_string_equal(r->name, "");
+	ksm_accounts_free(as);
+}
+
+/* A get_secret answer: records under app_key, plaintexts as given. */
+static json_object *answer(const uint8_t app_key[32], const char *const *uids,
+			   char *const *texts, size_t n)
+{
+	json_object *resp = json_object_new_object(), *arr = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *r = json_object_new_object();
+		uint8_t rkey[32], *ct = NULL;
+		size_t ctlen = 0;
+		char *b;
+
+		assert_int_equal(ksm_random(rkey, sizeof(rkey)), KSM_OK);
+		assert_int_equal(ksm_gcm_encrypt(app_key, NULL, rkey, sizeof(rkey),
+						 &ct, &ctlen),
+				 KSM_OK);
+		b = ksm_b64_encode(ct, ctlen, false);
+		json_object_object_add(r, "recordKey", json_object_new_string(b));
+		free(b);
+		free(ct);
+		assert_int_equal(ksm_gcm_encrypt(rkey, NULL, (const uint8_t *)texts[i],
+						 strlen(texts[i]), &ct, &ctlen),
+				 KSM_OK);
+		b = ksm_b64_encode(ct, ctlen, false);
+		json_object_object_add(r, "data", json_object_new_string(b));
+		free(b);
+		free(ct);
+		json_object_object_add(r, "recordUid", json_object_new_string(uids[i]));
+		json_object_array_add(arr, r);
+	}
+	json_object_object_add(resp, "records", arr);
+	return resp;
+}
+
+/* Records that cannot be read are refused by name, not dropped silently. */
+static void test_unreadable_records(void **state)
+{
+	static const char *const uids[] = {
+		"FineRec000000000000000", "BigRec0000000000000000",
+		"DeepRec000000000000000", "Bad\nUid:x", "JunkRec000000000000000",
+	};
+	static const char folders[] = "account_folders = SomeFolder\n";
+	enum { N = sizeof(uids) / sizeof(uids[0]), DEPTH = 100000 };
+	static const char *const reasons[] = {
+		NULL, "data too large", "nesting too deep",
+		"record UID is not 1-64 characters", "malformed JSON",
+	};
+	static const char head[] = "{\"type\":\"pamUser\",\"title\":\"t\",\"fields\":"
+				   "[{\"type\":\"login\",\"value\":[\"x\"]}],\"notes\":\"";
+	char *texts[N];
+	ksm_config *cfg = NULL;
+	ksm_client *c = NULL;
+	ksm_secrets *s = NULL;
+	ksm_accounts *as = NULL;
+	ksm_conf *cf = NULL;
+	json_object *resp;
+	size_t big = (1u << 20) + 10, n;
+
+	texts[0] = strdup("{\"type\":\"pamUser\",\"title\":\"t\",\"fields\":"
+			  "[{\"type\":\"login\",\"value\":[\"fine\"]}]}");
+	texts[1] = malloc(big + 3);
+	memcpy(texts[1], head, strlen(head));
+	memset(texts[1] + strlen(head), 'A', big - strlen(head));
+	strcpy(texts[1] + big, "\"}");
+	texts[2] = malloc(2 * DEPTH + 128);
+	n = (size_t)sprintf(texts[2], "{\"type\":\"pamUser\",\"custom\":[{\"type\":"
+					"\"text\",\"value\":");
+	memset(texts[2] + n, '[', DEPTH);
+	memset(texts[2] + n + DEPTH, ']', DEPTH);
+	strcpy(texts[2] + n + 2 * DEPTH, "}]}");
+	texts[3] = strdup(texts[0]);
+	texts[4] = strdup("{\"type\":\"pamUser\",");
+
+	assert_int_equal(ksm_config_from_token("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+					       "fake.example", NULL, &cfg, NULL),
+			 KSM_OK);
+	assert_int_equal(ksm_client_new(cfg, NULL, &c, NULL), KSM_OK);
+	c->bound = true;
+	assert_int_equal(ksm_random(c->app_key, sizeof(c->app_key)), KSM_OK);
+	resp = answer(c->app_key, uids, texts, N);
+	assert_int_equal(ksm_secrets_from_response(c, resp, &s, NULL), KSM_OK);
+	json_object_put(resp);
+	assert_int_equal(ksm_secrets_count(s), 1);
+	assert_int_equal(ksm_secrets_bad_count(s), N - 1);
+
+	assert_int_equal(ksm_accounts_build(s, conf, local, &as, NULL), KSM_OK);
+	assert_int_equal(as->n_accounts, 1);
+	assert_string_equal(as->accounts[0].name, "fine");
+	for (size_t i = 1; i < N; i++) {
+		const ksm_refusal *r = refusal_for(as, i == 3 ? "Bad?Uid?x" : uids[i]);
+
+		if (!r || !strstr(r->reason, reasons[i]) || !r->whole_account ||
+		    !strstr(r->reason, "cannot be read"))
+			fail_msg("record %zu: got '%s', wanted '%s'", i,
+				 r ? r->reason : "(none)", reasons[i]);
+	}
+	ksm_accounts_free(as);
+
+	/* Outside account_folders they are not accounts: no refusals. */
+	assert_int_equal(ksm_conf_parse(folders, strlen(folders), "t", &cf, NULL),
+			 KSM_OK);
+	assert_int_equal(ksm_accounts_build(s, cf, local, &as, NULL), KSM_OK);
+	assert_int_equal(as->n_refusals, 0);
+	ksm_accounts_free(as);
+	ksm_conf_free(cf);
+	ksm_secrets_free(s);
+	ksm_client_free(c);
+	for (size_t i = 0; i < N; i++)
+		free(texts[i]);
+}
+
 static void test_snapshot_round_trip(void **state)
 {
 	ksm_record *rs[3] = {
@@ -294,6 +504,10 @@ int main(void)
 		cmocka_unit_test(test_refusal_rules),
 		cmocka_unit_test(test_collisions_refuse_both),
 		cmocka_unit_test(test_defaults_keys_groups),
+		cmocka_unit_test(test_local_groups_allowlist),
+		cmocka_unit_test(test_duplicate_custom_field),
+		cmocka_unit_test(test_hostile_values),
+		cmocka_unit_test(test_unreadable_records),
 		cmocka_unit_test(test_snapshot_round_trip),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

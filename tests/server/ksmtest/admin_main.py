@@ -59,10 +59,29 @@ def cmd_set_field(sd, args):
             values[0] = value
         else:
             values.append(value)
+        rec.pop("data_text", None)
         rec["revision"] = st["next_revision"]
         st["next_revision"] += 1
         sd.save_state(st)
     print(rec["revision"])
+
+
+def cmd_revoke(sd, args):
+    """Revoke a client (device) as removing it from the application in Keeper does:
+    every later request with its clientId gets 403 access_denied."""
+    if not args.client:
+        raise SystemExit("ksm-server-admin: --client needs a clientId prefix")
+    with sd.locked():
+        st = sd.load_state()
+        hits = [cid for cid in st["clients"] if cid.startswith(args.client)]
+        if len(hits) != 1:
+            raise SystemExit("ksm-server-admin: %d clients have a clientId starting with %r"
+                             % (len(hits), args.client))
+        client = st["clients"][hits[0]]
+        client["status"] = "revoked"
+        client.pop("token", None)  # an unused token can no longer bind either
+        sd.save_state(st)
+    print("%s %s" % (hits[0][:8], client["app"]))
 
 
 def cmd_fault(sd, args):
@@ -118,6 +137,9 @@ def main(argv=None):
     p.add_argument("--value", required=True)
     p.add_argument("--json", action="store_true", help="VALUE is JSON (e.g. a keyPair object)")
     p.set_defaults(fn=cmd_set_field)
+    p = sub.add_parser("revoke", help="revoke a client (device): access_denied from now on")
+    p.add_argument("--client", required=True, help="a unique prefix of its clientId")
+    p.set_defaults(fn=cmd_revoke)
     p = sub.add_parser("fault", help="set the fault mode: " + ", ".join(store.FAULT_MODES))
     p.add_argument("mode")
     p.set_defaults(fn=cmd_fault)

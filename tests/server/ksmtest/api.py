@@ -177,6 +177,8 @@ class Api:
         client = ctx.st["clients"].get(ctx.client_id)
         if client is None:
             raise access_denied("Unable to validate application access")
+        if client["status"] == "revoked":
+            raise access_denied("Unable to validate application access", "client revoked")
         if client["status"] == "burned":
             raise access_denied("Unable to validate application access",
                                 "one-time token already used")
@@ -249,7 +251,9 @@ class Api:
             else None
         obj = {"recordUid": uid,
                "recordKey": b64(crypto.gcm_encrypt(wrap_key, rkey)),
-               "data": b64(crypto.gcm_encrypt(rkey, crypto.padded_json(rec["data"]))),
+               "data": b64(crypto.gcm_encrypt(rkey, crypto.padded_text(rec["data_text"])
+                                              if rec.get("data_text") is not None
+                                              else crypto.padded_json(rec["data"]))),
                "revision": rec["revision"], "isEditable": bool(editable),
                "files": [self._file_json(ctx, f, rkey) for f in rec["files"]] or None,
                "folderUid": None, "innerFolderUid": inner}
@@ -381,6 +385,7 @@ class Api:
             rec["pending"] = {"data": data, "type": ttype}
         else:
             rec["data"] = data
+            rec.pop("data_text", None)
             rec["revision"] = ctx.next_revision()
         return None
 
@@ -395,6 +400,7 @@ class Api:
     def ep_finalize_secret_update(self, ctx):
         rec = self._pending_record(ctx)
         rec["data"] = rec["pending"]["data"]
+        rec.pop("data_text", None)
         rec["revision"] = ctx.next_revision()
         rec["pending"] = None
         return None
@@ -456,6 +462,7 @@ class Api:
         upload_id = b64u(os.urandom(16))
         ctx.changed = True
         rec["data"] = data
+        rec.pop("data_text", None)
         rec["revision"] = ctx.next_revision()
         rec["files"].append({"uid": file_uid, "key": b64(fkey), "name": meta.get("name", ""),
                              "title": meta.get("title") or meta.get("name", ""),

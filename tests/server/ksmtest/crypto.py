@@ -97,7 +97,12 @@ def cbc_decrypt(key, blob):
 
 def padded_json(obj):
     """Compact JSON padded with trailing spaces to a multiple of PAD_BLOCK bytes."""
-    raw = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return padded_text(json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+
+
+def padded_text(text):
+    """text (UTF-8) padded with trailing spaces to a multiple of PAD_BLOCK bytes."""
+    raw = text.encode("utf-8")
     return raw + b" " * (-len(raw) % PAD_BLOCK)
 
 

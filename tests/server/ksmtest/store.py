@@ -116,6 +116,36 @@ class StateDir:
 
     def save_state(self, st):
         atomic_write_json(self.file("vault-state.json"), st)
+        self._note_secrets(st)
+
+    # Every password-like value the vault ever held, one a line, so that a
+    # test run can search its logs and state for them afterwards (the leak
+    # sweep, tests/leak-sweep.sh). vault-state.json holds them in the clear
+    # already; this file only remembers the rotated-away ones too.
+    SECRET_FIELD_TYPES = ("password", "secret", "pinCode", "oneTimeCode")
+
+    def _note_secrets(self, st):
+        found = set()
+
+        def walk(o):
+            if isinstance(o, dict):
+                if o.get("type") in self.SECRET_FIELD_TYPES and isinstance(o.get("value"), list):
+                    found.update(v for v in o["value"] if isinstance(v, str) and len(v) >= 6)
+                for v in o.values():
+                    walk(v)
+            elif isinstance(o, list):
+                for v in o:
+                    walk(v)
+        walk(st)
+        path = self.file("secrets-seen")
+        try:
+            with open(path) as f:
+                found.difference_update(f.read().splitlines())
+        except FileNotFoundError:
+            pass
+        if found:
+            with open(path, "a") as f:
+                f.write("".join(v + "\n" for v in sorted(found) if "\n" not in v))
 
     # --- control / fault mode ---
     def read_control(self):
@@ -288,6 +318,8 @@ def import_vault(vault):
         _link_files(data, files)
         st["records"][uid] = {"folder": folder, "key": _key(), "data": data,
                               "revision": st["next_revision"], "files": files, "pending": None}
+        if r.get("data_text") is not None:  # served verbatim (malformed-content tests)
+            st["records"][uid]["data_text"] = r["data_text"]
         st["next_revision"] += 1
     record_ref = _resolver("record", st["records"], lambda r: r["data"].get("title"))
     for app in vault.get("applications", []):

@@ -1,0 +1,72 @@
+# Host integration (dist/): what a packaged install puts around the
+# binaries. The directories come from configure (--with-systemdsystemunitdir,
+# --with-tmpfilesdir, --with-sysusersdir, --with-pamconfigsdir; "no" skips
+# one); distcheck puts them all under its prefix.
+#
+#   ksm-sync.service, ksm-sync.timer  ksmctl sync every 5 minutes, hardened
+#   tmpfiles.d/ksm.conf               /var/lib/ksm and /etc/ksm
+#   sysusers.d/ksm.conf               group ksm, user ksm-keys (sshd's
+#                                     AuthorizedKeysCommandUser)
+#   pam-configs/ksm                   pam-auth-update profile (Default: no)
+#   sshd_config.d/ksm.conf            AuthorizedKeysCommand snippet, shipped
+#                                     in $(pkgdatadir), not active
+#   ksm.conf                          every option, commented out
+#   ksm-nsswitch                      ksm in/out of nsswitch.conf's passwd
+#                                     and group lines
+
+# Files with installation paths in them, made at make time (the paths are
+# only fully expanded then).
+dist_edit = sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@pkgdatadir[@]|$(pkgdatadir)|g'
+
+dist/ksm-sync.service: dist/ksm-sync.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
+		$(dist_edit) $(srcdir)/dist/ksm-sync.service.in >$@.tmp && mv $@.tmp $@
+dist/sshd_config.d/ksm.conf: dist/sshd_config.d/ksm.conf.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
+		$(dist_edit) $(srcdir)/dist/sshd_config.d/ksm.conf.in >$@.tmp && mv $@.tmp $@
+
+DIST_GENERATED = dist/ksm-sync.service dist/sshd_config.d/ksm.conf
+noinst_DATA = $(DIST_GENERATED)
+CLEANFILES += $(DIST_GENERATED)
+
+if HAVE_SYSTEMDSYSTEMUNITDIR
+systemdsystemunit_DATA = dist/ksm-sync.service dist/ksm-sync.timer
+endif
+if HAVE_TMPFILESDIR
+dist_tmpfiles_DATA = dist/tmpfiles.d/ksm.conf
+endif
+if HAVE_SYSUSERSDIR
+dist_sysusers_DATA = dist/sysusers.d/ksm.conf
+endif
+if HAVE_PAMCONFIGSDIR
+dist_pamconfigs_DATA = dist/pam-configs/ksm
+endif
+sshdsnippetdir = $(pkgdatadir)/sshd_config.d
+sshdsnippet_DATA = dist/sshd_config.d/ksm.conf
+dist_pkgdata_DATA = dist/ksm.conf
+dist_sbin_SCRIPTS = dist/ksm-nsswitch
+
+EXTRA_DIST += dist/ksm-sync.service.in dist/ksm-sync.timer \
+	dist/tmpfiles.d/ksm.conf dist/sysusers.d/ksm.conf dist/pam-configs/ksm \
+	dist/sshd_config.d/ksm.conf.in
+
+# Checks of these files (systemd-analyze, sshd -t, ksm-nsswitch, the PAM
+# profile with pam-auth-update's parser rules); tests/package/test_debs.sh
+# checks the Debian packages built from them.
+TESTS += tests/package/test_dist.sh
+EXTRA_DIST += tests/package/test_dist.sh tests/package/test_debs.sh
+
+# distcheck installs as a user into a prefix: every host directory there.
+AM_DISTCHECK_CONFIGURE_FLAGS = \
+	--with-systemdsystemunitdir='$${prefix}/lib/systemd/system' \
+	--with-tmpfilesdir='$${prefix}/lib/tmpfiles.d' \
+	--with-sysusersdir='$${prefix}/lib/sysusers.d' \
+	--with-pamconfigsdir='$${prefix}/share/pam-configs'
+
+# The Debian packaging, so that a release tarball builds .debs too.
+EXTRA_DIST += debian/changelog debian/control debian/copyright debian/rules \
+	debian/source/format debian/libksm0.install debian/libksm-dev.install \
+	debian/libpam-ksm.install debian/libpam-ksm.postinst \
+	debian/libpam-ksm.prerm debian/libnss-ksm.install debian/libnss-ksm.prerm \
+	debian/ksm-tools.install debian/ksm-tools.postrm
