@@ -60,6 +60,8 @@ fi
 mapfile -t prune < <(find "$@" -name secrets-seen -type f -printf '%h\n' 2>/dev/null | sort -u)
 files=0
 while IFS= read -r -d '' f; do
+	# Our own secret list and report (they may sit under ROOT via TMPDIR).
+	[ "$f" = "$LIST" ] || [ "$f" = "$HITS" ] && continue
 	files=$((files + 1))
 	case "$f" in */vault*.json | *.vault.json | */out) continue ;; esac
 	for d in "${prune[@]}"; do

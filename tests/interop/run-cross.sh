@@ -42,6 +42,9 @@ cleanup() {
 		kill "$SERVER_PID" 2>/dev/null
 		wait "$SERVER_PID" 2>/dev/null
 	fi
+	# The record dumps are secrets printed on request (secret get
+	# --unmask, the SDK's getSecrets): kept only to debug a failure.
+	[ "$FAILED" -ne 0 ] || rm -f "$W"/dump-*.json "$W/get.json"
 	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
