@@ -1,7 +1,10 @@
 /*
  * accounts_live.c - one account fetched from the server now.
  */
+#include "client.h"
 #include "internal.h"
+
+#include <string.h>
 
 ksm_status ksm_fetch_account(const ksm_conf *conf, const char *record_uid,
 			     unsigned timeout_ms, ksm_account *out,
@@ -33,6 +36,18 @@ ksm_status ksm_fetch_account(const ksm_conf *conf, const char *record_uid,
 		if (st == KSM_ERR_NOT_FOUND && r)
 			ksm_set_error(err, st, "record %s is no longer an account",
 				      record_uid);
+		/* Shared but unreadable: say why, as sync does. */
+		for (size_t i = 0; !r; i++) {
+			const struct ksm_unreadable *u = ksm_secrets_unreadable(s, i);
+
+			if (!u)
+				break;
+			if (!strcmp(u->uid, record_uid)) {
+				ksm_set_error(err, st, "record %s cannot be read: %s",
+					      record_uid, u->reason);
+				break;
+			}
+		}
 	}
 	ksm_secrets_free(s);
 	ksm_client_free(c);

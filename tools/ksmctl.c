@@ -167,6 +167,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)
 			continue;
+		/* "ksmctl CMD --help": the one usage text covers every command. */
+		if (argc - optind == 2 && (!strcmp(argv[optind + 1], "--help") ||
+					   !strcmp(argv[optind + 1], "-h"))) {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		}
 		if (ksm_conf_load(k.conf_path, &k.conf, &err) != KSM_OK)
 			return ksmctl_fail(&k, &err);
 		/* The command sees argv[0] = its name, getopt restarts. */

@@ -95,8 +95,11 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 			path);
 		return EXIT_USAGE;
 	}
-	if (ksm_config_from_token(token, host, server_key, &cfg, &err) != KSM_OK)
-		return ksmctl_fail(k, &err);
+	/* A token that does not parse is a typo, not a refusal: usage (2). */
+	if (ksm_config_from_token(token, host, server_key, &cfg, &err) != KSM_OK) {
+		ksmctl_fail(k, &err);
+		return err.code == KSM_ERR_TOKEN ? EXIT_USAGE : ksmctl_exit_code(err.code);
+	}
 	if (ksm_client_new(cfg, &copt, &c, &err) != KSM_OK)
 		return ksmctl_fail(k, &err);
 	if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err) !=

@@ -23,9 +23,9 @@ run_ksmctl init --token "$TOKEN" --host "$SRV_HOST" --server-key "$SRV_KEY" --fo
 expect_rc "a used token is refused clearly" 5 "token works once|already used|access"
 check "a failed init leaves the old config" cmp -s "$T/client.json" "$T/client.good"
 run_ksmctl init --token "not-a-token" --host "$SRV_HOST" --force
-expect_rc "a malformed token is a usage-class error" 5 "32 bytes"
+expect_rc "a malformed token is a usage error (2)" 2 "32 bytes"
 run_ksmctl init --token "$(new_token app)" --force
-expect_rc "a bare token without --host says to give the host" 5 "--host"
+expect_rc "a bare token without --host says to give the host (usage, 2)" 2 "--host"
 
 # --- reading
 run_ksmctl secret list
@@ -103,5 +103,11 @@ write_conf "bogus_option = 1"
 run_ksmctl secret list
 expect_rc "an unknown ksm.conf option names the line" 3 "ksm.conf:4: unknown option"
 write_conf
+
+for c in init secret notation totp exec status sync users; do
+	run_ksmctl "$c" --help
+	expect_rc "ksmctl $c --help: the usage, exit 0" 0
+	check "ksmctl $c --help names the command" grep -q "^  $c" "$T/out"
+done
 
 finish
