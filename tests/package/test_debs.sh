@@ -281,5 +281,13 @@ check "purge: /var/lib/ksm, /etc/ksm, the units and the timer link are gone" \
 	bash -c "[ ! -e /var/lib/ksm ] && [ ! -e /etc/ksm ] && [ ! -e /lib/systemd/system/ksm-sync.timer ] &&
 		[ ! -e /etc/systemd/system/timers.target.wants/ksm-sync.timer ] && [ ! -e /lib/x86_64-linux-gnu/security/pam_ksm.so ]"
 check "no ksm package left" bash -c "! dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\n' 2>/dev/null | grep -E '^(ii|rc) +(libksm|libpam-ksm|libnss-ksm|ksm-tools)'"
+
+# --- asked at install time: KSM_NSSWITCH=enable, then removal again.
+NSS_DEB=$(ls "$W"/libnss-ksm_*.deb)
+KSM_NSSWITCH=enable dpkg -i "$NSS_DEB" >>"$W/dpkg-i.log" 2>&1
+check "KSM_NSSWITCH=enable dpkg -i libnss-ksm" [ $? -eq 0 ]
+check "... added ksm to passwd and group" ksm-nsswitch status
+dpkg --purge libnss-ksm >>"$W/dpkg-r.log" 2>&1
+check "... and its removal took it out again (byte-identical)" cmp -s /etc/nsswitch.conf "$W/orig/nsswitch.conf"
 [ "$FAILED" -eq 0 ] || { echo "# dpkg logs:"; tail -n 20 "$W"/dpkg-*.log; }
 [ "$FAILED" -eq 0 ]
