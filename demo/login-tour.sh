@@ -20,11 +20,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
 "$PY" "$PAMDIR/mkvault.py" "$T/vault.json" "$T" || exit 99
 ksm_start_server "$T/vault.json"
 setup_system_ns
-mkdir -p "$T/ov/sbin" /run/sshd && chmod 0755 "$T/ov/sbin"
-install -m 0755 "$builddir/ksm-authorized-keys" "$T/ov/sbin/ksm-authorized-keys"
-sys_mount -t overlay overlay -o "lowerdir=$T/ov/sbin:/usr/sbin" /usr/sbin
-sys_mount -t tmpfs -o mode=0755 tmpfs /run/sshd
-sys_mount -t tmpfs -o mode=0755 tmpfs /home
+sshd_system_dirs
 for d in /run/sudo /var/lib/sudo; do mkdir -p "$d" && sys_mount -t tmpfs -o mode=0711 tmpfs "$d"; done
 bind
 expect_rc "ksmctl init (bind this host)" 0
@@ -55,24 +51,7 @@ grep -qE '^%sudo' /etc/sudoers || {
 	sys_mount --bind "$T/sudoers" /etc/sudoers
 }
 
-PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$T/sshd_config" <<CFG
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/hostkey
-PidFile $T/sshd.pid
-AuthorizedKeysFile none
-AuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %u %f
-AuthorizedKeysCommandUser nobody
-StrictModes no
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PrintMotd no
-CFG
-keyctl session - /usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
-bg_add $!
-for _ in $(seq 1 50); do grep -q "Server listening" "$T/sshd.log" 2>/dev/null && break; sleep 0.1; done
+sshd_start
 
 SSH=(ssh -F /dev/null -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes)

@@ -36,11 +36,7 @@ make_vault "$N" "$T/keys"
 ksm_start_server "$T/vault.json"
 setup_system_ns
 sysconf "timeout_auth = 20"
-mkdir -p "$T/ov/sbin" /run/sshd && chmod 0755 "$T/ov/sbin"
-install -m 0755 "$KEYS_BIN" "$T/ov/sbin/ksm-authorized-keys"
-sys_mount -t overlay overlay -o "lowerdir=$T/ov/sbin:/usr/sbin" /usr/sbin
-sys_mount -t tmpfs -o mode=0755 tmpfs /run/sshd
-sys_mount -t tmpfs -o mode=0755 tmpfs /home
+sshd_system_dirs
 bind
 expect_rc "ksmctl init" 0
 run_ksmctl sync

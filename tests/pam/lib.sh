@@ -231,6 +231,17 @@ sysconf() {
 	chmod 0644 /etc/ksm/ksm.conf
 }
 
+# sshd_system_dirs: inside the namespace, our ksm-authorized-keys at
+# /usr/sbin (an overlay; sshd wants a root-owned path), and fresh /run/sshd
+# and /home (tmpfs).
+sshd_system_dirs() {
+	mkdir -p "$T/ov/sbin" /run/sshd && chmod 0755 "$T/ov/sbin"
+	install -m 0755 "${KEYS_BIN:-$builddir/ksm-authorized-keys}" "$T/ov/sbin/ksm-authorized-keys"
+	sys_mount -t overlay overlay -o "lowerdir=$T/ov/sbin:/usr/sbin" /usr/sbin
+	sys_mount -t tmpfs -o mode=0755 tmpfs /run/sshd
+	sys_mount -t tmpfs -o mode=0755 tmpfs /home
+}
+
 # sshd_pam_stack: inside the namespace, /etc/pam.d/sshd becomes pam_ksm
 # (auth, account, session after pam_keyinit) over pam_unix's account check.
 sshd_pam_stack() {
