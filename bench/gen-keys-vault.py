@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """gen-keys-vault.py - a vault of N POSIX accounts with SSH keys, for bench/run-keys.sh.
 
     bench/gen-keys-vault.py N [--seed S] [--app NAME] [--no-passwords] > vault.json

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """gen-vault.py - a benchmark vault for tests/server/ksm-server.
 
     bench/gen-vault.py N [--seed S] [--app NAME] > vault.json

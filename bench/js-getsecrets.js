@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // js-getsecrets.js CONFIG - the JS side of bench/run-ksmctl-vs-js.sh: one process that loads
 // a bound client config with Keeper's official SDK (tests/interop/node_modules), calls
 // getSecrets once and prints the same listing as `ksmctl secret list --json` (uid, title,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nss-bench.c - nss_ksm against nss_files in one process (issue 4).
  *
@@ -34,8 +35,8 @@
 #include <errno.h>
 #include <malloc.h>
 #include <nss.h>
-#include <stddef.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +137,8 @@ static long long lookup(struct mod *m)
 	if (st != NSS_STATUS_SUCCESS || strcmp(pw.pw_name, name) != 0 ||
 	    pw.pw_uid != (uid_t)(uidbase + i)) {
 		if (m->errors++ < 5)
-			fprintf(stderr, "nss-bench: %s: %s: status %d errno %d\n",
+			fprintf(stderr,
+				"nss-bench: %s: %s: status %d errno %d\n",
 				m->name, name, st, err);
 	}
 	return t1 - t0;
@@ -173,13 +175,16 @@ static void enumerate(struct mod *m)
 	m->endpwent();
 	t1 = now_ns();
 	m->enum_ns[m->nenum++] = t1 - t0;
-	if (m->nenum > 1 && (n != m->enum_entries || vault != m->enum_vault_entries))
+	if (m->nenum > 1 &&
+	    (n != m->enum_entries || vault != m->enum_vault_entries))
 		m->errors++;
 	m->enum_entries = n;
 	m->enum_vault_entries = vault;
 	if (vault != nusers) {
 		if (m->errors++ < 5)
-			fprintf(stderr, "nss-bench: %s: enumeration gave %ld of %d users\n",
+			fprintf(stderr,
+				"nss-bench: %s: enumeration gave %ld of %d "
+				"users\n",
 				m->name, vault, nusers);
 	}
 }
@@ -199,10 +204,12 @@ static void stats(const char *key, long long *v, int n, int last)
 	for (int i = 0; i < n; i++)
 		sum += v[i];
 	printf("\"%s\": {\"n\": %d, \"median_ns\": %lld, \"mean_ns\": %.1f, "
-	       "\"p10_ns\": %lld, \"p90_ns\": %lld, \"p99_ns\": %lld, \"min_ns\": %lld, \"max_ns\": %lld}%s",
+	       "\"p10_ns\": %lld, \"p90_ns\": %lld, \"p99_ns\": %lld, "
+	       "\"min_ns\": %lld, \"max_ns\": %lld}%s",
 	       key, n, n ? v[n / 2] : 0, n ? (double)sum / n : 0.0,
-	       n ? v[n / 10] : 0, n ? v[n * 9 / 10] : 0, n ? v[n * 99 / 100] : 0,
-	       n ? v[0] : 0, n ? v[n - 1] : 0, last ? "" : ", ");
+	       n ? v[n / 10] : 0, n ? v[n * 9 / 10] : 0,
+	       n ? v[n * 99 / 100] : 0, n ? v[0] : 0, n ? v[n - 1] : 0,
+	       last ? "" : ", ");
 }
 
 /* "Key:   123 kB" lines of a smaps block into kB values. */
@@ -263,13 +270,14 @@ static void checkpoint(const char *label)
 			smaps_line(&all, line);
 		fclose(f);
 	}
-	if (snapshot && stat(snapshot, &st) == 0 && (f = fopen("/proc/self/smaps", "r"))) {
+	if (snapshot && stat(snapshot, &st) == 0 &&
+	    (f = fopen("/proc/self/smaps", "r"))) {
 		while (fgets(line, sizeof(line), f)) {
 			unsigned long lo, hi, off, ino;
 			char perms[8], dev[16];
 
-			if (sscanf(line, "%lx-%lx %7s %lx %15s %lu", &lo, &hi, perms,
-				   &off, dev, &ino) == 6) {
+			if (sscanf(line, "%lx-%lx %7s %lx %15s %lu", &lo, &hi,
+				   perms, &off, dev, &ino) == 6) {
 				in_snap = ino == (unsigned long)st.st_ino;
 				mappings += in_snap;
 				continue;
@@ -283,13 +291,15 @@ static void checkpoint(const char *label)
 	print_smaps("process", &all);
 	printf(", \"snapshot_mappings\": %d, ", mappings);
 	print_smaps("snapshot_mapping", &snap);
-	printf(", \"malloc_in_use_bytes\": %zu, \"malloc_arena_bytes\": %zu, \"malloc_mmapped_bytes\": %zu}",
+	printf(", \"malloc_in_use_bytes\": %zu, \"malloc_arena_bytes\": %zu, "
+	       "\"malloc_mmapped_bytes\": %zu}",
 	       mi.uordblks, mi.arena, mi.hblkhd);
 }
 
 int main(int argc, char **argv)
 {
-	int ksm_n = 20000, files_n = 500, rounds = 10, enum_reps = 5, warm = 100;
+	int ksm_n = 20000, files_n = 500, rounds = 10, enum_reps = 5,
+	    warm = 100;
 	int mem_only = 0, opt;
 	uint64_t seed = 1;
 	struct mod ksm = {0}, files = {0};
@@ -297,18 +307,41 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:m:r:e:w:u:b:p:s:S:M")) != -1) {
 		switch (opt) {
-		case 'n': ksm_n = atoi(optarg); break;
-		case 'm': files_n = atoi(optarg); break;
-		case 'r': rounds = atoi(optarg); break;
-		case 'e': enum_reps = atoi(optarg); break;
-		case 'w': warm = atoi(optarg); break;
-		case 'u': nusers = atoi(optarg); break;
-		case 'b': uidbase = atol(optarg); break;
-		case 'p': prefix = optarg; break;
-		case 's': snapshot = optarg; break;
-		case 'S': seed = strtoull(optarg, NULL, 0); break;
-		case 'M': mem_only = 1; break;
-		default: goto usage;
+		case 'n':
+			ksm_n = atoi(optarg);
+			break;
+		case 'm':
+			files_n = atoi(optarg);
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'e':
+			enum_reps = atoi(optarg);
+			break;
+		case 'w':
+			warm = atoi(optarg);
+			break;
+		case 'u':
+			nusers = atoi(optarg);
+			break;
+		case 'b':
+			uidbase = atol(optarg);
+			break;
+		case 'p':
+			prefix = optarg;
+			break;
+		case 's':
+			snapshot = optarg;
+			break;
+		case 'S':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'M':
+			mem_only = 1;
+			break;
+		default:
+			goto usage;
 		}
 	}
 	if (argc - optind != (mem_only ? 1 : 2) || rounds < 1 || nusers < 1)
@@ -327,16 +360,19 @@ int main(int argc, char **argv)
 	memset(ksm.t, 1, ((size_t)ksm_n + 1) * sizeof(long long));
 	memset(files.t, 1, ((size_t)files_n + 1) * sizeof(long long));
 
-	printf("{\"users\": %d, \"snapshot\": \"%s\", \"snapshot_bytes\": %lld, ",
+	printf("{\"users\": %d, \"snapshot\": \"%s\", \"snapshot_bytes\": "
+	       "%lld, ",
 	       nusers, snapshot ? snapshot : "",
-	       snapshot && stat(snapshot, &st) == 0 ? (long long)st.st_size : -1LL);
+	       snapshot && stat(snapshot, &st) == 0 ? (long long)st.st_size
+						    : -1LL);
 	if (!mem_only && stat("/etc/passwd", &st) == 0)
 		printf("\"passwd_bytes\": %lld, ", (long long)st.st_size);
 	printf("\"memory\": [");
 	checkpoint("start");
 	load(&ksm, argv[optind], "ksm", seed * 0x9E3779B97F4A7C15ULL + 1);
 	if (!mem_only)
-		load(&files, argv[optind + 1], "files", seed * 0xD1B54A32D192ED03ULL + 7);
+		load(&files, argv[optind + 1], "files",
+		     seed * 0xD1B54A32D192ED03ULL + 7);
 	checkpoint("after_dlopen");
 
 	/* First calls: ksm maps and checks the whole snapshot here. */
@@ -380,7 +416,8 @@ int main(int argc, char **argv)
 	checkpoint("after_enumerations");
 	printf("], ");
 
-	/* Cost of the timer itself (subtract nothing; for reading the figures). */
+	/* Cost of the timer itself (subtract nothing; for reading the figures).
+	 */
 	{
 		long long c[1001];
 
@@ -392,13 +429,15 @@ int main(int argc, char **argv)
 		qsort(c, 1001, sizeof(c[0]), cmpll);
 		printf("\"clock_overhead_median_ns\": %lld, ", c[500]);
 	}
-	printf("\"ksm\": {\"first_lookup_ns\": %lld, \"errors\": %d, \"enum_entries\": %ld, ",
+	printf("\"ksm\": {\"first_lookup_ns\": %lld, \"errors\": %d, "
+	       "\"enum_entries\": %ld, ",
 	       ksm.first_ns, ksm.errors, ksm.enum_entries);
 	stats("getpwnam", ksm.t, ksm.nt, 0);
 	stats("enumeration", ksm.enum_ns, ksm.nenum, 1);
 	printf("}");
 	if (!mem_only) {
-		printf(", \"files\": {\"first_lookup_ns\": %lld, \"errors\": %d, \"enum_entries\": %ld, ",
+		printf(", \"files\": {\"first_lookup_ns\": %lld, \"errors\": "
+		       "%d, \"enum_entries\": %ld, ",
 		       files.first_ns, files.errors, files.enum_entries);
 		stats("getpwnam", files.t, files.nt, 0);
 		stats("enumeration", files.enum_ns, files.nenum, 1);
@@ -407,9 +446,12 @@ int main(int argc, char **argv)
 	printf("}\n");
 	return ksm.errors || files.errors ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: nss-bench [-n KSM_N] [-m FILES_N] [-r ROUNDS] [-e ENUM_REPS] [-w WARM]\n"
-			"                 [-u NUSERS] [-b UIDBASE] [-p PREFIX] [-s SNAPSHOT] [-S SEED]\n"
+	fprintf(stderr, "usage: nss-bench [-n KSM_N] [-m FILES_N] [-r ROUNDS] "
+			"[-e ENUM_REPS] [-w WARM]\n"
+			"                 [-u NUSERS] [-b UIDBASE] [-p PREFIX] "
+			"[-s SNAPSHOT] [-S SEED]\n"
 			"                 KSM_SO FILES_SO\n"
-			"       nss-bench -M [options] KSM_SO    (memory figures, ksm only)\n");
+			"       nss-bench -M [options] KSM_SO    (memory "
+			"figures, ksm only)\n");
 	return 2;
 }

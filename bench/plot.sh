@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # plot.sh - the headline benchmark figures as one chart: ksm-unix against
 # its baseline for each benchmark, on a log scale (the ratios range from
 # about 1 to 5,000). Reads bench/results/*.json (whatever of them exists),

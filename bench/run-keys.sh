@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run-keys.sh - issue 3's benchmark: ksmctl sync of 10,000 accounts, the keys
 # helper's cached path against cat(1) of an authorized_keys file with the same
 # keys (same run, taking turns), and the helper's live path against the local

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run-ksmctl-vs-js.sh - ksmctl against Keeper's official JS SDK, fetching and decrypting
 # every record of a generated vault from the local KSM server (tests/server/ksm-server).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run-nss.sh - issue 4's benchmark: nss_ksm against glibc's nss_files at
 # 100,000 accounts, same run, taking turns.
 #

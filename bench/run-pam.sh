@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run-pam.sh - pam_ksm live authentication against pam_unix verifying a
 # yescrypt hash (Debian 12's default) for the same user and password, in the
 # same run, taking turns; plus HTTPS requests per authentication, the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """rusage.py [--pid P] [--out FILE] -- CMD [ARGS]: run CMD once, stdout to FILE (default
 /dev/null), and print one JSON line: the child's user and sys CPU seconds (getrusage of the
 waited child, so every thread and subprocess it waited for is in), wall seconds, max RSS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spawnbench.c - wall time of short-lived commands, taking turns, the way
  * sshd runs an AuthorizedKeysCommand: posix_spawn with stdin /dev/null and
@@ -94,7 +95,8 @@ int main(int argc, char **argv)
 			long long t = run(c, devnull);
 
 			if (t < 0) {
-				fprintf(stderr, "spawnbench: %s failed\n", c->name);
+				fprintf(stderr, "spawnbench: %s failed\n",
+					c->name);
 				return 1;
 			}
 			if (r >= 0)
@@ -103,6 +105,7 @@ int main(int argc, char **argv)
 	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: spawnbench N WARMUP NAME CMD... ::: NAME CMD...\n");
+	fprintf(stderr,
+		"usage: spawnbench N WARMUP NAME CMD... ::: NAME CMD...\n");
 	return 2;
 }

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # demo.sh - ksm-unix end to end against the bundled local KSM server
 # (README quick start, first command). Run as root on Debian 12: installs
 # what it needs, builds under build/demo, and cleans up after itself.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # login-tour.sh - the second half of the demo: a real sshd and sudo on this
 # machine, in a private mount namespace (so /etc and /usr are left as they
 # were), with nss_ksm, pam_ksm and ksm-authorized-keys from the build tree

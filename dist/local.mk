@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Host integration (dist/): what a packaged install puts around the
 # binaries. The directories come from configure (--with-systemdsystemunitdir,
 # --with-tmpfilesdir, --with-sysusersdir, --with-pamconfigsdir; "no" skips
@@ -50,12 +51,6 @@ dist_sbin_SCRIPTS = dist/ksm-nsswitch
 EXTRA_DIST += dist/ksm-sync.service.in dist/ksm-sync.timer \
 	dist/tmpfiles.d/ksm.conf dist/sysusers.d/ksm.conf dist/pam-configs/ksm \
 	dist/sshd_config.d/ksm.conf.in
-
-# Checks of these files (systemd-analyze, sshd -t, ksm-nsswitch, the PAM
-# profile with pam-auth-update's parser rules); tests/package/test_debs.sh
-# checks the Debian packages built from them.
-TESTS += tests/package/test_dist.sh
-EXTRA_DIST += tests/package/test_dist.sh tests/package/test_debs.sh
 
 # distcheck installs as a user into a prefix: every host directory there.
 AM_DISTCHECK_CONFIGURE_FLAGS = \

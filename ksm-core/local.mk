@@ -1,57 +1,112 @@
-# libksm in three layers:
-#  libksmlite.la  libc only: errors, memory, base64, files, ksm.conf, the
-#                 snapshot reader (nss_ksm and the keys helper's cached path)
-#  libksmcore.la  everything (unit tests link it directly)
-#  libksm.la      the installed shared library, exporting only ksm.h
-noinst_LTLIBRARIES += libksmlite.la libksmcore.la
-libksmlite_la_SOURCES = \
-	ksm-core/internal.h \
-	ksm-core/error.c \
-	ksm-core/mem.c \
-	ksm-core/base64.c \
-	ksm-core/fileio.h \
-	ksm-core/fileio.c \
-	ksm-core/conf.c \
-	ksm-core/snapshot_format.h \
-	ksm-core/snapshot_crc.c \
-	ksm-core/snapshot_reader.h \
-	ksm-core/snapshot_reader.c
-libksmlite_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+# SPDX-License-Identifier: MIT
+#
+# libksm in four layers, one folder and one internal library each; a layer
+# is compiled with the include folders of itself and the layers below only,
+# so the compiler enforces the layering (docs/architecture.md):
+#
+#   base/      libksm_base.la      libc only: errors, memory, text rules,
+#                                  base64, files, /etc/passwd, clock, ksm.conf
+#   snapshot/  libksm_snapshot.la  libc only: the snapshot format, checksum
+#                                  and reader (nss_ksm, the keys helper)
+#   keeper/    libksm_keeper.la    the KSM protocol client (OpenSSL, libcurl,
+#                                  json-c): client config, tokens, crypto,
+#                                  get/update, folders, records, notation, TOTP
+#   accounts/  libksm_accounts.la  records to POSIX accounts, local users,
+#                                  SSH keys, the snapshot writer, the offline
+#                                  verifier store (libcrypt)
+#
+#   libksm.la  the installed shared library: all four, exporting only ksm.h
+KSM_INC_PUBLIC = -I$(top_srcdir)/ksm-core/include
+KSM_INC_BASE = $(KSM_INC_PUBLIC) -I$(top_srcdir)/ksm-core/base
+KSM_INC_SNAPSHOT = -I$(top_srcdir)/ksm-core/snapshot
+KSM_INC_KEEPER = $(KSM_INC_BASE) -I$(top_srcdir)/ksm-core/keeper
+KSM_INC_ACCOUNTS = $(KSM_INC_KEEPER) $(KSM_INC_SNAPSHOT) \
+	-I$(top_srcdir)/ksm-core/accounts
+# What libksm links; in this order after the internal libraries.
+KSM_LIBS_EXTERNAL = $(OPENSSL_LIBS) $(CURL_LIBS) $(JSONC_LIBS) -lcrypt
+# Every internal layer, for unit tests and fuzzers that reach internals.
+KSM_LIBS_INTERNAL = libksm_accounts.la libksm_keeper.la libksm_snapshot.la \
+	libksm_base.la $(KSM_LIBS_EXTERNAL)
 
-libksmcore_la_SOURCES = \
-	ksm-core/record.h \
-	ksm-core/crypto.h \
-	ksm-core/crypto_aes.c \
-	ksm-core/crypto_ec.c \
-	ksm-core/config.c \
-	ksm-core/token.c \
-	ksm-core/transport.h \
-	ksm-core/transport.c \
-	ksm-core/server_keys.c \
-	ksm-core/client.h \
-	ksm-core/client.c \
-	ksm-core/client_conf.c \
-	ksm-core/secrets.c \
-	ksm-core/folders.c \
-	ksm-core/update.c \
-	ksm-core/notation_resolve.c \
-	ksm-core/sshkey.c \
-	ksm-core/localdb.c \
-	ksm-core/accounts.h \
-	ksm-core/accounts.c \
-	ksm-core/accounts_build.c \
-	ksm-core/accounts_live.c \
-	ksm-core/snapshot_writer.c \
-	ksm-core/private_store.c
-libksmcore_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
+noinst_LTLIBRARIES += libksm_base.la libksm_snapshot.la libksm_keeper.la \
+	libksm_accounts.la
+
+libksm_base_la_SOURCES = \
+	ksm-core/base/base.h \
+	ksm-core/base/defs.h \
+	ksm-core/base/error.h \
+	ksm-core/base/error.c \
+	ksm-core/base/mem.h \
+	ksm-core/base/mem.c \
+	ksm-core/base/clock.c \
+	ksm-core/base/text.h \
+	ksm-core/base/text.c \
+	ksm-core/base/base64.h \
+	ksm-core/base/base64.c \
+	ksm-core/base/fileio.h \
+	ksm-core/base/fileio.c \
+	ksm-core/base/local_files.h \
+	ksm-core/base/local_files.c \
+	ksm-core/base/settings.c
+libksm_base_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_BASE)
+libksm_base_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+
+libksm_snapshot_la_SOURCES = \
+	ksm-core/snapshot/snapshot_format.h \
+	ksm-core/snapshot/snapshot_crc.c \
+	ksm-core/snapshot/snapshot_reader.h \
+	ksm-core/snapshot/snapshot_reader.c
+libksm_snapshot_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_SNAPSHOT)
+libksm_snapshot_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+
+libksm_keeper_la_SOURCES = \
+	ksm-core/keeper/crypto.h \
+	ksm-core/keeper/crypto_aes.c \
+	ksm-core/keeper/crypto_ec.c \
+	ksm-core/keeper/json.h \
+	ksm-core/keeper/json.c \
+	ksm-core/keeper/client_config.c \
+	ksm-core/keeper/token.c \
+	ksm-core/keeper/transport.h \
+	ksm-core/keeper/transport.c \
+	ksm-core/keeper/server_keys.h \
+	ksm-core/keeper/server_keys.c \
+	ksm-core/keeper/client.h \
+	ksm-core/keeper/client.c \
+	ksm-core/keeper/client_from_settings.c \
+	ksm-core/keeper/get_secrets.h \
+	ksm-core/keeper/get_secrets.c \
+	ksm-core/keeper/folders.c \
+	ksm-core/keeper/update.c \
+	ksm-core/keeper/file_download.c \
+	ksm-core/keeper/record.h \
+	ksm-core/keeper/record.c \
+	ksm-core/keeper/notation.c \
+	ksm-core/keeper/notation_resolve.c \
+	ksm-core/keeper/totp.c
+libksm_keeper_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_KEEPER)
+libksm_keeper_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
 	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)
-libksmcore_la_LIBADD = libksmlite.la $(OPENSSL_LIBS) $(CURL_LIBS) $(JSONC_LIBS) -lcrypt
 
-include ksm-core/records.mk
+libksm_accounts_la_SOURCES = \
+	ksm-core/accounts/accounts.h \
+	ksm-core/accounts/accounts.c \
+	ksm-core/accounts/accounts_build.c \
+	ksm-core/accounts/accounts_live.c \
+	ksm-core/accounts/local_db.h \
+	ksm-core/accounts/local_db.c \
+	ksm-core/accounts/sshkey.c \
+	ksm-core/accounts/snapshot_writer.c \
+	ksm-core/accounts/private_store.c
+libksm_accounts_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_ACCOUNTS)
+libksm_accounts_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
+	$(OPENSSL_CFLAGS) $(JSONC_CFLAGS)
 
 lib_LTLIBRARIES += libksm.la
 libksm_la_SOURCES =
-libksm_la_LIBADD = libksmcore.la
+libksm_la_LIBADD = $(KSM_LIBS_INTERNAL)
 libksm_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-Wl,--version-script=$(srcdir)/ksm-core/libksm.map
 EXTRA_libksm_la_DEPENDENCIES = ksm-core/libksm.map
+include_HEADERS += ksm-core/include/ksm.h
+EXTRA_DIST += ksm-core/libksm.map

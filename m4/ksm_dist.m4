@@ -1,3 +1,4 @@
+dnl SPDX-License-Identifier: MIT
 # KSM_DIST_DIR(VARIABLE, WHAT, PKG-MODULE, PKG-VARIABLE, FALLBACK)
 #
 # --with-VARIABLE=DIR for a directory of host integration files (dist/).

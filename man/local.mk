@@ -1,10 +1,6 @@
+# SPDX-License-Identifier: MIT
 # Man pages: hand-written roff (man(7) macros), installed and distributed
 # as they are (no generator at build time).
 dist_man5_MANS = man/ksm.conf.5
 dist_man8_MANS = man/ksmctl.8 man/ksm-authorized-keys.8 man/pam_ksm.8 \
 	man/nss_ksm.8 man/ksm-nsswitch.8
-
-# They render without warnings and match the code (options, commands,
-# exit codes, entry points): tests/man/test_man.sh.
-TESTS += tests/man/test_man.sh
-EXTRA_DIST += tests/man/test_man.sh

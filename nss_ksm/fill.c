@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fill.c - snapshot entries into struct passwd / struct group and the
  * caller's buffer. Everything the caller gets points into its own buffer,
@@ -83,7 +84,8 @@ int ksm_nss_fill_group(const ksm_snap *s, const struct ksm_snap_group *g,
 	if (!mem)
 		return ERANGE;
 	for (uint32_t i = 0; i < g->n_members; i++) {
-		const struct ksm_snap_user *u = &s->users[s->ids[g->members + i]];
+		const struct ksm_snap_user *u =
+			&s->users[s->ids[g->members + i]];
 
 		mem[i] = put_str(&k, ksm_snap_str(s, u->name));
 		if (!mem[i])
@@ -117,7 +119,7 @@ int ksm_nss_add_groups(const ksm_snap *s, const struct ksm_snap_user *u,
 		if (gid == skip || has_gid(*groupsp, *start, gid))
 			continue;
 		if (*start >= *size) {
-			long int n = *size <= 0	       ? 16
+			long int n = *size <= 0		    ? 16
 				     : *size > LONG_MAX / 2 ? LONG_MAX
 							    : *size * 2;
 			gid_t *grown;
@@ -128,7 +130,8 @@ int ksm_nss_add_groups(const ksm_snap *s, const struct ksm_snap_user *u,
 				n = limit;
 			if ((unsigned long)n > SIZE_MAX / sizeof(gid_t))
 				return ENOMEM;
-			/* The one allocation initgroups_dyn's contract asks for. */
+			/* The one allocation initgroups_dyn's contract asks
+			 * for. */
 			grown = realloc(*groupsp, (size_t)n * sizeof(gid_t));
 			if (!grown)
 				return ENOMEM;

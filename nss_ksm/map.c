@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * map.c - the snapshot mapping shared by every thread of the process.
  *

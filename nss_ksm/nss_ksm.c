@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nss_ksm.c - glibc NSS entry points of libnss_ksm.so.2: vault users and
  * groups from the snapshot that ksmctl sync writes (nsswitch.conf:
@@ -149,8 +150,8 @@ enum nss_status _nss_ksm_getgrgid_r(gid_t gid, struct group *gr, char *buf,
 }
 
 /* Enumeration: users in uid order, vault groups in gid order. */
-static int pwent_fill(const ksm_snap *s, uint32_t *pos, void *result,
-		      char *buf, size_t buflen)
+static int pwent_fill(const ksm_snap *s, uint32_t *pos, void *result, char *buf,
+		      size_t buflen)
 {
 	if (*pos >= s->h->n_users)
 		return ENOENT;
@@ -158,8 +159,8 @@ static int pwent_fill(const ksm_snap *s, uint32_t *pos, void *result,
 				   buf, buflen);
 }
 
-static int grent_fill(const ksm_snap *s, uint32_t *pos, void *result,
-		      char *buf, size_t buflen)
+static int grent_fill(const ksm_snap *s, uint32_t *pos, void *result, char *buf,
+		      size_t buflen)
 {
 	while (*pos < s->h->n_groups && s->groups[s->group_by_gid[*pos]].local)
 		(*pos)++;
@@ -174,8 +175,8 @@ enum nss_status _nss_ksm_setpwent(int stayopen)
 	return ksm_nss_setent(KSM_NSS_PASSWD);
 }
 
-enum nss_status _nss_ksm_getpwent_r(struct passwd *pw, char *buf,
-				    size_t buflen, int *errnop)
+enum nss_status _nss_ksm_getpwent_r(struct passwd *pw, char *buf, size_t buflen,
+				    int *errnop)
 {
 	return ksm_nss_getent(KSM_NSS_PASSWD, pwent_fill, pw, buf, buflen,
 			      errnop);
@@ -192,8 +193,8 @@ enum nss_status _nss_ksm_setgrent(int stayopen)
 	return ksm_nss_setent(KSM_NSS_GROUP);
 }
 
-enum nss_status _nss_ksm_getgrent_r(struct group *gr, char *buf,
-				    size_t buflen, int *errnop)
+enum nss_status _nss_ksm_getgrent_r(struct group *gr, char *buf, size_t buflen,
+				    int *errnop)
 {
 	return ksm_nss_getent(KSM_NSS_GROUP, grent_fill, gr, buf, buflen,
 			      errnop);

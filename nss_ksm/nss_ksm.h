@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nss_ksm.h - internals of libnss_ksm.so.2 (not installed).
  *

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * auth.c - pam_sm_authenticate: the password against the vault's current
  * (rotated) one, live, within timeout_auth; the offline verifier when the
  * vault cannot be reached. The password is never logged.
  */
-#include "pam_ksm.h"
+#include "keyring.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,9 @@ static int check_totp(pam_handle_t *pamh, const struct pam_ksm_args *args,
 		ksm_free_secret(url);
 		if (args->totp == TOTP_IF_PRESENT)
 			return PAM_SUCCESS;
-		pam_syslog(pamh, LOG_NOTICE, "%s: totp=required but the record "
-					     "has no oneTimeCode",
+		pam_syslog(pamh, LOG_NOTICE,
+			   "%s: totp=required but the record "
+			   "has no oneTimeCode",
 			   ku->name);
 		return PAM_AUTH_ERR;
 	}
@@ -55,8 +57,8 @@ static int check_totp(pam_handle_t *pamh, const struct pam_ksm_args *args,
 			   err.message);
 		goto out;
 	}
-	if (pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &code, "Verification code: ") !=
-		    PAM_SUCCESS ||
+	if (pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &code,
+		       "Verification code: ") != PAM_SUCCESS ||
 	    !code)
 		goto out;
 	if (ksm_totp_verify(&t, time(NULL), code))
@@ -76,8 +78,8 @@ out:
  * the caller whether the vault answered at all.
  */
 static int auth_live(pam_handle_t *pamh, const struct pam_ksm_args *args,
-		     struct pam_ksm_user *ku, const char *password,
-		     uint64_t t0, ksm_status *st_out)
+		     struct pam_ksm_user *ku, const char *password, uint64_t t0,
+		     ksm_status *st_out)
 {
 	const char *uid = ku->record_uid;
 	ksm_query q = {.record_uids = &uid, .n_record_uids = 1};
@@ -92,7 +94,7 @@ static int auth_live(pam_handle_t *pamh, const struct pam_ksm_args *args,
 	ksm_status st;
 	int rc = PAM_AUTH_ERR;
 
-	st = ksm_client_from_conf(ku->conf, &c, &err);
+	st = ksm_client_from_settings(ku->conf, &c, &err);
 	now = ksm_monotonic_ms();
 	if (st == KSM_OK)
 		st = ksm_get_secrets(c, &q,
@@ -105,7 +107,8 @@ static int auth_live(pam_handle_t *pamh, const struct pam_ksm_args *args,
 	if (st != KSM_OK) {
 		pam_syslog(pamh, vault_unreachable(st) ? LOG_WARNING : LOG_ERR,
 			   "%s: vault check failed%s: %s", ku->name,
-			   st == KSM_ERR_TIMEOUT ? " (timeout_auth budget)" : "",
+			   st == KSM_ERR_TIMEOUT ? " (timeout_auth budget)"
+						 : "",
 			   err.message);
 		rc = st == KSM_ERR_ACCESS_DENIED ? PAM_AUTH_ERR
 						 : PAM_AUTHINFO_UNAVAIL;
@@ -113,18 +116,20 @@ static int auth_live(pam_handle_t *pamh, const struct pam_ksm_args *args,
 	}
 	r = ksm_secrets_find(s, uid);
 	/* The record must still be this user's account. */
-	if (!r || ksm_account_from_record(r, ku->conf, &acct, NULL, &err) !=
-			  KSM_OK ||
+	if (!r ||
+	    ksm_account_from_record(r, ku->conf, &acct, NULL, &err) != KSM_OK ||
 	    strcmp(acct.name, ku->name) != 0) {
-		pam_syslog(pamh, LOG_NOTICE, "%s: the vault no longer has this "
-					     "account (record %s)",
+		pam_syslog(pamh, LOG_NOTICE,
+			   "%s: the vault no longer has this "
+			   "account (record %s)",
 			   ku->name, uid);
 		goto out;
 	}
 	current = ksm_record_first_value(r, "password");
 	if (!current || !*current) {
-		pam_syslog(pamh, LOG_NOTICE, "%s: the record has no password: "
-					     "password logins are off",
+		pam_syslog(pamh, LOG_NOTICE,
+			   "%s: the record has no password: "
+			   "password logins are off",
 			   ku->name);
 		goto out;
 	}
@@ -138,24 +143,28 @@ static int auth_live(pam_handle_t *pamh, const struct pam_ksm_args *args,
 
 		if (!pw_ok)
 			pam_syslog(pamh, LOG_NOTICE,
-				   "%s: wrong password (vault, live)", ku->name);
+				   "%s: wrong password (vault, live)",
+				   ku->name);
 		if (!pw_ok || totp_rc != PAM_SUCCESS) {
 			rc = PAM_AUTH_ERR;
 			goto out;
 		}
 	}
 	rc = PAM_SUCCESS;
-	pam_syslog(pamh, LOG_INFO, "%s: password accepted by the vault (live, "
-				   "%llu ms)",
+	pam_syslog(pamh, LOG_INFO,
+		   "%s: password accepted by the vault (live, "
+		   "%llu ms)",
 		   ku->name, (unsigned long long)(ksm_monotonic_ms() - t0));
 	if (ksm_offline_confirm(ku->conf->private_store, ku->name, uid,
 				ksm_record_revision(r), password, time(NULL),
 				&err) != KSM_OK)
-		pam_syslog(pamh, LOG_WARNING, "%s: offline verifier not "
-					      "refreshed: %s",
+		pam_syslog(pamh, LOG_WARNING,
+			   "%s: offline verifier not "
+			   "refreshed: %s",
 			   ku->name, err.message);
 	/* Hand the session its secrets: no second request in this process. */
-	if (pam_ksm_secrets_from_record(ku->conf, uid, r, &sec) == PAM_SUCCESS &&
+	if (pam_ksm_secrets_from_record(ku->conf, uid, r, &sec) ==
+		    PAM_SUCCESS &&
 	    pam_set_data(pamh, PAM_KSM_DATA_SECRETS, sec, free_secrets_data) !=
 		    PAM_SUCCESS)
 		pam_ksm_secrets_free(sec);
@@ -181,30 +190,35 @@ static int auth_offline(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 	}
 	switch (res) {
 	case KSM_OFFLINE_OK:
-		pam_syslog(pamh, LOG_NOTICE, "%s: password accepted by the "
-					     "offline verifier (vault "
-					     "unreachable)",
+		pam_syslog(pamh, LOG_NOTICE,
+			   "%s: password accepted by the "
+			   "offline verifier (vault "
+			   "unreachable)",
 			   ku->name);
 		return PAM_SUCCESS;
 	case KSM_OFFLINE_WRONG:
-		pam_syslog(pamh, LOG_NOTICE, "%s: wrong password (offline "
-					     "verifier)",
+		pam_syslog(pamh, LOG_NOTICE,
+			   "%s: wrong password (offline "
+			   "verifier)",
 			   ku->name);
 		return PAM_AUTH_ERR;
 	case KSM_OFFLINE_LOCKED:
-		pam_syslog(pamh, LOG_WARNING, "%s: refused: %u wrong offline "
-					      "passwords (offline_max_failures); "
-					      "locked until the vault answers",
+		pam_syslog(pamh, LOG_WARNING,
+			   "%s: refused: %u wrong offline "
+			   "passwords (offline_max_failures); "
+			   "locked until the vault answers",
 			   ku->name, ku->conf->offline_max_failures);
 		return PAM_MAXTRIES;
 	case KSM_OFFLINE_TOO_OLD:
-		pam_syslog(pamh, LOG_WARNING, "%s: refused: the offline verifier "
-					      "is older than offline_max_age",
+		pam_syslog(pamh, LOG_WARNING,
+			   "%s: refused: the offline verifier "
+			   "is older than offline_max_age",
 			   ku->name);
 		return PAM_AUTHINFO_UNAVAIL;
 	default:
-		pam_syslog(pamh, LOG_WARNING, "%s: refused: no offline verifier "
-					      "(run 'ksmctl sync')",
+		pam_syslog(pamh, LOG_WARNING,
+			   "%s: refused: no offline verifier "
+			   "(run 'ksmctl sync')",
 			   ku->name);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
@@ -235,8 +249,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	rc = auth_live(pamh, &args, &ku, password, t0, &st);
 	if (rc != PAM_SUCCESS && vault_unreachable(st)) {
 		if (args.no_offline) {
-			pam_syslog(pamh, LOG_WARNING, "%s: vault unreachable and "
-						      "no_offline is set",
+			pam_syslog(pamh, LOG_WARNING,
+				   "%s: vault unreachable and "
+				   "no_offline is set",
 				   ku.name);
 			rc = PAM_AUTHINFO_UNAVAIL;
 		} else if (args.totp == TOTP_REQUIRED ||

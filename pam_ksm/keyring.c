@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * keyring.c - session secrets as kernel keyring keys.
  *
@@ -6,7 +7,7 @@
  * ksm:NAME owned by the user, readable by possessor and user only, with
  * the session_secret_ttl timeout. close_session revokes them.
  */
-#include "pam_ksm.h"
+#include "keyring.h"
 
 #include <errno.h>
 #include <keyutils.h>
@@ -65,12 +66,15 @@ int pam_ksm_keyring_install(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 	old_ruid = getuid();
 	old_gid = (gid_t)setfsgid((gid_t)-1);
 	old_uid = (uid_t)setfsuid((uid_t)-1);
-	/* setre[ug]id resets the fs ids to the effective ones: set them last. */
-	if (setregid(ku->gid, (gid_t)-1) != 0 || setreuid(ku->uid, (uid_t)-1) != 0 ||
+	/* setre[ug]id resets the fs ids to the effective ones: set them last.
+	 */
+	if (setregid(ku->gid, (gid_t)-1) != 0 ||
+	    setreuid(ku->uid, (uid_t)-1) != 0 ||
 	    (setfsgid(ku->gid), setfsuid(ku->uid), false) ||
 	    keyctl_join_session_keyring(NULL) < 0) {
-		pam_syslog(pamh, LOG_ERR, "%s: cannot create a session keyring: "
-					  "%s",
+		pam_syslog(pamh, LOG_ERR,
+			   "%s: cannot create a session keyring: "
+			   "%s",
 			   ku->name, strerror(errno));
 		rc = PAM_SESSION_ERR;
 		goto out;
@@ -96,12 +100,15 @@ int pam_ksm_keyring_install(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 		(void)keyctl_link(k, KEY_SPEC_PROCESS_KEYRING);
 	}
 	in->keyring = keyctl_get_keyring_ID(KEY_SPEC_SESSION_KEYRING, 0);
-	pam_syslog(pamh, LOG_INFO, "%s: %zu session secret(s) in the session "
-				   "keyring",
+	pam_syslog(pamh, LOG_INFO,
+		   "%s: %zu session secret(s) in the session "
+		   "keyring",
 		   ku->name, in->n);
 out:
-	if (setreuid(old_ruid, (uid_t)-1) != 0 || setregid(old_rgid, (gid_t)-1) != 0)
-		pam_syslog(pamh, LOG_CRIT, "cannot restore the real uid/gid: %s",
+	if (setreuid(old_ruid, (uid_t)-1) != 0 ||
+	    setregid(old_rgid, (gid_t)-1) != 0)
+		pam_syslog(pamh, LOG_CRIT,
+			   "cannot restore the real uid/gid: %s",
 			   strerror(errno));
 	setfsuid(old_uid);
 	setfsgid(old_gid);
@@ -153,14 +160,16 @@ int pam_ksm_keyring_revoke(pam_handle_t *pamh)
 	const void *data = NULL;
 	const struct installed *in;
 
-	if (pam_get_data(pamh, PAM_KSM_DATA_KEYS, &data) != PAM_SUCCESS || !data)
+	if (pam_get_data(pamh, PAM_KSM_DATA_KEYS, &data) != PAM_SUCCESS ||
+	    !data)
 		return PAM_IGNORE;
 	in = data;
 	for (size_t i = 0; i < in->n; i++)
 		if (keyctl_revoke(in->serial[i]) < 0 && errno != EKEYREVOKED &&
 		    errno != ENOKEY && errno != EKEYEXPIRED)
-			pam_syslog(pamh, LOG_WARNING, "cannot revoke key %d: %s",
-				   in->serial[i], strerror(errno));
+			pam_syslog(pamh, LOG_WARNING,
+				   "cannot revoke key %d: %s", in->serial[i],
+				   strerror(errno));
 	pam_set_data(pamh, PAM_KSM_DATA_KEYS, NULL, NULL);
 	return PAM_SUCCESS;
 }

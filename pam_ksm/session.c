@@ -1,11 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * session.c - open/close_session and setcred: session secrets into the
  * keyring (also for public-key logins, where auth never ran), revoked at
- * the end. account: expiry and removal from the vault. password: Keeper.
+ * the end.
  */
-#include "pam_ksm.h"
+#include "keyring.h"
 
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -82,70 +82,4 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
 	if (flags & (PAM_ESTABLISH_CRED | PAM_REINITIALIZE_CRED))
 		return install_secrets(pamh, argc, argv);
 	return PAM_IGNORE;
-}
-
-/* Is name in the local passwd file (not via NSS, which may be us)? */
-static bool is_local_user(const char *name)
-{
-	FILE *f = fopen("/etc/passwd", "re");
-	struct passwd *pw;
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && (pw = fgetpwent(f)))
-		found = strcmp(pw->pw_name, name) == 0;
-	fclose(f);
-	return found;
-}
-
-PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
-				const char **argv)
-{
-	struct pam_ksm_args args;
-	struct pam_ksm_user ku;
-	int rc;
-
-	(void)flags;
-	pam_ksm_parse_args(pamh, argc, argv, &args);
-	rc = pam_ksm_user_load(pamh, &args, &ku);
-	if (rc == PAM_USER_UNKNOWN && ku.name) {
-		/* Local users are not ours; anyone else is unknown here. */
-		rc = is_local_user(ku.name) ? PAM_IGNORE : PAM_USER_UNKNOWN;
-		if (rc == PAM_USER_UNKNOWN)
-			pam_syslog(pamh, LOG_NOTICE, "%s: refused: not in the "
-						     "snapshot (removed from "
-						     "the vault?)",
-				   ku.name);
-	} else if (rc == PAM_SUCCESS && ku.valid_until &&
-		   ku.valid_until < (int64_t)time(NULL)) {
-		pam_syslog(pamh, LOG_NOTICE, "%s: refused: access expired "
-					     "(valid_until)",
-			   ku.name);
-		rc = PAM_ACCT_EXPIRED;
-	}
-	pam_ksm_user_release(&ku);
-	return rc;
-}
-
-PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc,
-				const char **argv)
-{
-	struct pam_ksm_args args;
-	struct pam_ksm_user ku;
-	int rc;
-
-	(void)flags;
-	pam_ksm_parse_args(pamh, argc, argv, &args);
-	rc = pam_ksm_user_load(pamh, &args, &ku);
-	if (rc == PAM_SUCCESS) {
-		pam_info(pamh, "The password of %s is kept in Keeper and rotated "
-			       "there; change it in Keeper, not here.",
-			 ku.name);
-		rc = PAM_AUTHTOK_ERR;
-	} else {
-		rc = PAM_IGNORE;
-	}
-	pam_ksm_user_release(&ku);
-	return rc;
 }

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # install-deps.sh - install what building and testing ksm-unix needs on
 # Debian 12 (run as root). Quiet when everything is already there.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # leak-sweep.sh ROOT... - after a test run that kept its state (TMPDIR=ROOT,
 # KEEP_TMP=1; tests/run-all.sh does this), search every file under ROOT for
 # every password the test vaults ever held: logs, stderr, syslog captures,

@@ -1,60 +1,42 @@
-# Unit tests (cmocka) and integration tests.
-if HAVE_CMOCKA
-TEST_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS)
-TEST_UNIT_LIBS = libksmcore.la $(CMOCKA_LIBS)
-endif
+# SPDX-License-Identifier: MIT
+#
+# The test areas, one local.mk each (tests/README.md). Each area adds its
+# scripts and programs to TESTS, and names once which of them also run under
+# ASan+UBSan (SANITIZER_TESTS: everything that runs our own programs, not
+# the tests that load our modules into system programs or run valgrind)
+# and which need root and a private mount namespace (ROOT_TESTS: they skip,
+# exit 77, without).
+SANITIZER_TESTS =
+ROOT_TESTS =
 
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_crypto
-tests_unit_test_crypto_CFLAGS = $(TEST_UNIT_CFLAGS)
-tests_unit_test_crypto_LDADD = $(TEST_UNIT_LIBS)
-TESTS += tests/unit/test_crypto
-endif
-include tests/unit/records.mk
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_transcript
-tests_unit_test_transcript_CFLAGS = $(TEST_UNIT_CFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
-tests_unit_test_transcript_LDADD = $(TEST_UNIT_LIBS)
-TESTS += tests/unit/test_transcript
-endif
-EXTRA_DIST += tests/vectors/ksm-real-transcript.json tests/vectors/README.md
-
-# Integration tests: bash scripts against the local KSM server.
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)
 AM_TESTS_ENVIRONMENT = srcdir='$(abs_top_srcdir)' builddir='$(abs_top_builddir)'; export srcdir builddir;
-TESTS += tests/integration/test_ksmctl.sh tests/integration/test_faults.sh \
-	tests/integration/test_api.sh tests/integration/test_sync.sh \
-	tests/integration/test_keys.sh tests/integration/test_sshd.sh \
-	tests/integration/test_hostile.sh
-check_PROGRAMS += tests/integration/api_client
-tests_integration_api_client_SOURCES = tests/integration/api_client.c
-tests_integration_api_client_LDADD = libksm.la
+
+include tests/unit/local.mk
+include tests/integration/local.mk
+include tests/nss/local.mk
+include tests/pam/local.mk
+include tests/faults/local.mk
+include tests/load/local.mk
+include tests/man/local.mk
+include tests/package/local.mk
+
+# make check-sanitizer: the SANITIZER_TESTS of a build configured with
+# -fsanitize=address,undefined (tests/run-all.sh).
+check-sanitizer:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(SANITIZER_TESTS)'
+# The lists, for scripts and the curious.
+print-sanitizer-tests:
+	@echo $(SANITIZER_TESTS)
+print-root-tests:
+	@echo $(ROOT_TESTS)
+.PHONY: check-sanitizer print-sanitizer-tests print-root-tests
 
 # Whole directories; dist-hook drops what is generated in them.
-EXTRA_DIST += tests/integration/lib.sh tests/integration/vault-basic.json \
-	tests/integration/test_ksmctl.sh tests/integration/test_faults.sh \
-	tests/integration/test_api.sh tests/integration/test_sync.sh \
-	tests/integration/test_keys.sh tests/integration/test_sshd.sh tests/integration/mkvault.py \
-	tests/integration/test_hostile.sh tests/integration/mkhostile.py tests/server tests/interop tests/fuzz tests/run-all.sh tests/leak-sweep.sh tests/install-deps.sh
+EXTRA_DIST += tests/README.md tests/lib tests/server tests/interop tests/fuzz \
+	tests/run-all.sh tests/leak-sweep.sh tests/install-deps.sh
 dist-hook:
 	rm -rf $(distdir)/tests/interop/node_modules
 	find $(distdir)/tests -name __pycache__ -prune -exec rm -rf {} +
 	rm -rf $(distdir)/tests/fuzz/crashes
-
-# The scripts are not built, so their log directory must be made.
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_config
-tests_unit_test_config_CFLAGS = $(TEST_UNIT_CFLAGS)
-tests_unit_test_config_LDADD = $(TEST_UNIT_LIBS)
-TESTS += tests/unit/test_config
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_accounts
-tests_unit_test_accounts_CFLAGS = $(TEST_UNIT_CFLAGS)
-tests_unit_test_accounts_LDADD = $(TEST_UNIT_LIBS)
-TESTS += tests/unit/test_accounts
-endif

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run-all.sh - the whole ksm-unix test suite, as CI runs it (README quick
 # start, second command). Run as root on Debian 12: it installs what it
 # needs, builds out of tree under build/, and runs every step even when an
@@ -47,10 +48,9 @@ build() { # DIR CONFIGURE-ARGS...
 	return $rc
 }
 
-check_in() { # DIR [MAKE ARGS]: make check, printing the logs of failures
-	local rc dir=$1
-	shift
-	make -s -C "$dir" -j"$JOBS" check "$@"
+check_in() { # DIR [TARGET]: make check (or TARGET), printing the logs of failures
+	local rc dir=$1 target=${2:-check}
+	make -s -C "$dir" -j"$JOBS" "$target"
 	rc=$?
 	[ $rc -eq 0 ] || find "$dir/tests" -name '*.log' -exec grep -l -E '^(FAIL|not ok)' {} + |
 		xargs -r tail -n 40
@@ -72,22 +72,12 @@ if [ -x tests/interop/run-cross.sh ]; then
 fi
 SAN="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 step "build with ASan+UBSan" build "$B/asan" --enable-werror CFLAGS="$SAN" LDFLAGS="-fsanitize=address,undefined"
-# Under the sanitizers: everything that runs our own programs. Tests that
-# load our modules into system programs (sudo, sshd: not built with ASan)
-# or run valgrind stay with the normal build.
-SAN_TESTS="tests/unit/test_crypto tests/unit/test_record tests/unit/test_notation
-tests/unit/test_totp tests/unit/test_transcript tests/unit/test_config
-tests/unit/test_accounts tests/integration/test_ksmctl.sh
-tests/integration/test_faults.sh tests/integration/test_api.sh
-tests/integration/test_sync.sh tests/integration/test_keys.sh
-tests/integration/test_hostile.sh tests/nss/test_nss_module.sh tests/nss/test_nss_threads.sh
-tests/nss/test_nss_sync.sh tests/pam/test_pam.sh tests/faults/test_matrix_sync.sh
-tests/faults/test_matrix_keys.sh tests/faults/test_matrix_pam_auth.sh
-tests/faults/test_matrix_pam_session.sh"
+# Under the sanitizers: the SANITIZER_TESTS that each test area's local.mk
+# names (everything that runs our own programs).
 check_sanitized() {
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		check_in "$B/asan" TESTS="$(echo $SAN_TESTS)"
+		check_in "$B/asan" check-sanitizer
 }
 step "tests under ASan+UBSan" check_sanitized
 # Heavy (not in make check): 200 concurrent PAM logins, 50 concurrent ssh

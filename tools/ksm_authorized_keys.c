@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksm-authorized-keys - sshd's AuthorizedKeysCommand for vault accounts.
  *
@@ -12,7 +13,7 @@
  * It never exits non-zero for "no keys" (sshd would log an error for every
  * local user), and what it prints is always a validated key line.
  */
-#include "internal.h"
+#include "base.h"
 #include "snapshot_reader.h"
 
 #include <dlfcn.h>
@@ -62,7 +63,7 @@ static size_t print_snapshot_keys(const ksm_snap *s,
 }
 
 /* The live path: libksm is loaded only here. */
-static ksm_status fetch_live(const ksm_conf *conf, const char *record_uid,
+static ksm_status fetch_live(const ksm_settings *conf, const char *record_uid,
 			     unsigned budget_ms, ksm_account *acct,
 			     ksm_error *err, void **lib)
 {
@@ -79,7 +80,7 @@ static ksm_status fetch_live(const ksm_conf *conf, const char *record_uid,
 	return fetch(conf, record_uid, budget_ms, acct, err);
 }
 
-static size_t serve_live(const ksm_conf *conf, const ksm_snap *s,
+static size_t serve_live(const ksm_settings *conf, const ksm_snap *s,
 			 const struct ksm_snap_user *u, const char *user,
 			 const char *want, int64_t age, uint64_t t0)
 {
@@ -101,23 +102,28 @@ static size_t serve_live(const ksm_conf *conf, const ksm_snap *s,
 	}
 	if (st == KSM_OK) {
 		for (size_t i = 0; i < acct.n_keys; i++)
-			n += print_line(acct.keys[i], acct.fingerprints[i], want);
-		logmsg(LOG_INFO, "%s: %zu key(s) from the vault (snapshot %llds "
-				 "old)",
+			n += print_line(acct.keys[i], acct.fingerprints[i],
+					want);
+		logmsg(LOG_INFO,
+		       "%s: %zu key(s) from the vault (snapshot %llds "
+		       "old)",
 		       user, n, (long long)age);
 	} else if (st == KSM_ERR_NOT_FOUND || st == KSM_ERR_ACCESS_DENIED) {
 		/* The vault says no: the snapshot must not say yes. */
 		logmsg(LOG_WARNING, "%s: no keys: %s", user, err.message);
 	} else if (age <= (int64_t)conf->keys_max_stale) {
 		n = print_snapshot_keys(s, u, want);
-		logmsg(LOG_WARNING, "%s: live refresh failed (%s%s); serving %zu "
-				    "snapshot key(s), %llds old",
-		       user, st == KSM_ERR_TIMEOUT ? "timeout_keys budget: " : "",
+		logmsg(LOG_WARNING,
+		       "%s: live refresh failed (%s%s); serving %zu "
+		       "snapshot key(s), %llds old",
+		       user,
+		       st == KSM_ERR_TIMEOUT ? "timeout_keys budget: " : "",
 		       err.message, n, (long long)age);
 	} else {
-		logmsg(LOG_WARNING, "%s: live refresh failed (%s) and the "
-				    "snapshot is older than keys_max_stale "
-				    "(%llds): no keys",
+		logmsg(LOG_WARNING,
+		       "%s: live refresh failed (%s) and the "
+		       "snapshot is older than keys_max_stale "
+		       "(%llds): no keys",
 		       user, err.message, (long long)age);
 	}
 	if (lib) {
@@ -135,7 +141,7 @@ int main(int argc, char **argv)
 {
 	const char *conf_path = NULL, *user, *want = NULL;
 	uint64_t t0 = ksm_monotonic_ms();
-	ksm_conf *conf = NULL;
+	ksm_settings *conf = NULL;
 	ksm_error err = {0};
 	ksm_snap s = {0};
 	const struct ksm_snap_user *u;
@@ -164,15 +170,16 @@ int main(int argc, char **argv)
 	user = argv[argi];
 	if (argc - argi == 2 && strncmp(argv[argi + 1], "SHA256:", 7) == 0)
 		want = argv[argi + 1];
-	if (ksm_conf_load(conf_path, &conf, &err) != KSM_OK) {
+	if (ksm_settings_load(conf_path, &conf, &err) != KSM_OK) {
 		logmsg(LOG_ERR, "%s", err.message);
 		return 0;
 	}
 	/* Lazy: the cost of one lookup must not grow with the vault. */
 	sst = ksm_snap_open_flags(conf->snapshot, KSM_SNAP_LAZY, &s);
 	if (sst != KSM_SNAPST_OK) {
-		logmsg(LOG_ERR, "snapshot %s is %s: no vault keys (run ksmctl "
-				"sync)",
+		logmsg(LOG_ERR,
+		       "snapshot %s is %s: no vault keys (run ksmctl "
+		       "sync)",
 		       conf->snapshot, ksm_snap_status_str(sst));
 		goto out;
 	}
@@ -192,7 +199,7 @@ int main(int argc, char **argv)
 out:
 	fflush(stdout);
 	ksm_snap_close(&s);
-	ksm_conf_free(conf);
+	ksm_settings_free(conf);
 	closelog();
 	return 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksmctl.c - the ksm-unix admin CLI: option parsing, dispatch, exit codes.
  */
@@ -14,26 +15,40 @@ static const char usage_text[] =
 	"Keeper Secrets Manager on this host (ksm-unix " KSM_VERSION ").\n"
 	"\n"
 	"Commands:\n"
-	"  init --token TOKEN [--host HOST[:PORT]] [--server-key ID:B64U] [--force]\n"
-	"                          bind this host with a one-time access token and\n"
-	"                          write the client config (client_config in ksm.conf)\n"
+	"  init --token TOKEN [--host HOST[:PORT]] [--server-key ID:B64U] "
+	"[--force]\n"
+	"                          bind this host with a one-time access token "
+	"and\n"
+	"                          write the client config (client_config in "
+	"ksm.conf)\n"
 	"  secret list [--json]    records shared with the application\n"
 	"  secret get UID [--field TYPE_OR_LABEL] [--json] [--unmask]\n"
-	"                          one record; secret values masked unless --unmask;\n"
-	"                          --field prints that field's values as they are\n"
-	"  notation NOTATION       resolve keeper://UID_OR_TITLE/field/TYPE[..]\n"
-	"  totp UID                current one-time code of the record's oneTimeCode\n"
-	"  exec -- CMD [ARGS]      run CMD with environment values that start with\n"
+	"                          one record; secret values masked unless "
+	"--unmask;\n"
+	"                          --field prints that field's values as they "
+	"are\n"
+	"  notation NOTATION       resolve "
+	"keeper://UID_OR_TITLE/field/TYPE[..]\n"
+	"  totp UID                current one-time code of the record's "
+	"oneTimeCode\n"
+	"  exec -- CMD [ARGS]      run CMD with environment values that start "
+	"with\n"
 	"                          keeper:// replaced by what they name\n"
 	"  status [--json] [--local]\n"
-	"                          config, server, clock, latency, snapshot age and\n"
-	"                          last sync result (--local: no server request)\n"
-	"  sync                    turn the vault's records into accounts and write\n"
-	"                          the snapshot (atomically; a failure keeps the old)\n"
-	"  users                   accounts in the snapshot, and refused records\n"
+	"                          config, server, clock, latency, snapshot "
+	"age and\n"
+	"                          last sync result (--local: no server "
+	"request)\n"
+	"  sync                    turn the vault's records into accounts and "
+	"write\n"
+	"                          the snapshot (atomically; a failure keeps "
+	"the old)\n"
+	"  users                   accounts in the snapshot, and refused "
+	"records\n"
 	"\n"
 	"Options:\n"
-	"  --conf PATH             ksm.conf to use (default " KSM_DEFAULT_CONF ")\n"
+	"  --conf PATH             ksm.conf to use (default " KSM_DEFAULT_CONF
+	")\n"
 	"  -h, --help              this text\n"
 	"  --version               print the version\n"
 	"\n"
@@ -42,8 +57,10 @@ static const char usage_text[] =
 	"  1  other failure (local I/O, protocol or server error)\n"
 	"  2  usage error\n"
 	"  3  not bound: client config missing, invalid or unsafe\n"
-	"  4  network: server unreachable, timeout, TLS failure, throttled, HTTP 5xx\n"
-	"  5  access denied: device revoked, token used, key or version refused\n"
+	"  4  network: server unreachable, timeout, TLS failure, throttled, "
+	"HTTP 5xx\n"
+	"  5  access denied: device revoked, token used, key or version "
+	"refused\n"
 	"  6  not found: record, field or file\n";
 
 int ksmctl_exit_code(ksm_status st)
@@ -100,7 +117,7 @@ int ksmctl_client(const struct ksmctl *k, ksm_client **c)
 {
 	ksm_error err = {0};
 
-	if (ksm_client_from_conf(k->conf, c, &err) != KSM_OK)
+	if (ksm_client_from_settings(k->conf, c, &err) != KSM_OK)
 		return ksmctl_fail(k, &err);
 	return EXIT_OK;
 }
@@ -129,9 +146,9 @@ static const struct {
 	const char *name;
 	int (*run)(struct ksmctl *, int, char **);
 } commands[] = {
-	{"init", cmd_init},	    {"secret", cmd_secret}, {"notation", cmd_notation},
-	{"totp", cmd_totp},	    {"exec", cmd_exec},	    {"status", cmd_status},
-	{"sync", cmd_sync},	    {"users", cmd_users},
+	{"init", cmd_init}, {"secret", cmd_secret}, {"notation", cmd_notation},
+	{"totp", cmd_totp}, {"exec", cmd_exec},	    {"status", cmd_status},
+	{"sync", cmd_sync}, {"users", cmd_users},
 };
 
 int main(int argc, char **argv)
@@ -167,20 +184,22 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)
 			continue;
-		/* "ksmctl CMD --help": the one usage text covers every command. */
-		if (argc - optind == 2 && (!strcmp(argv[optind + 1], "--help") ||
-					   !strcmp(argv[optind + 1], "-h"))) {
+		/* "ksmctl CMD --help": the one usage text covers every command.
+		 */
+		if (argc - optind == 2 &&
+		    (!strcmp(argv[optind + 1], "--help") ||
+		     !strcmp(argv[optind + 1], "-h"))) {
 			fputs(usage_text, stdout);
 			return EXIT_OK;
 		}
-		if (ksm_conf_load(k.conf_path, &k.conf, &err) != KSM_OK)
+		if (ksm_settings_load(k.conf_path, &k.conf, &err) != KSM_OK)
 			return ksmctl_fail(&k, &err);
 		/* The command sees argv[0] = its name, getopt restarts. */
 		argc -= optind;
 		argv += optind;
 		optind = 0;
 		rc = commands[i].run(&k, argc, argv);
-		ksm_conf_free(k.conf);
+		ksm_settings_free(k.conf);
 		return rc;
 	}
 	return ksmctl_usage_error(&k, "unknown command '%s'", argv[optind]);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksmctl.h - shared bits of the admin CLI's subcommands.
  */
@@ -13,17 +14,17 @@
 /* Exit codes (documented in --help and ksmctl(8)). */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAIL = 1,	      /* anything not below */
+	EXIT_FAIL = 1, /* anything not below */
 	EXIT_USAGE = 2,
-	EXIT_NOT_BOUND = 3,   /* no/invalid/unsafe client config */
-	EXIT_NETWORK = 4,     /* unreachable, timeout, TLS, throttled, 5xx */
-	EXIT_DENIED = 5,      /* access denied, token used, key/version refused */
-	EXIT_NOT_FOUND = 6,   /* record, field or file not found */
+	EXIT_NOT_BOUND = 3, /* no/invalid/unsafe client config */
+	EXIT_NETWORK = 4,   /* unreachable, timeout, TLS, throttled, 5xx */
+	EXIT_DENIED = 5,    /* access denied, token used, key/version refused */
+	EXIT_NOT_FOUND = 6, /* record, field or file not found */
 };
 
 struct ksmctl {
 	const char *conf_path; /* --conf */
-	ksm_conf *conf;
+	ksm_settings *conf;
 	const char *prog;
 };
 
@@ -40,7 +41,7 @@ void ksmctl_json_string(FILE *f, const char *s);
 /* SNAPSHOT.status, written by every sync (ksmctl_sync.c). */
 char *ksmctl_sync_status_path(const char *snapshot);
 /* Its parsed content, or NULL when missing or unreadable. */
-json_object *ksmctl_last_sync_load(const ksm_conf *conf);
+json_object *ksmctl_last_sync_load(const ksm_settings *conf);
 
 struct ksmctl_snapshot_summary {
 	bool ok;
@@ -48,7 +49,7 @@ struct ksmctl_snapshot_summary {
 	long long generated_at;
 	unsigned accounts, groups;
 };
-void ksmctl_snapshot_summary(const ksm_conf *conf,
+void ksmctl_snapshot_summary(const ksm_settings *conf,
 			     struct ksmctl_snapshot_summary *sum);
 
 int cmd_init(struct ksmctl *k, int argc, char **argv);

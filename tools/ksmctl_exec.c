@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksmctl_exec.c - "ksmctl exec -- CMD": run CMD with keeper:// values in
  * the environment replaced, fetching all records with one request.
@@ -39,8 +40,8 @@ int cmd_exec(struct ksmctl *k, int argc, char **argv)
 		rc = ksmctl_client(k, &c);
 		if (rc != EXIT_OK)
 			return rc;
-		if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err) !=
-		    KSM_OK) {
+		if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s,
+				    &err) != KSM_OK) {
 			rc = ksmctl_fail(k, &err);
 			goto out;
 		}
@@ -60,8 +61,9 @@ int cmd_exec(struct ksmctl *k, int argc, char **argv)
 			free(name);
 			goto out;
 		}
-		if (ksm_notation_resolve_in(c, s, &n, k->conf->timeout_sync_ms, &v,
-					    &cnt, &err) != KSM_OK || cnt == 0) {
+		if (ksm_notation_resolve_in(c, s, &n, k->conf->timeout_sync_ms,
+					    &v, &cnt, &err) != KSM_OK ||
+		    cnt == 0) {
 			if (cnt == 0 && err.code == KSM_OK)
 				snprintf(err.message, sizeof(err.message),
 					 "no value");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksmctl_init.c - "ksmctl init": bind the host with a one-time token.
  *
@@ -32,14 +33,14 @@ static void ensure_parent_dir(const char *path)
 
 static bool already_bound(const char *path)
 {
-	ksm_config *cfg = NULL;
+	ksm_client_config *cfg = NULL;
 	bool bound;
 
-	if (ksm_config_load_file(path, KSM_CONFIG_ALLOW_INSECURE, &cfg, NULL) !=
-	    KSM_OK)
+	if (ksm_client_config_load_file(path, KSM_CLIENT_CONFIG_ALLOW_INSECURE,
+					&cfg, NULL) != KSM_OK)
 		return false;
-	bound = ksm_config_get(cfg, KSM_CFG_APP_KEY) != NULL;
-	ksm_config_free(cfg);
+	bound = ksm_client_config_get(cfg, KSM_CFG_APP_KEY) != NULL;
+	ksm_client_config_free(cfg);
 	return bound;
 }
 
@@ -59,7 +60,7 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 		.ca_file = k->conf->ca_file,
 		.client_version = k->conf->client_version,
 	};
-	ksm_config *cfg = NULL;
+	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
 	ksm_error err = {0};
@@ -86,19 +87,23 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 	if (!token)
 		return ksmctl_usage_error(k, "init: --token TOKEN is required");
 	if (optind < argc)
-		return ksmctl_usage_error(k, "init: unexpected '%s'", argv[optind]);
+		return ksmctl_usage_error(k, "init: unexpected '%s'",
+					  argv[optind]);
 	if (!force && already_bound(path)) {
 		fprintf(stderr,
-			"ksmctl: %s already holds a bound device; use --force to "
+			"ksmctl: %s already holds a bound device; use --force "
+			"to "
 			"replace it (the old device stays registered in Keeper "
 			"until you remove it there)\n",
 			path);
 		return EXIT_USAGE;
 	}
 	/* A token that does not parse is a typo, not a refusal: usage (2). */
-	if (ksm_config_from_token(token, host, server_key, &cfg, &err) != KSM_OK) {
+	if (ksm_client_config_from_token(token, host, server_key, &cfg, &err) !=
+	    KSM_OK) {
 		ksmctl_fail(k, &err);
-		return err.code == KSM_ERR_TOKEN ? EXIT_USAGE : ksmctl_exit_code(err.code);
+		return err.code == KSM_ERR_TOKEN ? EXIT_USAGE
+						 : ksmctl_exit_code(err.code);
 	}
 	if (ksm_client_new(cfg, &copt, &c, &err) != KSM_OK)
 		return ksmctl_fail(k, &err);
@@ -108,14 +113,16 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 		goto out;
 	}
 	ensure_parent_dir(path);
-	if (ksm_config_save_file(ksm_client_config(c), path, &err) != KSM_OK) {
+	if (ksm_client_config_save_file(ksm_client_get_config(c), path, &err) !=
+	    KSM_OK) {
 		fprintf(stderr, "ksmctl: the token is now used up; fix the "
 				"problem below and bind with a new token\n");
 		rc = ksmctl_fail(k, &err);
 		goto out;
 	}
 	printf("bound to %s; %zu record(s) visible; config written to %s\n",
-	       ksm_config_get(ksm_client_config(c), KSM_CFG_HOSTNAME),
+	       ksm_client_config_get(ksm_client_get_config(c),
+				     KSM_CFG_HOSTNAME),
 	       ksm_secrets_count(s), path);
 	rc = EXIT_OK;
 out:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksmctl_laststate.c - what the last sync left on disk: the snapshot's
  * header and SNAPSHOT.status, for "ksmctl users" and "ksmctl status".
@@ -15,7 +16,7 @@ char *ksmctl_sync_status_path(const char *snapshot)
 	return asprintf(&p, "%s.status", snapshot) < 0 ? NULL : p;
 }
 
-json_object *ksmctl_last_sync_load(const ksm_conf *conf)
+json_object *ksmctl_last_sync_load(const ksm_settings *conf)
 {
 	char *path = ksmctl_sync_status_path(conf->snapshot);
 	json_object *o = path ? json_object_from_file(path) : NULL;
@@ -28,7 +29,7 @@ json_object *ksmctl_last_sync_load(const ksm_conf *conf)
 	return o;
 }
 
-void ksmctl_snapshot_summary(const ksm_conf *conf,
+void ksmctl_snapshot_summary(const ksm_settings *conf,
 			     struct ksmctl_snapshot_summary *sum)
 {
 	ksm_snap s;

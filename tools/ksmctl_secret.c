@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksmctl_secret.c - "secret list", "secret get", "notation" and "totp".
  */
@@ -14,8 +15,9 @@
 static bool is_secret_type(const char *type)
 {
 	static const char *const hidden[] = {
-		"password", "secret",	  "pinCode",	"oneTimeCode", "otp",
-		"keyPair",  "paymentCard", "bankAccount", "passkey",
+		"password",	    "secret",	     "pinCode",
+		"oneTimeCode",	    "otp",	     "keyPair",
+		"paymentCard",	    "bankAccount",   "passkey",
 		"securityQuestion", "licenseNumber", "accountNumber",
 	};
 
@@ -134,8 +136,9 @@ static int secret_list(struct ksmctl *k, ksm_client *c, bool json)
 	if (json)
 		puts("]");
 	if (ksm_secrets_bad_count(s))
-		fprintf(stderr, "ksmctl: %zu record(s) could not be decrypted "
-				"and are not shown\n",
+		fprintf(stderr,
+			"ksmctl: %zu record(s) could not be decrypted "
+			"and are not shown\n",
 			ksm_secrets_bad_count(s));
 	ksm_secrets_free(s);
 	return EXIT_OK;
@@ -171,12 +174,14 @@ static int secret_get(struct ksmctl *k, ksm_client *c, const char *uid,
 	ksm_error err = {0};
 	int rc = EXIT_OK;
 
-	if (ksm_get_secrets(c, &q, k->conf->timeout_sync_ms, &s, &err) != KSM_OK)
+	if (ksm_get_secrets(c, &q, k->conf->timeout_sync_ms, &s, &err) !=
+	    KSM_OK)
 		return ksmctl_fail(k, &err);
 	r = ksm_secrets_find(s, uid);
 	if (!r) {
-		fprintf(stderr, "ksmctl: no record %s is shared with this "
-				"application\n",
+		fprintf(stderr,
+			"ksmctl: no record %s is shared with this "
+			"application\n",
 			uid);
 		rc = EXIT_NOT_FOUND;
 	} else if (field) {
@@ -194,7 +199,8 @@ static int secret_get(struct ksmctl *k, ksm_client *c, const char *uid,
 		for (size_t i = 0; i < ksm_record_file_count(r); i++)
 			printf("  file: %s (%lld bytes)\n",
 			       ksm_file_name(ksm_record_file_at(r, i)),
-			       (long long)ksm_file_size(ksm_record_file_at(r, i)));
+			       (long long)ksm_file_size(
+				       ksm_record_file_at(r, i)));
 	}
 	ksm_secrets_free(s);
 	return rc;
@@ -208,8 +214,10 @@ static const char *take_uid_arg(int *argc, char **argv)
 {
 	for (int i = 1; i < *argc; i++) {
 		const char *a = argv[i];
-		size_t n = strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				     "0123456789-_");
+		size_t n = strspn(
+			a,
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789-_");
 
 		if (strlen(a) == 22 && n == 22 && a[0] == '-' &&
 		    strcmp(argv[i - 1], "--field") != 0) {
@@ -236,7 +244,8 @@ int cmd_secret(struct ksmctl *k, int argc, char **argv)
 	int opt, rc;
 
 	if (argc < 2)
-		return ksmctl_usage_error(k, "secret: expected 'list' or 'get'");
+		return ksmctl_usage_error(k,
+					  "secret: expected 'list' or 'get'");
 	sub = argv[1];
 	argc--;
 	argv++;
@@ -258,7 +267,8 @@ int cmd_secret(struct ksmctl *k, int argc, char **argv)
 	}
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc || field || unmask)
-			return ksmctl_usage_error(k, "usage: secret list [--json]");
+			return ksmctl_usage_error(
+				k, "usage: secret list [--json]");
 	} else if (strcmp(sub, "get") == 0) {
 		if (!uid && optind + 1 == argc)
 			uid = argv[optind++];
@@ -324,7 +334,8 @@ int cmd_totp(struct ksmctl *k, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	ksm_query q = {.record_uids = &uid, .n_record_uids = 1};
-	if (ksm_get_secrets(c, &q, k->conf->timeout_sync_ms, &s, &err) != KSM_OK) {
+	if (ksm_get_secrets(c, &q, k->conf->timeout_sync_ms, &s, &err) !=
+	    KSM_OK) {
 		rc = ksmctl_fail(k, &err);
 		goto out;
 	}
@@ -336,8 +347,9 @@ int cmd_totp(struct ksmctl *k, int argc, char **argv)
 	}
 	if (!url) {
 		fprintf(stderr, "ksmctl: record %s %s\n", uid,
-			r ? "has no oneTimeCode field" : "is not shared with "
-							 "this application");
+			r ? "has no oneTimeCode field"
+			  : "is not shared with "
+			    "this application");
 		rc = EXIT_NOT_FOUND;
 		goto out;
 	}

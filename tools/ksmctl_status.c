@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksmctl_status.c - "ksmctl status": is this host bound, can it reach the
  * server, is its clock right, how long does a request take, and what did
@@ -32,7 +33,7 @@ static void check_server(struct ksmctl *k, struct status *S)
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
 
-	S->st = ksm_client_from_conf(k->conf, &c, &S->err);
+	S->st = ksm_client_from_settings(k->conf, &c, &S->err);
 	if (S->st == KSM_OK && !ksm_client_is_bound(c)) {
 		/* Status must not spend a one-time token by binding. */
 		S->st = KSM_ERR_NOT_BOUND;
@@ -45,7 +46,8 @@ static void check_server(struct ksmctl *k, struct status *S)
 	if (S->st != KSM_OK)
 		goto out;
 	S->bound = true;
-	S->host = ksm_config_get(ksm_client_config(c), KSM_CFG_HOSTNAME);
+	S->host = ksm_client_config_get(ksm_client_get_config(c),
+					KSM_CFG_HOSTNAME);
 	S->host = S->host ? strdup(S->host) : NULL;
 	if (!S->asked)
 		goto out;
@@ -96,7 +98,7 @@ static size_t last_refused(json_object *last)
 }
 
 /* What the admin must do about local state, in one sentence. */
-static void check_local(const ksm_conf *conf, struct status *S, time_t now)
+static void check_local(const ksm_settings *conf, struct status *S, time_t now)
 {
 	long long age = now - S->snap.generated_at;
 
@@ -105,10 +107,11 @@ static void check_local(const ksm_conf *conf, struct status *S, time_t now)
 			 "snapshot %s is %s: run 'ksmctl sync'", conf->snapshot,
 			 S->snap.state);
 	else if (S->last && !last_ok(S->last))
-		snprintf(S->problem, sizeof(S->problem),
-			 "the last sync failed (%s); the snapshot of %lld s ago "
-			 "is still served",
-			 last_str(S->last, "message") ?: "no message", age);
+		snprintf(
+			S->problem, sizeof(S->problem),
+			"the last sync failed (%s); the snapshot of %lld s ago "
+			"is still served",
+			last_str(S->last, "message") ?: "no message", age);
 	else if (age > (long long)conf->keys_max_stale)
 		snprintf(S->problem, sizeof(S->problem),
 			 "snapshot is %lld s old, more than keys_max_stale "
@@ -140,12 +143,14 @@ static void print_json(const struct ksmctl *k, const struct status *S,
 	if (S->snap.ok)
 		printf(",\"generated_at\":%lld,\"age_s\":%lld,\"accounts\":%u,"
 		       "\"groups\":%u",
-		       S->snap.generated_at, (long long)now - S->snap.generated_at,
-		       S->snap.accounts, S->snap.groups);
+		       S->snap.generated_at,
+		       (long long)now - S->snap.generated_at, S->snap.accounts,
+		       S->snap.groups);
 	printf("},\"last_sync\":");
 	if (S->last) {
 		printf("{\"time\":%lld,\"ok\":%s,\"message\":",
-		       last_int(S->last, "time"), last_ok(S->last) ? "true" : "false");
+		       last_int(S->last, "time"),
+		       last_ok(S->last) ? "true" : "false");
 		ksmctl_json_string(stdout, last_str(S->last, "message") ?: "");
 		printf(",\"refused\":%zu}", last_refused(S->last));
 	} else {
@@ -167,19 +172,21 @@ static void print_text(const struct ksmctl *k, const struct status *S,
 		printf("server:        %s (%s)\n", S->host ? S->host : "",
 		       S->reachable ? "reachable" : "NOT reachable");
 	if (S->reachable)
-		printf("records:       %zu\nlatency:       %llu ms\n", S->records,
-		       S->rtt);
+		printf("records:       %zu\nlatency:       %llu ms\n",
+		       S->records, S->rtt);
 	if (S->server_date)
 		printf("clock:         %+lld s against the server%s\n", skew,
 		       skew > 30 || skew < -30 ? " - fix the clock (TOTP and "
 						 "expiry depend on it)"
 					       : "");
 	if (S->snap.ok)
-		printf("snapshot:      %s, %u accounts, %u groups, %lld s old\n",
+		printf("snapshot:      %s, %u accounts, %u groups, %lld s "
+		       "old\n",
 		       k->conf->snapshot, S->snap.accounts, S->snap.groups,
 		       (long long)now - S->snap.generated_at);
 	else
-		printf("snapshot:      %s (%s)\n", k->conf->snapshot, S->snap.state);
+		printf("snapshot:      %s (%s)\n", k->conf->snapshot,
+		       S->snap.state);
 	if (S->last)
 		printf("last sync:     %s, %lld s ago: %s\n",
 		       last_ok(S->last) ? "ok" : "FAILED",
@@ -209,10 +216,12 @@ int cmd_status(struct ksmctl *k, int argc, char **argv)
 		else if (opt == 'l')
 			S.asked = false;
 		else
-			return ksmctl_usage_error(k, "usage: status [--json] [--local]");
+			return ksmctl_usage_error(
+				k, "usage: status [--json] [--local]");
 	}
 	if (optind != argc)
-		return ksmctl_usage_error(k, "usage: status [--json] [--local]");
+		return ksmctl_usage_error(k,
+					  "usage: status [--json] [--local]");
 	check_server(k, &S);
 	now = time(NULL);
 	ksmctl_snapshot_summary(k->conf, &S.snap);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksmctl_sync.c - "ksmctl sync" (records -> accounts -> snapshot) and
  * "ksmctl users" (what the snapshot publishes, and what was refused).
@@ -29,11 +30,13 @@ static void ensure_dir_of(const char *path)
 	free(dir);
 }
 
-/* SNAPSHOT.status: {"time","ok","message","accounts","groups","refused":[..]} */
-static void write_status(const ksm_conf *conf, bool ok, const char *message,
+/* SNAPSHOT.status: {"time","ok","message","accounts","groups","refused":[..]}
+ */
+static void write_status(const ksm_settings *conf, bool ok, const char *message,
 			 const ksm_accounts *as)
 {
-	json_object *o = json_object_new_object(), *ref = json_object_new_array();
+	json_object *o = json_object_new_object(),
+		    *ref = json_object_new_array();
 	char *path = ksmctl_sync_status_path(conf->snapshot);
 	const char *text;
 	ksm_error err = {0};
@@ -41,27 +44,33 @@ static void write_status(const ksm_conf *conf, bool ok, const char *message,
 	json_object_object_add(o, "time", json_object_new_int64(time(NULL)));
 	json_object_object_add(o, "ok", json_object_new_boolean(ok));
 	json_object_object_add(o, "message", json_object_new_string(message));
-	json_object_object_add(o, "accounts",
-			       json_object_new_int64(as ? (int64_t)as->n_accounts : -1));
-	json_object_object_add(o, "groups",
-			       json_object_new_int64(as ? (int64_t)as->n_groups : -1));
+	json_object_object_add(
+		o, "accounts",
+		json_object_new_int64(as ? (int64_t)as->n_accounts : -1));
+	json_object_object_add(
+		o, "groups",
+		json_object_new_int64(as ? (int64_t)as->n_groups : -1));
 	for (size_t i = 0; as && i < as->n_refusals; i++) {
 		json_object *r = json_object_new_object();
 
-		json_object_object_add(r, "record",
-				       json_object_new_string(as->refusals[i].record_uid));
-		json_object_object_add(r, "name",
-				       json_object_new_string(as->refusals[i].name));
-		json_object_object_add(r, "reason",
-				       json_object_new_string(as->refusals[i].reason));
-		json_object_object_add(r, "account",
-				       json_object_new_boolean(as->refusals[i].whole_account));
+		json_object_object_add(
+			r, "record",
+			json_object_new_string(as->refusals[i].record_uid));
+		json_object_object_add(
+			r, "name",
+			json_object_new_string(as->refusals[i].name));
+		json_object_object_add(
+			r, "reason",
+			json_object_new_string(as->refusals[i].reason));
+		json_object_object_add(
+			r, "account",
+			json_object_new_boolean(as->refusals[i].whole_account));
 		json_object_array_add(ref, r);
 	}
 	json_object_object_add(o, "refused", ref);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	if (path && ksm_write_file_atomic(path, text, strlen(text), 0644, &err) !=
-			    KSM_OK)
+	if (path && ksm_write_file_atomic(path, text, strlen(text), 0644,
+					  &err) != KSM_OK)
 		fprintf(stderr, "ksmctl: %s\n", err.message);
 	free(path);
 	json_object_put(o);
@@ -83,7 +92,7 @@ static int sync_fail(struct ksmctl *k, const ksm_error *err, const char *kept)
 }
 
 /* Offline verifiers for the accounts' current passwords (private store). */
-static ksm_status sync_offline(const ksm_conf *conf, const ksm_secrets *s,
+static ksm_status sync_offline(const ksm_settings *conf, const ksm_secrets *s,
 			       const ksm_accounts *as, size_t *hashed,
 			       ksm_error *err)
 {
@@ -96,7 +105,8 @@ static ksm_status sync_offline(const ksm_conf *conf, const ksm_secrets *s,
 			const ksm_record *r =
 				ksm_secrets_find(s, as->accounts[i].record_uid);
 
-			pw[i] = r ? ksm_record_first_value(r, "password") : NULL;
+			pw[i] = r ? ksm_record_first_value(r, "password")
+				  : NULL;
 			rev[i] = r ? ksm_record_revision(r) : 0;
 		}
 		ensure_dir_of(conf->private_store);
@@ -132,7 +142,8 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		write_status(k->conf, false, "no usable client config", NULL);
 		return rc;
 	}
-	if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err) != KSM_OK ||
+	if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err) !=
+		    KSM_OK ||
 	    ksm_local_db_load(NULL, NULL, &local, &err) != KSM_OK ||
 	    ksm_accounts_build(s, k->conf, local, &as, &err) != KSM_OK) {
 		rc = sync_fail(k, &err, "the old snapshot is kept");
@@ -143,14 +154,14 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 
 		whole += r->whole_account;
 		fprintf(stderr, "ksmctl: refused %s%s%s%s: %s\n",
-			r->whole_account ? "record " : "",
-			r->record_uid, *r->name ? " " : "", r->name, r->reason);
+			r->whole_account ? "record " : "", r->record_uid,
+			*r->name ? " " : "", r->name, r->reason);
 		syslog(LOG_WARNING, "refused %s %s: %s", r->record_uid, r->name,
 		       r->reason);
 	}
 	ensure_dir_of(k->conf->snapshot);
-	if (ksm_snapshot_write(as, k->conf->snapshot, time(NULL),
-			       &err) != KSM_OK) {
+	if (ksm_snapshot_write(as, k->conf->snapshot, time(NULL), &err) !=
+	    KSM_OK) {
 		rc = sync_fail(k, &err, "the old snapshot is kept");
 		goto out;
 	}
@@ -160,9 +171,10 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 			       "verifiers are the old ones");
 		goto out;
 	}
-	snprintf(msg, sizeof(msg), "%zu accounts, %zu groups, %zu refused, %zu "
-				   "keys or groups dropped, %zu offline "
-				   "verifiers made",
+	snprintf(msg, sizeof(msg),
+		 "%zu accounts, %zu groups, %zu refused, %zu "
+		 "keys or groups dropped, %zu offline "
+		 "verifiers made",
 		 as->n_accounts, as->n_groups, whole, as->n_refusals - whole,
 		 hashed);
 	write_status(k->conf, true, msg, as);
@@ -178,7 +190,7 @@ out:
 	return rc;
 }
 
-static void print_refusals(const ksm_conf *conf)
+static void print_refusals(const ksm_settings *conf)
 {
 	json_object *o = ksmctl_last_sync_load(conf), *ref, *msg;
 
@@ -212,7 +224,8 @@ int cmd_users(struct ksmctl *k, int argc, char **argv)
 		return ksmctl_usage_error(k, "usage: users");
 	st = ksm_snap_open(k->conf->snapshot, &s);
 	if (st != KSM_SNAPST_OK) {
-		fprintf(stderr, "ksmctl: snapshot %s is %s: run 'ksmctl sync'\n",
+		fprintf(stderr,
+			"ksmctl: snapshot %s is %s: run 'ksmctl sync'\n",
 			k->conf->snapshot, ksm_snap_status_str(st));
 		return EXIT_NOT_BOUND;
 	}
@@ -229,9 +242,9 @@ int cmd_users(struct ksmctl *k, int argc, char **argv)
 			strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ",
 				 gmtime_r(&t, &tm));
 		}
-		printf("%-16s %8u %8u %-5u %-20s %s\n", ksm_snap_str(&s, u->name),
-		       u->uid, u->gid, u->n_keys, exp,
-		       ksm_snap_str(&s, u->record_uid));
+		printf("%-16s %8u %8u %-5u %-20s %s\n",
+		       ksm_snap_str(&s, u->name), u->uid, u->gid, u->n_keys,
+		       exp, ksm_snap_str(&s, u->record_uid));
 	}
 	printf("(%u accounts, %u groups, snapshot of %lld)\n", s.h->n_users,
 	       s.h->n_groups, (long long)s.h->generated_at);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ksmctl (admin CLI) and ksm-authorized-keys.
 sbin_PROGRAMS += ksmctl
 ksmctl_SOURCES = \
@@ -9,12 +10,14 @@ ksmctl_SOURCES = \
 	tools/ksmctl_status.c \
 	tools/ksmctl_sync.c \
 	tools/ksmctl_laststate.c
+ksmctl_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_PUBLIC) $(KSM_INC_SNAPSHOT)
 ksmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-# libksmlite: the snapshot reader (hidden inside libksm.so).
-ksmctl_LDADD = libksm.la libksmlite.la $(JSONC_LIBS)
+# The snapshot reader is hidden inside libksm.so: link our own copy.
+ksmctl_LDADD = libksm.la libksm_snapshot.la $(JSONC_LIBS)
 
-# sshd's AuthorizedKeysCommand: libc + libksmlite on the cached path,
-# libksm only through dlopen on the live path.
+# sshd's AuthorizedKeysCommand: libc, the base layer and the snapshot
+# reader on the cached path; libksm only through dlopen on the live path.
 sbin_PROGRAMS += ksm-authorized-keys
 ksm_authorized_keys_SOURCES = tools/ksm_authorized_keys.c
-ksm_authorized_keys_LDADD = libksmlite.la -ldl
+ksm_authorized_keys_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_BASE) $(KSM_INC_SNAPSHOT)
+ksm_authorized_keys_LDADD = libksm_snapshot.la libksm_base.la -ldl

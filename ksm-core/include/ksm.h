@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksm.h - libksm, a Keeper Secrets Manager client for Linux hosts.
  *
@@ -34,7 +35,7 @@ extern "C" {
 
 typedef enum ksm_status {
 	KSM_OK = 0,
-	KSM_ERR_INVALID,	/* bad argument or malformed input */
+	KSM_ERR_INVALID, /* bad argument or malformed input */
 	KSM_ERR_NOMEM,
 	KSM_ERR_IO,		/* local file problem */
 	KSM_ERR_CRYPTO,		/* a local crypto operation failed */
@@ -60,9 +61,9 @@ typedef enum ksm_status {
 
 typedef struct ksm_error {
 	ksm_status code;
-	long http_status;	/* 0 when no HTTP answer */
-	char server_code[64];	/* the server's "error"/"result_code", if any */
-	char message[512];	/* human readable; never contains secrets */
+	long http_status;     /* 0 when no HTTP answer */
+	char server_code[64]; /* the server's "error"/"result_code", if any */
+	char message[512];    /* human readable; never contains secrets */
 } ksm_error;
 
 /* "KSM_ERR_TIMEOUT" -> "timeout" style short name. */
@@ -81,38 +82,41 @@ void ksm_strv_free(char **v, size_t n);
 /* ------------------------------------------------------------ client config */
 
 /* Key names of client.json, exactly as the official SDKs spell them. */
-#define KSM_CFG_HOSTNAME "hostname"
-#define KSM_CFG_CLIENT_ID "clientId"
-#define KSM_CFG_PRIVATE_KEY "privateKey"
-#define KSM_CFG_APP_KEY "appKey"
+#define KSM_CFG_HOSTNAME	     "hostname"
+#define KSM_CFG_CLIENT_ID	     "clientId"
+#define KSM_CFG_PRIVATE_KEY	     "privateKey"
+#define KSM_CFG_APP_KEY		     "appKey"
 #define KSM_CFG_APP_OWNER_PUBLIC_KEY "appOwnerPublicKey"
 #define KSM_CFG_SERVER_PUBLIC_KEY_ID "serverPublicKeyId"
-#define KSM_CFG_SERVER_PUBLIC_KEY "serverPublicKey"
-#define KSM_CFG_CLIENT_KEY "clientKey"
+#define KSM_CFG_SERVER_PUBLIC_KEY    "serverPublicKey"
+#define KSM_CFG_CLIENT_KEY	     "clientKey"
 
-typedef struct ksm_config ksm_config;
+typedef struct ksm_client_config ksm_client_config;
 
 /* Skip the "owned by root, not readable by group/others" check (tests). */
-#define KSM_CONFIG_ALLOW_INSECURE 1u
+#define KSM_CLIENT_CONFIG_ALLOW_INSECURE 1u
 
-ksm_status ksm_config_new(ksm_config **out, ksm_error *err);
-/* Read client.json; refuses an unsafe file unless KSM_CONFIG_ALLOW_INSECURE. */
-ksm_status ksm_config_load_file(const char *path, unsigned flags,
-				ksm_config **out, ksm_error *err);
+ksm_status ksm_client_config_new(ksm_client_config **out, ksm_error *err);
+/* Read client.json; refuses an unsafe file unless
+ * KSM_CLIENT_CONFIG_ALLOW_INSECURE. */
+ksm_status ksm_client_config_load_file(const char *path, unsigned flags,
+				       ksm_client_config **out, ksm_error *err);
 /* JSON text or base64 of it (the KSM_CONFIG environment variable's form). */
-ksm_status ksm_config_load_string(const char *text, ksm_config **out,
-				  ksm_error *err);
+ksm_status ksm_client_config_load_string(const char *text,
+					 ksm_client_config **out,
+					 ksm_error *err);
 /* Write atomically (temp file, fsync, rename), mode 0600. */
-ksm_status ksm_config_save_file(const ksm_config *cfg, const char *path,
-				ksm_error *err);
+ksm_status ksm_client_config_save_file(const ksm_client_config *cfg,
+				       const char *path, ksm_error *err);
 /* NULL if unset. */
-const char *ksm_config_get(const ksm_config *cfg, const char *key);
+const char *ksm_client_config_get(const ksm_client_config *cfg,
+				  const char *key);
 /* value NULL removes the key. */
-ksm_status ksm_config_set(ksm_config *cfg, const char *key, const char *value,
-			  ksm_error *err);
+ksm_status ksm_client_config_set(ksm_client_config *cfg, const char *key,
+				 const char *value, ksm_error *err);
 /* Compact JSON of the whole config (secret). */
-char *ksm_config_to_json(const ksm_config *cfg);
-void ksm_config_free(ksm_config *cfg);
+char *ksm_client_config_to_json(const ksm_client_config *cfg);
+void ksm_client_config_free(ksm_client_config *cfg);
 
 /* ------------------------------------------------------------------ tokens */
 
@@ -129,9 +133,10 @@ ksm_status ksm_token_parse(const char *token, const char *host_override,
  * a fresh privateKey, and the server key: server_key is "ID:B64U" for a
  * custom server public key (test servers, isolated deployments) or NULL.
  */
-ksm_status ksm_config_from_token(const char *token, const char *host,
-				 const char *server_key, ksm_config **out,
-				 ksm_error *err);
+ksm_status ksm_client_config_from_token(const char *token, const char *host,
+					const char *server_key,
+					ksm_client_config **out,
+					ksm_error *err);
 
 /* ------------------------------------------------------------------ client */
 
@@ -145,10 +150,10 @@ typedef struct ksm_client_options {
 typedef struct ksm_client ksm_client;
 
 /* Takes ownership of cfg (also on failure). opt may be NULL. */
-ksm_status ksm_client_new(ksm_config *cfg, const ksm_client_options *opt,
+ksm_status ksm_client_new(ksm_client_config *cfg, const ksm_client_options *opt,
 			  ksm_client **out, ksm_error *err);
 void ksm_client_free(ksm_client *c);
-const ksm_config *ksm_client_config(const ksm_client *c);
+const ksm_client_config *ksm_client_get_config(const ksm_client *c);
 bool ksm_client_is_bound(const ksm_client *c);
 /* HTTPS requests made so far (for tests and benchmarks). */
 unsigned long ksm_client_request_count(const ksm_client *c);
@@ -183,9 +188,9 @@ ksm_status ksm_get_folders(ksm_client *c, unsigned timeout_ms,
 			   ksm_folders **out, ksm_error *err);
 
 typedef enum ksm_transaction {
-	KSM_TX_NONE = 0,  /* immediate update */
-	KSM_TX_GENERAL,	  /* staged, needs ksm_complete_transaction */
-	KSM_TX_ROTATION,  /* staged, needs ksm_complete_transaction */
+	KSM_TX_NONE = 0, /* immediate update */
+	KSM_TX_GENERAL,	 /* staged, needs ksm_complete_transaction */
+	KSM_TX_ROTATION, /* staged, needs ksm_complete_transaction */
 } ksm_transaction;
 
 /* update_secret with the record's current data and revision. */
@@ -298,13 +303,13 @@ typedef enum ksm_selector {
 
 /* A parsed notation: keeper://RECORD/SELECTOR[/PARAM][INDEX1][INDEX2] */
 typedef struct ksm_notation {
-	char *record;	   /* UID or title, unescaped */
+	char *record; /* UID or title, unescaped */
 	ksm_selector selector;
-	char *param;	   /* field type/label or file name; NULL if none */
-	bool has_index1;   /* [..] present */
-	bool index1_all;   /* [] */
-	size_t index1;	   /* [n] */
-	char *index2;	   /* property, or NULL */
+	char *param;	 /* field type/label or file name; NULL if none */
+	bool has_index1; /* [..] present */
+	bool index1_all; /* [] */
+	size_t index1;	 /* [n] */
+	char *index2;	 /* property, or NULL */
 } ksm_notation;
 
 /* Parse (also the base64 form, a string with no '/'). */
@@ -375,7 +380,7 @@ typedef struct ksm_session_secret {
 } ksm_session_secret;
 
 /* ksm.conf, "key = value" lines, '#' comments (design.md, ksm.conf(5)). */
-typedef struct ksm_conf {
+typedef struct ksm_settings {
 	char *client_config;
 	char *ca_file; /* NULL: system CAs only */
 	char *client_version;
@@ -386,12 +391,12 @@ typedef struct ksm_conf {
 	uint32_t uid_min, uid_max, gid_min, gid_max;
 	char *home_template;
 	char *default_shell;
-	unsigned keys_max_age, keys_max_stale;	  /* seconds */
-	unsigned offline_max_age;		  /* seconds */
+	unsigned keys_max_age, keys_max_stale; /* seconds */
+	unsigned offline_max_age;	       /* seconds */
 	unsigned offline_max_failures;
 	ksm_session_secret *session_secrets;
 	size_t n_session_secrets;
-	unsigned session_secret_ttl;		  /* seconds */
+	unsigned session_secret_ttl; /* seconds */
 	unsigned timeout_auth_ms, timeout_keys_ms, timeout_sync_ms;
 	/* Accept a client config readable by others (tests only). */
 	bool insecure_client_config;
@@ -401,26 +406,27 @@ typedef struct ksm_conf {
 	 */
 	char **local_groups;
 	size_t n_local_groups;
-} ksm_conf;
+} ksm_settings;
 
 /*
  * Defaults, then the file at path (NULL: KSM_DEFAULT_CONF). A missing file
  * gives the defaults; an unknown option or bad value is an error naming
  * the line.
  */
-ksm_status ksm_conf_load(const char *path, ksm_conf **out, ksm_error *err);
+ksm_status ksm_settings_load(const char *path, ksm_settings **out,
+			     ksm_error *err);
 /* Parse text (for tests and fuzzing). */
-ksm_status ksm_conf_parse(const char *text, size_t len, const char *what,
-			  ksm_conf **out, ksm_error *err);
-void ksm_conf_free(ksm_conf *conf);
+ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
+			      ksm_settings **out, ksm_error *err);
+void ksm_settings_free(ksm_settings *conf);
 /* "5m", "24h", "7d", "30s", "90" -> seconds. */
 ksm_status ksm_parse_duration(const char *s, unsigned *seconds);
 /*
  * Load the client config conf names and make a client with conf's CA,
  * client version and persistence path.
  */
-ksm_status ksm_client_from_conf(const ksm_conf *conf, ksm_client **out,
-				ksm_error *err);
+ksm_status ksm_client_from_settings(const ksm_settings *conf, ksm_client **out,
+				    ksm_error *err);
 
 /* ---------------------------------------------------------------- accounts */
 
@@ -451,7 +457,7 @@ typedef struct ksm_refusal {
 typedef struct ksm_group {
 	char *name;
 	uint32_t gid;
-	bool local;	/* exists in /etc/group; listed for initgroups only */
+	bool local;	 /* exists in /etc/group; listed for initgroups only */
 	size_t *members; /* indexes into ksm_accounts.accounts */
 	size_t n_members;
 } ksm_group;
@@ -481,13 +487,13 @@ bool ksm_local_db_group(const ksm_local_db *db, const char *name,
  * folder, no login), KSM_ERR_INVALID with err->message the reason if it is
  * one but breaks a rule. Dropped keys are listed in *dropped (may be NULL).
  */
-ksm_status ksm_account_from_record(const ksm_record *r, const ksm_conf *conf,
-				   ksm_account *out, ksm_accounts *dropped,
-				   ksm_error *err);
+ksm_status ksm_account_from_record(const ksm_record *r,
+				   const ksm_settings *conf, ksm_account *out,
+				   ksm_accounts *dropped, ksm_error *err);
 void ksm_account_clear(ksm_account *a);
 
 /* All accounts of a get_secret answer, collisions refused on both sides. */
-ksm_status ksm_accounts_build(const ksm_secrets *s, const ksm_conf *conf,
+ksm_status ksm_accounts_build(const ksm_secrets *s, const ksm_settings *conf,
 			      const ksm_local_db *local, ksm_accounts **out,
 			      ksm_error *err);
 void ksm_accounts_free(ksm_accounts *a);
@@ -505,12 +511,12 @@ ksm_status ksm_ssh_key_parse(const char *line, char **canonical,
  * timeout_ms: the keys helper's live path and pam_ksm. KSM_ERR_NOT_FOUND if
  * the record is gone or no longer an account.
  */
-ksm_status ksm_fetch_account(const ksm_conf *conf, const char *record_uid,
+ksm_status ksm_fetch_account(const ksm_settings *conf, const char *record_uid,
 			     unsigned timeout_ms, ksm_account *out,
 			     ksm_error *err);
 /* The name of ksm_fetch_account, for dlsym() by the keys helper. */
 #define KSM_FETCH_ACCOUNT_SYMBOL "ksm_fetch_account"
-typedef ksm_status (*ksm_fetch_account_fn)(const ksm_conf *, const char *,
+typedef ksm_status (*ksm_fetch_account_fn)(const ksm_settings *, const char *,
 					   unsigned, ksm_account *,
 					   ksm_error *);
 typedef void (*ksm_account_clear_fn)(ksm_account *);
@@ -554,7 +560,7 @@ ksm_status ksm_offline_confirm(const char *path, const char *user,
 			       ksm_error *err);
 /* The offline check, counting a failure when the password is wrong. */
 ksm_status ksm_offline_verify(const char *path, const char *user,
-			      const char *password, const ksm_conf *conf,
+			      const char *password, const ksm_settings *conf,
 			      int64_t now, ksm_offline_result *result,
 			      ksm_error *err);
 /*
@@ -568,8 +574,8 @@ ksm_status ksm_offline_sync(const char *path, const ksm_accounts *accounts,
 			    size_t *hashed, ksm_error *err);
 
 /* Replace path atomically (temp file, fsync, rename, fsync dir). */
-ksm_status ksm_write_file_atomic(const char *path, const void *data,
-				   size_t len, unsigned mode, ksm_error *err);
+ksm_status ksm_write_file_atomic(const char *path, const void *data, size_t len,
+				 unsigned mode, ksm_error *err);
 
 /* ------------------------------------------------------------- comparison */
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - the fault matrix (docs/fault-matrix.md), sourced by the
 # tests/faults/test_matrix_*.sh scripts: the fault rows, defined once here,
 # and the driver that runs one consumer through each of them.

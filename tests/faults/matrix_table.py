@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """matrix_table.py RESULTS [DOC] - the table of docs/fault-matrix.md from a real run.
 
 RESULTS holds the lines the tests/faults/test_matrix_*.sh scripts append when run with

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """prebind.py TOKEN HOSTNAME SERVER_KEY_ID SERVER_KEY OUT - write OUT (0600), a client config
 as the SDKs write one before binding: clientKey (the one-time token), the clientId derived
 from it, a new P-256 device key, and no appKey yet. A consumer given it binds on its first

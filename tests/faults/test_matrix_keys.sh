@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_matrix_keys.sh - fault matrix, column ksm-authorized-keys on its live
 # path (the snapshot is older than keys_max_age = 0 s; timeout_keys = 1):
 # every fault row of tests/faults/lib.sh. The vault's current key for alice

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_matrix_pam_auth.sh - fault matrix, column pam_ksm auth (libpam
 # through tests/pam/pam_harness, timeout_auth = 2): every fault row of
 # tests/faults/lib.sh, alice typing her right password. A vault that cannot

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_matrix_pam_session.sh - fault matrix, column pam_ksm session: a
 # public-key login's open_session (no auth in the process, so the session
 # fetches its secrets itself, within timeout_auth = 2) through

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_matrix_sync.sh - fault matrix, column `ksmctl sync` (and `ksmctl
 # init` for "token already used"): every fault row of tests/faults/lib.sh
 # against the local server, with timeout_sync = 2. A failed sync exits

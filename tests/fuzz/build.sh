@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Build the libFuzzer targets tests/fuzz/fuzz_*.c with ASan and UBSan.
 #
 #   tests/fuzz/build.sh [OUTDIR [TARGET...]]
@@ -7,7 +8,7 @@
 # (apart from build/normal and build/asan of tests/run-all.sh). TARGETs are
 # names such as fuzz_conf; none means all of them.
 #
-# The ksm-core sources (and nss_ksm/fill.c) are compiled once into
+# The ksm-core sources of every layer (and nss_ksm/fill.c) are compiled once into
 # OUTDIR/obj/libksmfuzz.a; each target links what it needs from it, so that
 # no configure is needed and the build stays short. Every target is linked
 # with nonet.c and -Wl,--wrap=ksm_http_request: a harness that would send
@@ -32,7 +33,8 @@ core="$top/ksm-core"
 base="-D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer"
 base="$base -fno-sanitize-recover=undefined"
 base="$base -Wall -Wextra -Wno-unused-parameter -Werror"
-base="$base -I$core/include -I$core"
+base="$base -I$core/include -I$core/base -I$core/snapshot -I$core/keeper"
+base="$base -I$core/accounts"
 cflags=$(pkg-config --cflags libcrypto libcurl json-c)
 libs="$(pkg-config --libs libcrypto libcurl json-c) -lcrypt"
 # The library: instrumented for coverage, without libFuzzer's main().
@@ -47,7 +49,7 @@ obj="$out/obj"
 # 1. The library objects, FUZZ_JOBS at a time. Always rebuilt: a changed
 # header then never leaves a stale object behind.
 rm -f "$obj"/*.o "$obj/libksmfuzz.a"
-srcs=$(ls "$core"/*.c "$top/nss_ksm/fill.c" "$here/nonet.c" \
+srcs=$(ls "$core"/*/*.c "$top/nss_ksm/fill.c" "$here/nonet.c" \
 	"$here/fakecrypt.c")
 echo "  CC      $(echo "$srcs" | wc -l) library sources -> $obj"
 # shellcheck disable=SC2016 # $1 and $0 are the inner shell's

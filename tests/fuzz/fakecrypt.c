@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fakecrypt.c - linked into fuzz_private_store: build.sh links it with
  * -Wl,--wrap=crypt_r -Wl,--wrap=crypt_gensalt_rn, so the offline store's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_account.c - the rules that turn vault content into login accounts:
  * the authorized_keys line validator on arbitrary lines (first byte even),
@@ -9,7 +10,7 @@
 
 #include "record.h"
 
-static ksm_conf *conf;
+static ksm_settings *conf;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,7 +19,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	return ksm_conf_parse("", 0, "fuzz", &conf, NULL) == KSM_OK ? 0 : 1;
+	return ksm_settings_parse("", 0, "fuzz", &conf, NULL) == KSM_OK ? 0 : 1;
 }
 
 static void check_clean(const char *s, bool colon_ok)

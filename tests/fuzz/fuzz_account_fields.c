@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_account_fields.c - libFuzzer target: the values of a vault record
  * that become a passwd line (ksm_account_from_record): login, custom uid,
@@ -49,7 +50,7 @@ static const char *const labels[N_PARTS] = {
 	"home",	 "shell", "gecos", NULL,	  NULL,
 };
 
-static ksm_conf *confs[2];
+static ksm_settings *confs[2];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -58,9 +59,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 				  "home_template = /srv/%u/%%/x\n"
 				  "default_shell = /bin/sh\n";
 
-	if (ksm_conf_parse("", 0, "fuzz", &confs[0], NULL) != KSM_OK ||
-	    ksm_conf_parse(alt, sizeof(alt) - 1, "fuzz-alt", &confs[1], NULL) !=
-		    KSM_OK)
+	if (ksm_settings_parse("", 0, "fuzz", &confs[0], NULL) != KSM_OK ||
+	    ksm_settings_parse(alt, sizeof(alt) - 1, "fuzz-alt", &confs[1],
+			       NULL) != KSM_OK)
 		abort();
 	return 0;
 }
@@ -195,7 +196,7 @@ static void check_id(const char *part, uint32_t got, uint32_t lo, uint32_t hi)
 		abort();
 }
 
-static char *default_home(const ksm_conf *conf, const char *name)
+static char *default_home(const ksm_settings *conf, const char *name)
 {
 	size_t cap = strlen(conf->home_template) * 2 + strlen(name) * 16 + 1;
 	char *h = malloc(cap), *o = h;
@@ -233,7 +234,7 @@ static void check_groups(const ksm_account *a, const char *part)
 	}
 }
 
-static void check_account(const ksm_account *a, const ksm_conf *conf,
+static void check_account(const ksm_account *a, const ksm_settings *conf,
 			  const char *const *p)
 {
 	int64_t until;
@@ -339,7 +340,7 @@ static ksm_record *make_record(const char *const *p, unsigned flags)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p[N_PARTS] = {NULL};
-	const ksm_conf *conf;
+	const ksm_settings *conf;
 	ksm_record *r;
 	ksm_account a;
 	ksm_error err;

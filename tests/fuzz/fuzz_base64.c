@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_base64.c - libFuzzer target: the base64 decoder every key, token,
  * config value and ciphertext from outside goes through (ksm_b64_decode,
@@ -10,7 +11,7 @@
  * back to the same bytes; decode_exact agrees with decode; any bytes
  * survive encode then decode.
  */
-#include "internal.h"
+#include "base.h"
 
 #include <stdlib.h>
 #include <string.h>

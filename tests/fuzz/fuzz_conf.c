@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_conf.c - libFuzzer target: ksm.conf parsing and durations.
  */
-#include "internal.h"
+#include "base.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +19,15 @@ static void check_duration(const char *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ksm_conf *conf = NULL;
+	ksm_settings *conf = NULL;
 	ksm_error err;
 	char *text;
 	ksm_status st;
 
 	if (size > 65536)
 		return 0;
-	st = ksm_conf_parse((const char *)data, size, "fuzz.conf", &conf, &err);
+	st = ksm_settings_parse((const char *)data, size, "fuzz.conf", &conf,
+				&err);
 	if (st != KSM_OK) {
 		if (conf || !err.message[0])
 			abort();
@@ -51,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!conf->timeout_auth_ms || !conf->timeout_keys_ms ||
 		    !conf->timeout_sync_ms)
 			abort();
-		ksm_conf_free(conf);
+		ksm_settings_free(conf);
 	}
 
 	/* The whole input, and each line, as a duration. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_config.c - libFuzzer target: client config text (client.json, or
  * KSM_CONFIG: JSON or base64 of it), the JSON round trip, and making a
@@ -12,15 +13,19 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const keys[] = {
-	KSM_CFG_HOSTNAME,	 KSM_CFG_CLIENT_ID,
-	KSM_CFG_PRIVATE_KEY,	 KSM_CFG_APP_KEY,
-	KSM_CFG_APP_OWNER_PUBLIC_KEY, KSM_CFG_SERVER_PUBLIC_KEY_ID,
-	KSM_CFG_SERVER_PUBLIC_KEY,    KSM_CFG_CLIENT_KEY,
+	KSM_CFG_HOSTNAME,
+	KSM_CFG_CLIENT_ID,
+	KSM_CFG_PRIVATE_KEY,
+	KSM_CFG_APP_KEY,
+	KSM_CFG_APP_OWNER_PUBLIC_KEY,
+	KSM_CFG_SERVER_PUBLIC_KEY_ID,
+	KSM_CFG_SERVER_PUBLIC_KEY,
+	KSM_CFG_CLIENT_KEY,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ksm_config *cfg = NULL, *again = NULL;
+	ksm_client_config *cfg = NULL, *again = NULL;
 	ksm_client *c = NULL;
 	ksm_error err;
 	char *text, *json = NULL, *json2 = NULL;
@@ -34,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 
-	st = ksm_config_load_string(text, &cfg, &err);
+	st = ksm_client_config_load_string(text, &cfg, &err);
 	if (st != KSM_OK) {
 		if (cfg || !err.message[0])
 			abort();
@@ -43,29 +48,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!cfg)
 		abort();
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		(void)ksm_config_get(cfg, keys[i]);
+		(void)ksm_client_config_get(cfg, keys[i]);
 
 	/* What we write must load again to the same config. */
-	json = ksm_config_to_json(cfg);
+	json = ksm_client_config_to_json(cfg);
 	if (!json)
 		abort();
-	if (ksm_config_load_string(json, &again, &err) != KSM_OK)
+	if (ksm_client_config_load_string(json, &again, &err) != KSM_OK)
 		abort();
-	json2 = ksm_config_to_json(again);
+	json2 = ksm_client_config_to_json(again);
 	if (!json2 || strcmp(json, json2) != 0)
 		abort();
-	ksm_config_free(again);
+	ksm_client_config_free(again);
 
 	/* Takes cfg, also on failure. */
 	st = ksm_client_new(cfg, NULL, &c, &err);
 	if (st == KSM_OK) {
 		json_object *p;
 
-		if (!c || ksm_client_config(c) != cfg)
+		if (!c || ksm_client_get_config(c) != cfg)
 			abort();
 		/* Bound iff appKey is present (and then valid). */
 		if (ksm_client_is_bound(c) !=
-		    (ksm_config_get(cfg, KSM_CFG_APP_KEY) != NULL))
+		    (ksm_client_config_get(cfg, KSM_CFG_APP_KEY) != NULL))
 			abort();
 		p = ksm_payload_new(c);
 		json_object_put(p);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_folders.c - libFuzzer target: the get_folders answer parser
  * (shared folder keys under the app key, subfolder keys CBC under their
@@ -15,7 +16,7 @@
  * A), and a parent cycle C <-> D. Keys as in fuzz_response.c and
  * make-seeds.py.
  */
-#include "../../ksm-core/folders.c"
+#include "../../ksm-core/keeper/folders.c"
 
 #include <stdio.h>
 
@@ -31,8 +32,11 @@ static const char *const uids[N_WRAPPED] = {
 	"CyClEdAbCdEfGhIjKlMnOp",
 };
 static const char *const parents[N_WRAPPED] = {
-	NULL, "ShArEdFoLdErAbCdEfGhIj", "SuBfOlDeRaAbCdEfGhIjKl",
-	"CyClEdAbCdEfGhIjKlMnOp", "CyClEcAbCdEfGhIjKlMnOp",
+	NULL,
+	"ShArEdFoLdErAbCdEfGhIj",
+	"SuBfOlDeRaAbCdEfGhIjKl",
+	"CyClEdAbCdEfGhIjKlMnOp",
+	"CyClEcAbCdEfGhIjKlMnOp",
 };
 static const uint8_t gcm_iv[KSM_GCM_IV_LEN] = {
 	0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
@@ -72,8 +76,8 @@ static bool add_b64(json_object *o, const char *key, char *b64)
 	return ok;
 }
 
-static json_object *wrapped_answer(const char *const *names,
-				   const size_t *lens, size_t n)
+static json_object *wrapped_answer(const char *const *names, const size_t *lens,
+				   size_t n)
 {
 	json_object *resp = json_object_new_object();
 	json_object *arr = json_object_new_array();
@@ -146,8 +150,9 @@ static void walk(const ksm_folders *fs)
 		if (verbose)
 			fprintf(stderr, "fuzz_folders: %s parent %s name %s\n",
 				ksm_folders_uid(fs, i), p ? p : "-",
-				ksm_folders_name(fs, i) ? ksm_folders_name(fs, i)
-							: "-");
+				ksm_folders_name(fs, i)
+					? ksm_folders_name(fs, i)
+					: "-");
 
 		if (!ksm_folders_uid(fs, i) || (p && !*p))
 			abort();
@@ -203,13 +208,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const char *got = ksm_folders_name(fs, k);
 			const char *par = ksm_folders_parent(fs, k);
 			/* S, A and B decrypt; the cycle never does. */
-			char *want = k < n && k < 3 ? predict_name(names[k], lens[k])
-						    : NULL;
+			char *want = k < n && k < 3
+					     ? predict_name(names[k], lens[k])
+					     : NULL;
 
 			if (strcmp(ksm_folders_uid(fs, k), uids[k]) != 0 ||
 			    (parents[k] ? !par || strcmp(par, parents[k]) != 0
 					: par != NULL) ||
-			    (want ? !got || strcmp(got, want) != 0 : got != NULL))
+			    (want ? !got || strcmp(got, want) != 0
+				  : got != NULL))
 				abort();
 			free(want);
 		}

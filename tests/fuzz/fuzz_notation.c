@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_notation.c - libFuzzer target: notation parsing (plain and base64
  * forms), then selection and file lookup on a fixed record.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_private_store.c - libFuzzer target: the offline verifier store
  * (/var/lib/ksm/private) as found on disk, through the three calls that
@@ -31,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NOW	 1700000000
 #define REVISION 4242
 
-static ksm_conf *confs[2];
+static ksm_settings *confs[2];
 static char dir[256], path[300], lock_path[310];
 /* FUZZ_VERBOSE=1: say what each input gave (to check the seeds). */
 static bool verbose;
@@ -56,9 +57,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", path);
 	atexit(cleanup);
 	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	if (ksm_conf_parse("", 0, "fuzz", &confs[0], NULL) != KSM_OK ||
-	    ksm_conf_parse(one, sizeof(one) - 1, "fuzz-one", &confs[1], NULL) !=
-		    KSM_OK)
+	if (ksm_settings_parse("", 0, "fuzz", &confs[0], NULL) != KSM_OK ||
+	    ksm_settings_parse(one, sizeof(one) - 1, "fuzz-one", &confs[1],
+			       NULL) != KSM_OK)
 		abort();
 	return 0;
 }
@@ -106,7 +107,7 @@ static bool keeps(const uint8_t *d, size_t n, const char *user,
 }
 
 static ksm_offline_result verify(const char *user, const char *pw,
-				 const ksm_conf *conf, int64_t now)
+				 const ksm_settings *conf, int64_t now)
 {
 	ksm_offline_result res;
 	ksm_error err;
@@ -121,7 +122,7 @@ static ksm_offline_result verify(const char *user, const char *pw,
 	return res;
 }
 
-static void sync_step(const ksm_conf *conf, const uint8_t *file, size_t n)
+static void sync_step(const ksm_settings *conf, const uint8_t *file, size_t n)
 {
 	ksm_account acc[3] = {{0}};
 	ksm_accounts as = {.accounts = acc, .n_accounts = 3};
@@ -169,7 +170,7 @@ static void sync_step(const ksm_conf *conf, const uint8_t *file, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const ksm_conf *conf;
+	const ksm_settings *conf;
 	const uint8_t *file;
 	size_t n;
 	int64_t now;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_record.c - libFuzzer target: record plaintext parsing and every
  * accessor and notation selection on whatever parses.

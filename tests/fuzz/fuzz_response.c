@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_response.c - libFuzzer target: the parsers of a decrypted get_secret
  * answer (binding, the key chain app key -> folder key -> record key ->
@@ -22,6 +23,7 @@
  * raw-mode seeds that decrypt; keep the two in step.
  */
 #include "client.h"
+#include "get_secrets.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,21 +32,27 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define HOST "fuzz.invalid"
+#define HOST	   "fuzz.invalid"
 #define RECORD_UID "AbCdEfGhIjKlMnOpQrStUv"
-#define BAD_UID "BaDrEcOrDaBcDeFgHiJkLm"
+#define BAD_UID	   "BaDrEcOrDaBcDeFgHiJkLm"
 #define FOLDER_UID "FoLdErUiDaBcDeFgHiJkLm"
-#define FILE_UID "FiLeUiDaBcDeFgHiJkLmNo"
-#define OWNER_KEY "BOwnerKeyNotCheckedByTheClient"
+#define FILE_UID   "FiLeUiDaBcDeFgHiJkLmNo"
+#define OWNER_KEY  "BOwnerKeyNotCheckedByTheClient"
 
 #define F_WRAPPED 1u
 #define F_BINDING 2u
-#define F_FOLDER 4u
-#define F_TWICE 8u
+#define F_FOLDER  4u
+#define F_TWICE	  8u
 
 /* key[i] = base + i; the seed script uses the same bases. */
-enum { TOKEN_BASE = 0x01, APP_BASE = 0x40, RECORD_BASE = 0x80,
-       FOLDER_BASE = 0xa0, FILE_BASE = 0xc0, WRONG_BASE = 0xe0 };
+enum {
+	TOKEN_BASE = 0x01,
+	APP_BASE = 0x40,
+	RECORD_BASE = 0x80,
+	FOLDER_BASE = 0xa0,
+	FILE_BASE = 0xc0,
+	WRONG_BASE = 0xe0
+};
 static uint8_t token_key[32], app_key[32], record_key[32], folder_key[32],
 	file_key[32], wrong_key[32];
 static const uint8_t fixed_iv[KSM_GCM_IV_LEN] = {
@@ -111,18 +119,20 @@ static char *xstrdup(const char *s)
 /* A client in-process: bound (appKey) or waiting for binding (clientKey). */
 static ksm_client *make_client(bool bound)
 {
-	ksm_config *cfg = NULL;
+	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_error err;
 
-	if (ksm_config_new(&cfg, &err) != KSM_OK ||
-	    ksm_config_set(cfg, KSM_CFG_HOSTNAME, HOST, &err) != KSM_OK ||
-	    ksm_config_set(cfg, KSM_CFG_CLIENT_ID, g_client_id, &err) !=
+	if (ksm_client_config_new(&cfg, &err) != KSM_OK ||
+	    ksm_client_config_set(cfg, KSM_CFG_HOSTNAME, HOST, &err) !=
 		    KSM_OK ||
-	    ksm_config_set(cfg, KSM_CFG_PRIVATE_KEY, g_private_key, &err) !=
+	    ksm_client_config_set(cfg, KSM_CFG_CLIENT_ID, g_client_id, &err) !=
 		    KSM_OK ||
-	    ksm_config_set(cfg, bound ? KSM_CFG_APP_KEY : KSM_CFG_CLIENT_KEY,
-			   bound ? g_app_key : g_client_key, &err) != KSM_OK)
+	    ksm_client_config_set(cfg, KSM_CFG_PRIVATE_KEY, g_private_key,
+				  &err) != KSM_OK ||
+	    ksm_client_config_set(
+		    cfg, bound ? KSM_CFG_APP_KEY : KSM_CFG_CLIENT_KEY,
+		    bound ? g_app_key : g_client_key, &err) != KSM_OK)
 		die("config", &err);
 	if (ksm_client_new(cfg, NULL, &c, &err) != KSM_OK)
 		die("ksm_client_new", &err);
@@ -133,7 +143,7 @@ static ksm_client *make_client(bool bound)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	ksm_config *cfg = NULL;
+	ksm_client_config *cfg = NULL;
 	ksm_error err;
 	char token[128], *tok64;
 
@@ -149,12 +159,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	snprintf(token, sizeof(token), "US:%s", tok64);
 	free(tok64);
-	if (ksm_config_from_token(token, HOST, NULL, &cfg, &err) != KSM_OK)
-		die("ksm_config_from_token", &err);
-	g_client_id = xstrdup(ksm_config_get(cfg, KSM_CFG_CLIENT_ID));
-	g_private_key = xstrdup(ksm_config_get(cfg, KSM_CFG_PRIVATE_KEY));
-	g_client_key = xstrdup(ksm_config_get(cfg, KSM_CFG_CLIENT_KEY));
-	ksm_config_free(cfg);
+	if (ksm_client_config_from_token(token, HOST, NULL, &cfg, &err) !=
+	    KSM_OK)
+		die("ksm_client_config_from_token", &err);
+	g_client_id = xstrdup(ksm_client_config_get(cfg, KSM_CFG_CLIENT_ID));
+	g_private_key =
+		xstrdup(ksm_client_config_get(cfg, KSM_CFG_PRIVATE_KEY));
+	g_client_key = xstrdup(ksm_client_config_get(cfg, KSM_CFG_CLIENT_KEY));
+	ksm_client_config_free(cfg);
 	g_app_key = ksm_b64_encode(app_key, 32, false);
 	if (!g_app_key)
 		abort();
@@ -356,8 +368,8 @@ static bool push(json_object *a, json_object *v)
 
 /* One records[] entry: the record key wrapped under wrap. */
 static json_object *record_entry(const char *uid, const uint8_t wrap[32],
-				 const char *rec, size_t rlen,
-				 const char *meta, size_t mlen, bool has_file)
+				 const char *rec, size_t rlen, const char *meta,
+				 size_t mlen, bool has_file)
 {
 	json_object *jr = json_object_new_object(), *files, *jf;
 
@@ -372,7 +384,8 @@ static json_object *record_entry(const char *uid, const uint8_t wrap[32],
 		if (!add_obj(jr, "files", files))
 			goto fail;
 		jf = json_object_new_object();
-		if (!push(files, jf) || !ksm_json_add_str(jf, "fileUid", FILE_UID) ||
+		if (!push(files, jf) ||
+		    !ksm_json_add_str(jf, "fileUid", FILE_UID) ||
 		    !add_sealed(jf, "fileKey", record_key, file_key, 32) ||
 		    !add_sealed(jf, "data", file_key, meta, mlen) ||
 		    !ksm_json_add_str(jf, "url", "https://" HOST "/file") ||
@@ -386,16 +399,15 @@ fail:
 	return NULL;
 }
 
-static json_object *wrapped_answer(unsigned flags, const char *rec,
-				   size_t rlen, const char *meta, size_t mlen,
-				   bool has_file)
+static json_object *wrapped_answer(unsigned flags, const char *rec, size_t rlen,
+				   const char *meta, size_t mlen, bool has_file)
 {
 	json_object *resp = json_object_new_object(), *recs, *folders, *jf;
 	const uint8_t *wrap = app_key;
 	int copies = flags & F_TWICE ? 2 : 1;
 
-	if (!resp || !add_obj(resp, "expiresOn",
-			      json_object_new_int64(1700000000000LL)))
+	if (!resp ||
+	    !add_obj(resp, "expiresOn", json_object_new_int64(1700000000000LL)))
 		goto fail;
 	if (flags & F_BINDING &&
 	    (!add_sealed(resp, "encryptedAppKey", token_key, app_key, 32) ||
@@ -451,11 +463,11 @@ static bool predict_ok(const char *rec, size_t rlen, const char *meta,
 
 static void check_bound_after(const ksm_client *c)
 {
-	const ksm_config *cfg = ksm_client_config(c);
-	const char *k = ksm_config_get(cfg, KSM_CFG_APP_KEY);
+	const ksm_client_config *cfg = ksm_client_get_config(c);
+	const char *k = ksm_client_config_get(cfg, KSM_CFG_APP_KEY);
 
 	if (!ksm_client_is_bound(c) || !k || strcmp(k, g_app_key) != 0 ||
-	    ksm_config_get(cfg, KSM_CFG_CLIENT_KEY))
+	    ksm_client_config_get(cfg, KSM_CFG_CLIENT_KEY))
 		abort();
 }
 
@@ -509,31 +521,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (flags & F_BINDING)
 				check_bound_after(c);
 			/* Exactly the records the record parser accepts get
-			 * through; the rest (and the bogus one) count as bad. */
+			 * through; the rest (and the bogus one) count as bad.
+			 */
 			if (ksm_secrets_count(s) != (ok ? copies : 0) ||
 			    ksm_secrets_bad_count(s) !=
-				    (ok ? 0 : copies) + (flags & F_TWICE ? 1 : 0))
+				    (ok ? 0 : copies) +
+					    (flags & F_TWICE ? 1 : 0))
 				abort();
 			if (ok) {
 				const ksm_record *r = ksm_secrets_record(s, 0);
 
-				if (strcmp(ksm_record_uid(r), RECORD_UID) != 0 ||
+				if (strcmp(ksm_record_uid(r), RECORD_UID) !=
+					    0 ||
 				    ksm_record_revision(r) != 7 ||
 				    !ksm_record_is_editable(r) ||
 				    ksm_record_file_count(r) != (nul ? 1 : 0) ||
 				    (flags & F_FOLDER
 					     ? !ksm_record_folder_uid(r) ||
-						       strcmp(ksm_record_folder_uid(r),
+						       strcmp(ksm_record_folder_uid(
+								      r),
 							      FOLDER_UID) != 0
-					     : ksm_record_folder_uid(r) != NULL))
+					     : ksm_record_folder_uid(r) !=
+						       NULL))
 					abort();
 			}
 			walk_secrets(c, s);
 		}
 	}
 	if (g_verbose)
-		fprintf(stderr, "fuzz_response: flags %#x: %s, %zu records, "
-				"%zu bad, %zu files in the first\n",
+		fprintf(stderr,
+			"fuzz_response: flags %#x: %s, %zu records, "
+			"%zu bad, %zu files in the first\n",
 			flags, s ? "parsed" : "refused", ksm_secrets_count(s),
 			ksm_secrets_bad_count(s),
 			ksm_record_file_count(ksm_secrets_record(s, 0)));

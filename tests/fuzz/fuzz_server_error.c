@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_server_error.c - libFuzzer target: the mapping of a non-200 answer
  * (HTTP status + JSON error body) to a ksm_status and message.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_snapshot.c - the snapshot reader (ksm_snap_from_memory) and what
  * nss_ksm does with an accepted snapshot: every user and group looked up by
@@ -47,8 +48,10 @@ static void walk(const ksm_snap *s)
 			if (rc != 0 && rc != ERANGE)
 				abort();
 			if (rc == 0)
-				total += strlen(pw.pw_name) + strlen(pw.pw_gecos) +
-					 strlen(pw.pw_dir) + strlen(pw.pw_shell);
+				total += strlen(pw.pw_name) +
+					 strlen(pw.pw_gecos) +
+					 strlen(pw.pw_dir) +
+					 strlen(pw.pw_shell);
 		}
 		if (!groups)
 			abort();
@@ -59,7 +62,8 @@ static void walk(const ksm_snap *s)
 		free(groups);
 		total += strlen(ksm_snap_str(s, u->record_uid));
 		for (uint32_t k = 0; k < u->n_keys; k++)
-			total += strlen(ksm_snap_str(s, s->keys[u->keys + k].line)) +
+			total += strlen(ksm_snap_str(
+					 s, s->keys[u->keys + k].line)) +
 				 strlen(ksm_snap_str(
 					 s, s->keys[u->keys + k].fingerprint));
 	}
@@ -100,12 +104,15 @@ static size_t read_user(const ksm_snap *s, const struct ksm_snap_user *u)
 
 	if (!u)
 		return 0;
-	total += strlen(ksm_snap_str(s, u->name)) + strlen(ksm_snap_str(s, u->home)) +
-		 strlen(ksm_snap_str(s, u->gecos)) + strlen(ksm_snap_str(s, u->shell)) +
+	total += strlen(ksm_snap_str(s, u->name)) +
+		 strlen(ksm_snap_str(s, u->home)) +
+		 strlen(ksm_snap_str(s, u->gecos)) +
+		 strlen(ksm_snap_str(s, u->shell)) +
 		 strlen(ksm_snap_str(s, u->record_uid));
 	for (uint32_t k = 0; k < u->n_keys; k++)
 		total += strlen(ksm_snap_str(s, s->keys[u->keys + k].line)) +
-			 strlen(ksm_snap_str(s, s->keys[u->keys + k].fingerprint));
+			 strlen(ksm_snap_str(s,
+					     s->keys[u->keys + k].fingerprint));
 	for (uint32_t g = 0; g < u->n_groups; g++)
 		total += s->ids[u->groups + g];
 	return total;
@@ -148,7 +155,8 @@ static void try_one(const uint8_t *buf, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* The reader wants 8-byte alignment (the mapping has page alignment). */
+	/* The reader wants 8-byte alignment (the mapping has page alignment).
+	 */
 	uint64_t *buf = malloc(size ? size : 1);
 
 	if (!buf)
@@ -159,8 +167,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ksm_snap_header *h = (struct ksm_snap_header *)buf;
 
 		h->file_len = size;
-		h->checksum = ksm_crc32c(0, (uint8_t *)buf + KSM_SNAP_HEADER_LEN,
-					 size - KSM_SNAP_HEADER_LEN);
+		h->checksum =
+			ksm_crc32c(0, (uint8_t *)buf + KSM_SNAP_HEADER_LEN,
+				   size - KSM_SNAP_HEADER_LEN);
 		try_one((const uint8_t *)buf, size);
 	}
 	free(buf);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_ssh_key.c - libFuzzer target: authorized_keys lines from the vault.
  *
@@ -25,7 +26,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static ksm_conf *conf;
+static ksm_settings *conf;
 /* FUZZ_VERBOSE=1: say what each input gave (to check the seeds). */
 static bool verbose;
 
@@ -47,7 +48,7 @@ static const char *const types[] = {
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	return ksm_conf_parse("", 0, "fuzz", &conf, NULL) == KSM_OK ? 0 : 1;
+	return ksm_settings_parse("", 0, "fuzz", &conf, NULL) == KSM_OK ? 0 : 1;
 }
 
 /* The canonical line's type, or abort. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_sync_status.c - libFuzzer target: SNAPSHOT.status, the file each
  * "ksmctl sync" leaves next to the snapshot, as the commands that read it

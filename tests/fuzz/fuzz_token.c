@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_token.c - libFuzzer target: one-time token parsing and the unbound
  * config made from a token (and a client from that config; no network,
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf, *parts[3] = {NULL, NULL, NULL}, *host = NULL;
 	uint8_t key[32], ckey[32];
-	ksm_config *cfg = NULL;
+	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_error err;
 	ksm_status st, st2;
@@ -49,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 
-	st2 = ksm_config_from_token(parts[0], parts[1], parts[2], &cfg, &err);
+	st2 = ksm_client_config_from_token(parts[0], parts[1], parts[2], &cfg,
+					   &err);
 	if (st2 != KSM_OK) {
 		if (cfg || !err.message[0])
 			abort();
@@ -60,19 +62,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!cfg)
 		abort();
-	if (!ksm_config_get(cfg, KSM_CFG_HOSTNAME) ||
-	    !ksm_config_get(cfg, KSM_CFG_CLIENT_ID) ||
-	    !ksm_config_get(cfg, KSM_CFG_PRIVATE_KEY) ||
-	    !ksm_config_get(cfg, KSM_CFG_SERVER_PUBLIC_KEY_ID) ||
-	    ksm_config_get(cfg, KSM_CFG_APP_KEY))
+	if (!ksm_client_config_get(cfg, KSM_CFG_HOSTNAME) ||
+	    !ksm_client_config_get(cfg, KSM_CFG_CLIENT_ID) ||
+	    !ksm_client_config_get(cfg, KSM_CFG_PRIVATE_KEY) ||
+	    !ksm_client_config_get(cfg, KSM_CFG_SERVER_PUBLIC_KEY_ID) ||
+	    ksm_client_config_get(cfg, KSM_CFG_APP_KEY))
 		abort();
-	if (ksm_b64_decode_exact(ksm_config_get(cfg, KSM_CFG_CLIENT_KEY), ckey,
-				 32) != KSM_OK)
+	if (ksm_b64_decode_exact(ksm_client_config_get(cfg, KSM_CFG_CLIENT_KEY),
+				 ckey, 32) != KSM_OK)
 		abort();
 	/* Where the plain parser agreed, both saw the same token. */
 	if (st == KSM_OK &&
 	    (memcmp(key, ckey, 32) != 0 ||
-	     strcmp(host, ksm_config_get(cfg, KSM_CFG_HOSTNAME)) != 0))
+	     strcmp(host, ksm_client_config_get(cfg, KSM_CFG_HOSTNAME)) != 0))
 		abort();
 	/* A fresh config always makes an unbound client. */
 	if (ksm_client_new(cfg, NULL, &c, &err) != KSM_OK || !c ||

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_totp.c - libFuzzer target: otpauth:// URL parsing, code generation
  * and verification.
  */
-#include "internal.h"
+#include "base.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_vault.c - libFuzzer target: a whole vault's records through what
  * "ksmctl sync" does with them: ksm_accounts_build (per-record rules,
@@ -22,6 +23,7 @@
  */
 #include "client.h"
 #include "fileio.h"
+#include "get_secrets.h"
 #include "snapshot_reader.h"
 
 #include <stdio.h>
@@ -34,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_RECORDS 12
 
-static ksm_conf *confs[2];
+static ksm_settings *confs[2];
 static ksm_local_db *locals[2];
 static char dir[256], snap_path[300], pw_path[300], gr_path[300];
 static char empty_path[300];
@@ -96,9 +98,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	put(pw_path, passwd_text);
 	put(gr_path, group_text);
 	put(empty_path, "");
-	if (ksm_conf_parse("", 0, "fuzz", &confs[0], NULL) != KSM_OK ||
-	    ksm_conf_parse(alt, sizeof(alt) - 1, "fuzz-alt", &confs[1], NULL) !=
-		    KSM_OK ||
+	if (ksm_settings_parse("", 0, "fuzz", &confs[0], NULL) != KSM_OK ||
+	    ksm_settings_parse(alt, sizeof(alt) - 1, "fuzz-alt", &confs[1],
+			       NULL) != KSM_OK ||
 	    ksm_local_db_load(pw_path, gr_path, &locals[0], NULL) != KSM_OK ||
 	    ksm_local_db_load(empty_path, empty_path, &locals[1], NULL) !=
 		    KSM_OK)

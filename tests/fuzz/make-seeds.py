@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Write the seed corpora that need real cryptography:
 
   corpus/fuzz_response/  decrypted get_secret answers whose records, folders

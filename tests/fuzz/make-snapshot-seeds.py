@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Write corpus/fuzz_snapshot/: small valid snapshots from tests/nss/mksnap.py
 (the independent writer), each under run-smoke.sh's 4096-byte -max_len.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Write the seed corpora that need no cryptography:
 
   corpus/fuzz_ssh_key/         authorized_keys lines (every key type, options,

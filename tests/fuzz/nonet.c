@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nonet.c - linked into the fuzz targets that carry the network client:
  * build.sh links them with -Wl,--wrap=ksm_http_request, so any attempt to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The long fuzzing campaign (docs/fuzzing.md): every target in turn, one
 # process at a time (no -jobs/-fork: the machine has 2 cores), ASan+UBSan.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Build every fuzz target and run each on its seed corpus for a short time;
 # fails (exit 1) if any target crashes, leaks or trips a sanitizer, or if an
 # input of tests/fuzz/regressions/TARGET/ fails again.

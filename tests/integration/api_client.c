@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * api_client.c - libksm's public API against the local KSM server: folders,
  * updates with rotation transactions (commit and rollback), revision and
@@ -11,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALICE "AliceRec00000000000000"
-#define BOB "BobRec0000000000000000"
+#define ALICE  "AliceRec00000000000000"
+#define BOB    "BobRec0000000000000000"
 #define DIRECT "DirectRec0000000000000"
 #define BUDGET 5000
 
@@ -25,14 +26,15 @@ static void check(bool ok, const char *what, const ksm_error *err)
 		printf("ok - %s\n", what);
 	} else {
 		failed++;
-		printf("not ok - %s%s%s\n", what, err && err->message[0] ? ": " : "",
+		printf("not ok - %s%s%s\n", what,
+		       err && err->message[0] ? ": " : "",
 		       err ? err->message : "");
 	}
 }
 
 /* A fresh copy of one record (the caller frees the set). */
 static ksm_record *fetch(ksm_client *c, const char *uid, ksm_secrets **s,
-			       ksm_error *err)
+			 ksm_error *err)
 {
 	ksm_query q = {.record_uids = &uid, .n_record_uids = 1};
 
@@ -64,7 +66,8 @@ static void test_folders(ksm_client *c)
 	ksm_error err = {0};
 	bool root = false, sub = false;
 
-	check(ksm_get_folders(c, BUDGET, &f, &err) == KSM_OK, "get_folders", &err);
+	check(ksm_get_folders(c, BUDGET, &f, &err) == KSM_OK, "get_folders",
+	      &err);
 	for (size_t i = 0; i < ksm_folders_count(f); i++) {
 		const char *name = ksm_folders_name(f, i);
 		const char *parent = ksm_folders_parent(f, i);
@@ -76,7 +79,8 @@ static void test_folders(ksm_client *c)
 			sub = true;
 	}
 	check(root, "shared folder name decrypted (GCM key, CBC name)", NULL);
-	check(sub, "subfolder key and name decrypted (CBC under the root)", NULL);
+	check(sub, "subfolder key and name decrypted (CBC under the root)",
+	      NULL);
 	ksm_folders_free(f);
 }
 
@@ -99,8 +103,10 @@ static void test_rotation(ksm_client *c, bool commit)
 	      "update_secret with a rotation transaction", &err);
 	check(password_is(c, ALICE, before, NULL),
 	      "the staged change is not visible before it completes", NULL);
-	check(ksm_complete_transaction(c, ALICE, commit, BUDGET, &err) == KSM_OK,
-	      commit ? "finalize_secret_update" : "rollback_secret_update", &err);
+	check(ksm_complete_transaction(c, ALICE, commit, BUDGET, &err) ==
+		      KSM_OK,
+	      commit ? "finalize_secret_update" : "rollback_secret_update",
+	      &err);
 	if (commit) {
 		check(password_is(c, ALICE, want, &rev1) && rev1 > rev0,
 		      "committed: new value and a new revision", NULL);
@@ -123,8 +129,8 @@ static void test_read_only(ksm_client *c)
 	ksm_error err = {0};
 	ksm_record *r = fetch(c, DIRECT, &s, &err);
 
-	check(r && !ksm_record_is_editable(r), "a read-only share reads as such",
-	      &err);
+	check(r && !ksm_record_is_editable(r),
+	      "a read-only share reads as such", &err);
 	if (r) {
 		ksm_record_set_value(r, KSM_FIELDS, "password", "x", NULL);
 		check(ksm_update_secret(c, r, KSM_TX_NONE, BUDGET, &err) ==
@@ -146,7 +152,8 @@ static void test_file_and_requests(ksm_client *c)
 	check(ksm_client_request_count(c) == n0 + 1,
 	      "one HTTPS request per get_secret", NULL);
 	check(r && ksm_record_file_count(r) == 1 &&
-		      !strcmp(ksm_file_name(ksm_record_file_at(r, 0)), "id.pub"),
+		      !strcmp(ksm_file_name(ksm_record_file_at(r, 0)),
+			      "id.pub"),
 	      "file metadata decrypted", &err);
 	if (r && ksm_record_file_count(r) == 1) {
 		check(ksm_download_file(c, ksm_record_file_at(r, 0), BUDGET,
@@ -161,7 +168,7 @@ static void test_file_and_requests(ksm_client *c)
 
 int main(int argc, char **argv)
 {
-	ksm_conf *conf = NULL;
+	ksm_settings *conf = NULL;
 	ksm_client *c = NULL;
 	ksm_error err = {0};
 
@@ -169,8 +176,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s KSM.CONF\n", argv[0]);
 		return 2;
 	}
-	if (ksm_conf_load(argv[1], &conf, &err) != KSM_OK ||
-	    ksm_client_from_conf(conf, &c, &err) != KSM_OK) {
+	if (ksm_settings_load(argv[1], &conf, &err) != KSM_OK ||
+	    ksm_client_from_settings(conf, &c, &err) != KSM_OK) {
 		fprintf(stderr, "%s\n", err.message);
 		return 1;
 	}
@@ -180,7 +187,7 @@ int main(int argc, char **argv)
 	test_read_only(c);
 	test_file_and_requests(c);
 	ksm_client_free(c);
-	ksm_conf_free(conf);
+	ksm_settings_free(conf);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

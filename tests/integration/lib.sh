@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - shared helpers for the integration tests (sourced, bash).
 #
 # Each test script: source this, call ksm_start_server VAULT, run checks with

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """mkhostile.py OUTDIR KEYDIR - the hostile vault for test_hostile.sh.
 
 Reads the public keys KEYDIR/{good,keep,evil,note}.pub (made by ssh-keygen)

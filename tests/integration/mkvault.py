@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """mkvault.py OUT.json KEYDIR - the account-rules vault for test_sync.sh.
 
 Reads public keys KEYDIR/{alice,bob,carol}.pub (made by ssh-keygen) and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_api.sh - libksm's API (updates, transactions, folders, files) against
 # the local server, through tests/integration/api_client.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_faults.sh - ksmctl against each fault mode of the local server: the
 # right exit code and message, within the time budget, config untouched.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_hostile.sh - hostile vault content end to end (issue 7): every case
 # of tests/integration/mkhostile.py is refused by `ksmctl sync` with a reason
 # that names the record (stderr and SNAPSHOT.status), its name, uid and keys

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_keys.sh - ksm-authorized-keys without sshd: the cached path (libc
 # only), fingerprints, unknown users, the live path and its fallbacks.
 . "$(dirname "$0")/lib.sh"

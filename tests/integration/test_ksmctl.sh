@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_ksmctl.sh - ksmctl against the local KSM server: binding, reading,
 # notation, exec, TOTP, rotation, and the errors admins will meet.
 . "$(dirname "$0")/lib.sh"

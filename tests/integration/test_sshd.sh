@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_sshd.sh - real sshd logins with keys from the vault: sshd asks
 # /usr/sbin/ksm-authorized-keys (AuthorizedKeysCommandUser nobody), knows the
 # vault users through nss_ksm, and the snapshot comes from ksmctl sync.

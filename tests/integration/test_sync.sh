@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_sync.sh - ksmctl sync: records to accounts by the design's rules,
 # refusals named, the snapshot written atomically and kept on failure.
 . "$(dirname "$0")/lib.sh"

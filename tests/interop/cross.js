@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // cross.js - the JS side of the cross-client test (run-cross.sh): Keeper's official JS SDK
 // and ksmctl sharing one local server, each reading the other's client config.
 //

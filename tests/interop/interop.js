@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // Interop test: Keeper's official JS SDK (@keeper-security/secrets-manager-core, pinned)
 // talking to tests/server/ksm-server. Run through run-interop.sh, which starts the server
 // and passes: SERVER_JSON (the server's server.json), KSM_TOKEN (a fresh one-time token),

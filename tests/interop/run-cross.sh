@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run-cross.sh - cross-client interop: Keeper's official JS SDK (pinned in
 # package-lock.json) and ksmctl against one local KSM server and vault (vault-cross.json).
 #

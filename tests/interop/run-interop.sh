@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Interop test: the official Keeper JS SDK (pinned in package-lock.json) against the local
 # KSM test server (tests/server/ksm-server).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - shared helpers for the load tests (sourced, bash), on top of
 # tests/pam/lib.sh (the local server, need_root_ns, private_dev_log,
 # pam_service, setup_system_ns, req_gets/req_total/reset_stats, fault) and

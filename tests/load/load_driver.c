@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * load_driver.c - the load tests' driver (tests/load).
  *

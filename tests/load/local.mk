@@ -1,4 +1,5 @@
-# Load tests (issue 7): concurrent pam_ksm authentications through libpam,
+# SPDX-License-Identifier: MIT
+# Load tests: concurrent pam_ksm authentications through libpam,
 # concurrent ssh logins through a real sshd, sequential keys-helper calls,
 # fd/RSS/heap stability of long-lived PAM and NSS consumers. Heavy, so not
 # part of make check: tests/load/run.sh (a step of tests/run-all.sh) runs

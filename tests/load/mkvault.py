@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """mkvault.py OUT.json USERS.tsv N [KEYDIR] - the vault of the load tests.
 
 N pamUser records load000.. (uid 262000 + i), each with its own password.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run.sh - the load tests (tests/load/test_load_*.sh), one after the other,
 # then their figures (wall times, requests counted, descriptors and memory
 # before/after). Heavy, so not part of make check; tests/run-all.sh runs

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_load_keys.sh - ksm-authorized-keys called again and again, as sshd
 # calls it (one process per call):
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_load_nss.sh - nss_ksm in one long-lived process: LOAD_NSS_LOOKUPS
 # (100,000) lookups through libnss_ksm.so.2 (_nss_ksm_getpwnam_r and
 # _nss_ksm_getpwuid_r in turn, over 1,000 users; every answer checked),

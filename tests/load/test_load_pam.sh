@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_load_pam.sh - pam_ksm under load, through the real libpam
 # (tests/load/load_driver: pam_start_confdir with a service file in the
 # test dir) against the local KSM server:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_load_sshd.sh - LOAD_SSH (50) concurrent ssh logins through a real
 # sshd (UsePAM yes, pam_ksm in a test /etc/pam.d/sshd, MaxStartups raised)
 # on a loopback port: half keyboard-interactive logins with the vault

@@ -1,13 +1,14 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_man.sh - the man pages in man/: they render without a warning
 # (groff -man -ww, and mandoc -Tlint when it is installed), have the usual
 # sections, and have not drifted from the code:
-#   ksm.conf.5  its options = the keys ksm-core/conf.c's parser accepts
+#   ksm.conf.5  its options = the keys ksm-core/base/settings.c's parser accepts
 #               (both ways; the documented ones are also fed to ksmctl,
 #               which must not call any of them unknown)
 #   ksmctl.8    its commands, long options and exit codes = `ksmctl --help`
 #   ksm-authorized-keys.8  the options of its usage line
-#   pam_ksm.8   its options = the strings pam_ksm/common.c accepts (both
+#   pam_ksm.8   its options = the strings pam_ksm/user.c accepts (both
 #               ways), and every entry point of pam_ksm/pam_ksm.map
 #   nss_ksm.8   every entry point of nss_ksm/nss_ksm.map
 # No root, no network, nothing outside a temporary directory.
@@ -117,24 +118,24 @@ for p in $PAGES; do
 done
 
 # ---------------------------------------------------------------- ksm.conf.5
-CONF_C=$srcdir/ksm-core/conf.c
+CONF_C=$srcdir/ksm-core/base/settings.c
 body=$(sed -n '/^static ksm_status set_option(/,/^}/p' "$CONF_C")
 keys=$(grep -oE 'strcmp\(k, "[a-z0-9_]+"\)' <<<"$body" | sed -E 's/.*"(.*)".*/\1/' | sort)
 nkeys=$(grep -c . <<<"$keys")
 ncmp=$(grep -o 'strcmp(k,' <<<"$body" | wc -l)
 if [ "$nkeys" -ge 20 ] && [ "$nkeys" = "$ncmp" ]; then
-	ok "conf.c set_option accepts $nkeys options"
+	ok "settings.c set_option accepts $nkeys options"
 else
 	fail "cannot read the option list from $CONF_C ($nkeys names, $ncmp strcmp(k, ...))"
 fi
 doc=$(tags ksm.conf.5 OPTIONS | awk '{print $1}' | sed 's/\[.*//' | sort)
 for k in $keys; do
-	in_list "$k" "$doc" || fail "ksm.conf.5: option $k (ksm-core/conf.c) is not documented"
+	in_list "$k" "$doc" || fail "ksm.conf.5: option $k (ksm-core/base/settings.c) is not documented"
 done
 for k in $doc; do
-	in_list "$k" "$keys" || fail "ksm.conf.5 documents $k, which conf.c does not accept"
+	in_list "$k" "$keys" || fail "ksm.conf.5 documents $k, which settings.c does not accept"
 done
-[ "$keys" = "$doc" ] && ok "ksm.conf.5 documents exactly conf.c's options"
+[ "$keys" = "$doc" ] && ok "ksm.conf.5 documents exactly settings.c's options"
 # Every documented entry has a default.
 nodef=$("$PY" - "$MAN/ksm.conf.5" <<'PYEOF'
 import re, sys
@@ -243,12 +244,12 @@ else
 fi
 
 # ---------------------------------------------------------------- pam_ksm.8
-PARSE=$(sed -n '/^void pam_ksm_parse_args(/,/^}/p' "$srcdir/pam_ksm/common.c")
+PARSE=$(sed -n '/^void pam_ksm_parse_args(/,/^}/p' "$srcdir/pam_ksm/user.c")
 popts=$(grep -oE 'str(n)?cmp\(a, "[^"]+"' <<<"$PARSE" | sed -E 's/.*"(.*)"/\1/' | sort -u)
 if [ "$(grep -c . <<<"$popts")" -ge 5 ]; then
-	ok "pam_ksm/common.c accepts: $(tr '\n' ' ' <<<"$popts")"
+	ok "pam_ksm/user.c accepts: $(tr '\n' ' ' <<<"$popts")"
 else
-	fail "cannot read the module options from pam_ksm/common.c"
+	fail "cannot read the module options from pam_ksm/user.c"
 fi
 dp=$(tags pam_ksm.8 OPTIONS)
 missing=
@@ -268,7 +269,7 @@ while read -r d; do
 	done
 	[ -n "$found" ] || extra="$extra [$d]"
 done <<<"$dp"
-if [ -z "$extra" ]; then ok "pam_ksm.8 documents no option the module lacks"; else fail "pam_ksm.8: options not in common.c:$extra"; fi
+if [ -z "$extra" ]; then ok "pam_ksm.8 documents no option the module lacks"; else fail "pam_ksm.8: options not in user.c:$extra"; fi
 missing=
 for fn in $(grep -oE 'pam_sm_[a-z_]+' "$srcdir/pam_ksm/pam_ksm.map"); do
 	grep -qw "$fn" "$MAN/pam_ksm.8" || missing="$missing $fn"

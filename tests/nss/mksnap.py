@@ -1,8 +1,9 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """mksnap.py - write a ksm-unix snapshot from a JSON description.
 
-An implementation of ksm-core/snapshot_format.h written independently of
-ksm-core/snapshot_writer.c, so that the reader and the NSS module are tested
+An implementation of ksm-core/snapshot/snapshot_format.h written independently of
+ksm-core/accounts/snapshot_writer.c, so that the reader and the NSS module are tested
 against a second writer (an oracle), and so that tests can build snapshots
 that ksmctl sync would never write (huge gecos, odd orders, many groups).
 

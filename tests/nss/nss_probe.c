@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nss_probe - call libnss_ksm.so.2's entry points directly (dlopen), so that
  * tests see the NSS status and errno that glibc hides behind getent/id.
@@ -24,14 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum nss_status pwnam_fn(const char *, struct passwd *, char *,
-				 size_t, int *);
-typedef enum nss_status pwuid_fn(uid_t, struct passwd *, char *, size_t,
+typedef enum nss_status pwnam_fn(const char *, struct passwd *, char *, size_t,
 				 int *);
-typedef enum nss_status grnam_fn(const char *, struct group *, char *,
-				 size_t, int *);
-typedef enum nss_status grgid_fn(gid_t, struct group *, char *, size_t,
+typedef enum nss_status pwuid_fn(uid_t, struct passwd *, char *, size_t, int *);
+typedef enum nss_status grnam_fn(const char *, struct group *, char *, size_t,
 				 int *);
+typedef enum nss_status grgid_fn(gid_t, struct group *, char *, size_t, int *);
 typedef enum nss_status setent_fn(int);
 typedef enum nss_status endent_fn(void);
 typedef enum nss_status pwent_fn(struct passwd *, char *, size_t, int *);
@@ -94,8 +93,8 @@ static void print_pw(const char *cmd, enum nss_status st, int e,
 	printf("%s: %s %s", cmd, status_name(st), errno_name(e));
 	if (st == NSS_STATUS_SUCCESS)
 		printf(" %s:%s:%u:%u:%s:%s:%s", pw->pw_name, pw->pw_passwd,
-		       (unsigned)pw->pw_uid, (unsigned)pw->pw_gid,
-		       pw->pw_gecos, pw->pw_dir, pw->pw_shell);
+		       (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, pw->pw_gecos,
+		       pw->pw_dir, pw->pw_shell);
 	putchar('\n');
 }
 
@@ -193,7 +192,7 @@ static void all_gr(size_t n)
 }
 
 static void probe_initgroups(const char *user, gid_t gid, long int size,
-		       long int limit)
+			     long int limit)
 {
 	initgroups_fn *f = sym("_nss_ksm_initgroups_dyn");
 	long int start = 1;
@@ -272,12 +271,14 @@ int main(int argc, char **argv)
 			print_gr(c, st, e, &gr);
 			i += 2;
 		} else if (!strcmp(c, "setpwent") || !strcmp(c, "setgrent")) {
-			st = ((setent_fn *)sym(c[3] == 'p' ? "_nss_ksm_setpwent"
-							   : "_nss_ksm_setgrent"))(1);
+			st = ((setent_fn *)sym(
+				c[3] == 'p' ? "_nss_ksm_setpwent"
+					    : "_nss_ksm_setgrent"))(1);
 			printf("%s: %s\n", c, status_name(st));
 		} else if (!strcmp(c, "endpwent") || !strcmp(c, "endgrent")) {
-			st = ((endent_fn *)sym(c[3] == 'p' ? "_nss_ksm_endpwent"
-							   : "_nss_ksm_endgrent"))();
+			st = ((endent_fn *)sym(
+				c[3] == 'p' ? "_nss_ksm_endpwent"
+					    : "_nss_ksm_endgrent"))();
 			printf("%s: %s\n", c, status_name(st));
 		} else if (!strcmp(c, "getpwent")) {
 			NEED(1);
@@ -304,8 +305,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(c, "initgroups")) {
 			NEED(4);
 			probe_initgroups(argv[i + 1], (gid_t)num(argv[i + 2]),
-				   (long)num(argv[i + 3]),
-				   strtol(argv[i + 4], NULL, 10));
+					 (long)num(argv[i + 3]),
+					 strtol(argv[i + 4], NULL, 10));
 			i += 4;
 		} else if (!strcmp(c, "rename")) {
 			NEED(2);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nss_threads - many threads look users and groups up through
  * libnss_ksm.so.2 while another thread replaces the snapshot (write a temp
@@ -35,14 +36,12 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef enum nss_status pwnam_fn(const char *, struct passwd *, char *,
-				 size_t, int *);
-typedef enum nss_status pwuid_fn(uid_t, struct passwd *, char *, size_t,
+typedef enum nss_status pwnam_fn(const char *, struct passwd *, char *, size_t,
 				 int *);
-typedef enum nss_status grnam_fn(const char *, struct group *, char *,
-				 size_t, int *);
-typedef enum nss_status grgid_fn(gid_t, struct group *, char *, size_t,
+typedef enum nss_status pwuid_fn(uid_t, struct passwd *, char *, size_t, int *);
+typedef enum nss_status grnam_fn(const char *, struct group *, char *, size_t,
 				 int *);
+typedef enum nss_status grgid_fn(gid_t, struct group *, char *, size_t, int *);
 typedef enum nss_status setent_fn(int);
 typedef enum nss_status endent_fn(void);
 typedef enum nss_status pwent_fn(struct passwd *, char *, size_t, int *);
@@ -300,8 +299,9 @@ int main(int argc, char **argv)
 	void *mod;
 
 	if (argc != 10) {
-		fprintf(stderr, "usage: nss_threads MODULE SNAPSHOT V1 V2 USERS "
-				"GROUPS THREADS LOOKUPS REWRITES\n");
+		fprintf(stderr,
+			"usage: nss_threads MODULE SNAPSHOT V1 V2 USERS "
+			"GROUPS THREADS LOOKUPS REWRITES\n");
 		return 2;
 	}
 	mod = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_nss_glibc.sh - libnss_ksm.so.2 under the real glibc, as a host runs
 # it: in a private mount namespace (docs/testing.md), a test nsswitch.conf
 # ("passwd: files ksm", "group: files ksm") is bind-mounted over

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_nss_module.sh - libnss_ksm.so.2's entry points called directly
 # (tests/nss/nss_probe dlopens the module): NSS status and errno for every
 # path glibc hides (found, not found, ERANGE at the exact boundary,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_nss_symbols.sh - the shape of libnss_ksm.so.2: its name and soname,
 # exactly the _nss_ksm_* entry points exported, libc its only dependency
 # (no libcrypto, libcurl, json-c, keyutils), hardening (RELRO, BIND_NOW,

@@ -1,6 +1,7 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_nss_sync.sh - end to end: records in the local KSM server, ksmctl
-# sync writes the snapshot (ksm-core/snapshot_writer.c), libnss_ksm.so.2
+# sync writes the snapshot (ksm-core/accounts/snapshot_writer.c), libnss_ksm.so.2
 # answers from it. The rest of the nss tests use tests/nss/mksnap.py, an
 # independent writer; this one checks the module against the real one, and
 # that both writers agree: the snapshot ksmctl wrote, read back through the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_nss_threads.sh - 8 threads x 100,000 lookups (getpwnam_r, getpwuid_r,
 # getgrnam_r, getgrgid_r, every 16th first with a too-short buffer) through
 # libnss_ksm.so.2 while the snapshot is replaced 100 times by write-temp +

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_nss_wrapper.sh - getent and id against libnss_ksm.so.2 through
 # nss_wrapper (LD_PRELOAD=libnss_wrapper.so, NSS_WRAPPER_MODULE_SO_PATH,
 # NSS_WRAPPER_MODULE_FN_PREFIX=ksm), with its own passwd/group files as the

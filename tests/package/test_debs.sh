@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_debs.sh - build the Debian packages (debian/) from a copy of the
 # source with dpkg-buildpackage, then install, use, remove and purge them
 # with the real dpkg and maintainer scripts in a throwaway view of the

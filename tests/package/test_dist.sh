@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_dist.sh - the host integration files of dist/ as built (make check):
 # the units pass systemd-analyze verify and keep their exposure score, the
 # sshd snippet passes sshd -t, sysusers.d and tmpfiles.d make what they
@@ -91,7 +92,7 @@ check "profile: no Password block (pam_unix's use_authtok would lose its token)"
 	bash -c "! grep -q '^Password' '$P'"
 opts=$(awk '/pam_ksm\.so/ { for (i = 1; i <= NF; i++) if (f) print $i; else if ($i == "pam_ksm.so") f = 1; f = 0 }' "$P" | sort -u)
 check "profile: pam_ksm options are ones pam_ksm parses (${opts:-none})" \
-	bash -c "for o in $opts; do grep -q \"\\\"\$o\\\"\" '$srcdir/pam_ksm/common.c' || exit 1; done"
+	bash -c "for o in $opts; do grep -q \"\\\"\$o\\\"\" '$srcdir/pam_ksm/user.c' || exit 1; done"
 check "profile: local users fall through in auth (user_unknown=ignore)" \
 	bash -c "grep -A1 '^Auth:' '$P' | grep -q 'user_unknown=ignore'"
 

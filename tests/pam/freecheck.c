@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * freecheck.c - LD_PRELOAD free()/realloc() interposer: reports every heap
  * block that still holds a secret when it is given back to malloc.
@@ -61,8 +62,8 @@ static void report(const char *what, size_t size)
 
 	busy++;
 	n = backtrace(frames, 24);
-	len = (size_t)snprintf(line, sizeof(line), "freecheck: %s %zu bytes:",
-			       what, size);
+	len = (size_t)snprintf(line, sizeof(line),
+			       "freecheck: %s %zu bytes:", what, size);
 	/* Frame 0 is report(), 1 the hook itself. */
 	for (int i = 2; i < n && len < sizeof(line) - 200; i++) {
 		Dl_info di;
@@ -140,8 +141,9 @@ __attribute__((destructor)) static void fini(void)
 
 	if (!needle)
 		return;
-	snprintf(line, sizeof(line), "freecheck: %lu hit(s), %lu block(s) "
-				     "scanned\n",
+	snprintf(line, sizeof(line),
+		 "freecheck: %lu hit(s), %lu block(s) "
+		 "scanned\n",
 		 hits, scanned);
 	out(line);
 }

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - shared helpers for the pam_ksm tests (sourced, bash), on top of
 # tests/integration/lib.sh (ok/fail/check/finish, $T, the local server).
 #

@@ -1,4 +1,5 @@
-# pam_ksm tests (issue 5): a libpam harness (pam_start_confdir with a test
+# SPDX-License-Identifier: MIT
+# pam_ksm tests: a libpam harness (pam_start_confdir with a test
 # confdir), a free() interposer that catches unwiped secrets, and bash
 # scripts for libpam, real sudo, real sshd, valgrind. The scripts that need
 # root or mount namespaces exit 77 (skip) without them.
@@ -23,6 +24,10 @@ tests_pam_pam_ksm_probe_la_LIBADD = -lpam
 PAM_TESTS = tests/pam/test_pam_symbols.sh tests/pam/test_pam.sh tests/pam/test_sudo.sh \
 	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh
 TESTS += $(PAM_TESTS)
+# test_pam.sh runs our harness; sudo, sshd and valgrind are not sanitized.
+SANITIZER_TESTS += tests/pam/test_pam.sh
+ROOT_TESTS += tests/pam/test_pam.sh tests/pam/test_sudo.sh \
+	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh
 EXTRA_DIST += $(PAM_TESTS) tests/pam/lib.sh tests/pam/mkvault.py \
 	tests/pam/totp.py tests/pam/syslog_listener.py \
 	tests/pam/valgrind.supp bench/run-pam.sh

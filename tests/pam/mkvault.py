@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """mkvault.py OUT.json [KEYDIR] - the vault of the pam_ksm tests (tests/pam).
 
 With KEYDIR, alice and gina get the SSH public keys KEYDIR/alice.pub and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pam_harness.c - drive libpam directly for the pam_ksm tests.
  *
@@ -120,8 +121,8 @@ static int conv(int n, const struct pam_message **msg,
 			n_prompts++;
 			/* A user who takes a while to type. */
 			if (getenv("PAM_HARNESS_DELAY_MS"))
-				usleep((useconds_t)atoi(getenv(
-					       "PAM_HARNESS_DELAY_MS")) *
+				usleep((useconds_t)atoi(
+					       getenv("PAM_HARNESS_DELAY_MS")) *
 				       1000);
 			if (!quiet)
 				printf("prompt-off: %s\n", m);
@@ -179,8 +180,8 @@ static long key_timeout_seconds(key_serial_t k)
 		unsigned long id;
 		char flags[16], usage[16], tmo[16];
 
-		if (sscanf(line, "%lx %15s %15s %15s", &id, flags, usage, tmo) !=
-			    4 ||
+		if (sscanf(line, "%lx %15s %15s %15s", &id, flags, usage,
+			   tmo) != 4 ||
 		    (key_serial_t)id != k)
 			continue;
 		if (!strcmp(tmo, "perm")) {
@@ -270,12 +271,13 @@ static bool keycheck(const char *name, long want_uid, long want_ttl)
 	/* /proc/keys rounds down to its largest unit (12h shows as 11h). */
 	if (want_ttl >= 0 &&
 	    (ttl < 0 || ttl > want_ttl ||
-	     ttl < want_ttl - (want_ttl < 60	      ? 1
-			       : want_ttl < 3600      ? 60
-			       : want_ttl < 86400     ? 3600
-			       : want_ttl < 7 * 86400 ? 86400
-						      : 7 * 86400) -
-			      60)) {
+	     ttl < want_ttl -
+			     (want_ttl < 60	     ? 1
+			      : want_ttl < 3600	     ? 60
+			      : want_ttl < 86400     ? 3600
+			      : want_ttl < 7 * 86400 ? 86400
+						     : 7 * 86400) -
+			     60)) {
 		ok = false;
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 			 " timeout %ld s, wanted about %ld s;", ttl, want_ttl);
@@ -520,8 +522,10 @@ int main(int argc, char **argv)
 		double sys_ms = tv_ms(ru1.ru_stime) - tv_ms(ru0.ru_stime);
 
 		printf("{\"rounds\": %ld, \"ok_rounds\": %d, \"prompts\": %d, "
-		       "\"cpu_ms_per_round\": %.3f, \"user_ms_per_round\": %.3f, "
-		       "\"sys_ms_per_round\": %.3f, \"wall_ms_per_round\": %.3f}\n",
+		       "\"cpu_ms_per_round\": %.3f, \"user_ms_per_round\": "
+		       "%.3f, "
+		       "\"sys_ms_per_round\": %.3f, \"wall_ms_per_round\": "
+		       "%.3f}\n",
 		       rounds, good_rounds, n_prompts,
 		       (user_ms + sys_ms) / (double)rounds,
 		       user_ms / (double)rounds, sys_ms / (double)rounds,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pam_ksm_probe.c - a test-only PAM module placed after pam_ksm in a
  * stack: it reports, through the conversation (PAM_TEXT_INFO), whether
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The layout of pam_ksm's struct pam_ksm_secrets (pam_ksm/pam_ksm.h). */
+/* The layout of pam_ksm's struct pam_ksm_secrets (pam_ksm/user.h). */
 struct pam_ksm_secrets {
 	size_t n;
 	char **names;
@@ -32,8 +33,9 @@ static int probe(pam_handle_t *pamh, const char *when)
 		return PAM_IGNORE;
 	}
 	s = d;
-	pam_info(pamh, "probe %s: session secrets data: %zu secret(s), first %s,"
-		       " value %s",
+	pam_info(pamh,
+		 "probe %s: session secrets data: %zu secret(s), first %s,"
+		 " value %s",
 		 when, s->n, s->n ? s->names[0] : "-",
 		 s->n && expect && !strcmp(s->values[0], expect) ? "matches"
 								 : "differs");

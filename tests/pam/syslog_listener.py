@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """syslog_listener.py SOCKET LOG - a tiny syslog daemon for tests: binds an
 AF_UNIX SOCK_DGRAM socket at SOCKET (as /dev/log is) and appends every
 datagram received as one line to LOG, flushed at once. Runs until killed."""

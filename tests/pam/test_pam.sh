@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_pam.sh - pam_ksm.so driven through libpam (tests/pam/pam_harness,
 # pam_start_confdir with service files under $T/pam.d) against the local
 # KSM server: live checks of the vault's current password, rotation, the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_pam_symbols.sh - pam_ksm.so exports exactly the PAM service functions
 # (version script), checked with nm and by dlopen; libksm.so exports only
 # what ksm.h declares.

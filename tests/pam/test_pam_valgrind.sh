@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_pam_valgrind.sh - pam_ksm under valgrind and a secret-wipe check.
 #
 # 1. valgrind (memcheck, --leak-check=full --errors-for-leak-kinds=definite

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_sshd_pam.sh - real sshd with UsePAM yes and pam_ksm in a test
 # /etc/pam.d/sshd: keyboard-interactive logins with the vault password
 # (ssh with SSH_ASKPASS, no terminal), rotation, and the session secret

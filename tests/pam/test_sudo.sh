@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_sudo.sh - the real, setuid sudo with pam_ksm: a vault user in the
 # local group sudo (custom field groups=sudo, given by nss_ksm's
 # initgroups) runs "sudo -S -k true" with the vault password; after a

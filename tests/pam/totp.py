@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """totp.py BASE32 [OFFSET_STEPS] - the RFC 6238 code (SHA-1, 6 digits, 30 s)
 for now + OFFSET_STEPS * 30 s, computed independently of libksm."""
 import base64, hashlib, hmac, struct, sys, time

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Self-test of tests/server/ksm-server with a minimal independent KSM client.
 
 The client below is written from docs/ksm-protocol.md only (it shares no code with the

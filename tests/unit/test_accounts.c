@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_accounts.c - records to accounts (every rule of design.md and
  * issue 3), the snapshot writer/reader round trip, and a damaged snapshot.
@@ -18,14 +19,21 @@
 
 #include "client.h"
 #include "crypto.h"
+#include "get_secrets.h"
 #include "snapshot_reader.h"
 
-#define KEY_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGdh2F1N0aQ4l9pkw+H3mY0Q0c1SVvAqk2mOuqXzVNrS a@test"
-#define KEY_B "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK7dMN1pXUo3QSkmXAVNRmbGdGZkG7ac4SmIcoG2iZh0 b@test"
+#define KEY_A                                                                  \
+	"ssh-ed25519 "                                                         \
+	"AAAAC3NzaC1lZDI1NTE5AAAAIGdh2F1N0aQ4l9pkw+"                           \
+	"H3mY0Q0c1SVvAqk2mOuqXzVNrS a@test"
+#define KEY_B                                                                  \
+	"ssh-ed25519 "                                                         \
+	"AAAAC3NzaC1lZDI1NTE5AAAAIK7dMN1pXUo3QSkmXAVNRmbGdGZkG7ac4SmIcoG2iZh0" \
+	" b@test"
 
 static char dir[] = "/tmp/ksm-test-accounts.XXXXXX";
 static ksm_local_db *local;
-static ksm_conf *conf;
+static ksm_settings *conf;
 
 static int setup(void **state)
 {
@@ -38,17 +46,20 @@ static int setup(void **state)
 	snprintf(group, sizeof(group), "%s/group", dir);
 	f = fopen(passwd, "w");
 	fputs("root:x:0:0:root:/root:/bin/bash\n"
-	      "localuser:x:250500:250500::/home/localuser:/bin/sh\n", f);
+	      "localuser:x:250500:250500::/home/localuser:/bin/sh\n",
+	      f);
 	fclose(f);
 	f = fopen(group, "w");
-	fputs("root:x:0:\nsudo:x:27:\nlocalgrp:x:250600:\nclash:x:250700:\n", f);
+	fputs("root:x:0:\nsudo:x:27:\nlocalgrp:x:250600:\nclash:x:250700:\n",
+	      f);
 	fclose(f);
 	if (ksm_local_db_load(passwd, group, &local, NULL) != KSM_OK)
 		return -1;
 	static const char text[] = "uid_range = 250000-259999\n"
 				   "gid_range = 250000-259999\n";
 
-	return ksm_conf_parse(text, strlen(text), "t", &conf, NULL) == KSM_OK
+	return ksm_settings_parse(text, strlen(text), "t", &conf, NULL) ==
+			       KSM_OK
 		       ? 0
 		       : -1;
 }
@@ -58,7 +69,7 @@ static int teardown(void **state)
 	char cmd[256];
 
 	ksm_local_db_free(local);
-	ksm_conf_free(conf);
+	ksm_settings_free(conf);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd);
 }
@@ -107,7 +118,11 @@ static const ksm_account *account(const ksm_accounts *as, const char *name)
 	return NULL;
 }
 
-#define C(label, value) "{\"type\":\"text\",\"label\":\"" label "\",\"value\":[\"" value "\"]}"
+/* A custom text field as JSON. */
+/* clang-format off */
+#define C(label, value) \
+	"{\"type\":\"text\",\"label\":\"" label "\",\"value\":[\"" value "\"]}"
+/* clang-format on */
 
 static void test_refusal_rules(void **state)
 {
@@ -157,7 +172,8 @@ static void test_refusal_rules(void **state)
 
 		snprintf(uid, sizeof(uid), "Case%02zuRec000000000000", i);
 		r = refusal_for(as, uid);
-		if (!r || !strstr(r->reason, cases[i].reason) || !r->whole_account)
+		if (!r || !strstr(r->reason, cases[i].reason) ||
+		    !r->whole_account)
 			fail_msg("case %zu (%s): got '%s', wanted '%s'", i,
 				 cases[i].login, r ? r->reason : "(none)",
 				 cases[i].reason);
@@ -177,12 +193,13 @@ static void test_collisions_refuse_both(void **state)
 
 	assert_int_equal(as->n_accounts, 0);
 	for (int i = 0; i < 4; i++)
-		assert_non_null(strstr(refusal_for(as, i == 0   ? "Dup1Rec000000000000000"
-							: i == 1 ? "Dup2Rec000000000000000"
-							: i == 2 ? "Uid1Rec000000000000000"
-								 : "Uid2Rec000000000000000")
-					       ->reason,
-				       "also claimed"));
+		assert_non_null(strstr(
+			refusal_for(as, i == 0	 ? "Dup1Rec000000000000000"
+					: i == 1 ? "Dup2Rec000000000000000"
+					: i == 2 ? "Uid1Rec000000000000000"
+						 : "Uid2Rec000000000000000")
+				->reason,
+			"also claimed"));
 	ksm_accounts_free(as);
 }
 
@@ -190,12 +207,17 @@ static void test_defaults_keys_groups(void **state)
 {
 	ksm_record *rs[2] = {
 		rec("AliceRec00000000000000", "alice",
-		    C("groups", "sudo, devs,devs") "," C("ssh_public_key", KEY_A "\\n" KEY_B)
-		    "," C("ssh_public_key", "command=\\\"x\\\" " KEY_A)),
+		    C("groups", "sudo, devs,devs") "," C(
+			    "ssh_public_key", KEY_A
+			    "\\n" KEY_B) "," C("ssh_public_key",
+					       "command=\\\"x\\\" " KEY_A)),
 		rec("BobRec0000000000000000", "bob",
-		    C("uid", "252000") "," C("gid", "252500") "," C("groups", "devs")
-		    "," C("home", "/srv/bob") "," C("shell", "/bin/zsh")
-		    "," C("gecos", "Bob,B") "," C("valid_until", "2030-01-02T03:04:05+01:00")),
+		    C("uid", "252000") "," C("gid", "252500") "," C("groups", "devs") "," C(
+			    "home",
+			    "/srv/bob") "," C("shell",
+					      "/bin/zsh") "," C("gecos",
+								"Bob,B") "," C("valid_until",
+									       "2030-01-02T03:04:05+01:00")),
 	};
 	ksm_accounts *as = build(rs, 2);
 	const ksm_account *a = account(as, "alice"), *b = account(as, "bob");
@@ -222,7 +244,8 @@ static void test_defaults_keys_groups(void **state)
 		if (!strcmp(as->groups[i].name, "sudo")) {
 			sudo = as->groups[i].local && as->groups[i].gid == 27;
 		} else if (!strcmp(as->groups[i].name, "devs")) {
-			devs = !as->groups[i].local && as->groups[i].n_members == 2;
+			devs = !as->groups[i].local &&
+			       as->groups[i].n_members == 2;
 		}
 	}
 	assert_true(sudo);
@@ -251,7 +274,8 @@ static void test_duplicate_custom_field(void **state)
 	assert_null(account(as, "twice"));
 	assert_non_null(r);
 	assert_true(r->whole_account);
-	assert_string_equal(r->reason, "custom field 'uid' appears more than once");
+	assert_string_equal(r->reason,
+			    "custom field 'uid' appears more than once");
 	ksm_accounts_free(as);
 }
 
@@ -261,7 +285,7 @@ static void test_local_groups_allowlist(void **state)
 	static const char wide[] = "uid_range = 250000-259999\n"
 				   "gid_range = 250000-259999\n"
 				   "local_groups = *\n";
-	ksm_conf *saved = conf;
+	ksm_settings *saved = conf;
 	ksm_record *rs[1] = {
 		rec("GrpRec0000000000000000", "greedy",
 		    C("groups", "sudo,localgrp,root,vaultgrp")),
@@ -276,7 +300,8 @@ static void test_local_groups_allowlist(void **state)
 	assert_false(in_group(as, "localgrp"));
 	assert_false(in_group(as, "root"));
 	for (size_t i = 0; i < as->n_refusals; i++)
-		if (strstr(as->refusals[i].reason, "not listed in local_groups") ||
+		if (strstr(as->refusals[i].reason,
+			   "not listed in local_groups") ||
 		    strstr(as->refusals[i].reason, "gid 0 is never joined")) {
 			assert_false(as->refusals[i].whole_account);
 			dropped++;
@@ -285,7 +310,9 @@ static void test_local_groups_allowlist(void **state)
 	ksm_accounts_free(as);
 
 	/* "*" allows every local group but the root group. */
-	assert_int_equal(ksm_conf_parse(wide, strlen(wide), "t", &conf, NULL), KSM_OK);
+	assert_int_equal(
+		ksm_settings_parse(wide, strlen(wide), "t", &conf, NULL),
+		KSM_OK);
 	rs[0] = rec("GrpRec0000000000000000", "greedy",
 		    C("groups", "sudo,localgrp,root"));
 	as = build(rs, 1);
@@ -293,7 +320,7 @@ static void test_local_groups_allowlist(void **state)
 	assert_true(in_group(as, "sudo"));
 	assert_false(in_group(as, "root"));
 	ksm_accounts_free(as);
-	ksm_conf_free(conf);
+	ksm_settings_free(conf);
 	conf = saved;
 }
 
@@ -302,7 +329,8 @@ static void test_hostile_values(void **state)
 {
 	ksm_record *rs[4] = {
 		rec("NulRec0000000000000000", "evnul\\u0000root", NULL),
-		rec("UidNlRec00000000000000", "unl", C("uid", "12\\nksmctl: forged")),
+		rec("UidNlRec00000000000000", "unl",
+		    C("uid", "12\\nksmctl: forged")),
 		rec("GidNlRec00000000000000", "gnl", C("gid", "1\\r2")),
 		rec("EscRec0000000000000000", "ev\\u001b[2Jil", NULL),
 	};
@@ -321,7 +349,8 @@ static void test_hostile_values(void **state)
 	r = refusal_for(as, "GidNlRec00000000000000");
 	assert_non_null(r);
 	assert_string_equal(r->reason, "gid is not a number");
-	/* An invalid login with control characters is not logged as the name. */
+	/* An invalid login with control characters is not logged as the name.
+	 */
 	r = refusal_for(as, "EscRec0000000000000000");
 	assert_non_null(r);
 	assert_string_equal(r->name, "");
@@ -332,7 +361,8 @@ static void test_hostile_values(void **state)
 static json_object *answer(const uint8_t app_key[32], const char *const *uids,
 			   char *const *texts, size_t n)
 {
-	json_object *resp = json_object_new_object(), *arr = json_object_new_array();
+	json_object *resp = json_object_new_object(),
+		    *arr = json_object_new_array();
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_new_object();
@@ -341,21 +371,24 @@ static json_object *answer(const uint8_t app_key[32], const char *const *uids,
 		char *b;
 
 		assert_int_equal(ksm_random(rkey, sizeof(rkey)), KSM_OK);
-		assert_int_equal(ksm_gcm_encrypt(app_key, NULL, rkey, sizeof(rkey),
-						 &ct, &ctlen),
+		assert_int_equal(ksm_gcm_encrypt(app_key, NULL, rkey,
+						 sizeof(rkey), &ct, &ctlen),
 				 KSM_OK);
 		b = ksm_b64_encode(ct, ctlen, false);
-		json_object_object_add(r, "recordKey", json_object_new_string(b));
+		json_object_object_add(r, "recordKey",
+				       json_object_new_string(b));
 		free(b);
 		free(ct);
-		assert_int_equal(ksm_gcm_encrypt(rkey, NULL, (const uint8_t *)texts[i],
+		assert_int_equal(ksm_gcm_encrypt(rkey, NULL,
+						 (const uint8_t *)texts[i],
 						 strlen(texts[i]), &ct, &ctlen),
 				 KSM_OK);
 		b = ksm_b64_encode(ct, ctlen, false);
 		json_object_object_add(r, "data", json_object_new_string(b));
 		free(b);
 		free(ct);
-		json_object_object_add(r, "recordUid", json_object_new_string(uids[i]));
+		json_object_object_add(r, "recordUid",
+				       json_object_new_string(uids[i]));
 		json_object_array_add(arr, r);
 	}
 	json_object_object_add(resp, "records", arr);
@@ -367,22 +400,27 @@ static void test_unreadable_records(void **state)
 {
 	static const char *const uids[] = {
 		"FineRec000000000000000", "BigRec0000000000000000",
-		"DeepRec000000000000000", "Bad\nUid:x", "JunkRec000000000000000",
+		"DeepRec000000000000000", "Bad\nUid:x",
+		"JunkRec000000000000000",
 	};
 	static const char folders[] = "account_folders = SomeFolder\n";
 	enum { N = sizeof(uids) / sizeof(uids[0]), DEPTH = 100000 };
 	static const char *const reasons[] = {
-		NULL, "data too large", "nesting too deep",
-		"record UID is not 1-64 characters", "malformed JSON",
+		NULL,
+		"data too large",
+		"nesting too deep",
+		"record UID is not 1-64 characters",
+		"malformed JSON",
 	};
-	static const char head[] = "{\"type\":\"pamUser\",\"title\":\"t\",\"fields\":"
-				   "[{\"type\":\"login\",\"value\":[\"x\"]}],\"notes\":\"";
+	static const char head[] =
+		"{\"type\":\"pamUser\",\"title\":\"t\",\"fields\":"
+		"[{\"type\":\"login\",\"value\":[\"x\"]}],\"notes\":\"";
 	char *texts[N];
-	ksm_config *cfg = NULL;
+	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
 	ksm_accounts *as = NULL;
-	ksm_conf *cf = NULL;
+	ksm_settings *cf = NULL;
 	json_object *resp;
 	size_t big = (1u << 20) + 10, n;
 
@@ -393,16 +431,18 @@ static void test_unreadable_records(void **state)
 	memset(texts[1] + strlen(head), 'A', big - strlen(head));
 	strcpy(texts[1] + big, "\"}");
 	texts[2] = malloc(2 * DEPTH + 128);
-	n = (size_t)sprintf(texts[2], "{\"type\":\"pamUser\",\"custom\":[{\"type\":"
-					"\"text\",\"value\":");
+	n = (size_t)sprintf(texts[2],
+			    "{\"type\":\"pamUser\",\"custom\":[{\"type\":"
+			    "\"text\",\"value\":");
 	memset(texts[2] + n, '[', DEPTH);
 	memset(texts[2] + n + DEPTH, ']', DEPTH);
 	strcpy(texts[2] + n + 2 * DEPTH, "}]}");
 	texts[3] = strdup(texts[0]);
 	texts[4] = strdup("{\"type\":\"pamUser\",");
 
-	assert_int_equal(ksm_config_from_token("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-					       "fake.example", NULL, &cfg, NULL),
+	assert_int_equal(ksm_client_config_from_token(
+				 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+				 "fake.example", NULL, &cfg, NULL),
 			 KSM_OK);
 	assert_int_equal(ksm_client_new(cfg, NULL, &c, NULL), KSM_OK);
 	c->bound = true;
@@ -417,7 +457,8 @@ static void test_unreadable_records(void **state)
 	assert_int_equal(as->n_accounts, 1);
 	assert_string_equal(as->accounts[0].name, "fine");
 	for (size_t i = 1; i < N; i++) {
-		const ksm_refusal *r = refusal_for(as, i == 3 ? "Bad?Uid?x" : uids[i]);
+		const ksm_refusal *r =
+			refusal_for(as, i == 3 ? "Bad?Uid?x" : uids[i]);
 
 		if (!r || !strstr(r->reason, reasons[i]) || !r->whole_account ||
 		    !strstr(r->reason, "cannot be read"))
@@ -427,12 +468,13 @@ static void test_unreadable_records(void **state)
 	ksm_accounts_free(as);
 
 	/* Outside account_folders they are not accounts: no refusals. */
-	assert_int_equal(ksm_conf_parse(folders, strlen(folders), "t", &cf, NULL),
-			 KSM_OK);
+	assert_int_equal(
+		ksm_settings_parse(folders, strlen(folders), "t", &cf, NULL),
+		KSM_OK);
 	assert_int_equal(ksm_accounts_build(s, cf, local, &as, NULL), KSM_OK);
 	assert_int_equal(as->n_refusals, 0);
 	ksm_accounts_free(as);
-	ksm_conf_free(cf);
+	ksm_settings_free(cf);
 	ksm_secrets_free(s);
 	ksm_client_free(c);
 	for (size_t i = 0; i < N; i++)
@@ -443,8 +485,10 @@ static void test_snapshot_round_trip(void **state)
 {
 	ksm_record *rs[3] = {
 		rec("AliceRec00000000000000", "alice",
-		    C("uid", "250001") "," C("groups", "sudo,devs") "," C("ssh_public_key", KEY_A)),
-		rec("BobRec0000000000000000", "bob", C("uid", "250002") "," C("groups", "devs")),
+		    C("uid", "250001") "," C("groups", "sudo,devs") "," C(
+			    "ssh_public_key", KEY_A)),
+		rec("BobRec0000000000000000", "bob",
+		    C("uid", "250002") "," C("groups", "devs")),
 		rec("CarolRec00000000000000", "carol", C("uid", "250003")),
 	};
 	ksm_accounts *as = build(rs, 3);
@@ -465,12 +509,15 @@ static void test_snapshot_round_trip(void **state)
 	assert_non_null(u);
 	assert_int_equal(u->uid, 250001);
 	assert_string_equal(ksm_snap_str(&s, u->home), "/home/alice");
-	assert_string_equal(ksm_snap_str(&s, u->record_uid), "AliceRec00000000000000");
+	assert_string_equal(ksm_snap_str(&s, u->record_uid),
+			    "AliceRec00000000000000");
 	assert_int_equal(u->n_keys, 1);
 	assert_string_equal(ksm_snap_str(&s, s.keys[u->keys].line), KEY_A);
-	assert_memory_equal(ksm_snap_str(&s, s.keys[u->keys].fingerprint), "SHA256:", 7);
+	assert_memory_equal(ksm_snap_str(&s, s.keys[u->keys].fingerprint),
+			    "SHA256:", 7);
 	assert_int_equal(u->n_groups, 2);
-	assert_ptr_equal(ksm_snap_user_by_uid(&s, 250002), ksm_snap_user_by_name(&s, "bob"));
+	assert_ptr_equal(ksm_snap_user_by_uid(&s, 250002),
+			 ksm_snap_user_by_name(&s, "bob"));
 	assert_null(ksm_snap_user_by_name(&s, "nobody"));
 	assert_null(ksm_snap_user_by_uid(&s, 1));
 	g = ksm_snap_group_by_name(&s, "devs");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_config.c - client.json and ksm.conf: round trips, the SDKs' forms,
  * permission checks, tokens and region prefixes, parse errors.
@@ -15,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base.h"
 
 static char tmpdir[] = "/tmp/ksm-test-config.XXXXXX";
 
@@ -34,81 +35,97 @@ static int teardown(void **state)
 
 static void test_file_round_trip_and_mode(void **state)
 {
-	ksm_config *a = NULL, *b = NULL;
+	ksm_client_config *a = NULL, *b = NULL;
 	ksm_error err = {0};
 	char path[256];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/client.json", tmpdir);
-	assert_int_equal(ksm_config_from_token("EU:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c",
-					       NULL, "99:BHKdFVr89q6CmHljKYh_xmriJbbe1EpmN-N-74EHN_0ib9XJCs6iVq9TRZmRMG8M3yRxKqdSiBKMJYxmSpgjkgI",
-					       &a, &err),
-			 KSM_OK);
-	assert_string_equal(ksm_config_get(a, KSM_CFG_HOSTNAME), "keepersecurity.eu");
-	assert_string_equal(ksm_config_get(a, KSM_CFG_SERVER_PUBLIC_KEY_ID), "99");
-	assert_int_equal(strlen(ksm_config_get(a, KSM_CFG_PRIVATE_KEY)), 184);
-	assert_memory_equal(ksm_config_get(a, KSM_CFG_PRIVATE_KEY),
-			    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg", 48);
+	assert_int_equal(
+		ksm_client_config_from_token(
+			"EU:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL,
+			"99:BHKdFVr89q6CmHljKYh_xmriJbbe1EpmN-N-74EHN_"
+			"0ib9XJCs6iVq9TRZmRMG8M3yRxKqdSiBKMJYxmSpgjkgI",
+			&a, &err),
+		KSM_OK);
+	assert_string_equal(ksm_client_config_get(a, KSM_CFG_HOSTNAME),
+			    "keepersecurity.eu");
+	assert_string_equal(
+		ksm_client_config_get(a, KSM_CFG_SERVER_PUBLIC_KEY_ID), "99");
+	assert_int_equal(strlen(ksm_client_config_get(a, KSM_CFG_PRIVATE_KEY)),
+			 184);
+	assert_memory_equal(ksm_client_config_get(a, KSM_CFG_PRIVATE_KEY),
+			    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg",
+			    48);
 	umask(022);
-	assert_int_equal(ksm_config_save_file(a, path, &err), KSM_OK);
+	assert_int_equal(ksm_client_config_save_file(a, path, &err), KSM_OK);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(ksm_config_load_file(path, 0, &b, &err), KSM_OK);
-	assert_string_equal(ksm_config_get(a, KSM_CFG_PRIVATE_KEY),
-			    ksm_config_get(b, KSM_CFG_PRIVATE_KEY));
-	assert_string_equal(ksm_config_get(a, KSM_CFG_CLIENT_ID),
-			    ksm_config_get(b, KSM_CFG_CLIENT_ID));
-	ksm_config_free(b);
+	assert_int_equal(ksm_client_config_load_file(path, 0, &b, &err),
+			 KSM_OK);
+	assert_string_equal(ksm_client_config_get(a, KSM_CFG_PRIVATE_KEY),
+			    ksm_client_config_get(b, KSM_CFG_PRIVATE_KEY));
+	assert_string_equal(ksm_client_config_get(a, KSM_CFG_CLIENT_ID),
+			    ksm_client_config_get(b, KSM_CFG_CLIENT_ID));
+	ksm_client_config_free(b);
 	b = NULL;
 
 	/* Readable by others: refused with the fix in the message. */
 	chmod(path, 0644);
-	assert_int_equal(ksm_config_load_file(path, 0, &b, &err),
+	assert_int_equal(ksm_client_config_load_file(path, 0, &b, &err),
 			 KSM_ERR_CONFIG_PERM);
 	assert_non_null(strstr(err.message, "chmod 600"));
-	assert_int_equal(ksm_config_load_file(path, KSM_CONFIG_ALLOW_INSECURE,
-					      &b, &err),
-			 KSM_OK);
-	ksm_config_free(b);
+	assert_int_equal(
+		ksm_client_config_load_file(
+			path, KSM_CLIENT_CONFIG_ALLOW_INSECURE, &b, &err),
+		KSM_OK);
+	ksm_client_config_free(b);
 	/* Missing: "not bound" with what to do. */
-	assert_int_equal(ksm_config_load_file("/nonexistent/client.json", 0, &b,
-					      &err),
+	assert_int_equal(ksm_client_config_load_file("/nonexistent/client.json",
+						     0, &b, &err),
 			 KSM_ERR_NOT_BOUND);
 	assert_non_null(strstr(err.message, "ksmctl init"));
-	ksm_config_free(a);
+	ksm_client_config_free(a);
 }
 
 /* JST/keeper.test.ts "Storage base64": a newline and spaces inside. */
 static void test_sdk_base64_config(void **state)
 {
-	const char *b64 =
-		"ewogICAgImFwcEtleSI6ICJGQUtFX0FQUF9LRVkiLAogICAgImNsaWVudElkIjo"
-		"gIkZBS0VfQ0xJRU5UX0tFWSIsCiAgICAiaG9zdG5hbWUiOiAiZmFrZS5rZWVwZX"
-		"JzZWN1cml0eS5jb20iLAogICAgInByaXZhdGVLZXkiOiAiRkFLRV9QUklWQVRFX"
-		"0tFWSIsCiAgICAic2VydmVyUHVibGljS2V5SWQiOiAiMTAiCn0=";
-	ksm_config *c = NULL;
+	const char *b64 = "ewogICAgImFwcEtleSI6ICJGQUtFX0FQUF9LRVkiLAogICAgImNs"
+			  "aWVudElkIjo"
+			  "gIkZBS0VfQ0xJRU5UX0tFWSIsCiAgICAiaG9zdG5hbWUiOiAiZmF"
+			  "rZS5rZWVwZX"
+			  "JzZWN1cml0eS5jb20iLAogICAgInByaXZhdGVLZXkiOiAiRkFLRV"
+			  "9QUklWQVRFX"
+			  "0tFWSIsCiAgICAic2VydmVyUHVibGljS2V5SWQiOiAiMTAiCn0=";
+	ksm_client_config *c = NULL;
 	ksm_error err = {0};
 	char *text;
 
 	/* Build our own sample the same way, since ours is independent. */
-	const char *json = "{\n    \"appKey\": \"FAKE_APP_KEY\",\n    \"clientId\": "
-			   "\"FAKE_CLIENT_KEY\",\n    \"hostname\": "
-			   "\"fake.keepersecurity.com\",\n    \"privateKey\": "
-			   "\"FAKE_PRIVATE_KEY\",\n    \"serverPublicKeyId\": \"10\"\n}";
+	const char *json =
+		"{\n    \"appKey\": \"FAKE_APP_KEY\",\n    \"clientId\": "
+		"\"FAKE_CLIENT_KEY\",\n    \"hostname\": "
+		"\"fake.keepersecurity.com\",\n    \"privateKey\": "
+		"\"FAKE_PRIVATE_KEY\",\n    \"serverPublicKeyId\": \"10\"\n}";
 	text = ksm_b64_encode((const uint8_t *)json, strlen(json), false);
 	assert_string_equal(text, b64);
 	free(text);
-	assert_int_equal(ksm_config_load_string(b64, &c, &err), KSM_OK);
-	assert_string_equal(ksm_config_get(c, KSM_CFG_HOSTNAME),
+	assert_int_equal(ksm_client_config_load_string(b64, &c, &err), KSM_OK);
+	assert_string_equal(ksm_client_config_get(c, KSM_CFG_HOSTNAME),
 			    "fake.keepersecurity.com");
-	assert_string_equal(ksm_config_get(c, KSM_CFG_SERVER_PUBLIC_KEY_ID), "10");
-	ksm_config_free(c);
-	assert_int_equal(ksm_config_load_string(json, &c, &err), KSM_OK);
-	ksm_config_free(c);
-	assert_int_equal(ksm_config_load_string("[1,2]", &c, &err), KSM_ERR_CONFIG);
-	assert_int_equal(ksm_config_load_string("%%%", &c, &err), KSM_ERR_CONFIG);
-	assert_int_equal(ksm_config_load_string("{\"a\": {\"b\": 1}}", &c, &err),
+	assert_string_equal(
+		ksm_client_config_get(c, KSM_CFG_SERVER_PUBLIC_KEY_ID), "10");
+	ksm_client_config_free(c);
+	assert_int_equal(ksm_client_config_load_string(json, &c, &err), KSM_OK);
+	ksm_client_config_free(c);
+	assert_int_equal(ksm_client_config_load_string("[1,2]", &c, &err),
 			 KSM_ERR_CONFIG);
+	assert_int_equal(ksm_client_config_load_string("%%%", &c, &err),
+			 KSM_ERR_CONFIG);
+	assert_int_equal(
+		ksm_client_config_load_string("{\"a\": {\"b\": 1}}", &c, &err),
+		KSM_ERR_CONFIG);
 }
 
 static void test_tokens(void **state)
@@ -116,20 +133,34 @@ static void test_tokens(void **state)
 	static const struct {
 		const char *token, *host, *want;
 	} ok[] = {
-		{"US:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL, "keepersecurity.com"},
-		{"eu:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL, "keepersecurity.eu"},
-		{"AU:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL, "keepersecurity.com.au"},
-		{"GOV:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL, "govcloud.keepersecurity.us"},
-		{"JP:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL, "keepersecurity.jp"},
-		{"CA:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL, "keepersecurity.ca"},
-		{"IL5:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL, "il5.keepersecurity.us"},
-		{"fake.keepersecurity.com:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL, "fake.keepersecurity.com"},
-		{" YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c\n", "127.0.0.1:8443", "127.0.0.1:8443"},
-		{"US:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", "localhost:9", "localhost:9"},
+		{"US:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL,
+		 "keepersecurity.com"},
+		{"eu:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL,
+		 "keepersecurity.eu"},
+		{"AU:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL,
+		 "keepersecurity.com.au"},
+		{"GOV:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL,
+		 "govcloud.keepersecurity.us"},
+		{"JP:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL,
+		 "keepersecurity.jp"},
+		{"CA:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL,
+		 "keepersecurity.ca"},
+		{"IL5:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", NULL,
+		 "il5.keepersecurity.us"},
+		{"fake.keepersecurity.com:"
+		 "YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c",
+		 NULL, "fake.keepersecurity.com"},
+		{" YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c\n",
+		 "127.0.0.1:8443", "127.0.0.1:8443"},
+		{"US:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c",
+		 "localhost:9", "localhost:9"},
 	};
 	static const char *const bad[] = {
 		"YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c", /* no host */
-		"US:short", "US:", "", "localhost:8443:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c",
+		"US:short",
+		"US:",
+		"",
+		"localhost:8443:YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c",
 	};
 	uint8_t key[32];
 	char *host;
@@ -143,28 +174,31 @@ static void test_tokens(void **state)
 		free(host);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(ksm_token_parse(bad[i], NULL, &host, key, &err),
-				 KSM_ERR_TOKEN);
+		assert_int_equal(
+			ksm_token_parse(bad[i], NULL, &host, key, &err),
+			KSM_ERR_TOKEN);
 		assert_true(err.message[0] != '\0');
 	}
 }
 
 static void test_conf(void **state)
 {
-	const char *text = "# comment\n"
-			   "  client_config = /x/client.json  \n"
-			   "uid_range = 300000-300100\n"
-			   "keys_max_age = 90s\n"
-			   "offline_max_age = 2d\n"
-			   "timeout_auth = 1.5\n"
-			   "account_folders = A , B,,C\n"
-			   "session_secret = db keeper://x/field/password\n"
-			   "session_secret = key keeper://{record}/custom_field/k\n";
-	ksm_conf *c = NULL;
+	const char *text =
+		"# comment\n"
+		"  client_config = /x/client.json  \n"
+		"uid_range = 300000-300100\n"
+		"keys_max_age = 90s\n"
+		"offline_max_age = 2d\n"
+		"timeout_auth = 1.5\n"
+		"account_folders = A , B,,C\n"
+		"session_secret = db keeper://x/field/password\n"
+		"session_secret = key keeper://{record}/custom_field/k\n";
+	ksm_settings *c = NULL;
 	ksm_error err = {0};
 	unsigned s;
 
-	assert_int_equal(ksm_conf_parse(text, strlen(text), "t", &c, &err), KSM_OK);
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
 	assert_string_equal(c->client_config, "/x/client.json");
 	assert_int_equal(c->uid_min, 300000);
 	assert_int_equal(c->uid_max, 300100);
@@ -180,30 +214,36 @@ static void test_conf(void **state)
 	assert_string_equal(c->session_secrets[1].notation,
 			    "keeper://{record}/custom_field/k");
 	assert_string_equal(c->snapshot, "/var/lib/ksm/snapshot");
-	ksm_conf_free(c);
+	ksm_settings_free(c);
 
 	/* Defaults when empty. */
-	assert_int_equal(ksm_conf_parse("", 0, "t", &c, &err), KSM_OK);
+	assert_int_equal(ksm_settings_parse("", 0, "t", &c, &err), KSM_OK);
 	assert_int_equal(c->n_session_secrets, 1);
 	assert_string_equal(c->session_secrets[0].name, "password");
 	assert_int_equal(c->session_secret_ttl, 12 * 3600);
 	assert_int_equal(c->offline_max_failures, 5);
-	ksm_conf_free(c);
+	ksm_settings_free(c);
 
 	static const char *const bad[] = {
-		"nonsense\n", "timout_auth = 3\n", "uid_range = 10-5\n",
-		"uid_range = 0-5\n", "keys_max_age = 5x\n", "timeout_auth = -1\n",
-		"session_secret = onlyname\n", "offline_max_failures = many\n",
+		"nonsense\n",
+		"timout_auth = 3\n",
+		"uid_range = 10-5\n",
+		"uid_range = 0-5\n",
+		"keys_max_age = 5x\n",
+		"timeout_auth = -1\n",
+		"session_secret = onlyname\n",
+		"offline_max_failures = many\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(ksm_conf_parse(bad[i], strlen(bad[i]), "ksm.conf",
-						&c, &err),
+		assert_int_equal(ksm_settings_parse(bad[i], strlen(bad[i]),
+						    "ksm.conf", &c, &err),
 				 KSM_ERR_CONFIG);
 		assert_non_null(strstr(err.message, "ksm.conf:1:"));
 	}
 	assert_int_equal(ksm_parse_duration("24h", &s), KSM_OK);
 	assert_int_equal(s, 86400);
-	assert_int_equal(ksm_parse_duration("99999999999d", &s), KSM_ERR_INVALID);
+	assert_int_equal(ksm_parse_duration("99999999999d", &s),
+			 KSM_ERR_INVALID);
 }
 
 int main(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_notation.c - Keeper notation parsing and selection.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_record.c - record parsing, shape checks and the public accessors:
  * every field value shape of ksm-protocol.md §6.2, the real record

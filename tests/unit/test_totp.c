@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_totp.c - TOTP: the RFC 6238 table of ksm-protocol.md §11.3 (as the
  * SDKs test it) for SHA1/SHA256/SHA512, defaults, otpauth URL parsing and
@@ -15,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base.h"
 
 #define S1   "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 #define S256 "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA"

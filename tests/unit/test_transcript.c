@@ -1,13 +1,17 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_transcript.c - the full decryption chain against a recorded
  * exchange with Keeper's real server (tests/vectors/README.md): clientId,
  * app key from the binding answer, shared folder and record keys, both
  * passwords, and the 403 error of the third answer.
  */
+/* cmocka.h needs these first. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +19,12 @@
 
 #include "client.h"
 #include "fileio.h"
+#include "get_secrets.h"
 
 #define TOKEN "YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c"
 #define CLIENT_ID                                                              \
-	"6FSaAYix6NY+3gFbC4h3yVRgKDl1prYLTowsYcd2vWipj27jpjtaYgTz1N+XKOQgtt42R" \
+	"6FSaAYix6NY+3gFbC4h3yVRgKDl1prYLTowsYcd2vWipj27jpjtaYgTz1N+"          \
+	"XKOQgtt42R"                                                           \
 	"Ma7GBg7sIZfnwlWVQ=="
 #define APP_KEY "6hxMRiJZlIRwZFeuO1XJTv22Ai8D/+tJEEdQXmmm7iA="
 
@@ -28,9 +34,10 @@ static json_object *load_transcript(void)
 	size_t len = 0;
 	json_object *o = NULL;
 
-	assert_int_equal(ksm_read_file(SRCDIR "/tests/vectors/ksm-real-transcript.json",
-				       1 << 20, &text, &len, NULL, NULL),
-			 KSM_OK);
+	assert_int_equal(
+		ksm_read_file(SRCDIR "/tests/vectors/ksm-real-transcript.json",
+			      1 << 20, &text, &len, NULL, NULL),
+		KSM_OK);
 	assert_int_equal(ksm_json_parse(text, len, &o, NULL), KSM_OK);
 	free(text);
 	return o;
@@ -46,12 +53,14 @@ static json_object *entry_json(json_object *t, size_t i, long *status)
 
 	assert_true(json_object_object_get_ex(e, "statusCode", &v));
 	*status = json_object_get_int(v);
-	assert_int_equal(ksm_b64_decode_exact(ksm_json_str(e, "transmissionKey"),
-					      tk, 32),
+	assert_int_equal(ksm_b64_decode_exact(
+				 ksm_json_str(e, "transmissionKey"), tk, 32),
 			 KSM_OK);
-	assert_int_equal(ksm_b64_decode(data, strlen(data), &body, &blen), KSM_OK);
+	assert_int_equal(ksm_b64_decode(data, strlen(data), &body, &blen),
+			 KSM_OK);
 	if (*status != 200) {
-		ksm_http_response r = {.status = *status, .body = body, .len = blen};
+		ksm_http_response r = {
+			.status = *status, .body = body, .len = blen};
 		ksm_error err = {0};
 
 		assert_int_equal(ksm_map_http_error("get_secret", &r, &err),
@@ -85,7 +94,8 @@ static void check_records(const ksm_secrets *s)
 	assert_string_equal(ksm_record_notes(r1), "asdf");
 	assert_int_equal(ksm_record_revision(r1), 1411018);
 	assert_int_equal(ksm_record_revision(r2), 1411017);
-	assert_string_equal(ksm_record_folder_uid(r1), "y6FBhg7C-wy2zaM0-ouI-Q");
+	assert_string_equal(ksm_record_folder_uid(r1),
+			    "y6FBhg7C-wy2zaM0-ouI-Q");
 	v = ksm_record_first_value(r1, "password");
 	assert_string_equal(v, "EwFpmg);7KsO9+ln8g7");
 	ksm_free_secret(v);
@@ -105,16 +115,18 @@ static void check_records(const ksm_secrets *s)
 static void test_real_transcript(void **state)
 {
 	json_object *t = load_transcript(), *resp;
-	ksm_config *cfg = NULL;
+	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
 	ksm_error err = {0};
 	long status;
 
-	assert_int_equal(ksm_config_from_token(TOKEN, "fake.keepersecurity.com",
-					       NULL, &cfg, &err),
+	assert_int_equal(ksm_client_config_from_token(TOKEN,
+						      "fake.keepersecurity.com",
+						      NULL, &cfg, &err),
 			 KSM_OK);
-	assert_string_equal(ksm_config_get(cfg, KSM_CFG_CLIENT_ID), CLIENT_ID);
+	assert_string_equal(ksm_client_config_get(cfg, KSM_CFG_CLIENT_ID),
+			    CLIENT_ID);
 	assert_int_equal(ksm_client_new(cfg, NULL, &c, &err), KSM_OK);
 	assert_false(ksm_client_is_bound(c));
 
@@ -124,11 +136,13 @@ static void test_real_transcript(void **state)
 	assert_int_equal(ksm_secrets_from_response(c, resp, &s, &err), KSM_OK);
 	json_object_put(resp);
 	assert_true(ksm_client_is_bound(c));
-	assert_string_equal(ksm_config_get(ksm_client_config(c), KSM_CFG_APP_KEY),
+	assert_string_equal(ksm_client_config_get(ksm_client_get_config(c),
+						  KSM_CFG_APP_KEY),
 			    APP_KEY);
-	assert_null(ksm_config_get(ksm_client_config(c), KSM_CFG_CLIENT_KEY));
-	assert_non_null(ksm_config_get(ksm_client_config(c),
-				       KSM_CFG_APP_OWNER_PUBLIC_KEY));
+	assert_null(ksm_client_config_get(ksm_client_get_config(c),
+					  KSM_CFG_CLIENT_KEY));
+	assert_non_null(ksm_client_config_get(ksm_client_get_config(c),
+					      KSM_CFG_APP_OWNER_PUBLIC_KEY));
 	check_records(s);
 	ksm_secrets_free(s);
 
@@ -151,16 +165,18 @@ static void test_real_transcript(void **state)
 static void test_wrong_token(void **state)
 {
 	json_object *t = load_transcript(), *resp;
-	ksm_config *cfg = NULL;
+	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
 	ksm_error err = {0};
 	long status;
 
-	assert_int_equal(ksm_config_from_token("US:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-					       NULL, NULL, &cfg, &err),
-			 KSM_OK);
-	assert_string_equal(ksm_config_get(cfg, KSM_CFG_HOSTNAME),
+	assert_int_equal(
+		ksm_client_config_from_token(
+			"US:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL,
+			NULL, &cfg, &err),
+		KSM_OK);
+	assert_string_equal(ksm_client_config_get(cfg, KSM_CFG_HOSTNAME),
 			    "keepersecurity.com");
 	assert_int_equal(ksm_client_new(cfg, NULL, &c, &err), KSM_OK);
 	resp = entry_json(t, 0, &status);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ksm-server-admin: control a ksm-server through its state directory.
 
 Every change is made under DIR/.lock with atomic renames; the server re-reads the vault

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """KSM endpoint logic: request envelope verification, binding, and the endpoints.
 
 Api.handle() takes one POST (endpoint name, headers, raw body) and returns

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Cryptographic primitives of the KSM wire protocol (server side).
 
 Everything here follows docs/ksm-protocol.md: AES-256-GCM with IV(12)||ct||tag(16),

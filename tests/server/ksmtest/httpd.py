@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """HTTPS front end of the test server: accept loop, fault injection, request logging.
 
 A ThreadingHTTPServer whose accept loop is driven by hand, so that the `refuse` fault

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ksm-server: run the local KSM test server in the foreground (see tests/server/README.md)."""
 
 import argparse

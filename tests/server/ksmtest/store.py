@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The state directory shared by ksm-server and ksm-server-admin.
 
 Layout of DIR (all JSON written by atomic rename, all mutations under DIR/.lock):

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snapshot_writer.c - serialising accounts into the snapshot format
+ * (snapshot_format.h) and replacing the file atomically.
+ */
+#include "accounts.h"
+#include "fileio.h"
+#include "snapshot_format.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static bool buf_reserve(struct buf *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	uint8_t *p;
+
+	if (more > SIZE_MAX / 2 - b->len)
+		return false;
+	while (cap < b->len + more)
+		cap *= 2;
+	if (cap == b->cap)
+		return true;
+	p = realloc(b->p, cap);
+	if (!p)
+		return false;
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+static bool buf_add(struct buf *b, const void *data, size_t n)
+{
+	if (n == 0)
+		return true; /* data may be NULL (an empty section) */
+	if (!buf_reserve(b, n))
+		return false;
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	return true;
+}
+
+/* Append a string to the table; its offset, or UINT32_MAX if too big. */
+static uint32_t str_add(struct buf *strings, const char *s)
+{
+	size_t off = strings->len;
+
+	if (!*s)
+		return 0;
+	if (off + strlen(s) + 1 > UINT32_MAX ||
+	    !buf_add(strings, s, strlen(s) + 1))
+		return UINT32_MAX;
+	return (uint32_t)off;
+}
+
+/* qsort has no context argument: the writer is not reentrant-critical, but
+ * keep it thread-safe with a thread-local pointer. */
+static __thread const ksm_accounts *sort_as;
+
+static int user_name_cmp(const void *x, const void *y)
+{
+	return strcmp(sort_as->accounts[*(const uint32_t *)x].name,
+		      sort_as->accounts[*(const uint32_t *)y].name);
+}
+
+static int user_uid_cmp(const void *x, const void *y)
+{
+	uint32_t a = sort_as->accounts[*(const uint32_t *)x].uid;
+	uint32_t b = sort_as->accounts[*(const uint32_t *)y].uid;
+
+	return a < b ? -1 : a > b;
+}
+
+static int group_name_cmp(const void *x, const void *y)
+{
+	return strcmp(sort_as->groups[*(const uint32_t *)x].name,
+		      sort_as->groups[*(const uint32_t *)y].name);
+}
+
+static int group_gid_cmp(const void *x, const void *y)
+{
+	uint32_t a = sort_as->groups[*(const uint32_t *)x].gid;
+	uint32_t b = sort_as->groups[*(const uint32_t *)y].gid;
+
+	return a < b ? -1 : a > b;
+}
+
+static uint32_t *sorted_index(size_t n, int (*cmp)(const void *, const void *))
+{
+	uint32_t *v = malloc((n ? n : 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[i] = (uint32_t)i;
+	qsort(v, n, sizeof(*v), cmp);
+	return v;
+}
+
+/* Pad the image to the next 8-byte boundary. */
+static bool align8(struct buf *b)
+{
+	static const uint8_t zero[8];
+
+	return buf_add(b, zero, (8 - b->len % 8) % 8);
+}
+
+static bool add_section(struct buf *img, struct ksm_snap_header *h, int id,
+			const void *data, size_t len)
+{
+	if (!align8(img))
+		return false;
+	h->sec[id].off = img->len;
+	h->sec[id].len = len;
+	return buf_add(img, data, len);
+}
+
+/*
+ * Each account's supplementary gids (every group listing it), inverted from
+ * the groups' member lists: gids[first[i] .. first[i + 1]) for account i.
+ */
+static bool invert_members(const ksm_accounts *as, size_t **first_out,
+			   uint32_t **gids_out)
+{
+	size_t n = as->n_accounts, total = 0;
+	size_t *first = calloc(n + 1, sizeof(*first));
+	size_t *fill = calloc(n + 1, sizeof(*fill));
+	uint32_t *gids;
+
+	for (size_t g = 0; first && g < as->n_groups; g++)
+		for (size_t m = 0; m < as->groups[g].n_members; m++, total++)
+			first[as->groups[g].members[m] + 1]++;
+	gids = malloc((total ? total : 1) * sizeof(*gids));
+	if (!first || !fill || !gids) {
+		free(first);
+		free(fill);
+		free(gids);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		first[i + 1] += first[i];
+	for (size_t g = 0; g < as->n_groups; g++)
+		for (size_t m = 0; m < as->groups[g].n_members; m++) {
+			size_t a = as->groups[g].members[m];
+
+			gids[first[a] + fill[a]++] = as->groups[g].gid;
+		}
+	free(fill);
+	*first_out = first;
+	*gids_out = gids;
+	return true;
+}
+
+/* Users, groups, ids and keys tables, and their strings. */
+static bool tables(const ksm_accounts *as, struct buf *users,
+		   struct buf *groups, struct buf *ids, struct buf *keys,
+		   struct buf *strings, uint32_t *n_keys, const size_t *first,
+		   const uint32_t *gids)
+{
+	uint32_t nk = 0;
+
+	for (size_t i = 0; i < as->n_accounts; i++) {
+		const ksm_account *a = &as->accounts[i];
+		struct ksm_snap_user u = {0};
+
+		u.name = str_add(strings, a->name);
+		u.gecos = str_add(strings, a->gecos);
+		u.home = str_add(strings, a->home);
+		u.shell = str_add(strings, a->shell);
+		u.record_uid = str_add(strings, a->record_uid);
+		u.uid = a->uid;
+		u.gid = a->gid;
+		u.valid_until = a->valid_until;
+		u.flags = (a->has_password ? KSM_SNAP_HAS_PASSWORD : 0) |
+			  (a->has_totp ? KSM_SNAP_HAS_TOTP : 0);
+		u.groups = (uint32_t)(ids->len / 4);
+		u.n_groups = (uint32_t)(first[i + 1] - first[i]);
+		if (u.n_groups &&
+		    !buf_add(ids, gids + first[i], (size_t)u.n_groups * 4))
+			return false;
+		u.keys = nk;
+		for (size_t k = 0; k < a->n_keys; k++) {
+			struct ksm_snap_key key = {
+				.line = str_add(strings, a->keys[k]),
+				.fingerprint =
+					str_add(strings, a->fingerprints[k]),
+			};
+
+			if (key.line == UINT32_MAX ||
+			    key.fingerprint == UINT32_MAX ||
+			    !buf_add(keys, &key, sizeof(key)))
+				return false;
+			nk++;
+		}
+		u.n_keys = (uint32_t)a->n_keys;
+		if (u.name == UINT32_MAX || u.gecos == UINT32_MAX ||
+		    u.home == UINT32_MAX || u.shell == UINT32_MAX ||
+		    u.record_uid == UINT32_MAX ||
+		    !buf_add(users, &u, sizeof(u)))
+			return false;
+	}
+	for (size_t i = 0; i < as->n_groups; i++) {
+		const ksm_group *g = &as->groups[i];
+		struct ksm_snap_group sg = {
+			.name = str_add(strings, g->name),
+			.gid = g->gid,
+			.members = (uint32_t)(ids->len / 4),
+			.n_members = (uint32_t)g->n_members,
+			.local = g->local,
+		};
+
+		for (size_t m = 0; m < g->n_members; m++) {
+			uint32_t idx = (uint32_t)g->members[m];
+
+			if (!buf_add(ids, &idx, 4))
+				return false;
+		}
+		if (sg.name == UINT32_MAX || !buf_add(groups, &sg, sizeof(sg)))
+			return false;
+	}
+	*n_keys = nk;
+	return true;
+}
+
+static bool build_tables(const ksm_accounts *as, struct buf *users,
+			 struct buf *groups, struct buf *ids, struct buf *keys,
+			 struct buf *strings, uint32_t *n_keys)
+{
+	size_t *first = NULL;
+	uint32_t *gids = NULL;
+	bool ok = invert_members(as, &first, &gids) &&
+		  tables(as, users, groups, ids, keys, strings, n_keys, first,
+			 gids);
+
+	free(first);
+	free(gids);
+	return ok;
+}
+
+ksm_status ksm_snapshot_write(const ksm_accounts *as, const char *path,
+			      int64_t now, ksm_error *err)
+{
+	struct buf img = {0}, users = {0}, groups = {0}, ids = {0}, keys = {0};
+	struct buf strings = {0};
+	struct ksm_snap_header h = {0};
+	uint32_t *idx[4] = {0}, n_keys = 0;
+	ksm_status st = KSM_ERR_NOMEM;
+
+	if (as->n_accounts > UINT32_MAX / 2 || as->n_groups > UINT32_MAX / 2)
+		return ksm_set_error(err, KSM_ERR_INVALID, "too many accounts");
+	if (!buf_add(&strings, "", 1) ||
+	    !build_tables(as, &users, &groups, &ids, &keys, &strings, &n_keys))
+		goto out;
+	sort_as = as;
+	idx[0] = sorted_index(as->n_accounts, user_name_cmp);
+	idx[1] = sorted_index(as->n_accounts, user_uid_cmp);
+	idx[2] = sorted_index(as->n_groups, group_name_cmp);
+	idx[3] = sorted_index(as->n_groups, group_gid_cmp);
+	sort_as = NULL;
+	if (!idx[0] || !idx[1] || !idx[2] || !idx[3])
+		goto out;
+	memcpy(h.magic, KSM_SNAP_MAGIC, 8);
+	h.version = KSM_SNAP_VERSION;
+	h.header_len = KSM_SNAP_HEADER_LEN;
+	h.generated_at = now;
+	h.n_users = (uint32_t)as->n_accounts;
+	h.n_groups = (uint32_t)as->n_groups;
+	h.n_keys = n_keys;
+	if (!buf_add(&img, &h, sizeof(h)) ||
+	    !add_section(&img, &h, KSM_SNAP_USERS, users.p, users.len) ||
+	    !add_section(&img, &h, KSM_SNAP_GROUPS, groups.p, groups.len) ||
+	    !add_section(&img, &h, KSM_SNAP_USER_BY_NAME, idx[0],
+			 as->n_accounts * 4) ||
+	    !add_section(&img, &h, KSM_SNAP_USER_BY_UID, idx[1],
+			 as->n_accounts * 4) ||
+	    !add_section(&img, &h, KSM_SNAP_GROUP_BY_NAME, idx[2],
+			 as->n_groups * 4) ||
+	    !add_section(&img, &h, KSM_SNAP_GROUP_BY_GID, idx[3],
+			 as->n_groups * 4) ||
+	    !add_section(&img, &h, KSM_SNAP_IDS, ids.p, ids.len) ||
+	    !add_section(&img, &h, KSM_SNAP_KEYS, keys.p, keys.len) ||
+	    !add_section(&img, &h, KSM_SNAP_STRINGS, strings.p, strings.len))
+		goto out;
+	h.file_len = img.len;
+	h.checksum =
+		ksm_crc32c(0, img.p + h.header_len, img.len - h.header_len);
+	memcpy(img.p, &h, sizeof(h));
+	st = ksm_atomic_write(path, img.p, img.len, 0644, err);
+	goto done;
+out:
+	ksm_set_error(err, st, "out of memory building the snapshot");
+done:
+	for (int i = 0; i < 4; i++)
+		free(idx[i]);
+	free(img.p);
+	free(users.p);
+	free(groups.p);
+	free(ids.p);
+	free(keys.p);
+	free(strings.p);
+	return st;
+}

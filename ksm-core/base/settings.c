@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf.c - ksm.conf: "key = value" lines with '#' comments.
+ *
+ * Option names are part of the contract (design.md). Unknown options are
+ * errors: a typo in a security setting must not pass silently.
+ */
+#include "fileio.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONF_MAX_BYTES	       (256 * 1024)
+#define DEFAULT_SESSION_SECRET "password keeper://{record}/field/password"
+
+ksm_status ksm_parse_duration(const char *s, unsigned *seconds)
+{
+	char *end = NULL;
+	unsigned long long v, mult = 1;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return KSM_ERR_INVALID;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return KSM_ERR_INVALID;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		return KSM_ERR_INVALID;
+	}
+	if (*end && end[1])
+		return KSM_ERR_INVALID;
+	if (v > UINT32_MAX / mult)
+		return KSM_ERR_INVALID;
+	*seconds = (unsigned)(v * mult);
+	return KSM_OK;
+}
+
+/* Seconds with an optional fraction ("3", "0.5") -> milliseconds. */
+static ksm_status parse_budget_ms(const char *s, unsigned *ms)
+{
+	char *end = NULL;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 3600 ||
+	    v * 1000.0 + 0.5 < 1.0)
+		return KSM_ERR_INVALID;
+	*ms = (unsigned)(v * 1000.0 + 0.5);
+	return KSM_OK;
+}
+
+static ksm_status parse_range(const char *s, uint32_t *lo, uint32_t *hi)
+{
+	unsigned long a, b;
+	char *end = NULL;
+
+	errno = 0;
+	a = strtoul(s, &end, 10);
+	if (errno || end == s || *end != '-')
+		return KSM_ERR_INVALID;
+	s = end + 1;
+	b = strtoul(s, &end, 10);
+	if (errno || end == s || *end || a == 0 || a > b || b >= UINT32_MAX)
+		return KSM_ERR_INVALID;
+	*lo = (uint32_t)a;
+	*hi = (uint32_t)b;
+	return KSM_OK;
+}
+
+static ksm_status parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "1"))
+		*out = true;
+	else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "0"))
+		*out = false;
+	else
+		return KSM_ERR_INVALID;
+	return KSM_OK;
+}
+
+static ksm_status set_str(char **dst, const char *v)
+{
+	char *copy = ksm_strdup(v);
+
+	if (!copy)
+		return KSM_ERR_NOMEM;
+	free(*dst);
+	*dst = copy;
+	return KSM_OK;
+}
+
+static void strv_clear(char ***v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
+/* Comma separated, blanks around items ignored; replaces the old list. */
+static ksm_status parse_list(char ***v, size_t *n, const char *text)
+{
+	const char *p = text;
+
+	strv_clear(v, n);
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char *item;
+
+		while (len && isspace((unsigned char)*p))
+			p++, len--;
+		while (len && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (len) {
+			item = ksm_strndup(p, len);
+			if (!item || !ksm_strv_push(v, n, item)) {
+				free(item);
+				return KSM_ERR_NOMEM;
+			}
+		}
+		p += e ? (size_t)(e - p) + 1 : strlen(p);
+	}
+	return KSM_OK;
+}
+
+/* "NAME NOTATION"; the first explicit one replaces the default list. */
+static ksm_status add_session_secret(ksm_settings *c, const char *v,
+				     bool *replaced_default)
+{
+	const char *sp = v;
+	ksm_session_secret *a, *s;
+	size_t nlen;
+
+	while (*sp && !isspace((unsigned char)*sp))
+		sp++;
+	nlen = (size_t)(sp - v);
+	while (isspace((unsigned char)*sp))
+		sp++;
+	if (nlen == 0 || nlen > 64 || !*sp)
+		return KSM_ERR_INVALID;
+	for (size_t i = 0; i < nlen; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("_-.", v[i]))
+			return KSM_ERR_INVALID;
+	if (!*replaced_default) {
+		for (size_t i = 0; i < c->n_session_secrets; i++) {
+			free(c->session_secrets[i].name);
+			free(c->session_secrets[i].notation);
+		}
+		c->n_session_secrets = 0;
+		*replaced_default = true;
+	}
+	a = realloc(c->session_secrets,
+		    (c->n_session_secrets + 1) * sizeof(*a));
+	if (!a)
+		return KSM_ERR_NOMEM;
+	c->session_secrets = a;
+	s = &a[c->n_session_secrets];
+	s->name = ksm_strndup(v, nlen);
+	s->notation = ksm_strdup(sp);
+	if (!s->name || !s->notation) {
+		free(s->name);
+		free(s->notation);
+		return KSM_ERR_NOMEM;
+	}
+	c->n_session_secrets++;
+	return KSM_OK;
+}
+
+static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
+			     bool *replaced_default)
+{
+	if (!strcmp(k, "client_config"))
+		return set_str(&c->client_config, v);
+	if (!strcmp(k, "ca_file"))
+		return set_str(&c->ca_file, v);
+	if (!strcmp(k, "client_version"))
+		return set_str(&c->client_version, v);
+	if (!strcmp(k, "snapshot"))
+		return set_str(&c->snapshot, v);
+	if (!strcmp(k, "private_store"))
+		return set_str(&c->private_store, v);
+	if (!strcmp(k, "account_folders"))
+		return parse_list(&c->account_folders, &c->n_account_folders,
+				  v);
+	if (!strcmp(k, "local_groups"))
+		return parse_list(&c->local_groups, &c->n_local_groups, v);
+	if (!strcmp(k, "uid_range"))
+		return parse_range(v, &c->uid_min, &c->uid_max);
+	if (!strcmp(k, "gid_range"))
+		return parse_range(v, &c->gid_min, &c->gid_max);
+	if (!strcmp(k, "home_template"))
+		return set_str(&c->home_template, v);
+	if (!strcmp(k, "default_shell"))
+		return set_str(&c->default_shell, v);
+	if (!strcmp(k, "keys_max_age"))
+		return ksm_parse_duration(v, &c->keys_max_age);
+	if (!strcmp(k, "keys_max_stale"))
+		return ksm_parse_duration(v, &c->keys_max_stale);
+	if (!strcmp(k, "offline_max_age"))
+		return ksm_parse_duration(v, &c->offline_max_age);
+	if (!strcmp(k, "offline_max_failures")) {
+		char *end = NULL;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (end == v || *end || n > 1000)
+			return KSM_ERR_INVALID;
+		c->offline_max_failures = (unsigned)n;
+		return KSM_OK;
+	}
+	if (!strcmp(k, "session_secret"))
+		return add_session_secret(c, v, replaced_default);
+	if (!strcmp(k, "session_secret_ttl"))
+		return ksm_parse_duration(v, &c->session_secret_ttl);
+	if (!strcmp(k, "timeout_auth"))
+		return parse_budget_ms(v, &c->timeout_auth_ms);
+	if (!strcmp(k, "timeout_keys"))
+		return parse_budget_ms(v, &c->timeout_keys_ms);
+	if (!strcmp(k, "timeout_sync"))
+		return parse_budget_ms(v, &c->timeout_sync_ms);
+	if (!strcmp(k, "insecure_client_config"))
+		return parse_bool(v, &c->insecure_client_config);
+	return KSM_ERR_NOT_FOUND;
+}
+
+static ksm_status conf_defaults(ksm_settings **out)
+{
+	ksm_settings *c = calloc(1, sizeof(*c));
+	bool dummy = false;
+
+	*out = NULL;
+	if (!c)
+		return KSM_ERR_NOMEM;
+	c->uid_min = c->gid_min = 200000;
+	c->uid_max = c->gid_max = 299999;
+	c->keys_max_age = 5 * 60;
+	c->keys_max_stale = 24 * 3600;
+	c->offline_max_age = 7 * 86400;
+	c->offline_max_failures = 5;
+	c->session_secret_ttl = 12 * 3600;
+	c->timeout_auth_ms = 3000;
+	c->timeout_keys_ms = 2000;
+	c->timeout_sync_ms = 30000;
+	if (set_str(&c->client_config, SYSCONFDIR_KSM "/client.json") ||
+	    set_str(&c->client_version, KSM_DEFAULT_CLIENT_VERSION) ||
+	    set_str(&c->snapshot, "/var/lib/ksm/snapshot") ||
+	    set_str(&c->private_store, "/var/lib/ksm/private") ||
+	    set_str(&c->home_template, "/home/%u") ||
+	    set_str(&c->default_shell, "/bin/bash") ||
+	    parse_list(&c->local_groups, &c->n_local_groups, "sudo") ||
+	    add_session_secret(c, DEFAULT_SESSION_SECRET, &dummy)) {
+		ksm_settings_free(c);
+		return KSM_ERR_NOMEM;
+	}
+	*out = c;
+	return KSM_OK;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
+			      ksm_settings **out, ksm_error *err)
+{
+	char *copy = NULL, *line, *next;
+	bool replaced_default = false;
+	ksm_settings *c = NULL;
+	unsigned lineno = 0;
+	ksm_status st;
+
+	*out = NULL;
+	if (conf_defaults(&c) != KSM_OK || !(copy = ksm_strndup(text, len))) {
+		ksm_settings_free(c);
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	}
+	if (memchr(text, '\0', len)) {
+		st = ksm_set_error(err, KSM_ERR_CONFIG,
+				   "%s: contains a NUL byte", what);
+		goto out;
+	}
+	for (line = copy; line; line = next) {
+		char *eq, *key, *val;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line = trim(line);
+		if (!*line || *line == '#')
+			continue;
+		eq = strchr(line, '=');
+		if (!eq) {
+			st = ksm_set_error(err, KSM_ERR_CONFIG,
+					   "%s:%u: expected 'option = value'",
+					   what, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		st = set_option(c, key, val, &replaced_default);
+		if (st == KSM_ERR_NOT_FOUND) {
+			st = ksm_set_error(err, KSM_ERR_CONFIG,
+					   "%s:%u: unknown option '%.64s' (see "
+					   "ksm.conf(5))",
+					   what, lineno, key);
+			goto out;
+		}
+		if (st != KSM_OK) {
+			st = ksm_set_error(
+				err,
+				st == KSM_ERR_NOMEM ? KSM_ERR_NOMEM
+						    : KSM_ERR_CONFIG,
+				"%s:%u: bad value for %.64s: '%.128s'", what,
+				lineno, key, val);
+			goto out;
+		}
+	}
+	*out = c;
+	c = NULL;
+	st = KSM_OK;
+out:
+	free(copy);
+	ksm_settings_free(c);
+	return st;
+}
+
+ksm_status ksm_settings_load(const char *path, ksm_settings **out,
+			     ksm_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	ksm_status st;
+
+	if (!path)
+		path = KSM_DEFAULT_CONF;
+	st = ksm_read_file(path, CONF_MAX_BYTES, &text, &len, NULL, err);
+	if (st == KSM_ERR_NOT_FOUND) {
+		st = conf_defaults(out);
+		return st == KSM_OK ? st
+				    : ksm_set_error(err, st, "out of memory");
+	}
+	if (st != KSM_OK)
+		return st;
+	st = ksm_settings_parse(text, len, path, out, err);
+	free(text);
+	return st;
+}
+
+void ksm_settings_free(ksm_settings *c)
+{
+	if (!c)
+		return;
+	free(c->client_config);
+	free(c->ca_file);
+	free(c->client_version);
+	free(c->snapshot);
+	free(c->private_store);
+	strv_clear(&c->account_folders, &c->n_account_folders);
+	strv_clear(&c->local_groups, &c->n_local_groups);
+	free(c->home_template);
+	free(c->default_shell);
+	for (size_t i = 0; i < c->n_session_secrets; i++) {
+		free(c->session_secrets[i].name);
+		free(c->session_secrets[i].notation);
+	}
+	free(c->session_secrets);
+	free(c);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * get_secrets.h - get_secret answers as result sets (internal).
+ */
+#ifndef KSM_GET_SECRETS_H
+#define KSM_GET_SECRETS_H
+
+#include "client.h"
+
+/* A result set owning records (tests build vaults without a server). */
+KSM_HIDDEN ksm_secrets *ksm_secrets_wrap(ksm_record **records, size_t n);
+/* A record of the answer that could not be decrypted or parsed. */
+struct ksm_unreadable {
+	char *uid; /* printable: anything but B64U characters shown as '?' */
+	char *folder_uid, *inner_folder_uid; /* NULL if none */
+	char *reason;
+};
+/* The i-th of them (NULL past the end); ksm_secrets_bad_count counts them
+ * and the folders whose key did not decrypt. */
+KSM_HIDDEN const struct ksm_unreadable *
+ksm_secrets_unreadable(const ksm_secrets *s, size_t i);
+/*
+ * The records of a decrypted get_secret answer; while unbound, first take
+ * the app key from it (binding) and persist the config.
+ */
+KSM_HIDDEN ksm_status ksm_secrets_from_response(ksm_client *c,
+						json_object *resp,
+						ksm_secrets **out,
+						ksm_error *err);
+
+#endif

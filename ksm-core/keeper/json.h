@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * json.h - bounded JSON parsing and json-c helpers (internal).
+ */
+#ifndef KSM_JSON_H
+#define KSM_JSON_H
+
+#include "base.h"
+
+#include <json-c/json.h>
+
+/* Compact output, and no "\/" for "/" (JSON.stringify never escapes it). */
+#define KSM_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/*
+ * Parse a JSON text of at most KSM_JSON_MAX_LEN bytes, refusing deep
+ * nesting, NUL bytes and anything but whitespace after the value.
+ */
+KSM_HIDDEN ksm_status ksm_json_parse(const char *text, size_t len,
+				     json_object **out, ksm_error *err);
+/* String member or NULL (also when not a string). */
+KSM_HIDDEN const char *ksm_json_str(json_object *o, const char *key);
+/* Add a string member; false on ENOMEM. */
+KSM_HIDDEN bool ksm_json_add_str(json_object *o, const char *key,
+				 const char *val);
+/* Overwrite every string value in the tree (before freeing secrets). */
+KSM_HIDDEN void ksm_json_wipe(json_object *o);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * record.h - the in-memory record model (internal).
+ *
+ * A record is its decrypted data JSON (json-c object, owned) plus what the
+ * get_secret response said about it. client.c builds records; record.c,
+ * notation.c and the tools read them through the public accessors.
+ */
+#ifndef KSM_RECORD_H
+#define KSM_RECORD_H
+
+#include "json.h"
+
+struct ksm_file {
+	char *uid;
+	uint8_t key[32]; /* file key (secret) */
+	char *name, *title, *mime_type;
+	int64_t size, last_modified;
+	char *url, *thumbnail_url;
+};
+
+struct ksm_record {
+	char *uid;
+	char *folder_uid;	/* NULL if shared directly */
+	char *inner_folder_uid; /* NULL if none */
+	int64_t revision;
+	bool editable;
+	uint8_t key[32];   /* record key (secret) */
+	json_object *data; /* decrypted record JSON, an object */
+	struct ksm_file *files;
+	size_t n_files;
+};
+
+/*
+ * Parse a decrypted record plaintext (trailing whitespace allowed, as the
+ * real server pads) into a new record with only uid and data set. Refuses
+ * anything but a JSON object whose "fields"/"custom" (if present) are
+ * arrays of objects with a string "type" and an array "value".
+ */
+KSM_HIDDEN ksm_status ksm_record_parse(const char *uid, const char *json,
+				       size_t len, ksm_record **out,
+				       ksm_error *err);
+/* Wipe and free (NULL is fine). */
+KSM_HIDDEN void ksm_record_free(ksm_record *r);
+KSM_HIDDEN void ksm_file_clear(struct ksm_file *f);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * user.h - the options and the snapshot lookup every entry point starts with
+ * (internal).
+ */
+#ifndef PAM_KSM_USER_H
+#define PAM_KSM_USER_H
+
+#include "ksm.h"
+#include "snapshot_reader.h"
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <syslog.h>
+
+enum totp_mode { TOTP_OFF, TOTP_IF_PRESENT, TOTP_REQUIRED };
+
+struct pam_ksm_args {
+	const char *conf_path; /* conf=, NULL: the default */
+	bool debug;
+	bool no_offline;
+	enum totp_mode totp;
+};
+
+/* What a call knows about its user. */
+struct pam_ksm_user {
+	const char *name;
+	ksm_settings *conf;
+	ksm_snap snap;
+	const struct ksm_snap_user *u; /* NULL: not a vault user */
+	char record_uid[64];
+	uint32_t uid, gid;
+	int64_t valid_until;
+	uint32_t flags;
+};
+
+void pam_ksm_parse_args(pam_handle_t *pamh, int argc, const char **argv,
+			struct pam_ksm_args *args);
+/*
+ * Load ksm.conf and look the user up in the snapshot. PAM_SUCCESS with
+ * ku->u set for a vault user, PAM_USER_UNKNOWN for anyone else (at once,
+ * no network), or an error. Release with pam_ksm_user_release.
+ */
+int pam_ksm_user_load(pam_handle_t *pamh, const struct pam_ksm_args *args,
+		      struct pam_ksm_user *ku);
+void pam_ksm_user_release(struct pam_ksm_user *ku);
+
+#define KSM_LOG(pamh, args, prio, ...)                                         \
+	do {                                                                   \
+		if ((prio) != LOG_DEBUG || (args)->debug)                      \
+			pam_syslog((pamh), (prio), __VA_ARGS__);               \
+	} while (0)
+
+#endif
