@@ -80,47 +80,48 @@ static enum nss_status filled(int rc, int *errnop)
 
 /* getpw{nam,uid}_r, getgr{nam,gid}_r: one lookup in one snapshot. */
 enum key_kind { BY_NAME, BY_ID };
+enum db { PASSWD, GROUP };
 
-static enum nss_status pw_lookup(enum key_kind kind, const char *name,
-				 uid_t uid, struct passwd *pw, char *buf,
-				 size_t buflen, int *errnop)
+/* Find the entry and fill out (a struct passwd or struct group). */
+static int find_fill(const ksm_snap *s, enum db db, enum key_kind kind,
+		     const char *name, uint32_t id, void *out, char *buf,
+		     size_t buflen, bool *found)
 {
-	const struct ksm_snap_user *u;
-	struct ksm_nss_map *m;
-	const ksm_snap *s;
-	ksm_snap_status st;
-	enum nss_status ret;
+	const struct ksm_snap_user *u = NULL;
+	const struct ksm_snap_group *g = NULL;
 
-	m = ksm_nss_acquire(&st);
-	if (!m)
-		return unavail(errnop);
-	s = ksm_nss_snap(m);
-	u = kind == BY_NAME ? (name ? ksm_snap_user_by_name(s, name) : NULL)
-			    : ksm_snap_user_by_uid(s, uid);
-	ret = u ? filled(ksm_nss_fill_passwd(s, u, pw, buf, buflen), errnop)
-		: notfound(errnop);
-	ksm_nss_release(m);
-	return ret;
+	if (db == PASSWD && kind == BY_ID)
+		u = ksm_snap_user_by_uid(s, id);
+	else if (db == PASSWD && name)
+		u = ksm_snap_user_by_name(s, name);
+	else if (db == GROUP && kind == BY_ID)
+		g = ksm_snap_group_by_gid(s, id);
+	else if (db == GROUP && name)
+		g = ksm_snap_group_by_name(s, name);
+	*found = u || g;
+	if (u)
+		return ksm_nss_fill_passwd(s, u, out, buf, buflen);
+	if (g)
+		return ksm_nss_fill_group(s, g, out, buf, buflen);
+	return 0;
 }
 
-static enum nss_status gr_lookup(enum key_kind kind, const char *name,
-				 gid_t gid, struct group *gr, char *buf,
-				 size_t buflen, int *errnop)
+static enum nss_status lookup(enum db db, enum key_kind kind, const char *name,
+			      uint32_t id, void *out, char *buf, size_t buflen,
+			      int *errnop)
 {
-	const struct ksm_snap_group *g;
 	struct ksm_nss_map *m;
-	const ksm_snap *s;
 	ksm_snap_status st;
 	enum nss_status ret;
+	bool found;
+	int rc;
 
 	m = ksm_nss_acquire(&st);
 	if (!m)
 		return unavail(errnop);
-	s = ksm_nss_snap(m);
-	g = kind == BY_NAME ? (name ? ksm_snap_group_by_name(s, name) : NULL)
-			    : ksm_snap_group_by_gid(s, gid);
-	ret = g ? filled(ksm_nss_fill_group(s, g, gr, buf, buflen), errnop)
-		: notfound(errnop);
+	rc = find_fill(ksm_nss_snap(m), db, kind, name, id, out, buf, buflen,
+		       &found);
+	ret = found ? filled(rc, errnop) : notfound(errnop);
 	ksm_nss_release(m);
 	return ret;
 }
@@ -128,25 +129,25 @@ static enum nss_status gr_lookup(enum key_kind kind, const char *name,
 enum nss_status _nss_ksm_getpwnam_r(const char *name, struct passwd *pw,
 				    char *buf, size_t buflen, int *errnop)
 {
-	return pw_lookup(BY_NAME, name, 0, pw, buf, buflen, errnop);
+	return lookup(PASSWD, BY_NAME, name, 0, pw, buf, buflen, errnop);
 }
 
 enum nss_status _nss_ksm_getpwuid_r(uid_t uid, struct passwd *pw, char *buf,
 				    size_t buflen, int *errnop)
 {
-	return pw_lookup(BY_ID, NULL, uid, pw, buf, buflen, errnop);
+	return lookup(PASSWD, BY_ID, NULL, uid, pw, buf, buflen, errnop);
 }
 
 enum nss_status _nss_ksm_getgrnam_r(const char *name, struct group *gr,
 				    char *buf, size_t buflen, int *errnop)
 {
-	return gr_lookup(BY_NAME, name, 0, gr, buf, buflen, errnop);
+	return lookup(GROUP, BY_NAME, name, 0, gr, buf, buflen, errnop);
 }
 
 enum nss_status _nss_ksm_getgrgid_r(gid_t gid, struct group *gr, char *buf,
 				    size_t buflen, int *errnop)
 {
-	return gr_lookup(BY_ID, NULL, gid, gr, buf, buflen, errnop);
+	return lookup(GROUP, BY_ID, NULL, gid, gr, buf, buflen, errnop);
 }
 
 /* Enumeration: users in uid order, vault groups in gid order. */

@@ -9,7 +9,7 @@ PKGS=(
 	libssl-dev libcurl4-openssl-dev libjson-c-dev libcmocka-dev
 	libkeyutils-dev libpam0g-dev libcrypt-dev
 	openssl ca-certificates python3 python3-cryptography
-	clang libclang-rt-14-dev llvm
+	clang libclang-rt-14-dev llvm clang-format-14
 	keyutils sudo openssh-server openssh-client util-linux
 	libnss-wrapper valgrind time
 	groff-base mandoc

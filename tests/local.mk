@@ -34,7 +34,7 @@ print-root-tests:
 .PHONY: check-sanitizer print-sanitizer-tests print-root-tests
 
 # Whole directories; dist-hook drops what is generated in them.
-EXTRA_DIST += tests/README.md tests/lib tests/server tests/interop tests/fuzz \
+EXTRA_DIST += tests/README.md tests/lib tests/lint tests/server tests/interop tests/fuzz \
 	tests/run-all.sh tests/leak-sweep.sh tests/install-deps.sh
 dist-hook:
 	rm -rf $(distdir)/tests/interop/node_modules

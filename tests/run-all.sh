@@ -62,6 +62,7 @@ check_in() { # DIR [TARGET]: make check (or TARGET), printing the logs of failur
 rm -rf "$B/test-tmp" && mkdir -p "$B/test-tmp" || exit 1
 export TMPDIR="$B/test-tmp" KEEP_TMP=1
 
+step "licence lines and formatting (clang-format 14)" tests/lint/check-tree.sh
 step "build (-Werror)" build "$B/normal" --enable-werror
 step "unit and integration tests" check_in "$B/normal"
 step "local server self-test" /usr/bin/python3 tests/server/test_server.py

@@ -4,10 +4,12 @@
  */
 #include "ksmctl.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage_text[] =
 	"Usage: ksmctl [--conf PATH] COMMAND [ARGS]\n"
@@ -120,6 +122,19 @@ int ksmctl_client(const struct ksmctl *k, ksm_client **c)
 	if (ksm_client_from_settings(k->conf, c, &err) != KSM_OK)
 		return ksmctl_fail(k, &err);
 	return EXIT_OK;
+}
+
+void ksmctl_ensure_parent_dir(const char *path)
+{
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			fprintf(stderr, "ksmctl: cannot create %s: %s\n", dir,
+				strerror(errno));
+	}
+	free(dir);
 }
 
 void ksmctl_json_string(FILE *f, const char *s)

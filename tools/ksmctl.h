@@ -37,6 +37,9 @@ int ksmctl_exit_code(ksm_status st);
 int ksmctl_client(const struct ksmctl *k, ksm_client **c);
 /* Print a JSON string literal. */
 void ksmctl_json_string(FILE *f, const char *s);
+/* Create the directory path is in (one level, 0755) if it is missing;
+ * a failure is reported on stderr and left to the write that follows. */
+void ksmctl_ensure_parent_dir(const char *path);
 
 /* SNAPSHOT.status, written by every sync (ksmctl_sync.c). */
 char *ksmctl_sync_status_path(const char *snapshot);

@@ -13,24 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Create the config's directory (one level, 0755) if it is missing. */
-static void ensure_parent_dir(const char *path)
-{
-	char dir[4096];
-	char *slash;
-
-	if (strlen(path) >= sizeof(dir))
-		return;
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
-	*slash = '\0';
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		fprintf(stderr, "ksmctl: cannot create %s: %s\n", dir,
-			strerror(errno));
-}
-
 static bool already_bound(const char *path)
 {
 	ksm_client_config *cfg = NULL;
@@ -112,7 +94,7 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 		rc = ksmctl_fail(k, &err);
 		goto out;
 	}
-	ensure_parent_dir(path);
+	ksmctl_ensure_parent_dir(path);
 	if (ksm_client_config_save_file(ksm_client_get_config(c), path, &err) !=
 	    KSM_OK) {
 		fprintf(stderr, "ksmctl: the token is now used up; fix the "

@@ -17,19 +17,6 @@
 #include <syslog.h>
 #include <time.h>
 
-static void ensure_dir_of(const char *path)
-{
-	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
-
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			fprintf(stderr, "ksmctl: cannot create %s: %s\n", dir,
-				strerror(errno));
-	}
-	free(dir);
-}
-
 /* SNAPSHOT.status: {"time","ok","message","accounts","groups","refused":[..]}
  */
 static void write_status(const ksm_settings *conf, bool ok, const char *message,
@@ -109,7 +96,7 @@ static ksm_status sync_offline(const ksm_settings *conf, const ksm_secrets *s,
 				  : NULL;
 			rev[i] = r ? ksm_record_revision(r) : 0;
 		}
-		ensure_dir_of(conf->private_store);
+		ksmctl_ensure_parent_dir(conf->private_store);
 		st = ksm_offline_sync(conf->private_store, as,
 				      (const char *const *)pw, rev, time(NULL),
 				      hashed, err);
@@ -159,7 +146,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		syslog(LOG_WARNING, "refused %s %s: %s", r->record_uid, r->name,
 		       r->reason);
 	}
-	ensure_dir_of(k->conf->snapshot);
+	ksmctl_ensure_parent_dir(k->conf->snapshot);
 	if (ksm_snapshot_write(as, k->conf->snapshot, time(NULL), &err) !=
 	    KSM_OK) {
 		rc = sync_fail(k, &err, "the old snapshot is kept");
