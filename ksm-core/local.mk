@@ -8,6 +8,9 @@
 #                                  base64, files, /etc/passwd, clock, ksm.conf
 #   snapshot/  libksm_snapshot.la  libc only: the snapshot format, checksum
 #                                  and reader (nss_ksm, the keys helper)
+#   ipc/       libksm_ipc.la       libc only: ksmd's messages, frames with a
+#                                  deadline, the client call (pam_ksm, the
+#                                  keys helper, ksmctl, ksmd itself)
 #   keeper/    libksm_keeper.la    the KSM protocol client (OpenSSL, libcurl,
 #                                  json-c): client config, tokens, crypto,
 #                                  get/update, folders, records, notation, TOTP
@@ -19,6 +22,7 @@
 KSM_INC_PUBLIC = -I$(top_srcdir)/ksm-core/include
 KSM_INC_BASE = $(KSM_INC_PUBLIC) -I$(top_srcdir)/ksm-core/base
 KSM_INC_SNAPSHOT = -I$(top_srcdir)/ksm-core/snapshot
+KSM_INC_IPC = $(KSM_INC_BASE) -I$(top_srcdir)/ksm-core/ipc
 KSM_INC_KEEPER = $(KSM_INC_BASE) -I$(top_srcdir)/ksm-core/keeper
 KSM_INC_ACCOUNTS = $(KSM_INC_KEEPER) $(KSM_INC_SNAPSHOT) \
 	-I$(top_srcdir)/ksm-core/accounts
@@ -28,8 +32,8 @@ KSM_LIBS_EXTERNAL = $(OPENSSL_LIBS) $(CURL_LIBS) $(JSONC_LIBS) -lcrypt
 KSM_LIBS_INTERNAL = libksm_accounts.la libksm_keeper.la libksm_snapshot.la \
 	libksm_base.la $(KSM_LIBS_EXTERNAL)
 
-noinst_LTLIBRARIES += libksm_base.la libksm_snapshot.la libksm_keeper.la \
-	libksm_accounts.la
+noinst_LTLIBRARIES += libksm_base.la libksm_snapshot.la libksm_ipc.la \
+	libksm_keeper.la libksm_accounts.la
 
 libksm_base_la_SOURCES = \
 	ksm-core/base/base.h \
@@ -59,6 +63,16 @@ libksm_snapshot_la_SOURCES = \
 libksm_snapshot_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_SNAPSHOT)
 libksm_snapshot_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 
+libksm_ipc_la_SOURCES = \
+	ksm-core/ipc/ipc_msg.h \
+	ksm-core/ipc/ipc_msg.c \
+	ksm-core/ipc/ipc_io.h \
+	ksm-core/ipc/ipc_io.c \
+	ksm-core/ipc/ipc_client.h \
+	ksm-core/ipc/ipc_client.c
+libksm_ipc_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC)
+libksm_ipc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+
 libksm_keeper_la_SOURCES = \
 	ksm-core/keeper/crypto.h \
 	ksm-core/keeper/crypto_aes.c \
@@ -76,6 +90,7 @@ libksm_keeper_la_SOURCES = \
 	ksm-core/keeper/client_from_settings.c \
 	ksm-core/keeper/get_secrets.h \
 	ksm-core/keeper/get_secrets.c \
+	ksm-core/keeper/secrets_json.c \
 	ksm-core/keeper/folders.c \
 	ksm-core/keeper/update.c \
 	ksm-core/keeper/file_download.c \
@@ -92,7 +107,6 @@ libksm_accounts_la_SOURCES = \
 	ksm-core/accounts/accounts.h \
 	ksm-core/accounts/accounts.c \
 	ksm-core/accounts/accounts_build.c \
-	ksm-core/accounts/accounts_live.c \
 	ksm-core/accounts/local_db.h \
 	ksm-core/accounts/local_db.c \
 	ksm-core/accounts/sshkey.c \

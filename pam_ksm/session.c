@@ -10,12 +10,13 @@
 #include <string.h>
 #include <time.h>
 
-/* Install once per handle, from auth's PAM data or fetched now. */
+/* Install once per handle: setcred, then open_session (after
+ * pam_keyinit) only links the keys into the new session keyring. */
 static int install_secrets(pam_handle_t *pamh, int argc, const char **argv)
 {
 	struct pam_ksm_args args;
 	struct pam_ksm_user ku;
-	struct pam_ksm_secrets *fetched = NULL;
+	struct pam_ksm_secrets *s = NULL;
 	const void *data = NULL;
 	int rc;
 
@@ -24,7 +25,6 @@ static int install_secrets(pam_handle_t *pamh, int argc, const char **argv)
 	    data) {
 		const char *user = NULL;
 
-		/* setcred, then open_session (after pam_keyinit) */
 		pam_get_item(pamh, PAM_USER, (const void **)&user);
 		return pam_ksm_keyring_follow(pamh, user ? user : "?");
 	}
@@ -37,23 +37,12 @@ static int install_secrets(pam_handle_t *pamh, int argc, const char **argv)
 		pam_ksm_user_release(&ku);
 		return PAM_IGNORE;
 	}
-	if (pam_get_data(pamh, PAM_KSM_DATA_SECRETS, &data) != PAM_SUCCESS)
-		data = NULL;
-	if (!data || ((const struct pam_ksm_secrets *)data)->n <
-			     ku.conf->n_session_secrets) {
-		/* A new process, a public-key login, or secrets from other
-		 * records than the user's own: fetch what auth did not read. */
-		if (pam_ksm_secrets_fetch(pamh, &ku, data, &fetched) !=
-		    PAM_SUCCESS) {
-			pam_ksm_user_release(&ku);
-			return PAM_IGNORE; /* no secrets; the login goes on */
-		}
-		data = fetched;
-	}
-	rc = pam_ksm_keyring_install(pamh, &ku, data);
-	pam_ksm_secrets_free(fetched);
-	/* The values now live only in the keyring. */
-	pam_set_data(pamh, PAM_KSM_DATA_SECRETS, NULL, NULL);
+	rc = pam_ksm_secrets_fetch(pamh, &ku, &s);
+	if (rc == PAM_SUCCESS)
+		rc = pam_ksm_keyring_install(pamh, &ku, s);
+	else
+		rc = PAM_IGNORE; /* no secrets; the login goes on */
+	pam_ksm_secrets_free(s);
 	pam_ksm_user_release(&ku);
 	return rc;
 }

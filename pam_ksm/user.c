@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * user.c - options, ksm.conf and the snapshot lookup every entry point
- * starts with. A user who is not in the snapshot is not ours: the answer
- * is PAM_USER_UNKNOWN at once, without touching the network.
+ * starts with. A user who is not in the snapshot, or who has a local
+ * account, is not ours: the answer is PAM_USER_UNKNOWN at once, without
+ * asking ksmd.
  */
 #include "user.h"
+#include "local_files.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +47,10 @@ int pam_ksm_user_load(pam_handle_t *pamh, const struct pam_ksm_args *args,
 	rc = pam_get_user(pamh, &ku->name, NULL);
 	if (rc != PAM_SUCCESS || !ku->name || !*ku->name)
 		return rc == PAM_SUCCESS ? PAM_USER_UNKNOWN : rc;
+	/* A local account of the same name always wins (it may have been
+	 * made after the last sync): not ours. */
+	if (ksm_passwd_file_has(NULL, ku->name))
+		return PAM_USER_UNKNOWN;
 	if (ksm_settings_load(args->conf_path, &ku->conf, &err) != KSM_OK) {
 		pam_syslog(pamh, LOG_ERR, "%s", err.message);
 		return PAM_SERVICE_ERR;

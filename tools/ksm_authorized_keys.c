@@ -5,18 +5,20 @@
  *   AuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %u %f
  *
  * Cached path (the usual one): map the snapshot, print the user's keys, exit.
- * It links only libc and libksmlite, so it costs about as much as cat(1):
- * no libcurl, no OpenSSL, no config beyond ksm.conf.
- * Live path, only when the snapshot is older than keys_max_age: dlopen
- * libksm and fetch the user's record within timeout_keys; if that fails,
- * serve the snapshot's keys until keys_max_stale, then nothing.
+ * It links only libc and ksm-core's base, snapshot and ipc layers, so it
+ * costs about as much as cat(1): no libcurl, no OpenSSL, no credential.
+ * Live path, only when the snapshot is older than keys_max_age: ask ksmd
+ * for the user's keys within timeout_keys; if it cannot answer, serve the
+ * snapshot's keys until keys_max_stale, then nothing. A local account of
+ * the same name gets nothing from here (its own authorized_keys serve it).
  * It never exits non-zero for "no keys" (sshd would log an error for every
  * local user), and what it prints is always a validated key line.
  */
 #include "base.h"
+#include "ipc_client.h"
+#include "local_files.h"
 #include "snapshot_reader.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,8 +27,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
-
-#define LIBKSM_SONAME "libksm.so.0"
 
 static void logmsg(int prio, const char *fmt, ...) KSM_PRINTF(2, 3);
 
@@ -62,78 +62,61 @@ static size_t print_snapshot_keys(const ksm_snap *s,
 	return n;
 }
 
-/* The live path: libksm is loaded only here. */
-static ksm_status fetch_live(const ksm_settings *conf, const char *record_uid,
-			     unsigned budget_ms, ksm_account *acct,
-			     ksm_error *err, void **lib)
-{
-	ksm_fetch_account_fn fetch;
-
-	*lib = dlopen(LIBKSM_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!*lib)
-		return ksm_set_error(err, KSM_ERR_IO, "cannot load %s: %s",
-				     LIBKSM_SONAME, dlerror());
-	fetch = (ksm_fetch_account_fn)dlsym(*lib, KSM_FETCH_ACCOUNT_SYMBOL);
-	if (!fetch)
-		return ksm_set_error(err, KSM_ERR_IO, "%s has no %s",
-				     LIBKSM_SONAME, KSM_FETCH_ACCOUNT_SYMBOL);
-	return fetch(conf, record_uid, budget_ms, acct, err);
-}
-
+/* The live path: ksmd reads the record (the keys user holds no
+ * credential). */
 static size_t serve_live(const ksm_settings *conf, const ksm_snap *s,
 			 const struct ksm_snap_user *u, const char *user,
 			 const char *want, int64_t age, uint64_t t0)
 {
-	ksm_account acct = {0};
-	ksm_error err = {0};
-	void *lib = NULL;
 	uint64_t spent = ksm_monotonic_ms() - t0;
 	unsigned budget = spent < conf->timeout_keys_ms
 				  ? conf->timeout_keys_ms - (unsigned)spent
 				  : 0;
-	size_t n = 0;
-	ksm_status st;
+	ksm_ipc_msg req = {0}, resp = {0};
+	const struct ksm_ipc_field *key, *fp;
+	const char *result = NULL, *msg;
+	ksm_error err = {0};
+	size_t n = 0, pk = 0, pf = 0;
 
-	st = fetch_live(conf, ksm_snap_str(s, u->record_uid), budget, &acct,
-			&err, &lib);
-	if (st == KSM_OK && strcmp(acct.name, user) != 0) {
-		st = ksm_set_error(&err, KSM_ERR_NOT_FOUND,
-				   "the record now names another login");
-	}
-	if (st == KSM_OK) {
-		for (size_t i = 0; i < acct.n_keys; i++)
-			n += print_line(acct.keys[i], acct.fingerprints[i],
-					want);
+	if (!ksm_ipc_add_str(&req, "op", "keys") &&
+	    !ksm_ipc_add_str(&req, "user", user) &&
+	    !ksm_ipc_add_u64(&req, "budget_ms",
+			     budget > 200 ? budget - 200 : budget) &&
+	    ksm_ipc_call(conf, &req, &resp, 1u << 20, budget, &err) == KSM_OK)
+		result = ksm_ipc_get(&resp, "result");
+	msg = ksm_ipc_get(&resp, "message");
+	if (!msg)
+		msg = result ? result : err.message;
+	if (result && !strcmp(result, "ok")) {
+		while ((key = ksm_ipc_next(&resp, "key", &pk)) &&
+		       (fp = ksm_ipc_next(&resp, "fp", &pf)))
+			n += print_line((const char *)key->val,
+					(const char *)fp->val, want);
 		logmsg(LOG_INFO,
-		       "%s: %zu key(s) from the vault (snapshot %llds "
-		       "old)",
+		       "%s: %zu key(s) from the vault (snapshot %llds old)",
 		       user, n, (long long)age);
-	} else if (st == KSM_ERR_NOT_FOUND || st == KSM_ERR_ACCESS_DENIED) {
+	} else if (result &&
+		   (!strcmp(result, "denied") || !strcmp(result, "expired") ||
+		    !strcmp(result, "unknown"))) {
 		/* The vault says no: the snapshot must not say yes. */
-		logmsg(LOG_WARNING, "%s: no keys: %s", user, err.message);
+		logmsg(LOG_WARNING, "%s: no keys: %s", user, msg);
 	} else if (age <= (int64_t)conf->keys_max_stale) {
 		n = print_snapshot_keys(s, u, want);
 		logmsg(LOG_WARNING,
-		       "%s: live refresh failed (%s%s); serving %zu "
-		       "snapshot key(s), %llds old",
+		       "%s: live refresh failed (%s%s); serving %zu snapshot "
+		       "key(s), %llds old",
 		       user,
-		       st == KSM_ERR_TIMEOUT ? "timeout_keys budget: " : "",
-		       err.message, n, (long long)age);
+		       err.code == KSM_ERR_TIMEOUT ? "timeout_keys budget: "
+						   : "",
+		       msg, n, (long long)age);
 	} else {
 		logmsg(LOG_WARNING,
-		       "%s: live refresh failed (%s) and the "
-		       "snapshot is older than keys_max_stale "
-		       "(%llds): no keys",
-		       user, err.message, (long long)age);
+		       "%s: live refresh failed (%s) and the snapshot is older "
+		       "than keys_max_stale (%llds): no keys",
+		       user, msg, (long long)age);
 	}
-	if (lib) {
-		ksm_account_clear_fn clear =
-			(ksm_account_clear_fn)dlsym(lib, "ksm_account_clear");
-
-		if (clear)
-			clear(&acct);
-		/* Not dlclose(): libcurl/OpenSSL may have atexit handlers. */
-	}
+	ksm_ipc_clear(&req);
+	ksm_ipc_clear(&resp);
 	return n;
 }
 
@@ -183,9 +166,12 @@ int main(int argc, char **argv)
 		       conf->snapshot, ksm_snap_status_str(sst));
 		goto out;
 	}
+	/* A local account of that name wins over the vault's. */
+	if (ksm_passwd_file_has(NULL, user))
+		goto out;
 	u = ksm_snap_user_by_name(&s, user);
 	if (!u)
-		goto out; /* a local user, or unknown: quietly nothing */
+		goto out; /* unknown: quietly nothing */
 	if (u->valid_until && u->valid_until < now) {
 		logmsg(LOG_NOTICE, "%s: account expired (valid_until): no keys",
 		       user);

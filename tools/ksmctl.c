@@ -115,15 +115,6 @@ int ksmctl_usage_error(const struct ksmctl *k, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int ksmctl_client(const struct ksmctl *k, ksm_client **c)
-{
-	ksm_error err = {0};
-
-	if (ksm_client_from_settings(k->conf, c, &err) != KSM_OK)
-		return ksmctl_fail(k, &err);
-	return EXIT_OK;
-}
-
 void ksmctl_ensure_parent_dir(const char *path)
 {
 	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;

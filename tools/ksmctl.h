@@ -33,8 +33,18 @@ int ksmctl_fail(const struct ksmctl *k, const ksm_error *err);
 int ksmctl_usage_error(const struct ksmctl *k, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int ksmctl_exit_code(ksm_status st);
-/* Client from ksm.conf, or print the error and return its exit code. */
+/*
+ * The vault (ksmctl_vault.c): *c NULL when ksmd runs (every request then
+ * goes through it), else a client from ksm.conf; on failure print the
+ * error and return its exit code.
+ */
 int ksmctl_client(const struct ksmctl *k, ksm_client **c);
+bool ksmctl_ksmd_running(const struct ksmctl *k);
+/* get_secret with c (ksmctl_client's), or through ksmd when c is NULL;
+ * purpose "sync" lets ksmd update the offline verifiers too. */
+ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
+			      const ksm_query *q, const char *purpose,
+			      ksm_secrets **out, ksm_error *err);
 /* Print a JSON string literal. */
 void ksmctl_json_string(FILE *f, const char *s);
 /* Create the directory path is in (one level, 0755) if it is missing;

@@ -40,8 +40,8 @@ int cmd_exec(struct ksmctl *k, int argc, char **argv)
 		rc = ksmctl_client(k, &c);
 		if (rc != EXIT_OK)
 			return rc;
-		if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s,
-				    &err) != KSM_OK) {
+		if (ksmctl_get_secrets(k, c, NULL, "read", &s, &err) !=
+		    KSM_OK) {
 			rc = ksmctl_fail(k, &err);
 			goto out;
 		}

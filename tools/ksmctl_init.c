@@ -10,8 +10,104 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* The first line of f, trimmed, as a secret string; NULL if none. */
+static char *first_line(FILE *f)
+{
+	char buf[1024];
+	size_t n;
+	char *s = NULL;
+
+	if (fgets(buf, sizeof(buf), f)) {
+		n = strcspn(buf, "\r\n");
+		while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+			n--;
+		buf[n] = '\0';
+		s = n ? strdup(buf) : NULL;
+	}
+	ksm_wipe(buf, sizeof(buf));
+	return s;
+}
+
+/* On a terminal: a prompt without echo. */
+static char *prompt_token(void)
+{
+	struct termios old, quiet;
+	char *s;
+
+	fputs("One-time access token: ", stderr);
+	if (tcgetattr(STDIN_FILENO, &old) != 0)
+		return first_line(stdin);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	s = first_line(stdin);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	return s;
+}
+
+/* --token-file, --token - (stdin or a prompt), or KSM_TOKEN. */
+static int read_token(const char *arg, const char *file, char **out)
+{
+	const char *env = getenv("KSM_TOKEN");
+	FILE *f;
+
+	*out = NULL;
+	if (file) {
+		f = fopen(file, "re");
+		if (!f) {
+			fprintf(stderr, "ksmctl: cannot read %s: %s\n", file,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+		*out = first_line(f);
+		fclose(f);
+	} else if (arg) {
+		*out = isatty(STDIN_FILENO) ? prompt_token()
+					    : first_line(stdin);
+	} else if (env && *env) {
+		*out = strdup(env);
+	}
+	if (!*out) {
+		fprintf(stderr,
+			"ksmctl: init needs the one-time access token: "
+			"--token-file PATH, --token - (standard input or a "
+			"prompt) or KSM_TOKEN\n");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* The credential belongs to ksmd's user (root can read it anyway). */
+static void give_to_ksmd(const ksm_settings *conf, const char *path)
+{
+	struct passwd *pw = NULL;
+	FILE *f;
+
+	if (geteuid() != 0 || !conf->ksmd_user ||
+	    !strcmp(conf->ksmd_user, "root"))
+		return;
+	f = fopen("/etc/passwd", "re");
+	while (f && (pw = fgetpwent(f)) && strcmp(pw->pw_name, conf->ksmd_user))
+		;
+	if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0)
+		fprintf(stderr, "ksmctl: chown %s to %s: %s\n", path,
+			conf->ksmd_user, strerror(errno));
+	else if (!pw)
+		fprintf(stderr,
+			"ksmctl: no local user %s (ksmd_user): %s stays "
+			"root's; ksmd cannot read it until you chown it\n",
+			conf->ksmd_user, path);
+	if (f)
+		fclose(f);
+}
 
 static bool already_bound(const char *path)
 {
@@ -30,12 +126,15 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"token", required_argument, NULL, 't'},
+		{"token-file", required_argument, NULL, 'T'},
 		{"host", required_argument, NULL, 'H'},
 		{"server-key", required_argument, NULL, 'k'},
 		{"force", no_argument, NULL, 'f'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *token = NULL, *host = NULL, *server_key = NULL;
+	const char *token_arg = NULL, *token_file = NULL, *host = NULL;
+	const char *server_key = NULL;
+	char *token = NULL;
 	const char *path = k->conf->client_config;
 	bool force = false;
 	ksm_client_options copt = {
@@ -46,12 +145,16 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
 	ksm_error err = {0};
+	ksm_status st;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "t:H:k:f", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
-			token = optarg;
+			token_arg = optarg;
+			break;
+		case 'T':
+			token_file = optarg;
 			break;
 		case 'H':
 			host = optarg;
@@ -66,11 +169,20 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 			return ksmctl_usage_error(k, "init: bad option");
 		}
 	}
-	if (!token)
-		return ksmctl_usage_error(k, "init: --token TOKEN is required");
-	if (optind < argc)
+	if (token_arg && strcmp(token_arg, "-") != 0)
+		return ksmctl_usage_error(
+			k, "init: a token on the command line is visible to "
+			   "every local user (ps, /proc): use --token-file "
+			   "PATH, --token - (standard input or a prompt) or "
+			   "the KSM_TOKEN environment variable");
+	rc = read_token(token_arg, token_file, &token);
+	if (rc != EXIT_OK)
+		return rc;
+	if (optind < argc) {
+		ksm_free_secret(token);
 		return ksmctl_usage_error(k, "init: unexpected '%s'",
 					  argv[optind]);
+	}
 	if (!force && already_bound(path)) {
 		fprintf(stderr,
 			"ksmctl: %s already holds a bound device; use --force "
@@ -78,11 +190,13 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 			"replace it (the old device stays registered in Keeper "
 			"until you remove it there)\n",
 			path);
+		ksm_free_secret(token);
 		return EXIT_USAGE;
 	}
 	/* A token that does not parse is a typo, not a refusal: usage (2). */
-	if (ksm_client_config_from_token(token, host, server_key, &cfg, &err) !=
-	    KSM_OK) {
+	st = ksm_client_config_from_token(token, host, server_key, &cfg, &err);
+	ksm_free_secret(token);
+	if (st != KSM_OK) {
 		ksmctl_fail(k, &err);
 		return err.code == KSM_ERR_TOKEN ? EXIT_USAGE
 						 : ksmctl_exit_code(err.code);
@@ -92,6 +206,13 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 	if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err) !=
 	    KSM_OK) {
 		rc = ksmctl_fail(k, &err);
+		if (err.code == KSM_ERR_ACCESS_DENIED ||
+		    err.code == KSM_ERR_TOKEN)
+			fprintf(stderr,
+				"ksmctl: if you did not use this token "
+				"yourself, someone else may have: check the "
+				"application's device list in Keeper and "
+				"remove devices you do not know\n");
 		goto out;
 	}
 	ksmctl_ensure_parent_dir(path);
@@ -102,6 +223,7 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 		rc = ksmctl_fail(k, &err);
 		goto out;
 	}
+	give_to_ksmd(k->conf, path);
 	printf("bound to %s; %zu record(s) visible; config written to %s\n",
 	       ksm_client_config_get(ksm_client_get_config(c),
 				     KSM_CFG_HOSTNAME),

@@ -117,8 +117,7 @@ static int secret_list(struct ksmctl *k, ksm_client *c, bool json)
 	ksm_secrets *s = NULL;
 	ksm_error err = {0};
 
-	if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err) !=
-	    KSM_OK)
+	if (ksmctl_get_secrets(k, c, NULL, "read", &s, &err) != KSM_OK)
 		return ksmctl_fail(k, &err);
 	if (json)
 		putchar('[');
@@ -174,8 +173,7 @@ static int secret_get(struct ksmctl *k, ksm_client *c, const char *uid,
 	ksm_error err = {0};
 	int rc = EXIT_OK;
 
-	if (ksm_get_secrets(c, &q, k->conf->timeout_sync_ms, &s, &err) !=
-	    KSM_OK)
+	if (ksmctl_get_secrets(k, c, &q, "read", &s, &err) != KSM_OK)
 		return ksmctl_fail(k, &err);
 	r = ksm_secrets_find(s, uid);
 	if (!r) {
@@ -334,8 +332,7 @@ int cmd_totp(struct ksmctl *k, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	ksm_query q = {.record_uids = &uid, .n_record_uids = 1};
-	if (ksm_get_secrets(c, &q, k->conf->timeout_sync_ms, &s, &err) !=
-	    KSM_OK) {
+	if (ksmctl_get_secrets(k, c, &q, "read", &s, &err) != KSM_OK) {
 		rc = ksmctl_fail(k, &err);
 		goto out;
 	}

@@ -32,7 +32,10 @@ static void check_server(struct ksmctl *k, struct status *S)
 {
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
+	uint64_t t0;
+	bool broker = ksmctl_ksmd_running(k);
 
+	/* The config (as root) for the host; the request through ksmd. */
 	S->st = ksm_client_from_settings(k->conf, &c, &S->err);
 	if (S->st == KSM_OK && !ksm_client_is_bound(c)) {
 		/* Status must not spend a one-time token by binding. */
@@ -51,11 +54,13 @@ static void check_server(struct ksmctl *k, struct status *S)
 	S->host = S->host ? strdup(S->host) : NULL;
 	if (!S->asked)
 		goto out;
-	S->st = ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &S->err);
+	t0 = ksm_monotonic_ms();
+	S->st = ksmctl_get_secrets(k, broker ? NULL : c, NULL, "read", &s,
+				   &S->err);
 	S->reachable = S->st == KSM_OK;
 	S->records = ksm_secrets_count(s);
-	S->rtt = ksm_client_last_rtt_ms(c);
-	S->server_date = ksm_client_server_date(c);
+	S->rtt = broker ? ksm_monotonic_ms() - t0 : ksm_client_last_rtt_ms(c);
+	S->server_date = broker ? 0 : ksm_client_server_date(c);
 out:
 	ksm_secrets_free(s);
 	ksm_client_free(c);

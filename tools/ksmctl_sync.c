@@ -97,9 +97,9 @@ static ksm_status sync_offline(const ksm_settings *conf, const ksm_secrets *s,
 			rev[i] = r ? ksm_record_revision(r) : 0;
 		}
 		ksmctl_ensure_parent_dir(conf->private_store);
-		st = ksm_offline_sync(conf->private_store, as,
-				      (const char *const *)pw, rev, time(NULL),
-				      hashed, err);
+		st = ksm_offline_sync(
+			conf->private_store, as, (const char *const *)pw, rev,
+			conf->offline_verifiers_all, time(NULL), hashed, err);
 	} else {
 		err->code = st;
 		snprintf(err->message, sizeof(err->message), "out of memory");
@@ -129,8 +129,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		write_status(k->conf, false, "no usable client config", NULL);
 		return rc;
 	}
-	if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err) !=
-		    KSM_OK ||
+	if (ksmctl_get_secrets(k, c, NULL, "sync", &s, &err) != KSM_OK ||
 	    ksm_local_db_load(NULL, NULL, &local, &err) != KSM_OK ||
 	    ksm_accounts_build(s, k->conf, local, &as, &err) != KSM_OK) {
 		rc = sync_fail(k, &err, "the old snapshot is kept");
@@ -152,7 +151,8 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		rc = sync_fail(k, &err, "the old snapshot is kept");
 		goto out;
 	}
-	if (sync_offline(k->conf, s, as, &hashed, &err) != KSM_OK) {
+	/* Through ksmd, ksmd keeps its store in step itself. */
+	if (c && sync_offline(k->conf, s, as, &hashed, &err) != KSM_OK) {
 		rc = sync_fail(k, &err,
 			       "the new snapshot is written but the offline "
 			       "verifiers are the old ones");

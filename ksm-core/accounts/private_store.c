@@ -25,10 +25,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define STORE_MAX_BYTES (64u * 1024 * 1024)
+
+/* Verifiers are yescrypt and nothing else: a store whose entry names
+ * another method (DES, MD5, or a cost that takes hours) is not trusted.
+ * The fuzz build sets its own stand-in method. */
+#ifndef KSM_VERIFIER_PREFIX
+#define KSM_VERIFIER_PREFIX "$y$"
+#endif
+
+/* A sync waits at most this long for the store lock, then fails loudly. */
+#define SYNC_LOCK_WAIT_MS 10000
 
 /*
  * Logins wait at most this long for the lock, then carry on without (live)
@@ -42,7 +53,7 @@
  */
 #define USER_LOCK_WAIT_MS 10000
 
-/* wait_ms 0: block (sync); else give up after wait_ms. */
+/* Give up after wait_ms (KSM_ERR_TIMEOUT): nobody waits unbounded. */
 static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
 {
 	uint64_t deadline = ksm_monotonic_ms() + wait_ms;
@@ -56,7 +67,7 @@ static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
 			      strerror(errno));
 		return -1;
 	}
-	while (flock(fd, wait_ms ? LOCK_EX | LOCK_NB : LOCK_EX) != 0) {
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno == EWOULDBLOCK && ksm_monotonic_ms() < deadline) {
 			struct timespec ts = {0, 10 * 1000000L};
 
@@ -123,15 +134,49 @@ static int lock_user(const char *path, const char *user, ksm_error *err)
 }
 
 /* The whole store, or an empty one if the file does not exist. */
+/* Trusted only when ours (ksmd's user) or root's, and nobody else's to
+ * write: the file and the directory it is replaced in. */
+static bool safe_owner(const struct stat *sb)
+{
+	return (sb->st_uid == 0 || sb->st_uid == geteuid()) &&
+	       !(sb->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static ksm_status check_owner(const char *path, const struct stat *sb,
+			      ksm_error *err)
+{
+	char *dir = ksm_strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+	struct stat db;
+	bool ok;
+
+	if (!dir)
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	ok = safe_owner(sb) && stat(slash ? dir : ".", &db) == 0 &&
+	     safe_owner(&db);
+	free(dir);
+	if (!ok)
+		return ksm_set_error(err, KSM_ERR_CONFIG_PERM,
+				     "%s or its directory is not owned by "
+				     "ksmd's user or root, or others can "
+				     "write to it: not trusted",
+				     path);
+	return KSM_OK;
+}
+
 static ksm_status load(const char *path, json_object **out, ksm_error *err)
 {
+	struct stat sb;
 	char *text = NULL;
 	size_t len = 0;
 	json_object *users;
 	ksm_status st;
 
 	*out = NULL;
-	st = ksm_read_file(path, STORE_MAX_BYTES, &text, &len, NULL, err);
+	st = ksm_read_file(path, STORE_MAX_BYTES, &text, &len, &sb, err);
+	if (st == KSM_OK)
+		st = check_owner(path, &sb, err);
 	if (st == KSM_ERR_NOT_FOUND) {
 		*out = json_object_new_object();
 		users = json_object_new_object();
@@ -220,7 +265,9 @@ static bool verifier_matches(const char *password, const char *verifier)
 
 	if (!cd)
 		return false;
-	if (crypt_r(password, verifier, cd) && cd->output[0] != '*' &&
+	if (strncmp(verifier, KSM_VERIFIER_PREFIX,
+		    strlen(KSM_VERIFIER_PREFIX)) == 0 &&
+	    crypt_r(password, verifier, cd) && cd->output[0] != '*' &&
 	    strlen(cd->output) == n)
 		ok = ksm_ct_equal(cd->output, verifier, n);
 	ksm_wipe(cd, sizeof(*cd));
@@ -400,8 +447,8 @@ static json_object *current_entry(json_object *store, const ksm_account *a,
  */
 ksm_status ksm_offline_sync(const char *path, const ksm_accounts *as,
 			    const char *const *passwords,
-			    const int64_t *revisions, int64_t now,
-			    size_t *hashed, ksm_error *err)
+			    const int64_t *revisions, bool hash_new,
+			    int64_t now, size_t *hashed, ksm_error *err)
 {
 	json_object *store = NULL, *fresh = NULL;
 	char **made = calloc(as->n_accounts + 1, sizeof(*made));
@@ -411,17 +458,17 @@ ksm_status ksm_offline_sync(const char *path, const ksm_accounts *as,
 	*hashed = 0;
 	if (!made)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
-	fd = lock_store(path, 0, err);
+	fd = lock_store(path, SYNC_LOCK_WAIT_MS, err);
 	if (fd < 0) {
 		free(made);
-		return KSM_ERR_IO;
+		return err ? err->code : KSM_ERR_IO;
 	}
 	st = load(path, &store, err);
 	close(fd);
 	for (size_t i = 0; st == KSM_OK && i < as->n_accounts; i++) {
 		char verifier[256];
 
-		if (!passwords[i] || !*passwords[i] ||
+		if (!hash_new || !passwords[i] || !*passwords[i] ||
 		    current_entry(store, &as->accounts[i], revisions[i]))
 			continue;
 		st = make_verifier(passwords[i], verifier, sizeof(verifier),
@@ -434,9 +481,9 @@ ksm_status ksm_offline_sync(const char *path, const ksm_accounts *as,
 	store = NULL;
 	if (st != KSM_OK)
 		goto out;
-	fd = lock_store(path, 0, err);
+	fd = lock_store(path, SYNC_LOCK_WAIT_MS, err);
 	if (fd < 0) {
-		st = KSM_ERR_IO;
+		st = err ? err->code : KSM_ERR_IO;
 		goto out;
 	}
 	st = load(path, &store, err);

@@ -185,6 +185,39 @@ static ksm_status add_session_secret(ksm_settings *c, const char *v,
 	return KSM_OK;
 }
 
+/* A whole number from 0 to max. */
+static ksm_status parse_count(const char *v, unsigned max, unsigned *out)
+{
+	char *end = NULL;
+	unsigned long n;
+
+	if (!isdigit((unsigned char)*v))
+		return KSM_ERR_INVALID;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n > max)
+		return KSM_ERR_INVALID;
+	*out = (unsigned)n;
+	return KSM_OK;
+}
+
+/* "N/DURATION", e.g. "90/10s": at least one request in a window of at
+ * least one second. */
+static ksm_status parse_rate(const char *v, unsigned *n, unsigned *window)
+{
+	const char *slash = strchr(v, '/');
+	char count[16];
+
+	if (!slash || (size_t)(slash - v) >= sizeof(count))
+		return KSM_ERR_INVALID;
+	memcpy(count, v, (size_t)(slash - v));
+	count[slash - v] = '\0';
+	if (parse_count(count, 100000, n) != KSM_OK || *n == 0 ||
+	    ksm_parse_duration(slash + 1, window) != KSM_OK || *window == 0)
+		return KSM_ERR_INVALID;
+	return KSM_OK;
+}
+
 static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 			     bool *replaced_default)
 {
@@ -217,15 +250,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return ksm_parse_duration(v, &c->keys_max_stale);
 	if (!strcmp(k, "offline_max_age"))
 		return ksm_parse_duration(v, &c->offline_max_age);
-	if (!strcmp(k, "offline_max_failures")) {
-		char *end = NULL;
-		unsigned long n = strtoul(v, &end, 10);
-
-		if (end == v || *end || n > 1000)
-			return KSM_ERR_INVALID;
-		c->offline_max_failures = (unsigned)n;
-		return KSM_OK;
-	}
+	if (!strcmp(k, "offline_max_failures"))
+		return parse_count(v, 1000, &c->offline_max_failures);
 	if (!strcmp(k, "session_secret"))
 		return add_session_secret(c, v, replaced_default);
 	if (!strcmp(k, "session_secret_ttl"))
@@ -236,6 +262,24 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return parse_budget_ms(v, &c->timeout_keys_ms);
 	if (!strcmp(k, "timeout_sync"))
 		return parse_budget_ms(v, &c->timeout_sync_ms);
+	if (!strcmp(k, "ksmd_socket"))
+		return set_str(&c->ksmd_socket, v);
+	if (!strcmp(k, "ksmd_user"))
+		return set_str(&c->ksmd_user, v);
+	if (!strcmp(k, "keys_user"))
+		return set_str(&c->keys_user, v);
+	if (!strcmp(k, "request_budget"))
+		return parse_rate(v, &c->request_budget, &c->request_window);
+	if (!strcmp(k, "max_auth_failures"))
+		return parse_count(v, 1000, &c->max_auth_failures);
+	if (!strcmp(k, "auth_failure_window"))
+		return ksm_parse_duration(v, &c->auth_failure_window);
+	if (!strcmp(k, "offline_verifiers")) {
+		if (strcmp(v, "login") && strcmp(v, "all"))
+			return KSM_ERR_INVALID;
+		c->offline_verifiers_all = !strcmp(v, "all");
+		return KSM_OK;
+	}
 	if (!strcmp(k, "insecure_client_config"))
 		return parse_bool(v, &c->insecure_client_config);
 	return KSM_ERR_NOT_FOUND;
@@ -253,16 +297,24 @@ static ksm_status conf_defaults(ksm_settings **out)
 	c->uid_max = c->gid_max = 299999;
 	c->keys_max_age = 5 * 60;
 	c->keys_max_stale = 24 * 3600;
-	c->offline_max_age = 7 * 86400;
+	c->offline_max_age = 86400;
 	c->offline_max_failures = 5;
 	c->session_secret_ttl = 12 * 3600;
 	c->timeout_auth_ms = 3000;
 	c->timeout_keys_ms = 2000;
 	c->timeout_sync_ms = 30000;
+	/* Below Keeper's per-device limits, so the device never throttles. */
+	c->request_budget = 90;
+	c->request_window = 10;
+	c->max_auth_failures = 5;
+	c->auth_failure_window = 15 * 60;
 	if (set_str(&c->client_config, SYSCONFDIR_KSM "/client.json") ||
 	    set_str(&c->client_version, KSM_DEFAULT_CLIENT_VERSION) ||
 	    set_str(&c->snapshot, "/var/lib/ksm/snapshot") ||
-	    set_str(&c->private_store, "/var/lib/ksm/private") ||
+	    set_str(&c->private_store, "/var/lib/ksmd/private") ||
+	    set_str(&c->ksmd_socket, "/run/ksm/ksmd.sock") ||
+	    set_str(&c->ksmd_user, "ksmd") ||
+	    set_str(&c->keys_user, "ksm-keys") ||
 	    set_str(&c->home_template, "/home/%u") ||
 	    set_str(&c->default_shell, "/bin/bash") ||
 	    parse_list(&c->local_groups, &c->n_local_groups, "sudo") ||
@@ -387,6 +439,9 @@ void ksm_settings_free(ksm_settings *c)
 	strv_clear(&c->local_groups, &c->n_local_groups);
 	free(c->home_template);
 	free(c->default_shell);
+	free(c->ksmd_socket);
+	free(c->ksmd_user);
+	free(c->keys_user);
 	for (size_t i = 0; i < c->n_session_secrets; i++) {
 		free(c->session_secrets[i].name);
 		free(c->session_secrets[i].notation);

@@ -174,6 +174,9 @@ typedef struct ksm_query {
 	const char *const *folder_uids; /* NULL: all folders */
 	size_t n_folder_uids;
 	bool request_links;
+	/* Cap on the answer's size, bytes; 0: the default (256 MiB), which
+	 * only whole-vault reads need. */
+	size_t max_response;
 } ksm_query;
 
 /*
@@ -220,6 +223,14 @@ size_t ksm_secrets_bad_count(const ksm_secrets *s);
 /* Server's expiresOn (ms since epoch; 0 none). */
 int64_t ksm_secrets_expires_on(const ksm_secrets *s);
 void ksm_secrets_free(ksm_secrets *s);
+/*
+ * The set as JSON text and back (how ksmd hands records to ksmctl). The
+ * text is secret; record keys are left out, so a set read back cannot be
+ * written to the vault with ksm_update_secret.
+ */
+char *ksm_secrets_to_json(const ksm_secrets *s);
+ksm_status ksm_secrets_from_json(const char *text, size_t len,
+				 ksm_secrets **out, ksm_error *err);
 
 size_t ksm_folders_count(const ksm_folders *f);
 const char *ksm_folders_uid(const ksm_folders *f, size_t i);
@@ -406,6 +417,17 @@ typedef struct ksm_settings {
 	 */
 	char **local_groups;
 	size_t n_local_groups;
+	/* The broker (ksmd, docs/ksmd-protocol.md). */
+	char *ksmd_socket; /* Unix socket path */
+	char *ksmd_user; /* the user ksmd runs as; clients accept it or root */
+	char *keys_user; /* sshd's AuthorizedKeysCommandUser */
+	unsigned request_budget,
+		request_window;	      /* at most N requests per S s */
+	unsigned max_auth_failures;   /* per user, in the window */
+	unsigned auth_failure_window; /* seconds */
+	/* Offline verifiers: made at a successful live login (false), or for
+	 * every account with a password at each sync (true). */
+	bool offline_verifiers_all;
 } ksm_settings;
 
 /*
@@ -506,21 +528,6 @@ void ksm_accounts_free(ksm_accounts *a);
 ksm_status ksm_ssh_key_parse(const char *line, char **canonical,
 			     char **fingerprint, ksm_error *err);
 
-/*
- * The account of one record, fetched now (one get_secret by UID) within
- * timeout_ms: the keys helper's live path and pam_ksm. KSM_ERR_NOT_FOUND if
- * the record is gone or no longer an account.
- */
-ksm_status ksm_fetch_account(const ksm_settings *conf, const char *record_uid,
-			     unsigned timeout_ms, ksm_account *out,
-			     ksm_error *err);
-/* The name of ksm_fetch_account, for dlsym() by the keys helper. */
-#define KSM_FETCH_ACCOUNT_SYMBOL "ksm_fetch_account"
-typedef ksm_status (*ksm_fetch_account_fn)(const ksm_settings *, const char *,
-					   unsigned, ksm_account *,
-					   ksm_error *);
-typedef void (*ksm_account_clear_fn)(ksm_account *);
-
 /* Write the snapshot atomically (0644) for nss_ksm and the keys helper. */
 ksm_status ksm_snapshot_write(const ksm_accounts *a, const char *path,
 			      int64_t now, ksm_error *err);
@@ -528,10 +535,11 @@ ksm_status ksm_snapshot_write(const ksm_accounts *a, const char *path,
 /* ----------------------------------------------------------- private store */
 
 /*
- * /var/lib/ksm/private (0600 root): per vault user, an offline verifier of
- * the current password (yescrypt via libxcrypt, never the password), the
- * record revision it was made from, when the vault last confirmed it, and
- * consecutive offline failures. Read-modify-write under an exclusive lock.
+ * /var/lib/ksmd/private (0600, ksmd's user): per vault user, an offline
+ * verifier of the current password (yescrypt via libxcrypt, never the
+ * password), the record revision it was made from, when the vault last
+ * confirmed it, and consecutive offline failures. Read-modify-write under an
+ * exclusive lock.
  */
 typedef struct ksm_offline_entry {
 	char record_uid[64];
@@ -564,14 +572,17 @@ ksm_status ksm_offline_verify(const char *path, const char *user,
 			      int64_t now, ksm_offline_result *result,
 			      ksm_error *err);
 /*
- * From ksmctl sync: for every account with a password, keep entries whose
- * revision is unchanged (confirmed now), hash new or changed ones, drop
- * users that are gone. passwords[i] is accounts->accounts[i]'s, or NULL.
+ * At a sync: for every account with a password, keep entries whose
+ * revision is unchanged (confirmed now), drop users that are gone and
+ * entries of an older revision (a rotated password), and, when hash_new,
+ * hash new or changed ones (offline_verifiers = all; with "login" they
+ * are made by ksm_offline_confirm at the next live login). passwords[i] is
+ * accounts->accounts[i]'s, or NULL. Waits a bounded time for the lock.
  */
 ksm_status ksm_offline_sync(const char *path, const ksm_accounts *accounts,
 			    const char *const *passwords,
-			    const int64_t *revisions, int64_t now,
-			    size_t *hashed, ksm_error *err);
+			    const int64_t *revisions, bool hash_new,
+			    int64_t now, size_t *hashed, ksm_error *err);
 
 /* Replace path atomically (temp file, fsync, rename, fsync dir). */
 ksm_status ksm_write_file_atomic(const char *path, const void *data, size_t len,

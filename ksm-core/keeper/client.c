@@ -269,9 +269,10 @@ static ksm_status send_envelope(ksm_client *c, const char *endpoint,
 		uint64_t t0 = ksm_monotonic_ms();
 
 		c->requests++;
-		st = ksm_http_request(c->http, url, headers, e->body,
-				      e->body_len, true, MAX_RESPONSE_BYTES,
-				      deadline, resp, err);
+		st = ksm_http_request(
+			c->http, url, headers, e->body, e->body_len, true,
+			c->max_response ? c->max_response : MAX_RESPONSE_BYTES,
+			deadline, resp, err);
 		c->last_rtt_ms = ksm_monotonic_ms() - t0;
 		if (st == KSM_OK && resp->date)
 			c->server_date = resp->date;

@@ -20,6 +20,7 @@ struct ksm_client {
 	unsigned long requests;
 	time_t server_date;   /* Date of the last answer */
 	uint64_t last_rtt_ms; /* wall time of the last request */
+	size_t max_response;  /* cap of the answer being fetched; 0: default */
 };
 
 /*

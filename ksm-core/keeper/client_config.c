@@ -9,7 +9,7 @@
 #include "fileio.h"
 #include "record.h"
 
-#include <grp.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -119,32 +119,25 @@ static ksm_status config_parse_text(const char *text, size_t len,
 }
 
 /*
- * The owner must be root (or the caller: a user's own config for
- * ksmctl run as that user), nobody else may write it, and only a group
- * named "ksm" may read it (design.md: root:ksm 0640 for the keys helper).
+ * The owner must be root or the caller (ksmd's user, whose credential it
+ * is; or a user's own config for ksmctl run as that user), and nobody else
+ * may read or write it: it holds the device key.
  */
 static ksm_status check_config_perms(const char *path, const struct stat *st,
 				     ksm_error *err)
 {
-	mode_t bad = S_IWGRP | S_IXGRP | S_IRWXO;
-
 	if (st->st_uid != 0 && st->st_uid != geteuid())
 		return ksm_set_error(
 			err, KSM_ERR_CONFIG_PERM,
-			"%s is owned by uid %u, not root; it holds "
-			"the device key: run 'chown root:root %s'",
+			"%s is owned by uid %u, neither root nor this "
+			"process's user; it holds the device key: run "
+			"'chown ksmd: %s' (ksmd's user) or run as its owner",
 			path, (unsigned)st->st_uid, path);
-	if (st->st_mode & S_IRGRP) {
-		struct group *g = getgrgid(st->st_gid);
-
-		if (!g || strcmp(g->gr_name, "ksm") != 0)
-			bad |= S_IRGRP;
-	}
-	if (st->st_mode & bad)
+	if (st->st_mode & (S_IRWXG | S_IRWXO))
 		return ksm_set_error(err, KSM_ERR_CONFIG_PERM,
 				     "%s is accessible to other users (mode "
 				     "%04o); it holds the device key: run "
-				     "'chmod 600 %s' (or 640 with group ksm)",
+				     "'chmod 600 %s'",
 				     path, (unsigned)(st->st_mode & 07777),
 				     path);
 	return KSM_OK;
@@ -252,38 +245,29 @@ char *ksm_client_config_to_json(const ksm_client_config *cfg)
 	return copy;
 }
 
-/* Is gid the group "ksm" (the one check_config_perms lets read)? */
-static bool is_ksm_group(gid_t gid)
-{
-	struct group *g = getgrgid(gid);
-
-	return g && strcmp(g->gr_name, "ksm") == 0;
-}
-
-/*
- * 0600, or root:ksm 0640 when the file it replaces was so (the keys
- * helper's live path): a key-id switch or "init --force" must not take
- * the group's read access away.
- */
+/* 0600, keeping the owner of the file it replaces. */
 ksm_status ksm_client_config_save_file(const ksm_client_config *cfg,
 				       const char *path, ksm_error *err)
 {
 	char *text = ksm_client_config_to_json(cfg);
 	struct stat old;
-	gid_t gid = (gid_t)-1;
-	mode_t mode = 0600;
+	bool have_old;
 	size_t len;
 	ksm_status st;
 
 	if (!text)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	len = strlen(text);
-	if (stat(path, &old) == 0 && S_ISREG(old.st_mode) &&
-	    (old.st_mode & S_IRGRP) && is_ksm_group(old.st_gid)) {
-		gid = old.st_gid;
-		mode = 0640;
-	}
-	st = ksm_atomic_write_group(path, text, len, mode, gid, err);
+	have_old = stat(path, &old) == 0 && S_ISREG(old.st_mode);
+	st = ksm_atomic_write(path, text, len, 0600, err);
+	/* A rewrite keeps the owner (ksmd's user, set by ksmctl init). */
+	if (st == KSM_OK && have_old &&
+	    chown(path, old.st_uid, old.st_gid) != 0 &&
+	    (old.st_uid != geteuid() || old.st_gid != getegid()))
+		st = ksm_set_error(err, KSM_ERR_IO,
+				   "%s rewritten but its owner could not be "
+				   "kept: %s",
+				   path, strerror(errno));
 	ksm_free_wiped(text, len);
 	return st;
 }

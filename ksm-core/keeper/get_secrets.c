@@ -12,16 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct ksm_secrets {
-	ksm_record **records;
-	size_t n, cap;
-	size_t *by_uid; /* record indexes sorted by UID, first one first */
-	size_t bad;
-	struct ksm_unreadable *unreadable; /* the bad records, named */
-	size_t n_unreadable;
-	int64_t expires_on;
-};
-
 size_t ksm_secrets_count(const ksm_secrets *s)
 {
 	return s ? s->n : 0;
@@ -69,7 +59,7 @@ static int by_uid_then_index(const void *x, const void *y)
 }
 
 /* Index the records by UID (lookups in O(log n): syncs of large vaults). */
-static bool index_records(ksm_secrets *s)
+bool ksm_secrets_index(ksm_secrets *s)
 {
 	s->by_uid = malloc((s->n ? s->n : 1) * sizeof(*s->by_uid));
 	if (!s->by_uid)
@@ -116,7 +106,7 @@ void ksm_secrets_free(ksm_secrets *s)
 	free(s);
 }
 
-static bool secrets_push(ksm_secrets *s, ksm_record *r)
+bool ksm_secrets_push(ksm_secrets *s, ksm_record *r)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
@@ -315,7 +305,7 @@ static ksm_status add_records(ksm_secrets *s, const uint8_t key[32],
 				return st;
 			continue;
 		}
-		if (!secrets_push(s, r)) {
+		if (!ksm_secrets_push(s, r)) {
 			ksm_record_free(r);
 			return KSM_ERR_NOMEM;
 		}
@@ -359,7 +349,7 @@ static ksm_status build_secrets(const ksm_client *c, json_object *resp,
 			ksm_wipe(fkey, sizeof(fkey));
 		}
 	}
-	if (st == KSM_OK && !index_records(s))
+	if (st == KSM_OK && !ksm_secrets_index(s))
 		st = KSM_ERR_NOMEM;
 	if (st != KSM_OK) {
 		ksm_secrets_free(s);
@@ -423,11 +413,11 @@ ksm_secrets *ksm_secrets_wrap(ksm_record **records, size_t n)
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		if (!secrets_push(s, records[i])) {
+		if (!ksm_secrets_push(s, records[i])) {
 			ksm_secrets_free(s);
 			return NULL;
 		}
-	if (!index_records(s)) {
+	if (!ksm_secrets_index(s)) {
 		ksm_secrets_free(s);
 		return NULL;
 	}
@@ -506,7 +496,9 @@ ksm_status ksm_get_secrets(ksm_client *c, const ksm_query *q,
 		st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	c->max_response = q ? q->max_response : 0;
 	st = ksm_post_query(c, "get_secret", p, deadline, &resp, err);
+	c->max_response = 0;
 	if (st == KSM_ERR_ACCESS_DENIED && binding)
 		ksm_error_prefix(err, "binding failed (a one-time token works "
 				      "once, even for a failed attempt)");

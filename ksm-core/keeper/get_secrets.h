@@ -7,14 +7,29 @@
 
 #include "client.h"
 
-/* A result set owning records (tests build vaults without a server). */
-KSM_HIDDEN ksm_secrets *ksm_secrets_wrap(ksm_record **records, size_t n);
 /* A record of the answer that could not be decrypted or parsed. */
 struct ksm_unreadable {
 	char *uid; /* printable: anything but B64U characters shown as '?' */
 	char *folder_uid, *inner_folder_uid; /* NULL if none */
 	char *reason;
 };
+
+struct ksm_secrets {
+	ksm_record **records;
+	size_t n, cap;
+	size_t *by_uid; /* record indexes sorted by UID, first one first */
+	size_t bad;
+	struct ksm_unreadable *unreadable; /* the bad records, named */
+	size_t n_unreadable;
+	int64_t expires_on;
+};
+
+/* Append a record (taken on success); false on ENOMEM. */
+KSM_HIDDEN bool ksm_secrets_push(ksm_secrets *s, ksm_record *r);
+/* (Re)build the UID index once every record is in; false on ENOMEM. */
+KSM_HIDDEN bool ksm_secrets_index(ksm_secrets *s);
+/* A result set owning records (tests build vaults without a server). */
+KSM_HIDDEN ksm_secrets *ksm_secrets_wrap(ksm_record **records, size_t n);
 /* The i-th of them (NULL past the end); ksm_secrets_bad_count counts them
  * and the folders whose key did not decrypt. */
 KSM_HIDDEN const struct ksm_unreadable *

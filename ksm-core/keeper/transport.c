@@ -189,6 +189,9 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	/* No proxy unless configured: "" also makes libcurl ignore the
+	 * https_proxy/ALL_PROXY environment variables. */
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

@@ -140,7 +140,7 @@ static void sync_step(const ksm_settings *conf, const uint8_t *file, size_t n)
 	acc[1].record_uid = "RecBob";
 	acc[2].name = "carol";
 	acc[2].record_uid = "RecCarol";
-	if (ksm_offline_sync(path, &as, pws, revs, NOW, &hashed, &err) !=
+	if (ksm_offline_sync(path, &as, pws, revs, true, NOW, &hashed, &err) !=
 	    KSM_OK)
 		return;
 	if (verbose)

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conn.c - one client connection: read one request within a bound (a
+ * stopped or slow client holds only its own thread, for at most that
+ * long), check who asks with SO_PEERCRED, answer, close.
+ *
+ * Who may ask what (docs/ksmd-protocol.md):
+ *   ping                  anyone
+ *   auth, session         root (pam_ksm in sshd, su, sudo)
+ *   keys                  root and keys_user (sshd's AuthorizedKeysCommandUser)
+ *   records               root (ksmctl)
+ */
+#include "ipc_io.h"
+#include "ksmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define REQUEST_READ_MS 5000
+#define ANSWER_WRITE_MS 10000
+/* Connections served at once; more wait in the listen backlog. */
+#define CONN_MAX 256
+
+static unsigned active;
+static pthread_mutex_t active_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t active_cv = PTHREAD_COND_INITIALIZER;
+
+struct conn {
+	struct ksmd *d;
+	int fd;
+};
+
+static void op_ping(ksm_ipc_msg *resp)
+{
+	unsigned long requests;
+	unsigned in_window;
+	bool bound;
+
+	ksmd_vault_stats(&requests, &in_window, &bound);
+	ksm_ipc_add_str(resp, "result", "ok");
+	ksm_ipc_add_str(resp, "version", KSM_VERSION);
+	ksm_ipc_add_u64(resp, "bound", bound);
+	ksm_ipc_add_u64(resp, "requests", requests);
+	ksm_ipc_add_u64(resp, "in_window", in_window);
+}
+
+static bool allowed(const struct ksmd *d, const char *op,
+		    const struct ksmd_peer *p)
+{
+	if (!strcmp(op, "ping"))
+		return true;
+	if (!strcmp(op, "keys"))
+		return p->uid == 0 || p->uid == d->keys_uid;
+	return p->uid == 0;
+}
+
+static void serve(struct ksmd *d, int fd)
+{
+	struct ksmd_peer p = {(uid_t)-1, (gid_t)-1, 0};
+	ksm_ipc_msg req = {0}, resp = {0};
+	ksm_error err = {0};
+	const char *op;
+
+	if (ksm_ipc_peer(fd, &p.uid, &p.gid, &p.pid) != KSM_OK)
+		return;
+	if (ksm_ipc_recv(fd, KSM_IPC_REQUEST_MAX,
+			 ksm_monotonic_ms() + REQUEST_READ_MS, &req,
+			 &err) != KSM_OK) {
+		ksmd_log(LOG_NOTICE, "uid %ld pid %ld: no request: %s",
+			 (long)p.uid, (long)p.pid, err.message);
+		goto out;
+	}
+	op = ksm_ipc_get(&req, "op");
+	if (!op) {
+		ksm_ipc_add_str(&resp, "result", "error");
+		ksm_ipc_add_str(&resp, "message", "no op");
+	} else if (!allowed(d, op, &p)) {
+		ksmd_log(LOG_WARNING,
+			 "uid %ld pid %ld: %s refused: not "
+			 "allowed for this user",
+			 (long)p.uid, (long)p.pid, op);
+		ksm_ipc_add_str(&resp, "result", "refused");
+		ksm_ipc_add_str(&resp, "message", "not allowed for this user");
+	} else if (!strcmp(op, "ping")) {
+		op_ping(&resp);
+	} else if (!strcmp(op, "auth")) {
+		ksmd_op_auth(d, &req, &resp);
+	} else if (!strcmp(op, "session")) {
+		ksmd_op_session(d, &req, &resp);
+	} else if (!strcmp(op, "keys")) {
+		ksmd_op_keys(d, &req, &resp);
+	} else if (!strcmp(op, "records")) {
+		ksmd_op_records(d, &req, &resp);
+	} else {
+		ksm_ipc_add_str(&resp, "result", "error");
+		ksm_ipc_add_str(&resp, "message", "unknown op");
+	}
+	if (ksm_ipc_send(fd, &resp, ksm_monotonic_ms() + ANSWER_WRITE_MS,
+			 &err) != KSM_OK)
+		ksmd_log(LOG_NOTICE,
+			 "uid %ld pid %ld: answer not delivered: %s",
+			 (long)p.uid, (long)p.pid, err.message);
+out:
+	ksm_ipc_clear(&req);
+	ksm_ipc_clear(&resp);
+}
+
+static void *conn_main(void *arg)
+{
+	struct conn *c = arg;
+
+	serve(c->d, c->fd);
+	close(c->fd);
+	free(c);
+	pthread_mutex_lock(&active_mu);
+	active--;
+	pthread_cond_signal(&active_cv);
+	pthread_mutex_unlock(&active_mu);
+	return NULL;
+}
+
+bool ksmd_conn_start(struct ksmd *d, int fd)
+{
+	struct conn *c = malloc(sizeof(*c));
+	pthread_attr_t attr;
+	pthread_t t;
+	bool ok;
+
+	if (!c)
+		return false;
+	pthread_mutex_lock(&active_mu);
+	while (active >= CONN_MAX)
+		pthread_cond_wait(&active_cv, &active_mu);
+	active++;
+	pthread_mutex_unlock(&active_mu);
+	c->d = d;
+	c->fd = fd;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 1024 * 1024);
+	ok = pthread_create(&t, &attr, conn_main, c) == 0;
+	pthread_attr_destroy(&attr);
+	if (!ok) {
+		free(c);
+		pthread_mutex_lock(&active_mu);
+		active--;
+		pthread_mutex_unlock(&active_mu);
+	}
+	return ok;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ksmd.h - the broker's shared state (docs/ksmd-protocol.md,
+ * docs/design.md "The process boundary").
+ *
+ * ksmd is the only process of the host that reads the device credential,
+ * talks to Keeper and writes the offline verifier store. Each connection
+ * is served by a thread of its own; the vault is reached through one
+ * client (one keep-alive HTTPS connection), one request at a time, under
+ * a per-device request budget.
+ */
+#ifndef KSMD_H
+#define KSMD_H
+
+#include "base.h"
+#include "ipc_msg.h"
+
+#include <pthread.h>
+#include <sys/types.h>
+#include <syslog.h>
+
+/* Who is asking, from SO_PEERCRED (never from the message). */
+struct ksmd_peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+};
+
+/* What a vault read came back with. */
+struct ksmd_fetch;
+
+struct ksmd {
+	const char *conf_path;
+	ksm_settings *conf;
+	uid_t keys_uid; /* keys_user's uid, (uid_t)-1 if there is none */
+	bool foreground;
+};
+
+/* ----------------------------------------------------------------- vault */
+
+enum ksmd_priority { KSMD_LOGIN, KSMD_ADMIN };
+
+KSM_HIDDEN ksm_status ksmd_vault_init(struct ksmd *d, ksm_error *err);
+/*
+ * The record uid as of now: shares a read of the same record already
+ * under way; with max_age_ms > 0 also takes one that finished at most
+ * that long ago (the session after an auth). Release with
+ * ksmd_fetch_release. *budget_refusal tells a refusal of ksmd's own
+ * request_budget (or failure limits) from a vault that cannot be reached.
+ */
+KSM_HIDDEN ksm_status ksmd_vault_record(struct ksmd *d, const char *uid,
+					uint64_t deadline, unsigned max_age_ms,
+					struct ksmd_fetch **out,
+					bool *budget_refusal, ksm_error *err);
+KSM_HIDDEN const ksm_record *ksmd_fetch_record(const struct ksmd_fetch *f);
+KSM_HIDDEN const ksm_secrets *ksmd_fetch_secrets(const struct ksmd_fetch *f);
+KSM_HIDDEN void ksmd_fetch_release(struct ksmd_fetch *f);
+/*
+ * Any other read (q NULL: everything), not shared, at prio. fn runs with
+ * the vault's client held (to resolve notations, download files); it may
+ * be NULL. *out may be NULL when only fn needs the records.
+ */
+typedef ksm_status (*ksmd_with_client_fn)(ksm_client *c, ksm_secrets *s,
+					  uint64_t deadline, void *ctx);
+KSM_HIDDEN ksm_status ksmd_vault_query(struct ksmd *d, const ksm_query *q,
+				       enum ksmd_priority prio,
+				       uint64_t deadline,
+				       ksmd_with_client_fn fn, void *ctx,
+				       ksm_secrets **out, bool *budget_refusal,
+				       ksm_error *err);
+/* Figures for ping/status. */
+KSM_HIDDEN void ksmd_vault_stats(unsigned long *requests, unsigned *in_window,
+				 bool *bound);
+
+/* Errors that mean "the vault could not answer", not "the vault said no". */
+KSM_HIDDEN bool ksmd_unreachable(ksm_status st);
+
+/* ---------------------------------------------------------------- limits */
+
+/* Is user over max_auth_failures within auth_failure_window? */
+KSM_HIDDEN bool ksmd_failures_exceeded(struct ksmd *d, const char *user);
+KSM_HIDDEN void ksmd_failure_add(struct ksmd *d, const char *user);
+KSM_HIDDEN void ksmd_failures_reset(const char *user);
+
+/* Serve the accepted connection fd on a thread of its own (fd taken). */
+KSM_HIDDEN bool ksmd_conn_start(struct ksmd *d, int fd);
+
+/* ------------------------------------------------------------------- ops */
+
+/* Each fills resp with "result" first; see docs/ksmd-protocol.md. */
+KSM_HIDDEN void ksmd_op_auth(struct ksmd *d, const ksm_ipc_msg *req,
+			     ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req,
+				ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_keys(struct ksmd *d, const ksm_ipc_msg *req,
+			     ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req,
+				ksm_ipc_msg *resp);
+
+/* The vault user behind a login name: in the snapshot and not shadowed by
+ * a local account. Fills record_uid; false (with why) otherwise. */
+KSM_HIDDEN bool ksmd_vault_user(struct ksmd *d, const char *user,
+				char record_uid[64], const char **why);
+
+/* ------------------------------------------------------------------- log */
+
+KSM_HIDDEN void ksmd_log(int prio, const char *fmt, ...) KSM_PRINTF(2, 3);
+KSM_HIDDEN void ksmd_log_open(bool foreground);
+
+#endif

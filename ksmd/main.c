@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ksmd - the host's broker to Keeper Secrets Manager (ksmd(8)).
+ *
+ *   ksmd [--conf PATH] [--foreground]
+ *
+ * Under systemd it is socket activated (ksmd.socket hands over fd 3) and
+ * runs as its own user; without systemd it makes ksm.conf's ksmd_socket
+ * itself and, started as root, gives up root for ksmd_user once the
+ * socket is bound. Its environment is its own: it is cleared at start, so
+ * no proxy or TLS key-log variable reaches libcurl or OpenSSL.
+ */
+#include "ksmd.h"
+#include "local_files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct who {
+	const char *name;
+	uid_t uid;
+	gid_t gid;
+	bool found;
+};
+
+static bool match(const struct passwd *pw, void *ctx)
+{
+	struct who *w = ctx;
+
+	if (strcmp(pw->pw_name, w->name) != 0)
+		return true;
+	w->uid = pw->pw_uid;
+	w->gid = pw->pw_gid;
+	w->found = true;
+	return false;
+}
+
+/* A local user (from /etc/passwd itself). */
+static bool local_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct who w = {name, 0, 0, false};
+
+	if (!name || ksm_passwd_file_scan(NULL, match, &w, NULL) != KSM_OK ||
+	    !w.found)
+		return false;
+	*uid = w.uid;
+	if (gid)
+		*gid = w.gid;
+	return true;
+}
+
+/* LISTEN_FDS from systemd (sd_listen_fds(3) without libsystemd). */
+static int activated_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+
+	if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) != 1)
+		return -1;
+	fcntl(3, F_SETFD, FD_CLOEXEC);
+	return 3;
+}
+
+static int own_socket(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat sb;
+	char *dir, *slash;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "ksmd: ksmd_socket %s is too long\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	dir = strdup(path);
+	slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			fprintf(stderr, "ksmd: cannot create %s: %s\n", dir,
+				strerror(errno));
+	}
+	free(dir);
+	/* A socket left by an earlier ksmd; never anything else. */
+	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    chmod(path, 0666) != 0 || listen(fd, 128) != 0) {
+		fprintf(stderr, "ksmd: cannot listen on %s: %s\n", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool drop_root(const ksm_settings *conf, const char *socket_path)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0 || !strcmp(conf->ksmd_user, "root"))
+		return true;
+	if (!local_user(conf->ksmd_user, &uid, &gid)) {
+		fprintf(stderr,
+			"ksmd: ksmd_user %s is not a local user: create it "
+			"(systemd-sysusers) or set ksmd_user\n",
+			conf->ksmd_user);
+		return false;
+	}
+	if (socket_path && chown(socket_path, uid, gid) != 0)
+		fprintf(stderr, "ksmd: chown %s: %s\n", socket_path,
+			strerror(errno));
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0 ||
+	    setuid(0) == 0) {
+		fprintf(stderr, "ksmd: cannot become %s: %s\n", conf->ksmd_user,
+			strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static int usage(FILE *f, int rc)
+{
+	fprintf(f, "usage: ksmd [--conf PATH] [--foreground]\n"
+		   "The host's broker to Keeper Secrets Manager; see "
+		   "ksmd(8).\n");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct ksmd d = {.keys_uid = (uid_t)-1};
+	ksm_error err = {0};
+	int lfd;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--conf") && i + 1 < argc)
+			d.conf_path = argv[++i];
+		else if (!strcmp(argv[i], "--foreground"))
+			d.foreground = true;
+		else if (!strcmp(argv[i], "--help"))
+			return usage(stdout, 0);
+		else
+			return usage(stderr, 2);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	ksmd_log_open(d.foreground);
+	if (ksm_settings_load(d.conf_path, &d.conf, &err) != KSM_OK) {
+		fprintf(stderr, "ksmd: %s\n", err.message);
+		return 1;
+	}
+	lfd = activated_socket();
+	if (lfd < 0)
+		lfd = own_socket(d.conf->ksmd_socket);
+	/* Nothing of the starter's environment reaches libcurl/OpenSSL. */
+	clearenv();
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	if (lfd < 0 || !drop_root(d.conf, d.conf->ksmd_socket))
+		return 1;
+	local_user(d.conf->keys_user, &d.keys_uid, NULL);
+	if (ksmd_vault_init(&d, &err) != KSM_OK) {
+		fprintf(stderr, "ksmd: %s\n", err.message);
+		return 1;
+	}
+	ksmd_log(LOG_INFO, "listening on %s as uid %ld (keys_user %s)",
+		 d.conf->ksmd_socket, (long)geteuid(), d.conf->keys_user);
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0) {
+			if (errno != EINTR && errno != ECONNABORTED) {
+				ksmd_log(LOG_ERR, "accept: %s",
+					 strerror(errno));
+				usleep(100 * 1000); /* EMFILE: no busy loop */
+			}
+			continue;
+		}
+		if (!ksmd_conn_start(&d, fd))
+			close(fd);
+	}
+}

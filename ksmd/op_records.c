@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * op_records.c - "records" (root only): a get_secret for ksmctl, answered
+ * as the JSON text of ksm_secrets_to_json. With purpose=sync ksmd also
+ * keeps the offline verifier store in step with the vault: entries of
+ * users who are gone or whose password changed are dropped, and with
+ * offline_verifiers = all new ones are hashed here.
+ */
+#include "ksmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void sync_store(struct ksmd *d, const ksm_secrets *s)
+{
+	ksm_local_db *local = NULL;
+	ksm_accounts *as = NULL;
+	const char **pw = NULL;
+	int64_t *rev = NULL;
+	ksm_error err = {0};
+	size_t hashed = 0;
+	ksm_status st;
+
+	st = ksm_local_db_load(NULL, NULL, &local, &err);
+	if (st == KSM_OK)
+		st = ksm_accounts_build(s, d->conf, local, &as, &err);
+	if (st == KSM_OK) {
+		pw = calloc(as->n_accounts + 1, sizeof(*pw));
+		rev = calloc(as->n_accounts + 1, sizeof(*rev));
+		if (!pw || !rev)
+			st = ksm_set_error(&err, KSM_ERR_NOMEM,
+					   "out of memory");
+	}
+	for (size_t i = 0; st == KSM_OK && i < as->n_accounts; i++) {
+		const ksm_record *r =
+			ksm_secrets_find(s, as->accounts[i].record_uid);
+
+		pw[i] = r ? ksm_record_first_value(r, "password") : NULL;
+		rev[i] = r ? ksm_record_revision(r) : 0;
+	}
+	if (st == KSM_OK)
+		st = ksm_offline_sync(d->conf->private_store, as, pw, rev,
+				      d->conf->offline_verifiers_all,
+				      time(NULL), &hashed, &err);
+	if (st != KSM_OK)
+		ksmd_log(LOG_ERR, "sync: offline verifiers not updated: %s",
+			 err.message);
+	else if (hashed)
+		ksmd_log(LOG_INFO, "sync: %zu offline verifier(s) made",
+			 hashed);
+	for (size_t i = 0; pw && as && i < as->n_accounts; i++)
+		ksm_free_secret((char *)pw[i]);
+	free(pw);
+	free(rev);
+	ksm_accounts_free(as);
+	ksm_local_db_free(local);
+}
+
+void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
+{
+	const char *purpose = ksm_ipc_get(req, "purpose");
+	bool sync = purpose && !strcmp(purpose, "sync");
+	const char **uids = calloc(req->n + 1, sizeof(char *));
+	const char **folders = calloc(req->n + 1, sizeof(char *));
+	const struct ksm_ipc_field *f;
+	ksm_query q = {.record_uids = uids, .folder_uids = folders};
+	ksm_secrets *s = NULL;
+	ksm_error err = {0};
+	char *json = NULL;
+	bool budget;
+	size_t pos;
+	ksm_status st;
+
+	if (!uids || !folders) {
+		ksm_ipc_add_str(resp, "result", "error");
+		goto out;
+	}
+	for (pos = 0; (f = ksm_ipc_next(req, "uid", &pos));)
+		uids[q.n_record_uids++] = (const char *)f->val;
+	for (pos = 0; (f = ksm_ipc_next(req, "folder", &pos));)
+		folders[q.n_folder_uids++] = (const char *)f->val;
+	if (!q.n_record_uids)
+		q.record_uids = NULL;
+	if (!q.n_folder_uids)
+		q.folder_uids = NULL;
+	st = ksmd_vault_query(d, q.record_uids || q.folder_uids ? &q : NULL,
+			      KSMD_ADMIN,
+			      ksm_monotonic_ms() + d->conf->timeout_sync_ms,
+			      NULL, NULL, &s, &budget, &err);
+	if (st != KSM_OK) {
+		ksm_ipc_add_str(resp, "result", "error");
+		ksm_ipc_add_str(resp, "status", ksm_status_name(st));
+		ksm_ipc_add_str(resp, "message", err.message);
+		goto out;
+	}
+	if (sync)
+		sync_store(d, s);
+	json = ksm_secrets_to_json(s);
+	if (!json) {
+		ksm_ipc_add_str(resp, "result", "error");
+		ksm_ipc_add_str(resp, "message", "out of memory");
+		goto out;
+	}
+	ksm_ipc_add_str(resp, "result", "ok");
+	ksm_ipc_add_str(resp, "records", json);
+out:
+	ksm_free_secret(json);
+	ksm_secrets_free(s);
+	free(uids);
+	free(folders);
+}
