@@ -121,7 +121,8 @@ static ksm_status config_parse_text(const char *text, size_t len,
 /*
  * The owner must be root (or the caller: a user's own config for
  * ksmctl run as that user), nobody else may write it, and only a group
- * named "ksm" may read it (design.md: root:ksm 0640 for the keys helper).
+ * named "ksm" may read it (docs/design.md, "client.json": root:ksm 0640
+ * for the keys helper).
  */
 static ksm_status check_config_perms(const char *path, const struct stat *st,
 				     ksm_error *err)
