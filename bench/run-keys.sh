@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# run-keys.sh - issue 3's benchmark: ksmctl sync of 10,000 accounts, the keys
-# helper's cached path against cat(1) of an authorized_keys file with the same
-# keys (same run, taking turns), and the helper's live path against the local
-# KSM server (tests/server/ksm-server).
+# run-keys.sh - the SSH keys benchmark: ksmctl sync of 10,000 accounts, the
+# keys helper's cached path against cat(1) of an authorized_keys file with the
+# same keys (same run, taking turns), and the helper's live path against the
+# local KSM server (tests/server/ksm-server).
 #
 #  1. bench/gen-keys-vault.py N --no-passwords: N accounts with 1-3 valid
 #     ed25519 keys each, no passwords (so sync makes no offline verifiers; that
@@ -279,7 +279,7 @@ ratio = cached["keys_fp"]["ratio_to_cat"]
 goal = {"what": "cached path median wall <= 1.5 x cat's, same run", "ratio_keys_fp": ratio,
         "ratio_keys": cached["keys"]["ratio_to_cat"], "max": 1.5, "met": ratio <= 1.5 and cached["keys"]["ratio_to_cat"] <= 1.5}
 result = {
-    "benchmark": "issue 3: ksmctl sync, ksm-authorized-keys cached vs cat, live path",
+    "benchmark": "ksmctl sync, ksm-authorized-keys cached vs cat, live path",
     "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "duration_s": int(secs),
     "env": {"cpu": cpu_model(), "nproc": os.cpu_count(), "kernel": platform.release(),
             "helper": keys, "ksmctl": ksmctl,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * accounts.c - vault records to POSIX accounts (design.md, "Records ->
- * POSIX accounts"), with every value that reaches a passwd line, an
+ * accounts.c - vault records to POSIX accounts (docs/design.md, "Records
+ * to POSIX accounts"), with every value that reaches a passwd line, an
  * authorized_keys line or a log checked, and collisions refused on both
  * sides rather than resolved.
  */

@@ -2,7 +2,7 @@
 /*
  * accounts_build.c - all accounts of the vault: per-record rules, then the
  * cross checks. A name or id claimed twice is refused for every claimant
- * (design.md: "never resolved silently"), and so is one that a local
+ * (docs/design.md: "never resolved silently"), and so is one that a local
  * account already has.
  */
 #include "accounts.h"

@@ -2,7 +2,7 @@
 /*
  * base64.c - RFC 4648 base64: standard with padding, URL-safe without, and a
  * decoder that accepts both alphabets with or without padding, as the
- * official SDKs' configs need (ksm-protocol.md §1.1).
+ * official SDKs' configs need (docs/protocol.md §1.2).
  */
 #include "base64.h"
 #include "error.h"

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conf.c - ksm.conf: "key = value" lines with '#' comments.
+ * settings.c - ksm.conf: "key = value" lines with '#' comments.
  *
- * Option names are part of the contract (design.md). Unknown options are
- * errors: a typo in a security setting must not pass silently.
+ * Option names are part of the contract (docs/design.md, "ksm.conf").
+ * Unknown options are errors: a typo in a security setting must not pass
+ * silently.
  */
 #include "fileio.h"
 

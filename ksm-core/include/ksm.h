@@ -390,7 +390,7 @@ typedef struct ksm_session_secret {
 	char *notation; /* may contain {record} */
 } ksm_session_secret;
 
-/* ksm.conf, "key = value" lines, '#' comments (design.md, ksm.conf(5)). */
+/* ksm.conf, "key = value" lines, '#' comments (docs/design.md, ksm.conf(5)). */
 typedef struct ksm_settings {
 	char *client_config;
 	char *ca_file; /* NULL: system CAs only */
@@ -452,7 +452,8 @@ ksm_status ksm_client_from_settings(const ksm_settings *conf, ksm_client **out,
 
 /* ---------------------------------------------------------------- accounts */
 
-/* A vault record turned into a POSIX account (design.md, "Records"). */
+/* A vault record turned into a POSIX account (docs/design.md, "Records to
+ * POSIX accounts"). */
 typedef struct ksm_account {
 	char *name;
 	char *record_uid;

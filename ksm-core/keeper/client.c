@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * client.c - the KSM client: device key, request envelope, error mapping,
- * key-id switching and throttling back-off (ksm-protocol.md §4).
+ * key-id switching and throttling back-off (docs/protocol.md §5, §12).
  */
 #include "client.h"
 #include "json.h"

@@ -2,7 +2,7 @@
 /*
  * crypto.h - the primitives the KSM protocol uses, on OpenSSL 3 (internal).
  *
- * Layouts (ksm-protocol.md §4.2, §5.5):
+ * Layouts (docs/protocol.md §4):
  *   GCM:   IV(12) || ciphertext || tag(16), no AAD
  *   CBC:   IV(16) || ciphertext, PKCS#7
  *   ECIES: ephemeral point(65) || GCM(SHA-256(ECDH x), plaintext)
@@ -58,7 +58,7 @@ KSM_HIDDEN ksm_status ksm_p256_from_scalar(const uint8_t scalar[32],
 					   EVP_PKEY **out);
 KSM_HIDDEN ksm_status ksm_p256_from_public(const uint8_t point[65],
 					   EVP_PKEY **out);
-/* The SDKs' 138-byte PKCS#8 PrivateKeyInfo (ksm-protocol.md §3). */
+/* The SDKs' 138-byte PKCS#8 PrivateKeyInfo (docs/protocol.md §3.1). */
 KSM_HIDDEN ksm_status ksm_p256_to_pkcs8(EVP_PKEY *key, uint8_t der[138]);
 KSM_HIDDEN ksm_status ksm_p256_from_pkcs8(const uint8_t *der, size_t n,
 					  EVP_PKEY **out);

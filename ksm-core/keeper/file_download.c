@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * file_download.c - fetching a record's attached file from its presigned
- * URL and decrypting it with the file key (docs/protocol.md, "Files").
+ * URL and decrypting it with the file key (docs/protocol.md §11).
  */
 #include "client.h"
 

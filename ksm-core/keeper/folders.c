@@ -2,7 +2,7 @@
 /*
  * folders.c - get_folders: shared folders (key GCM under the app key) and
  * their subfolders (key CBC under the root shared folder's key), names
- * CBC-encrypted under each folder's own key (ksm-protocol.md §5.4).
+ * CBC-encrypted under each folder's own key (docs/protocol.md §9).
  */
 #include "client.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * secrets.c - get_secret and its decryption chain, binding, get_folders
- * (ksm-protocol.md §2.3, §5).
+ * get_secrets.c - get_secret, its decryption chain and the binding
+ * (docs/protocol.md §6, §7, §8).
  *
  *   token bytes -GCM-> appKey -GCM-> recordKey | folderKey -GCM-> recordKey
  *   recordKey -GCM-> record data JSON, fileKey -GCM-> file metadata

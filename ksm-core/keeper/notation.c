@@ -4,11 +4,11 @@
  *
  *   [keeper://]RECORD/SELECTOR[/PARAM][INDEX1][INDEX2]
  *
- * Same acceptance as the official SDKs' parser (ksm-protocol.md §7), with
- * two deliberate differences: an empty PARAM ("UID/field/[0]") is refused
- * as missing, and "\\" right before a closing ']' is a plain escaped
- * backslash (the SDKs refuse it by accident). Resolution against the
- * server (ksm_notation_resolve*) lives with the client code.
+ * Same acceptance as the official SDKs' parser (docs/protocol.md §14.1),
+ * with two deliberate differences: an empty PARAM ("UID/field/[0]") is
+ * refused as missing, and "\\" right before a closing ']' is a plain
+ * escaped backslash (the SDKs refuse it by accident). Resolution against
+ * the server (ksm_notation_resolve*) lives with the client code.
  */
 #include "record.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * notation_resolve.c - resolving Keeper notation against the server
- * (ksm-protocol.md §7, "Resolution").
+ * (docs/protocol.md §14.2).
  */
 #include "client.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * server_keys.c - Keeper's published transmission public keys
- * (ksm-protocol.md §4.3). Ids 1-6 are aliases of 7, as in the Python SDK.
+ * (docs/protocol.md §3.3). Ids 1-6 are aliases of 7, as in the Python SDK.
  */
 #include "server_keys.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * token.c - one-time access tokens and the unbound config made from them
- * (ksm-protocol.md §2).
+ * (docs/protocol.md §2).
  */
 #include "crypto.h"
 

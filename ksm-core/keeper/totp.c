@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * totp.c - RFC 6238 TOTP from otpauth:// URLs (ksm-protocol.md §6.2).
+ * totp.c - RFC 6238 TOTP from otpauth:// URLs (docs/protocol.md §15).
  *
  * Parsing follows the official SDKs (PY utils.get_totp_code): query keys
  * are case-sensitive, empty values fall back to the defaults, the last

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * update.c - update_secret with optional rotation transactions and their
- * finalize/rollback (docs/protocol.md, "Updating a record").
+ * finalize/rollback (docs/protocol.md §10).
  */
 #include "client.h"
 
