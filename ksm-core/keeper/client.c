@@ -28,7 +28,7 @@ static ksm_status load_device_key(ksm_client *c, ksm_error *err)
 	if (!b64)
 		return ksm_set_error(err, KSM_ERR_CONFIG,
 				     "client config has no privateKey: bind "
-				     "again with 'ksmctl init --token TOKEN'");
+				     "again with 'ksmctl init --token-file FILE'");
 	st = ksm_b64_decode(b64, strlen(b64), &der, &len);
 	if (st == KSM_OK)
 		st = ksm_p256_from_pkcs8(der, len, &c->priv);
@@ -69,7 +69,7 @@ ksm_status ksm_client_new(ksm_client_config *cfg, const ksm_client_options *opt,
 		st = ksm_set_error(
 			err, KSM_ERR_CONFIG,
 			"client config lacks hostname or clientId: "
-			"bind again with 'ksmctl init --token TOKEN'");
+			"bind again with 'ksmctl init --token-file FILE'");
 		goto fail;
 	}
 	st = load_device_key(c, err);

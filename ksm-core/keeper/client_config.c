@@ -157,7 +157,7 @@ ksm_status ksm_client_config_load_file(const char *path, unsigned flags,
 		if (ret == KSM_ERR_NOT_FOUND)
 			ksm_set_error(err, KSM_ERR_NOT_BOUND,
 				      "no client config at %s: bind this host "
-				      "first with 'ksmctl init --token TOKEN'",
+				      "first with 'ksmctl init --token-file FILE'",
 				      path);
 		return ret == KSM_ERR_NOT_FOUND ? KSM_ERR_NOT_BOUND
 						: KSM_ERR_CONFIG;

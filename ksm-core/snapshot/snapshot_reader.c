@@ -23,6 +23,8 @@ const char *ksm_snap_status_str(ksm_snap_status st)
 		return "corrupt";
 	case KSM_SNAPST_NEWER:
 		return "written by a newer version";
+	case KSM_SNAPST_UNSAFE:
+		return "not root's, or writable by group or others (refused)";
 	default:
 		return "I/O error";
 	}
@@ -48,6 +50,19 @@ static bool range_ok(size_t start, size_t n, size_t total)
 	return start <= total && n <= total - start;
 }
 
+/* Never uid or gid 0, as account or supplementary group: a snapshot that
+ * says otherwise was not written by ksmctl sync. */
+static bool ids_ok(const ksm_snap *s, const struct ksm_snap_user *u)
+{
+	if (u->uid == 0 || u->gid == 0 ||
+	    !range_ok(u->groups, u->n_groups, s->n_ids))
+		return false;
+	for (uint32_t k = 0; k < u->n_groups; k++)
+		if (s->ids[u->groups + k] == 0)
+			return false;
+	return true;
+}
+
 static bool users_ok(const ksm_snap *s)
 {
 	uint32_t nu = s->h->n_users, ng = s->h->n_groups;
@@ -55,9 +70,10 @@ static bool users_ok(const ksm_snap *s)
 	for (uint32_t i = 0; i < nu; i++) {
 		const struct ksm_snap_user *u = &s->users[i];
 
-		if (!str_ok(s, u->name) || !str_ok(s, u->gecos) ||
-		    !str_ok(s, u->home) || !str_ok(s, u->shell) ||
-		    !str_ok(s, u->record_uid) || !*ksm_snap_str(s, u->name) ||
+		if (!ids_ok(s, u) || !str_ok(s, u->name) ||
+		    !str_ok(s, u->gecos) || !str_ok(s, u->home) ||
+		    !str_ok(s, u->shell) || !str_ok(s, u->record_uid) ||
+		    !*ksm_snap_str(s, u->name) ||
 		    !range_ok(u->groups, u->n_groups, s->n_ids) ||
 		    !range_ok(u->keys, u->n_keys, s->h->n_keys) ||
 		    s->user_by_name[i] >= nu || s->user_by_uid[i] >= nu ||
@@ -77,7 +93,8 @@ static bool users_ok(const ksm_snap *s)
 	for (uint32_t i = 0; i < ng; i++) {
 		const struct ksm_snap_group *g = &s->groups[i];
 
-		if (!str_ok(s, g->name) || !*ksm_snap_str(s, g->name) ||
+		if (g->gid == 0 || !str_ok(s, g->name) ||
+		    !*ksm_snap_str(s, g->name) ||
 		    !range_ok(g->members, g->n_members, s->n_ids) ||
 		    s->group_by_name[i] >= ng || s->group_by_gid[i] >= ng ||
 		    !str_ok(s, s->groups[s->group_by_name[i]].name))
@@ -105,7 +122,7 @@ static bool users_ok(const ksm_snap *s)
 /* One user entry's strings and ranges (lazy mode checks them on lookup). */
 static bool user_ok(const ksm_snap *s, const struct ksm_snap_user *u)
 {
-	if (!str_ok(s, u->name) || !str_ok(s, u->gecos) ||
+	if (!ids_ok(s, u) || !str_ok(s, u->name) || !str_ok(s, u->gecos) ||
 	    !str_ok(s, u->home) || !str_ok(s, u->shell) ||
 	    !str_ok(s, u->record_uid) ||
 	    !range_ok(u->groups, u->n_groups, s->n_ids) ||
@@ -120,7 +137,7 @@ static bool user_ok(const ksm_snap *s, const struct ksm_snap_user *u)
 
 static bool group_ok(const ksm_snap *s, const struct ksm_snap_group *g)
 {
-	if (!str_ok(s, g->name) ||
+	if (g->gid == 0 || !str_ok(s, g->name) ||
 	    !range_ok(g->members, g->n_members, s->n_ids))
 		return false;
 	for (uint32_t m = 0; m < g->n_members; m++)
@@ -228,6 +245,13 @@ ksm_snap_status ksm_snap_open_flags(const char *path, unsigned flags,
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return KSM_SNAPST_IO;
+	}
+	/* Root's (ksmctl sync), or this process's own user's: a snapshot
+	 * anyone else could have written is no source of accounts. */
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		close(fd);
+		return KSM_SNAPST_UNSAFE;
 	}
 	if (st.st_size < (off_t)KSM_SNAP_HEADER_LEN ||
 	    (uint64_t)st.st_size > KSM_SNAP_MAX_BYTES) {

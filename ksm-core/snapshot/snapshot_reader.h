@@ -17,6 +17,7 @@ typedef enum ksm_snap_status {
 	KSM_SNAPST_CORRUPT, /* bad magic, size, checksum or offset */
 	KSM_SNAPST_NEWER,   /* written by a newer ksm-unix */
 	KSM_SNAPST_IO,	    /* mmap/stat failure */
+	KSM_SNAPST_UNSAFE,  /* owned by another user, or writable by others */
 } ksm_snap_status;
 
 typedef struct ksm_snap {

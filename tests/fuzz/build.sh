@@ -34,7 +34,7 @@ base="-D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer"
 base="$base -fno-sanitize-recover=undefined"
 base="$base -Wall -Wextra -Wno-unused-parameter -Werror"
 base="$base -I$core/include -I$core/base -I$core/snapshot -I$core/keeper"
-base="$base -I$core/accounts"
+base="$base -I$core/accounts -I$core/ipc"
 cflags=$(pkg-config --cflags libcrypto libcurl json-c)
 libs="$(pkg-config --libs libcrypto libcurl json-c) -lcrypt"
 # The library: instrumented for coverage, without libFuzzer's main().

@@ -600,6 +600,17 @@ class ServerTest(unittest.TestCase):
         r = self.client.get_secret()
         self.assertEqual((r.status, r.error, r.json["retry_after"]), (403, "throttled", 7))
 
+    def test_fault_ratelimit(self):
+        admin(self.state, "fault", "ratelimit:3/10s")
+        got = [self.client.get_secret() for _ in range(5)]
+        self.assertEqual([r.status for r in got], [200, 200, 200, 403, 403])
+        self.assertEqual(got[3].error, "throttled")
+        with self.assertRaises(subprocess.CalledProcessError):
+            admin(self.state, "fault", "ratelimit:0/10s")
+        admin(self.state, "fault", "ratelimit:100/0.2")
+        time.sleep(0.3)
+        self.assertEqual(self.client.get_secret().status, 200)
+
     def test_fault_http500(self):
         admin(self.state, "fault", "http500")
         self.assertEqual(self.client.get_secret().status, 500)

@@ -13,10 +13,13 @@ import email.policy
 import json
 import os
 import re
+import threading
+import time
 import traceback
 
 from . import crypto
 from .crypto import CryptoError, b64, b64u, unb64
+from . import store
 from .store import SERVER_KEY_ID
 
 # Registered SDK prefixes (Python, JS, Java, .NET, Go, Ruby, Rust) followed by a version.
@@ -96,6 +99,8 @@ class Api:
         self.sd = sd
         self.server_key = server_key
         self.base_url = base_url  # callable -> "https://127.0.0.1:PORT"
+        self._rate = {}  # clientId -> request times (fault ratelimit)
+        self._rate_lock = threading.Lock()
 
     # --- envelope -----------------------------------------------------------------
 
@@ -105,6 +110,7 @@ class Api:
         try:
             tk, payload = self._open_envelope(endpoint, headers, body)
             info["client"] = str(payload.get("clientId") or "-")[:8]
+            self._ratelimit(str(payload.get("clientId") or "-"))
             result = self._run(endpoint, headers, body, payload)
             if result is None:
                 return 200, b"", info
@@ -118,6 +124,25 @@ class Api:
                                            frame.lineno)
             err = ApiError(500, "internal_error", "Internal server error")
             return 500, error_body(err, self._path(endpoint, headers)), info
+
+    def _ratelimit(self, client_id):
+        """Fault ratelimit:N/S: Keeper's per-device limiter. A clientId with N
+        requests in the last S seconds is answered 403 throttled (counted
+        requests include the refused ones, as a limiter that sees them)."""
+        name, arg = store.parse_fault(self.sd.read_control().get("mode", "none"))
+        if name != "ratelimit":
+            return
+        limit, window = store.parse_rate(arg)
+        now = time.monotonic()
+        with self._rate_lock:
+            seen = [t for t in self._rate.get(client_id, []) if now - t < window]
+            seen.append(now)
+            self._rate[client_id] = seen
+            over = len(seen) > limit
+        if over:
+            self.sd.bump_stat("ratelimited")
+            raise ApiError(403, "throttled", "Due to repeated attempts, your request has been "
+                           "throttled. Try again in 2 minutes.")
 
     def _path(self, endpoint, headers):
         return "%s/api/rest/sm/v1/%s, POST, %s" % (self.base_url(), endpoint,

@@ -29,7 +29,7 @@ SERVER_KEY_ID = 99          # outside Keeper's real ids 1-18
 FIRST_REVISION = 1000
 
 FAULT_MODES = ("none", "refuse", "blackhole", "delay", "throttle", "http500", "corrupt",
-               "bad-signature", "key")
+               "bad-signature", "key", "ratelimit")
 
 
 class VaultError(Exception):
@@ -63,6 +63,15 @@ def read_json(path, default=None):
         return default
 
 
+def parse_rate(arg):
+    """'N/SECONDS' (an 's' suffix allowed) -> (N, seconds)."""
+    count, _, window = (arg or "").partition("/")
+    n, secs = int(count), float(window.rstrip("s"))
+    if n < 1 or secs <= 0:
+        raise ValueError("ratelimit takes N/SECONDS, e.g. ratelimit:100/10s")
+    return n, secs
+
+
 def parse_fault(mode):
     """Validate a fault mode string; returns (name, argument-or-None)."""
     name, _, arg = mode.partition(":")
@@ -74,7 +83,9 @@ def parse_fault(mode):
         int(arg)
     elif name == "key" and arg not in ("", "once", "always"):
         raise ValueError("key fault takes no argument, ':once' or ':always'")
-    elif arg and name not in ("delay", "throttle", "key"):
+    elif name == "ratelimit":
+        parse_rate(arg)
+    elif arg and name not in ("delay", "throttle", "key", "ratelimit"):
         raise ValueError("fault %s takes no argument" % name)
     return name, (arg or None)
 
