@@ -10,9 +10,10 @@
  *  - Reads of one record are shared: a login that finds a read of its
  *    record under way waits for that one instead of asking again, and the
  *    session of a login takes the read its auth made (max_age_ms).
- *  - After the vault could not be reached, logins do not try again for a
- *    few seconds: a black-holed vault costs one timeout_auth per login,
- *    not one per PAM stage.
+ *  - A read that failed because the vault could not be reached is kept a
+ *    few seconds for the later stages of the same login (session, keys),
+ *    which then do not wait again: a black-holed vault costs one
+ *    timeout_auth per login, not one per PAM stage. An auth always asks.
  */
 #include "ksmd.h"
 
@@ -24,8 +25,8 @@
 
 /* Reads kept for the stages after auth (and sshd's second process). */
 #define CACHE_MAX 1024
-/* How long logins go straight to the offline path after a failure. */
-#define DOWN_HOLD_MS 5000
+/* How long a failed read answers the later stages of a login. */
+#define FAIL_HOLD_MS 10000
 /* One record is small; only whole-vault reads need the big cap. */
 #define ONE_RECORD_MAX (4u << 20)
 
@@ -53,7 +54,6 @@ static struct {
 	uint64_t *sent; /* ring of request times (ms), request_budget long */
 	size_t sent_at;
 	unsigned long requests;
-	uint64_t down_until;
 	bool bound; /* as the last request found it */
 } V = {
 	.net_mu = PTHREAD_MUTEX_INITIALIZER,
@@ -184,15 +184,6 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 		*out = NULL;
 	pthread_mutex_lock(&V.mu);
 	now = ksm_monotonic_ms();
-	if (prio == KSMD_LOGIN && now < V.down_until) {
-		pthread_mutex_unlock(&V.mu);
-		return ksm_set_error(
-			err, KSM_ERR_NETWORK,
-			"the vault could not be reached %llu ms "
-			"ago; not asked again yet",
-			(unsigned long long)(DOWN_HOLD_MS -
-					     (V.down_until - now)));
-	}
 	ok = budget_take(prio, now);
 	pthread_mutex_unlock(&V.mu);
 	if (!ok) {
@@ -219,12 +210,6 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 	if (st == KSM_OK && fn)
 		st = fn(c, s, deadline, ctx);
 	pthread_mutex_unlock(&V.net_mu);
-	if (st == KSM_ERR_NETWORK || st == KSM_ERR_TIMEOUT ||
-	    st == KSM_ERR_TLS) {
-		pthread_mutex_lock(&V.mu);
-		V.down_until = ksm_monotonic_ms() + DOWN_HOLD_MS;
-		pthread_mutex_unlock(&V.mu);
-	}
 	if (st == KSM_OK && out)
 		*out = s;
 	else
@@ -302,8 +287,15 @@ ksm_status ksmd_vault_record(struct ksmd *d, const char *uid, uint64_t deadline,
 	for (f = V.cache; f; f = f->next) {
 		if (strcmp(f->uid, uid) != 0)
 			continue;
-		if (!f->done_at || (max_age_ms && f->st == KSM_OK &&
-				    now - f->done_at <= max_age_ms))
+		if (!f->done_at)
+			break;
+		/* A later stage: the auth's read, or its failure to reach
+		 * the vault a moment ago. */
+		if (max_age_ms && f->st == KSM_OK &&
+		    now - f->done_at <= max_age_ms)
+			break;
+		if (max_age_ms && f->st != KSM_OK &&
+		    now - f->done_at <= FAIL_HOLD_MS)
 			break;
 	}
 	if (f) {
@@ -350,8 +342,10 @@ ksm_status ksmd_vault_record(struct ksmd *d, const char *uid, uint64_t deadline,
 	pthread_mutex_lock(&V.mu);
 	mine->st = st;
 	mine->done_at = ksm_monotonic_ms();
-	if (st != KSM_OK && mine->listed)
-		unlist(mine); /* failures are not kept */
+	/* Only failures to reach the vault are kept (FAIL_HOLD_MS). */
+	if (st != KSM_OK && mine->listed &&
+	    (mine->budget || !ksmd_unreachable(st)))
+		unlist(mine);
 	pthread_cond_broadcast(&V.cv);
 	pthread_mutex_unlock(&V.mu);
 	f = mine;
