@@ -19,17 +19,67 @@
 
 #define REQUEST_READ_MS 5000
 #define ANSWER_WRITE_MS 10000
-/* Connections served at once; more wait in the listen backlog. */
-#define CONN_MAX 256
+/*
+ * Connections served at once; more wait in the listen backlog. Other
+ * users than root get a share of their own, and each of them a few: a
+ * local user holding idle connections can never crowd out the logins
+ * (root's pam_ksm), which always find a place.
+ */
+#define CONN_MAX	 256
+#define CONN_MAX_OTHERS	 64
+#define CONN_MAX_PER_UID 8
+#define UIDS_TRACKED	 CONN_MAX_OTHERS
 
-static unsigned active;
+static unsigned active, active_others;
+static struct {
+	uid_t uid;
+	unsigned n;
+} per_uid[UIDS_TRACKED];
 static pthread_mutex_t active_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t active_cv = PTHREAD_COND_INITIALIZER;
 
 struct conn {
 	struct ksmd *d;
 	int fd;
+	uid_t uid;
 };
+
+/* Under active_mu: room for one more connection of a user other than
+ * root? Counts it if so. */
+static bool other_take(uid_t uid)
+{
+	size_t free_slot = UIDS_TRACKED;
+
+	if (active_others >= CONN_MAX_OTHERS)
+		return false;
+	for (size_t i = 0; i < UIDS_TRACKED; i++) {
+		if (per_uid[i].n && per_uid[i].uid == uid) {
+			if (per_uid[i].n >= CONN_MAX_PER_UID)
+				return false;
+			per_uid[i].n++;
+			active_others++;
+			return true;
+		}
+		if (!per_uid[i].n && free_slot == UIDS_TRACKED)
+			free_slot = i;
+	}
+	if (free_slot == UIDS_TRACKED)
+		return false;
+	per_uid[free_slot].uid = uid;
+	per_uid[free_slot].n = 1;
+	active_others++;
+	return true;
+}
+
+static void other_drop(uid_t uid)
+{
+	for (size_t i = 0; i < UIDS_TRACKED; i++)
+		if (per_uid[i].n && per_uid[i].uid == uid) {
+			per_uid[i].n--;
+			active_others--;
+			return;
+		}
+}
 
 static void op_ping(ksm_ipc_msg *resp)
 {
@@ -112,11 +162,13 @@ static void *conn_main(void *arg)
 
 	serve(c->d, c->fd);
 	close(c->fd);
-	free(c);
 	pthread_mutex_lock(&active_mu);
+	if (c->uid != 0)
+		other_drop(c->uid);
 	active--;
 	pthread_cond_signal(&active_cv);
 	pthread_mutex_unlock(&active_mu);
+	free(c);
 	return NULL;
 }
 
@@ -129,23 +181,34 @@ bool ksmd_conn_start(struct ksmd *d, int fd)
 
 	if (!c)
 		return false;
+	c->d = d;
+	c->fd = fd;
+	if (ksm_ipc_peer(fd, &c->uid, NULL, NULL) != KSM_OK) {
+		free(c);
+		return false;
+	}
 	pthread_mutex_lock(&active_mu);
+	if (c->uid != 0 && !other_take(c->uid)) {
+		pthread_mutex_unlock(&active_mu);
+		free(c);
+		return false; /* closed at once: that user has enough open */
+	}
 	while (active >= CONN_MAX)
 		pthread_cond_wait(&active_cv, &active_mu);
 	active++;
 	pthread_mutex_unlock(&active_mu);
-	c->d = d;
-	c->fd = fd;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 1024 * 1024);
 	ok = pthread_create(&t, &attr, conn_main, c) == 0;
 	pthread_attr_destroy(&attr);
 	if (!ok) {
-		free(c);
 		pthread_mutex_lock(&active_mu);
+		if (c->uid != 0)
+			other_drop(c->uid);
 		active--;
 		pthread_mutex_unlock(&active_mu);
+		free(c);
 	}
 	return ok;
 }

@@ -25,39 +25,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-struct who {
-	const char *name;
-	uid_t uid;
-	gid_t gid;
-	bool found;
-};
-
-static bool match(const struct passwd *pw, void *ctx)
-{
-	struct who *w = ctx;
-
-	if (strcmp(pw->pw_name, w->name) != 0)
-		return true;
-	w->uid = pw->pw_uid;
-	w->gid = pw->pw_gid;
-	w->found = true;
-	return false;
-}
-
-/* A local user (from /etc/passwd itself). */
-static bool local_user(const char *name, uid_t *uid, gid_t *gid)
-{
-	struct who w = {name, 0, 0, false};
-
-	if (!name || ksm_passwd_file_scan(NULL, match, &w, NULL) != KSM_OK ||
-	    !w.found)
-		return false;
-	*uid = w.uid;
-	if (gid)
-		*gid = w.gid;
-	return true;
-}
-
 /* LISTEN_FDS from systemd (sd_listen_fds(3) without libsystemd). */
 static int activated_socket(void)
 {
@@ -85,7 +52,10 @@ static int own_socket(const char *path)
 	slash = dir ? strrchr(dir, '/') : NULL;
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		/* 0755 whatever the umask: the keys user must reach it. */
+		if (mkdir(dir, 0755) == 0)
+			chmod(dir, 0755);
+		else if (errno != EEXIST)
 			fprintf(stderr, "ksmd: cannot create %s: %s\n", dir,
 				strerror(errno));
 	}
@@ -112,7 +82,7 @@ static bool drop_root(const ksm_settings *conf, const char *socket_path)
 
 	if (geteuid() != 0 || !strcmp(conf->ksmd_user, "root"))
 		return true;
-	if (!local_user(conf->ksmd_user, &uid, &gid)) {
+	if (!ksm_passwd_file_user(NULL, conf->ksmd_user, &uid, &gid)) {
 		fprintf(stderr,
 			"ksmd: ksmd_user %s is not a local user: create it "
 			"(systemd-sysusers) or set ksmd_user\n",
@@ -170,7 +140,7 @@ int main(int argc, char **argv)
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	if (lfd < 0 || !drop_root(d.conf, d.conf->ksmd_socket))
 		return 1;
-	local_user(d.conf->keys_user, &d.keys_uid, NULL);
+	ksm_passwd_file_user(NULL, d.conf->keys_user, &d.keys_uid, NULL);
 	if (ksmd_vault_init(&d, &err) != KSM_OK) {
 		fprintf(stderr, "ksmd: %s\n", err.message);
 		return 1;

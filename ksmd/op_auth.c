@@ -208,7 +208,7 @@ out:
 	ksmd_fetch_release(f);
 }
 
-void ksmd_op_auth(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
+static void auth(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 {
 	struct auth_req a = {
 		.user = ksm_ipc_get(req, "user"),
@@ -243,4 +243,31 @@ void ksmd_op_auth(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		return;
 	}
 	auth_live(d, &a, record_uid, resp);
+}
+
+/* One line per check for the audit trail: who, from where, the verdict. */
+static void log_verdict(const ksm_ipc_msg *req, const ksm_ipc_msg *resp)
+{
+	const char *result = ksm_ipc_get(resp, "result");
+	const char *how = ksm_ipc_get(resp, "how");
+	const char *rhost = ksm_ipc_get(req, "rhost");
+	char user[65], service[33], from[65], tty[33];
+
+	/* Caller-supplied text: printable, bounded. */
+	ksm_text_sanitize(user, sizeof(user), ksm_ipc_get(req, "user"), NULL);
+	ksm_text_sanitize(service, sizeof(service), ksm_ipc_get(req, "service"),
+			  NULL);
+	ksm_text_sanitize(from, sizeof(from), rhost, NULL);
+	ksm_text_sanitize(tty, sizeof(tty), ksm_ipc_get(req, "tty"), NULL);
+	ksmd_log(result && !strcmp(result, "ok") ? LOG_INFO : LOG_NOTICE,
+		 "auth %s (%s%s%s%s%s): %s%s%s", user,
+		 service[0] ? service : "?", from[0] ? " from " : "", from,
+		 tty[0] ? " on " : "", tty, result ? result : "?",
+		 how ? ", " : "", how ? how : "");
+}
+
+void ksmd_op_auth(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
+{
+	auth(d, req, resp);
+	log_verdict(req, resp);
 }

@@ -7,10 +7,10 @@
  * leaves no half-bound file behind.
  */
 #include "ksmctl.h"
+#include "local_files.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,25 +88,20 @@ static int read_token(const char *arg, const char *file, char **out)
 /* The credential belongs to ksmd's user (root can read it anyway). */
 static void give_to_ksmd(const ksm_settings *conf, const char *path)
 {
-	struct passwd *pw = NULL;
-	FILE *f;
+	uid_t uid;
+	gid_t gid;
 
 	if (geteuid() != 0 || !conf->ksmd_user ||
 	    !strcmp(conf->ksmd_user, "root"))
 		return;
-	f = fopen("/etc/passwd", "re");
-	while (f && (pw = fgetpwent(f)) && strcmp(pw->pw_name, conf->ksmd_user))
-		;
-	if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0)
-		fprintf(stderr, "ksmctl: chown %s to %s: %s\n", path,
-			conf->ksmd_user, strerror(errno));
-	else if (!pw)
+	if (!ksm_passwd_file_user(NULL, conf->ksmd_user, &uid, &gid))
 		fprintf(stderr,
 			"ksmctl: no local user %s (ksmd_user): %s stays "
 			"root's; ksmd cannot read it until you chown it\n",
 			conf->ksmd_user, path);
-	if (f)
-		fclose(f);
+	else if (chown(path, uid, gid) != 0)
+		fprintf(stderr, "ksmctl: chown %s to %s: %s\n", path,
+			conf->ksmd_user, strerror(errno));
 }
 
 static bool already_bound(const char *path)

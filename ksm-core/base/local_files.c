@@ -81,6 +81,8 @@ ksm_status ksm_group_file_scan(const char *path, ksm_group_fn fn, void *ctx,
 struct find_name {
 	const char *name;
 	bool found;
+	uid_t uid;
+	gid_t gid;
 };
 
 static bool match_name(const struct passwd *pw, void *ctx)
@@ -88,13 +90,30 @@ static bool match_name(const struct passwd *pw, void *ctx)
 	struct find_name *q = ctx;
 
 	q->found = strcmp(pw->pw_name, q->name) == 0;
+	if (q->found) {
+		q->uid = pw->pw_uid;
+		q->gid = pw->pw_gid;
+	}
 	return !q->found;
+}
+
+bool ksm_passwd_file_user(const char *path, const char *name, uid_t *uid,
+			  gid_t *gid)
+{
+	struct find_name q = {name, false, 0, 0};
+
+	if (!name ||
+	    ksm_passwd_file_scan(path, match_name, &q, NULL) != KSM_OK ||
+	    !q.found)
+		return false;
+	if (uid)
+		*uid = q.uid;
+	if (gid)
+		*gid = q.gid;
+	return true;
 }
 
 bool ksm_passwd_file_has(const char *path, const char *name)
 {
-	struct find_name q = {name, false};
-
-	return ksm_passwd_file_scan(path, match_name, &q, NULL) == KSM_OK &&
-	       q.found;
+	return ksm_passwd_file_user(path, name, NULL, NULL);
 }

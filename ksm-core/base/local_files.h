@@ -27,5 +27,8 @@ KSM_HIDDEN ksm_status ksm_group_file_scan(const char *path, ksm_group_fn fn,
 					  void *ctx, ksm_error *err);
 /* Is name a user of the passwd file (path NULL: /etc/passwd)? */
 KSM_HIDDEN bool ksm_passwd_file_has(const char *path, const char *name);
+/* Its uid and primary gid (either may be NULL); false if there is none. */
+KSM_HIDDEN bool ksm_passwd_file_user(const char *path, const char *name,
+				     uid_t *uid, gid_t *gid);
 
 #endif

@@ -272,7 +272,7 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 	if (!strcmp(k, "request_budget"))
 		return parse_rate(v, &c->request_budget, &c->request_window);
 	if (!strcmp(k, "max_auth_failures"))
-		return parse_count(v, 1000, &c->max_auth_failures);
+		return parse_count(v, 64, &c->max_auth_failures);
 	if (!strcmp(k, "auth_failure_window"))
 		return ksm_parse_duration(v, &c->auth_failure_window);
 	if (!strcmp(k, "offline_verifiers")) {

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -101,6 +102,11 @@ ksm_status ksm_client_config_new(ksm_client_config **out, ksm_error *err);
  * KSM_CLIENT_CONFIG_ALLOW_INSECURE. */
 ksm_status ksm_client_config_load_file(const char *path, unsigned flags,
 				       ksm_client_config **out, ksm_error *err);
+/* The same, also trusting a file owned by owner (ksmd's user, for root's
+ * ksmctl); (uid_t)-1: nobody else. */
+ksm_status ksm_client_config_load_owned(const char *path, unsigned flags,
+					uid_t owner, ksm_client_config **out,
+					ksm_error *err);
 /* JSON text or base64 of it (the KSM_CONFIG environment variable's form). */
 ksm_status ksm_client_config_load_string(const char *text,
 					 ksm_client_config **out,

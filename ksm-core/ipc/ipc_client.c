@@ -16,34 +16,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-struct find_uid {
-	const char *name;
-	uid_t uid;
-	bool found;
-};
-
-static bool match_user(const struct passwd *pw, void *ctx)
-{
-	struct find_uid *q = ctx;
-
-	if (strcmp(pw->pw_name, q->name) != 0)
-		return true;
-	q->uid = pw->pw_uid;
-	q->found = true;
-	return false;
-}
-
 /* Root, or the local (not NSS) user that ksm.conf names as ksmd's. */
 static bool trusted_server(const ksm_settings *conf, uid_t uid)
 {
-	struct find_uid q = {conf->ksmd_user, 0, false};
+	uid_t ksmd;
 
-	if (uid == 0)
-		return true;
-	if (!conf->ksmd_user ||
-	    ksm_passwd_file_scan(NULL, match_user, &q, NULL) != KSM_OK)
-		return false;
-	return q.found && q.uid == uid;
+	return uid == 0 ||
+	       (ksm_passwd_file_user(NULL, conf->ksmd_user, &ksmd, NULL) &&
+		ksmd == uid);
 }
 
 static ksm_status connect_within(int fd, const struct sockaddr_un *sa,
@@ -89,7 +69,7 @@ ksm_status ksm_ipc_call(const ksm_settings *conf, const ksm_ipc_msg *req,
 	uint64_t deadline = ksm_monotonic_ms() + timeout_ms;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	ksm_status st;
-	uid_t uid;
+	uid_t uid = (uid_t)-1;
 	int fd;
 
 	memset(resp, 0, sizeof(*resp));

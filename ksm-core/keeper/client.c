@@ -26,9 +26,10 @@ static ksm_status load_device_key(ksm_client *c, ksm_error *err)
 	ksm_status st;
 
 	if (!b64)
-		return ksm_set_error(err, KSM_ERR_CONFIG,
-				     "client config has no privateKey: bind "
-				     "again with 'ksmctl init --token-file FILE'");
+		return ksm_set_error(
+			err, KSM_ERR_CONFIG,
+			"client config has no privateKey: bind "
+			"again with 'ksmctl init --token-file FILE'");
 	st = ksm_b64_decode(b64, strlen(b64), &der, &len);
 	if (st == KSM_OK)
 		st = ksm_p256_from_pkcs8(der, len, &c->priv);

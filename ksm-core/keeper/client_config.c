@@ -124,9 +124,9 @@ static ksm_status config_parse_text(const char *text, size_t len,
  * may read or write it: it holds the device key.
  */
 static ksm_status check_config_perms(const char *path, const struct stat *st,
-				     ksm_error *err)
+				     uid_t also, ksm_error *err)
 {
-	if (st->st_uid != 0 && st->st_uid != geteuid())
+	if (st->st_uid != 0 && st->st_uid != geteuid() && st->st_uid != also)
 		return ksm_set_error(
 			err, KSM_ERR_CONFIG_PERM,
 			"%s is owned by uid %u, neither root nor this "
@@ -146,6 +146,13 @@ static ksm_status check_config_perms(const char *path, const struct stat *st,
 ksm_status ksm_client_config_load_file(const char *path, unsigned flags,
 				       ksm_client_config **out, ksm_error *err)
 {
+	return ksm_client_config_load_owned(path, flags, (uid_t)-1, out, err);
+}
+
+ksm_status ksm_client_config_load_owned(const char *path, unsigned flags,
+					uid_t owner, ksm_client_config **out,
+					ksm_error *err)
+{
 	struct stat st;
 	char *text = NULL;
 	size_t len = 0;
@@ -155,15 +162,16 @@ ksm_status ksm_client_config_load_file(const char *path, unsigned flags,
 	ret = ksm_read_file(path, CONFIG_MAX_BYTES, &text, &len, &st, err);
 	if (ret != KSM_OK) {
 		if (ret == KSM_ERR_NOT_FOUND)
-			ksm_set_error(err, KSM_ERR_NOT_BOUND,
-				      "no client config at %s: bind this host "
-				      "first with 'ksmctl init --token-file FILE'",
-				      path);
+			ksm_set_error(
+				err, KSM_ERR_NOT_BOUND,
+				"no client config at %s: bind this host "
+				"first with 'ksmctl init --token-file FILE'",
+				path);
 		return ret == KSM_ERR_NOT_FOUND ? KSM_ERR_NOT_BOUND
 						: KSM_ERR_CONFIG;
 	}
 	if (!(flags & KSM_CLIENT_CONFIG_ALLOW_INSECURE)) {
-		ret = check_config_perms(path, &st, err);
+		ret = check_config_perms(path, &st, owner, err);
 		if (ret != KSM_OK)
 			goto out;
 	}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * client_conf.c - a client set up as ksm.conf says.
+ * client_from_settings.c - a client set up as ksm.conf says.
  */
 #include "base.h"
+#include "local_files.h"
 
 #include <stdlib.h>
 
@@ -24,12 +25,16 @@ ksm_status ksm_client_from_settings(const ksm_settings *conf, ksm_client **out,
 		opt.config_path = NULL;
 		st = ksm_client_config_load_string(env, &cfg, err);
 	} else {
-		st = ksm_client_config_load_file(
+		/* ksmd's user owns the credential (ksmctl init gives it). */
+		uid_t owner = (uid_t)-1;
+
+		ksm_passwd_file_user(NULL, conf->ksmd_user, &owner, NULL);
+		st = ksm_client_config_load_owned(
 			conf->client_config,
 			conf->insecure_client_config
 				? KSM_CLIENT_CONFIG_ALLOW_INSECURE
 				: 0,
-			&cfg, err);
+			owner, &cfg, err);
 	}
 	if (st != KSM_OK)
 		return st;
