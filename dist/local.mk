@@ -4,10 +4,12 @@
 # --with-tmpfilesdir, --with-sysusersdir, --with-pamconfigsdir; "no" skips
 # one); distcheck puts them all under its prefix.
 #
+#   ksmd.socket, ksmd.service         the broker, socket activated, hardened
 #   ksm-sync.service, ksm-sync.timer  ksmctl sync every 5 minutes, hardened
-#   tmpfiles.d/ksm.conf               /var/lib/ksm and /etc/ksm
-#   sysusers.d/ksm.conf               group ksm, user ksm-keys (sshd's
-#                                     AuthorizedKeysCommandUser)
+#   tmpfiles.d/ksm.conf               /var/lib/ksm, /var/lib/ksmd, /etc/ksm,
+#                                     /run/ksm
+#   sysusers.d/ksm.conf               users ksmd (ksmd's) and ksm-keys
+#                                     (sshd's AuthorizedKeysCommandUser)
 #   pam-configs/ksm                   pam-auth-update profile (Default: no)
 #   sshd_config.d/ksm.conf            AuthorizedKeysCommand snippet, shipped
 #                                     in $(pkgdatadir), not active
@@ -23,16 +25,21 @@ dist_edit = sed -e 's|@sbindir[@]|$(sbindir)|g' \
 dist/ksm-sync.service: dist/ksm-sync.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
 		$(dist_edit) $(srcdir)/dist/ksm-sync.service.in >$@.tmp && mv $@.tmp $@
+dist/ksmd.service: dist/ksmd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
+		$(dist_edit) $(srcdir)/dist/ksmd.service.in >$@.tmp && mv $@.tmp $@
 dist/sshd_config.d/ksm.conf: dist/sshd_config.d/ksm.conf.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
 		$(dist_edit) $(srcdir)/dist/sshd_config.d/ksm.conf.in >$@.tmp && mv $@.tmp $@
 
-DIST_GENERATED = dist/ksm-sync.service dist/sshd_config.d/ksm.conf
+DIST_GENERATED = dist/ksm-sync.service dist/ksmd.service \
+	dist/sshd_config.d/ksm.conf
 noinst_DATA = $(DIST_GENERATED)
 CLEANFILES += $(DIST_GENERATED)
 
 if HAVE_SYSTEMDSYSTEMUNITDIR
-systemdsystemunit_DATA = dist/ksm-sync.service dist/ksm-sync.timer
+systemdsystemunit_DATA = dist/ksm-sync.service dist/ksm-sync.timer \
+	dist/ksmd.service dist/ksmd.socket
 endif
 if HAVE_TMPFILESDIR
 dist_tmpfiles_DATA = dist/tmpfiles.d/ksm.conf
@@ -49,8 +56,8 @@ dist_pkgdata_DATA = dist/ksm.conf
 dist_sbin_SCRIPTS = dist/ksm-nsswitch
 
 EXTRA_DIST += dist/ksm-sync.service.in dist/ksm-sync.timer \
-	dist/tmpfiles.d/ksm.conf dist/sysusers.d/ksm.conf dist/pam-configs/ksm \
-	dist/sshd_config.d/ksm.conf.in
+	dist/ksmd.service.in dist/ksmd.socket dist/tmpfiles.d/ksm.conf \
+	dist/sysusers.d/ksm.conf dist/pam-configs/ksm dist/sshd_config.d/ksm.conf.in
 
 # distcheck installs as a user into a prefix: every host directory there.
 AM_DISTCHECK_CONFIGURE_FLAGS = \
@@ -63,5 +70,6 @@ AM_DISTCHECK_CONFIGURE_FLAGS = \
 EXTRA_DIST += debian/changelog debian/control debian/copyright debian/rules \
 	debian/source/format debian/libksm0.install debian/libksm-dev.install \
 	debian/libpam-ksm.install debian/libpam-ksm.postinst \
-	debian/libpam-ksm.prerm debian/libnss-ksm.install debian/libnss-ksm.prerm \
+	debian/libpam-ksm.prerm debian/libnss-ksm.install \
+	debian/libnss-ksm.postinst debian/libnss-ksm.prerm \
 	debian/ksm-tools.install debian/ksm-tools.postrm

@@ -9,13 +9,20 @@
 # with the namespace.
 #
 # Checks: module paths against libpam's and glibc's own (pam_unix.so,
-# libnss_files.so.2), the sshd snippet's helper path and sshd -t with it,
-# the units (systemd-analyze verify, security exposure), the pam-auth-update
-# profile off by default and clean removal, ksm-nsswitch enable/disable and
-# package removal leaving nsswitch.conf byte-identical, the ksm-keys user,
-# /var/lib/ksm, the timer enabled, and an end-to-end run of the installed
-# ksmctl (init, sync), nss_ksm (getent) and ksm-authorized-keys (as
-# ksm-keys) against the local KSM server. Needs root (exit 77 otherwise).
+# libnss_files.so.2), what the packages depend on and link (libpam-ksm and
+# the keys helper: no libksm, libcurl, OpenSSL, json-c or libcrypt; ksmd in
+# ksm-tools with ca-certificates), the sshd snippet's helper path and sshd -t
+# with it, the units (systemd-analyze verify, security exposure of
+# ksm-sync.service and ksmd.service), the pam-auth-update profile off by
+# default and clean removal, ksm-nsswitch enable/disable and package removal
+# leaving nsswitch.conf byte-identical, the ksmd and ksm-keys users,
+# /var/lib/ksm, /var/lib/ksmd, /run/ksm, the timer and ksmd.socket enabled,
+# and an end-to-end run of the installed ksmctl (init with KSM_TOKEN and
+# --token -, sync through ksmd), ksmd (started by hand as root, running as
+# ksmd; its request protocol spoken from Python as docs/ksmd-protocol.md
+# describes it), nss_ksm (getent) and ksm-authorized-keys (as ksm-keys, from
+# the snapshot, live through ksmd, and without ksmd) against the local KSM
+# server. Needs root (exit 77 otherwise).
 #
 #   tests/package/test_debs.sh            (tests/run-all.sh runs it)
 #   KEEP_TMP=1 tests/package/test_debs.sh keeps the build directory
@@ -88,6 +95,19 @@ if [ "${1:-}" != --inside ]; then
 			! for d in '$W'/*.deb; do dpkg-deb -c \"\$d\"; done | grep -q '\.la$'"
 	check "ksm-tools: /etc/ksm/ksm.conf is a conffile" \
 		bash -c "dpkg-deb -I '$W'/ksm-tools_*.deb conffiles | grep -qx /etc/ksm/ksm.conf"
+	check "ksm-tools: ksmd, its units and its page" \
+		bash -c "c=\$(dpkg-deb -c '$W'/ksm-tools_*.deb); for f in /usr/sbin/ksmd /lib/systemd/system/ksmd.service \
+			/lib/systemd/system/ksmd.socket /usr/share/man/man8/ksmd.8.gz; do grep -q \" \.\$f\$\" <<<\"\$c\" || exit 1; done"
+	deps() { dpkg-deb -f "$W/$1"_*.deb Depends; }
+	echo "# libpam-ksm Depends: $(deps libpam-ksm)"
+	echo "# ksm-tools Depends: $(deps ksm-tools)"
+	check "libpam-ksm depends on no libksm0, libcurl, OpenSSL, json-c or libcrypt (dpkg-shlibdeps)" \
+		bash -c "d=\$(dpkg-deb -f '$W'/libpam-ksm_*.deb Depends); grep -q 'libpam0g' <<<\"\$d\" &&
+			! grep -Eq 'libksm|libcurl|libssl|libjson-c|libcrypt' <<<\"\$d\""
+	check "ksm-tools (ksmd) depends on ca-certificates, libcurl and OpenSSL" \
+		bash -c "d=\$(dpkg-deb -f '$W'/ksm-tools_*.deb Depends); grep -q 'ca-certificates' <<<\"\$d\" &&
+			grep -q 'libcurl' <<<\"\$d\" && grep -q 'libssl' <<<\"\$d\""
+
 
 	unshare -m --propagation private "$BASH" "$0" --inside "$W"
 	rc=$?
@@ -110,7 +130,7 @@ srcdir=$SRC
 builddir=$W
 . "$SRC/tests/integration/lib.sh"
 echo "$PASSED $((FAILED + 1))" >"$W/inside.counts"
-trap 'cleanup; echo "$PASSED $FAILED" >"$W/inside.counts"' EXIT
+trap '[ -n "${KSMD_PID:-}" ] && kill "$KSMD_PID" 2>/dev/null; cleanup; echo "$PASSED $FAILED" >"$W/inside.counts"' EXIT
 
 # The overlays: upper layers on a tmpfs, lower layers the real directories.
 mkdir -p "$W/ovl" && mount -t tmpfs -o mode=0755 tmpfs "$W/ovl" || exit 99
@@ -155,25 +175,48 @@ RC=$?
 check "dpkg -i of the 5 packages (maintainer scripts run)" [ $RC -eq 0 ]
 check "all 5 installed" bash -c "[ \$(dpkg-query -W -f='\${db:Status-Abbrev}\n' libksm0 libksm-dev libpam-ksm libnss-ksm ksm-tools | grep -c '^ii') = 5 ]"
 
-# --- sysusers, tmpfiles, timer.
-check "user ksm-keys (group ksm, no login shell) made by sysusers" \
-	bash -c "getent passwd ksm-keys | awk -F: -v g=\$(getent group ksm | cut -d: -f3) '\$4 == g && \$7 ~ /nologin\$/' | grep -q ."
+# --- sysusers, tmpfiles, timer, socket.
+for u in ksmd ksm-keys; do
+	check "user $u (its own group, no login shell) made by sysusers" \
+		bash -c "getent passwd $u | awk -F: -v g=\$(getent group $u | cut -d: -f3) '\$4 == g && \$7 ~ /nologin\$/' | grep -q ."
+done
 check "/var/lib/ksm made by tmpfiles, 0755 root" [ "$(stat -c '%a %U' /var/lib/ksm 2>/dev/null)" = "755 root" ]
+check "/var/lib/ksmd made by tmpfiles, 0700 ksmd" [ "$(stat -c '%a %U %G' /var/lib/ksmd 2>/dev/null)" = "700 ksmd ksmd" ]
+check "/run/ksm made by tmpfiles, 0755 root" [ "$(stat -c '%a %U' /run/ksm 2>/dev/null)" = "755 root" ]
 check "ksm-sync.timer enabled (timers.target.wants)" \
 	[ "$(readlink /etc/systemd/system/timers.target.wants/ksm-sync.timer)" = /lib/systemd/system/ksm-sync.timer ]
 check "ksm-sync.service not enabled by itself" [ ! -e /etc/systemd/system/multi-user.target.wants/ksm-sync.service ]
+check "ksmd.socket enabled (sockets.target.wants)" \
+	[ "$(readlink /etc/systemd/system/sockets.target.wants/ksmd.socket)" = /lib/systemd/system/ksmd.socket ]
+check "ksmd.service not enabled by itself (the socket starts it)" \
+	bash -c "! ls /etc/systemd/system/*.wants/ksmd.service 2>/dev/null | grep -q ."
+check "installed pam_ksm.so and ksm-authorized-keys link no libksm, libcurl, OpenSSL, json-c or libcrypt" \
+	bash -c "for f in /lib/*/security/pam_ksm.so /usr/sbin/ksm-authorized-keys; do [ -e \"\$f\" ] || exit 1;
+		! ldd \"\$f\" | grep -Eq 'libksm|libcurl|libssl|libcrypto|libjson-c|libcrypt\.' || exit 1; done"
+check "installed ksmd links libcurl and OpenSSL (it alone talks to Keeper)" \
+	bash -c "ldd /usr/sbin/ksmd | grep -q libcurl && ldd /usr/sbin/ksmd | grep -q libcrypto"
 
 # --- units.
 exec_path=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' /lib/systemd/system/ksm-sync.service)
 check "ExecStart names the installed ksmctl ($exec_path)" \
 	bash -c "[ '$exec_path' = /usr/sbin/ksmctl ] && [ -x /usr/sbin/ksmctl ]"
+exec_path=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' /lib/systemd/system/ksmd.service)
+check "ksmd.service's ExecStart names the installed ksmd ($exec_path)" \
+	bash -c "[ '$exec_path' = /usr/sbin/ksmd ] && [ -x /usr/sbin/ksmd ]"
+# exposure UNIT MAX: systemd-analyze security's overall score is at most MAX.
+exposure() {
+	local score
+	score=$(systemd-analyze security --offline=yes "/lib/systemd/system/$1" 2>/dev/null |
+		sed -n "s/.*Overall exposure level for $1: \([0-9.]*\).*/\1/p")
+	check "systemd-analyze security $1: exposure ${score:-?} (at most $2)" \
+		awk -v s="${score:-99}" -v m="$2" 'BEGIN { exit !(s <= m) }'
+}
 if command -v systemd-analyze >/dev/null; then
-	check "systemd-analyze verify ksm-sync.service ksm-sync.timer" \
-		systemd-analyze verify /lib/systemd/system/ksm-sync.service /lib/systemd/system/ksm-sync.timer
-	score=$(systemd-analyze security --offline=yes /lib/systemd/system/ksm-sync.service 2>/dev/null |
-		sed -n 's/.*Overall exposure level for ksm-sync.service: \([0-9.]*\).*/\1/p')
-	check "systemd-analyze security: exposure ${score:-?} (at most 2.5)" \
-		awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.5) }'
+	check "systemd-analyze verify ksm-sync.service ksm-sync.timer ksmd.service ksmd.socket" \
+		systemd-analyze verify /lib/systemd/system/ksm-sync.service /lib/systemd/system/ksm-sync.timer \
+		/lib/systemd/system/ksmd.service /lib/systemd/system/ksmd.socket
+	exposure ksm-sync.service 2.5
+	exposure ksmd.service 2.0
 else
 	ok "# SKIP systemd-analyze not installed"
 fi
@@ -243,30 +286,122 @@ done
 ksm_start_server "$T/vault.json"
 install -m 0644 "$SRV_CA" /etc/ksm/ca.pem
 echo "ca_file = /etc/ksm/ca.pem" >>/etc/ksm/ksm.conf
-ksminit() {
-	/usr/sbin/ksmctl init --token "$(new_token)" --host "$SRV_HOST" \
-		--server-key "$SRV_KEY" --force >"$T/out" 2>"$T/err"
-}
-check "ksmctl (installed) init with the shipped ksm.conf" ksminit
-check "client.json written 0600 root" [ "$(stat -c '%a %U' /etc/ksm/client.json 2>/dev/null)" = "600 root" ]
-chgrp ksm /etc/ksm/client.json && chmod 0640 /etc/ksm/client.json
-check "ksmctl init --force again (new token)" ksminit
-check "... keeps root:ksm 0640 (the keys helper's live path)" \
-	[ "$(stat -c '%a %U %G' /etc/ksm/client.json 2>/dev/null)" = "640 root ksm" ]
-check "ksm-keys may read client.json (group ksm)" \
-	bash -c "setpriv --reuid=ksm-keys --regid=ksm --init-groups -- cat /etc/ksm/client.json >/dev/null"
+INIT_ARGS=(--host "$SRV_HOST" --server-key "$SRV_KEY" --force)
+KSMD_PID=
+# as USER CMD...: run CMD as USER (its own group, no others).
+as() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups -- "$@"; }
+export -f as
+keys_of() { cut -d' ' -f2 "$T/$1.pub"; }
+TOKEN=$(new_token)
+/usr/sbin/ksmctl init --token "$TOKEN" "${INIT_ARGS[@]}" >"$T/out" 2>"$T/err"
+RC=$?
+check "ksmctl init --token VALUE is refused (exit 2): a token on the command line" \
+	bash -c "[ $RC -eq 2 ] && [ ! -e /etc/ksm/client.json ] && grep -q 'token-file' '$T/err'"
+KSM_TOKEN=$TOKEN /usr/sbin/ksmctl init "${INIT_ARGS[@]}" >"$T/out" 2>"$T/err"
+RC=$?
+[ $RC -eq 0 ] || cat "$T/err"
+check "KSM_TOKEN=... ksmctl (installed) init with the shipped ksm.conf" [ $RC -eq 0 ]
+check "client.json written 0600 and given to ksmd (ksmd_user)" \
+	[ "$(stat -c '%a %U' /etc/ksm/client.json 2>/dev/null)" = "600 ksmd" ]
+new_token | /usr/sbin/ksmctl init --token - "${INIT_ARGS[@]}" >"$T/out" 2>"$T/err"
+RC=$?
+[ $RC -eq 0 ] || cat "$T/err"
+check "ksmctl init --token - --force (new token on standard input)" [ $RC -eq 0 ]
+check "... client.json still 0600 ksmd" [ "$(stat -c '%a %U' /etc/ksm/client.json 2>/dev/null)" = "600 ksmd" ]
+check "ksm-keys cannot read client.json" bash -c "! as ksm-keys cat /etc/ksm/client.json >/dev/null 2>&1"
+
+# ksmd by hand, as root with the shipped ksm.conf: it makes the socket in
+# /run/ksm (tmpfiles made it 0755), gives it to ksmd and becomes ksmd.
+/usr/sbin/ksmd --foreground 2>"$T/ksmd.err" &
+KSMD_PID=$!
+for i in $(seq 1 50); do [ -S /run/ksm/ksmd.sock ] && break; sleep 0.1; done
+check "ksmd (installed) listens on /run/ksm/ksmd.sock, 0666 ksmd" \
+	[ "$(stat -c '%a %U' /run/ksm/ksmd.sock 2>/dev/null)" = "666 ksmd" ]
+check "ksmd runs as the sysusers user ksmd" \
+	[ "$(awk '/^Uid:/ { print $3 }' /proc/$KSMD_PID/status 2>/dev/null)" = "$(id -u ksmd)" ]
+# ask USER FIELD=VALUE...: one request to ksmd as USER, the frame built as
+# docs/ksmd-protocol.md says; prints the answer's fields as KEY=VALUE lines.
+ASK_PY='
+import socket, struct, sys
+body = b""
+for a in sys.argv[1:]:
+    k, v = a.encode().split(b"=", 1)
+    body += bytes([len(k)]) + k + struct.pack(">I", len(v)) + v
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect("/run/ksm/ksmd.sock")
+s.sendall(struct.pack(">I", len(body)) + body)
+def take(n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            sys.exit("closed after %d bytes" % len(b))
+        b += c
+    return b
+body, i = take(struct.unpack(">I", take(4))[0]), 0
+while i < len(body):
+    k = body[i + 1:i + 1 + body[i]]
+    i += 1 + body[i]
+    n = struct.unpack(">I", body[i:i + 4])[0]
+    print("%s=%s" % (k.decode(), body[i + 4:i + 4 + n].decode(errors="replace")))
+    i += 4 + n
+'
+# ask USER FIELD=VALUE...: the answer's fields in $T/ans.
+ask() { local u=$1; shift; as "$u" /usr/bin/python3 -c "$ASK_PY" "$@" >"$T/ans" 2>&1; }
+ask nobody op=ping
+check "protocol: ping from nobody: result=ok first, then the version" \
+	bash -c "[ \"\$(head -n 1 '$T/ans')\" = result=ok ] && grep -Eq '^version=[0-9]' '$T/ans'"
+ask nobody op=records purpose=read
+check "protocol: records from nobody is refused" grep -qx 'result=refused' "$T/ans"
+ask ksm-keys op=auth user=alice password=pw-alice
+check "protocol: auth from ksm-keys (keys_user) is refused" grep -qx 'result=refused' "$T/ans"
+
 /usr/sbin/ksmctl sync >"$T/out" 2>"$T/err"
 RC=$?
-check "ksmctl sync (installed, default paths) exit 0" [ $RC -eq 0 ]
-check "snapshot 0644 and private store 0600 in /var/lib/ksm" \
-	[ "$(stat -c %a /var/lib/ksm/snapshot 2>/dev/null) $(stat -c %a /var/lib/ksm/private 2>/dev/null)" = "644 600" ]
+[ $RC -eq 0 ] || cat "$T/err"
+check "ksmctl sync (installed, default paths, through ksmd) exit 0" [ $RC -eq 0 ]
+check "snapshot 0644 root in /var/lib/ksm; ksmd's store 0600 ksmd in /var/lib/ksmd; none in /var/lib/ksm" \
+	bash -c "[ \"\$(stat -c '%a %U' /var/lib/ksm/snapshot 2>/dev/null) \$(stat -c '%a %U' /var/lib/ksmd/private 2>/dev/null)\" = '644 root 600 ksmd' ] &&
+		[ ! -e /var/lib/ksm/private ]"
 ksm-nsswitch enable >/dev/null
 check "glibc finds libnss_ksm.so.2: getent passwd alice (vault uid)" \
 	bash -c "getent passwd alice | grep -q '^alice:x:250001:'"
-check "ksm-authorized-keys as ksm-keys serves alice's key" \
-	bash -c "setpriv --reuid=ksm-keys --regid=ksm --init-groups -- /usr/sbin/ksm-authorized-keys alice | grep -qF \"\$(cut -d' ' -f2 '$T/alice.pub')\""
+check "ksm-authorized-keys as ksm-keys serves alice's key (snapshot)" \
+	bash -c "as ksm-keys /usr/sbin/ksm-authorized-keys alice | grep -qF '$(keys_of alice)'"
 check "ksm-authorized-keys prints nothing for root and exits 0" \
-	bash -c "[ -z \"\$(setpriv --reuid=ksm-keys --regid=ksm --init-groups -- /usr/sbin/ksm-authorized-keys root)\" ]"
+	bash -c "[ -z \"\$(as ksm-keys /usr/sbin/ksm-authorized-keys root)\" ]"
+# The live path: a snapshot older than keys_max_age (0) and no snapshot
+# fallback (keys_max_stale 0): keys come only from ksmd.
+{ cat /etc/ksm/ksm.conf; echo "keys_max_age = 0"; } >/etc/ksm/live.conf
+{ cat /etc/ksm/live.conf; echo "keys_max_stale = 0"; } >/etc/ksm/live-only.conf
+sleep 1.1
+before=$(admin stats | python3 -c 'import json, sys; print(json.load(sys.stdin).get("get_secret", 0))')
+check "keys helper as ksm-keys, live through ksmd, serves alice's key" \
+	bash -c "as ksm-keys /usr/sbin/ksm-authorized-keys --conf /etc/ksm/live-only.conf alice | grep -qF '$(keys_of alice)'"
+after=$(admin stats | python3 -c 'import json, sys; print(json.load(sys.stdin).get("get_secret", 0))')
+check "... and ksmd asked the vault for it ($before -> $after get_secret)" [ "$after" -gt "$before" ]
+check "keys helper as nobody (not keys_user): ksmd refuses, no keys" \
+	bash -c "[ -z \"\$(as nobody /usr/sbin/ksm-authorized-keys --conf /etc/ksm/live-only.conf alice)\" ] &&
+		grep -q 'keys refused: not allowed' '$T/ksmd.err'"
+# Password checks after the key lookups (whose live read they would share).
+ask root op=auth user=alice password=pw-alice
+check "protocol: auth (root) of alice's vault password: ok, live" \
+	bash -c "grep -qx 'result=ok' '$T/ans' && grep -qx 'how=live' '$T/ans'"
+ask root op=auth user=alice password=not-her-password
+check "protocol: auth (root) with a wrong password: wrong, live" \
+	bash -c "grep -qx 'result=wrong' '$T/ans' && grep -qx 'how=live' '$T/ans'"
+check "ksmd made alice's offline verifier (yescrypt) at her live login" \
+	grep -q '"alice":{[^}]*"verifier":"\$y\$' /var/lib/ksmd/private
+check "no password in ksmd's store or its log" \
+	bash -c "! grep -q 'pw-alice' /var/lib/ksmd/private '$T/ksmd.err'"
+kill "$KSMD_PID" && wait "$KSMD_PID" 2>/dev/null
+KSMD_PID=
+check "without ksmd, the keys helper serves the snapshot's keys (until keys_max_stale)" \
+	bash -c "as ksm-keys /usr/sbin/ksm-authorized-keys --conf /etc/ksm/live.conf alice | grep -qF '$(keys_of alice)'"
+check "... and none with keys_max_stale = 0" \
+	bash -c "[ -z \"\$(as ksm-keys /usr/sbin/ksm-authorized-keys --conf /etc/ksm/live-only.conf alice)\" ]"
+rm -f /etc/ksm/live.conf /etc/ksm/live-only.conf
 
 # --- removal: out of nsswitch.conf and the PAM stacks.
 dpkg -r libnss-ksm >"$W/dpkg-r.log" 2>&1
@@ -278,9 +413,11 @@ check "... /etc/pam.d/common-* byte-identical to the originals" pam_same
 rm -f /etc/ksm/ca.pem # the admin's own file would (rightly) stay
 dpkg --purge ksm-tools libksm-dev libksm0 libnss-ksm libpam-ksm >>"$W/dpkg-r.log" 2>&1
 check "dpkg --purge of the rest" [ $? -eq 0 ]
-check "purge: /var/lib/ksm, /etc/ksm, the units and the timer link are gone" \
-	bash -c "[ ! -e /var/lib/ksm ] && [ ! -e /etc/ksm ] && [ ! -e /lib/systemd/system/ksm-sync.timer ] &&
-		[ ! -e /etc/systemd/system/timers.target.wants/ksm-sync.timer ] && [ ! -e /lib/x86_64-linux-gnu/security/pam_ksm.so ]"
+check "purge: /var/lib/ksm, /var/lib/ksmd, /etc/ksm, the units, the timer and socket links are gone" \
+	bash -c "[ ! -e /var/lib/ksm ] && [ ! -e /var/lib/ksmd ] && [ ! -e /etc/ksm ] && [ ! -e /lib/systemd/system/ksm-sync.timer ] &&
+		[ ! -e /lib/systemd/system/ksmd.socket ] && [ ! -e /lib/systemd/system/ksmd.service ] && [ ! -e /usr/sbin/ksmd ] &&
+		[ ! -e /etc/systemd/system/timers.target.wants/ksm-sync.timer ] &&
+		[ ! -e /etc/systemd/system/sockets.target.wants/ksmd.socket ] && [ ! -e /lib/x86_64-linux-gnu/security/pam_ksm.so ]"
 check "no ksm package left" bash -c "! dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\n' 2>/dev/null | grep -E '^(ii|rc) +(libksm|libpam-ksm|libnss-ksm|ksm-tools)'"
 
 # --- asked at install time: KSM_NSSWITCH=enable, then removal again.

@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # test_dist.sh - the host integration files of dist/ as built (make check):
-# the units pass systemd-analyze verify and keep their exposure score, the
-# sshd snippet passes sshd -t, sysusers.d and tmpfiles.d make what they
-# should in a scratch root, the PAM profile is off by default and names only
-# options pam_ksm knows, and ksm-nsswitch edits exactly the passwd and group
-# lines and undoes itself byte for byte. Changes nothing outside $T.
+# the units (ksmd.socket, ksmd.service, ksm-sync.service, ksm-sync.timer)
+# pass systemd-analyze verify and keep their exposure scores, the sshd
+# snippet passes sshd -t, sysusers.d and tmpfiles.d make what they should in
+# a scratch root, the example ksm.conf names every option, the PAM profile
+# is off by default and names only options pam_ksm knows, and ksm-nsswitch
+# edits exactly the passwd and group lines and undoes itself byte for byte.
+# Changes nothing outside $T.
 # tests/package/test_debs.sh checks the same files inside the packages.
 set -u
 : "${srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -24,36 +26,81 @@ check() {
 }
 D=$srcdir/dist
 SERVICE=$builddir/dist/ksm-sync.service
+KSMD_SERVICE=$builddir/dist/ksmd.service
+KSMD_SOCKET=$D/ksmd.socket
 SNIPPET=$builddir/dist/sshd_config.d/ksm.conf
 NSW=$D/ksm-nsswitch
 
-for f in "$SERVICE" "$SNIPPET"; do
+for f in "$SERVICE" "$KSMD_SERVICE" "$SNIPPET"; do
 	[ -f "$f" ] || { echo "not built: $f (run make)"; exit 99; }
 done
-check "no @...@ left in the generated files" bash -c "! grep -n '@[a-z]*@' '$SERVICE' '$SNIPPET'"
+check "no @...@ left in the generated files" bash -c "! grep -n '@[a-z]*@' '$SERVICE' '$KSMD_SERVICE' '$SNIPPET'"
 
-# --- units. verify wants ExecStart to exist: point it at the built ksmctl.
+# --- units. verify wants ExecStart to exist: point it at the built programs.
 mkdir -p "$T/units"
 sed "s|^ExecStart=[^ ]*|ExecStart=$builddir/ksmctl|" "$SERVICE" >"$T/units/ksm-sync.service"
-cp "$D/ksm-sync.timer" "$T/units/"
+sed "s|^ExecStart=[^ ]*|ExecStart=$builddir/ksmd/ksmd|" "$KSMD_SERVICE" >"$T/units/ksmd.service"
+cp "$D/ksm-sync.timer" "$KSMD_SOCKET" "$T/units/"
+# exposure UNIT MAX: systemd-analyze security's overall score is at most MAX.
+exposure() {
+	local score
+	score=$(systemd-analyze security --offline=yes "$T/units/$1" 2>/dev/null |
+		sed -n "s/.*Overall exposure level for $1: \([0-9.]*\).*/\1/p")
+	check "systemd-analyze security $1: exposure ${score:-?} (at most $2)" \
+		awk -v s="${score:-99}" -v m="$2" 'BEGIN { exit !(s <= m) }'
+}
 if command -v systemd-analyze >/dev/null; then
-	check "systemd-analyze verify ksm-sync.service ksm-sync.timer" \
-		systemd-analyze verify --man=no "$T/units/ksm-sync.service" "$T/units/ksm-sync.timer"
-	score=$(systemd-analyze security --offline=yes "$T/units/ksm-sync.service" 2>/dev/null |
-		sed -n 's/.*Overall exposure level for ksm-sync.service: \([0-9.]*\).*/\1/p')
-	check "systemd-analyze security exposure ${score:-?} (at most 2.5)" \
-		awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.5) }'
-	# The syscall filter keeps chown (a client.json of group ksm is
-	# rewritten with that group) and drops the rest of @privileged.
-	check "service: only CAP_CHOWN, chown calls allowed, no setuid calls" \
-		bash -c "grep -qx 'CapabilityBoundingSet=CAP_CHOWN' '$SERVICE' &&
-			grep -qx 'SystemCallFilter=@chown' '$SERVICE' &&
-			grep -qx 'SystemCallFilter=~@privileged @resources' '$SERVICE'"
+	check "systemd-analyze verify ksm-sync.service ksm-sync.timer ksmd.service ksmd.socket" \
+		systemd-analyze verify --man=no "$T/units/ksm-sync.service" "$T/units/ksm-sync.timer" \
+		"$T/units/ksmd.service" "$T/units/ksmd.socket"
+	exposure ksm-sync.service 2.5
+	exposure ksmd.service 2.0
 else
 	skip "systemd-analyze not installed"
 fi
-check "service writes only /var/lib/ksm and /etc/ksm" grep -qx 'ReadWritePaths=/var/lib/ksm /etc/ksm' "$SERVICE"
-check "service does nothing before ksmctl init" grep -qx 'ConditionPathExists=/etc/ksm/client.json' "$SERVICE"
+check "ksm-sync: no capability, no @privileged calls, no network but AF_UNIX (ksmd)" \
+	bash -c "grep -qx 'CapabilityBoundingSet=' '$SERVICE' && ! grep -q '^SystemCallFilter=@chown' '$SERVICE' &&
+		grep -qx 'SystemCallFilter=~@privileged @resources' '$SERVICE' &&
+		grep -qx 'RestrictAddressFamilies=AF_UNIX' '$SERVICE' && grep -qx 'PrivateNetwork=yes' '$SERVICE'"
+check "ksm-sync writes only /var/lib/ksm" grep -qx 'ReadWritePaths=/var/lib/ksm' "$SERVICE"
+check "ksm-sync does nothing before ksmctl init" grep -qx 'ConditionPathExists=/etc/ksm/client.json' "$SERVICE"
+check "ksm-sync wants and follows ksmd.socket" \
+	bash -c "grep -Eqx 'Wants=.*ksmd\.socket.*' '$SERVICE' && grep -Eqx 'After=.*ksmd\.socket.*' '$SERVICE'"
+check "ksmd: its own user, no capability, no @privileged calls, umask 0077" \
+	bash -c "grep -qx 'User=ksmd' '$KSMD_SERVICE' && grep -qx 'CapabilityBoundingSet=' '$KSMD_SERVICE' &&
+		grep -qx 'AmbientCapabilities=' '$KSMD_SERVICE' && grep -qx 'NoNewPrivileges=yes' '$KSMD_SERVICE' &&
+		grep -qx 'SystemCallFilter=~@privileged @resources' '$KSMD_SERVICE' && grep -qx 'UMask=0077' '$KSMD_SERVICE'"
+check "ksmd: read-only system, writable /var/lib/ksmd (0700), no homes, Internet and AF_UNIX only" \
+	bash -c "grep -qx 'ProtectSystem=strict' '$KSMD_SERVICE' && grep -qx 'StateDirectory=ksmd' '$KSMD_SERVICE' &&
+		grep -qx 'StateDirectoryMode=0700' '$KSMD_SERVICE' && grep -qx 'ProtectHome=yes' '$KSMD_SERVICE' &&
+		grep -qx 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' '$KSMD_SERVICE'"
+check "ksmd: started through its socket only (Requires=ksmd.socket, no [Install])" \
+	bash -c "grep -qx 'Requires=ksmd.socket' '$KSMD_SERVICE' && ! grep -q '^\[Install\]' '$KSMD_SERVICE'"
+sock_default=$(sed -n 's/^#ksmd_socket = //p' "$D/ksm.conf")
+check "ksmd.socket: ListenStream= is ksm.conf's default ksmd_socket (${sock_default:-?}), 0666, user ksmd" \
+	bash -c "[ -n '$sock_default' ] && grep -qx 'ListenStream=$sock_default' '$KSMD_SOCKET' &&
+		grep -qx 'SocketMode=0666' '$KSMD_SOCKET' && grep -qx 'SocketUser=ksmd' '$KSMD_SOCKET' &&
+		grep -qx 'WantedBy=sockets.target' '$KSMD_SOCKET'"
+check "ksmd.socket's path is settings.c's default ksmd_socket" \
+	grep -q "set_str(&c->ksmd_socket, \"$sock_default\")" "$srcdir/ksm-core/base/settings.c"
+
+# --- the example ksm.conf: every option of settings.c, commented out, and
+# the file with every line uncommented is one ksmctl accepts.
+CONF_C=$srcdir/ksm-core/base/settings.c
+opts=$(sed -n '/^static ksm_status set_option(/,/^}/p' "$CONF_C" | grep -oE 'strcmp\(k, "[a-z0-9_]+"\)' |
+	sed -E 's/.*"(.*)".*/\1/' | sort -u)
+missing=
+for o in $opts; do grep -q "^#$o = " "$D/ksm.conf" || missing="$missing $o"; done
+check "dist/ksm.conf shows every option of settings.c (${missing:+missing:}${missing:-$(grep -c . <<<"$opts") options})" \
+	test -n "$opts" -a -z "$missing"
+sed -n 's/^#\([a-z_]* = \)/\1/p' "$D/ksm.conf" >"$T/ksm.conf.all"
+if [ -x "$builddir/ksmctl" ]; then
+	"$builddir/ksmctl" --conf "$T/ksm.conf.all" users >/dev/null 2>"$T/conf.err"
+	check "dist/ksm.conf uncommented: ksmctl takes every line" \
+		bash -c "! grep -Eq 'unknown option|bad value|expected' '$T/conf.err'"
+else
+	skip "ksmctl not built"
+fi
 
 # --- sshd snippet.
 check "snippet: AuthorizedKeysCommand .../ksm-authorized-keys %u %f as ksm-keys" \
@@ -71,14 +118,19 @@ fi
 if [ "$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then
 	mkdir -p "$T/root/etc"
 	systemd-sysusers --root="$T/root" "$D/sysusers.d/ksm.conf" 2>"$T/sysusers.err"
-	gid=$(awk -F: '$1 == "ksm" { print $3 }' "$T/root/etc/group")
-	check "sysusers: group ksm, user ksm-keys in it with nologin and no home" \
-		bash -c "[ -n '$gid' ] && awk -F: -v g='$gid' '\$1 == \"ksm-keys\" && \$4 == g && \$7 ~ /nologin\$/ && \$6 == \"/nonexistent\"' '$T/root/etc/passwd' | grep -q ."
-	check "sysusers: system ids (below 1000)" \
-		bash -c "awk -F: '\$1 == \"ksm-keys\" && \$3 < 1000' '$T/root/etc/passwd' | grep -q ."
+	for u in ksmd ksm-keys; do
+		gid=$(awk -F: -v u="$u" '$1 == u { print $3 }' "$T/root/etc/group")
+		check "sysusers: user $u in a group of its own name, nologin, no home, system ids" \
+			bash -c "[ -n '$gid' ] && awk -F: -v g='$gid' '\$1 == \"$u\" && \$4 == g && \$3 < 1000 && \$7 ~ /nologin\$/ && \$6 == \"/nonexistent\"' '$T/root/etc/passwd' | grep -q ."
+	done
+	check "sysusers: no group ksm any more (nothing reads client.json by group)" \
+		bash -c "! grep -q '^ksm:' '$T/root/etc/group'"
+	ksmd_uid=$(awk -F: '$1 == "ksmd" { print $3 }' "$T/root/etc/passwd")
 	systemd-tmpfiles --root="$T/root" --create "$D/tmpfiles.d/ksm.conf" 2>"$T/tmpfiles.err"
-	check "tmpfiles: /var/lib/ksm and /etc/ksm 0755 root" \
-		[ "$(stat -c '%a %u' "$T/root/var/lib/ksm" "$T/root/etc/ksm" 2>/dev/null | sort -u)" = "755 0" ]
+	check "tmpfiles: /var/lib/ksm, /etc/ksm and /run/ksm 0755 root" \
+		[ "$(stat -c '%a %u' "$T/root/var/lib/ksm" "$T/root/etc/ksm" "$T/root/run/ksm" 2>/dev/null | sort -u)" = "755 0" ]
+	check "tmpfiles: /var/lib/ksmd 0700 ksmd (uid ${ksmd_uid:-?})" \
+		[ "$(stat -c '%a %u' "$T/root/var/lib/ksmd" 2>/dev/null)" = "700 ${ksmd_uid:-x}" ]
 else
 	skip "sysusers/tmpfiles need root and systemd"
 fi
