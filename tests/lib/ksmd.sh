@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: MIT
+# ksmd.sh - the broker for a test (sourced, bash; after common.sh): pam_ksm,
+# the keys helper's live path and ksmctl's vault commands reach the vault
+# only through it. The test's ksm.conf names ksmd_socket = $T/ksmd.sock
+# (server.sh's write_conf and namespace.sh's sysconf), so a ksmd of the
+# host is never asked.
+[ -n "${KSM_LIB_KSMD:-}" ] && return 0
+KSM_LIB_KSMD=1
+
+KSMD_BIN="${KSMD_BIN:-$builddir/ksmd/ksmd}"
+KSMD_PID=
+KSMD_CLIENT="$KSM_TESTS_LIB/ksmd_client.py"
+
+# ksmd_start [CONF]: ksmd in the foreground on CONF (default $T/ksm.conf),
+# its log in $T/ksmd.log, killed at exit; waits until it answers a ping.
+ksmd_start() {
+	local conf=${1:-$T/ksm.conf} sock i
+	[ -x "$KSMD_BIN" ] || { echo "not built: $KSMD_BIN"; exit 99; }
+	sock=$(sed -n 's/^ksmd_socket *= *//p' "$conf" | tail -n 1)
+	[ -n "$sock" ] || { echo "ksmd_start: $conf names no ksmd_socket"; exit 99; }
+	"$KSMD_BIN" --conf "$conf" --foreground 2>>"$T/ksmd.log" &
+	KSMD_PID=$!
+	bg_add "$KSMD_PID"
+	for i in $(seq 1 100); do
+		[ -S "$sock" ] && /usr/bin/python3 "$KSMD_CLIENT" "$sock" op=ping >/dev/null 2>&1 && return 0
+		kill -0 "$KSMD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "ksmd did not start:"
+	cat "$T/ksmd.log"
+	exit 99
+}
+
+# ksmd_stop: stop it (a test of what happens without ksmd).
+ksmd_stop() {
+	[ -n "$KSMD_PID" ] || return 0
+	kill "$KSMD_PID" 2>/dev/null && wait "$KSMD_PID" 2>/dev/null
+	KSMD_PID=
+}
+
+# ksmd_ask SOCKET FIELD=VALUE...: one request as the calling user, with a
+# client written apart from ksm-core; prints the answer's fields.
+ksmd_ask() { /usr/bin/python3 "$KSMD_CLIENT" "$@"; }
