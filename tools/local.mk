@@ -9,6 +9,7 @@ ksmctl_SOURCES = \
 	tools/ksmctl_exec.c \
 	tools/ksmctl_status.c \
 	tools/ksmctl_sync.c \
+	tools/ksmctl_laststate.h \
 	tools/ksmctl_laststate.c
 ksmctl_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_PUBLIC) $(KSM_INC_SNAPSHOT)
 ksmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
