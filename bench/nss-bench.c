@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * nss-bench.c - nss_ksm against nss_files in one process (issue 4).
+ * nss-bench.c - nss_ksm against nss_files in one process (bench/run-nss.sh).
  *
  *   nss-bench [options] KSM_SO FILES_SO
  *

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# run-nss.sh - issue 4's benchmark: nss_ksm against glibc's nss_files at
+# run-nss.sh - the NSS benchmark: nss_ksm against glibc's nss_files at
 # 100,000 accounts, same run, taking turns.
 #
 #  1. N vault accounts user000001.. (uid = gid = 200000+i, gecos, home,
