@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * nss-bench.c - nss_ksm against nss_files in one process.
+ * nss-bench.c - nss_ksm against nss_files in one process (bench/run-nss.sh).
  *
  *   nss-bench [options] KSM_SO FILES_SO
  *

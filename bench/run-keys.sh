@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# run-keys.sh - the SSH keys benchmark: ksmctl sync of 10,000 accounts, the
-# keys helper's cached path against cat(1) of an authorized_keys file with the
-# same keys (same run, taking turns), and the helper's live path against the
-# local KSM server (tests/server/ksm-server).
+# run-keys.sh - the SSH keys benchmark: ksmctl sync of 10,000 accounts, the keys
+# helper's cached path against cat(1) of an authorized_keys file with the same
+# keys (same run, taking turns), and the helper's live path against the local
+# KSM server (tests/server/ksm-server).
 #
 #  1. bench/gen-keys-vault.py N --no-passwords: N accounts with 1-3 valid
 #     ed25519 keys each, no passwords (so sync makes no offline verifiers; that
@@ -43,8 +43,8 @@ LIVE_RUNS=${LIVE_RUNS:-30}
 PW_N=${PW_N:-300}
 OUT=${OUT:-$here/results/keys.json}
 PY=/usr/bin/python3
-SERVER="$top/tests/server/ksm-server"
-ADMIN="$top/tests/server/ksm-server-admin"
+# server_start, server_field, server_stop; $ADMIN
+. "$top/tests/lib/server.sh"
 
 if [ -z "${BUILDDIR:-}" ]; then
 	BUILDDIR=$top
@@ -61,16 +61,8 @@ for f in "$KSMCTL" "$KEYS" "$LIBDIR/libksm.so.0"; do
 done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ksm-bench-keys.XXXXXX")
-SERVER_PID=
-stop_server() {
-	if [ -n "$SERVER_PID" ]; then
-		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-		SERVER_PID=
-	fi
-}
 cleanup() {
-	stop_server
+	server_stop
 	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -84,19 +76,10 @@ SPAWN=$W/spawnbench
 
 # start_server DIR VAULT: server on DIR/srv, ksm.conf in DIR, ksmctl bound.
 start_server() {
-	local d=$1 vault=$2 host ca key
-	"$SERVER" --vault "$vault" --state "$d/srv" --listen 127.0.0.1:0 2>"$W/server.log" &
-	SERVER_PID=$!
-	for _ in $(seq 1 600); do
-		[ -s "$d/srv/server.json" ] && break
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -s "$d/srv/server.json" ] || die "ksm-server did not start"
-	srv() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$d/srv/server.json" "$1"; }
-	host=$(srv hostname)
-	ca=$(srv ca_file)
-	key="$(srv server_public_key_id):$(srv server_public_key)"
+	local d=$1 vault=$2 host key
+	server_start "$d/srv" "$vault" "$W/server.log" 600 || die "ksm-server did not start"
+	host=$(server_field "$d/srv" hostname)
+	key="$(server_field "$d/srv" server_public_key_id):$(server_field "$d/srv" server_public_key)"
 	conf "$d"
 	LD_LIBRARY_PATH=$LIBDIR "$KSMCTL" --conf "$d/ksm.conf" init --host "$host" --server-key "$key" \
 		--token "$("$ADMIN" --state "$d/srv" token --app app)" >/dev/null || die "ksmctl init"
@@ -181,7 +164,7 @@ live() {
 : >"$W/live-requests.txt"
 log "live path: $LIVE_RUNS runs against the $N-account server"
 live "$A" "live_$N"
-stop_server
+server_stop
 
 # --- 5. offline verifiers (and 4. the live path against a small vault)
 B=$W/pw
@@ -200,7 +183,7 @@ log "cached path, $PW_N-account snapshot: $CACHED_RUNS rounds"
 	small_keys_fp "$KEYS" --conf "$B/ksm.conf" "$U2" "$FP2" >>"$W/cached.txt" || die "spawnbench"
 log "live path: $LIVE_RUNS runs against the $PW_N-account server"
 U=$U2 live "$B" "live_$PW_N"
-stop_server
+server_stop
 
 mkdir -p "$(dirname "$OUT")"
 $PY - "$W" "$OUT" "$N" "$PW_N" "$CACHED_RUNS" "$LIVE_RUNS" "$SNAP_BYTES" "$(($(date +%s) - t_start))" \
@@ -279,7 +262,7 @@ ratio = cached["keys_fp"]["ratio_to_cat"]
 goal = {"what": "cached path median wall <= 1.5 x cat's, same run", "ratio_keys_fp": ratio,
         "ratio_keys": cached["keys"]["ratio_to_cat"], "max": 1.5, "met": ratio <= 1.5 and cached["keys"]["ratio_to_cat"] <= 1.5}
 result = {
-    "benchmark": "ksmctl sync, ksm-authorized-keys cached vs cat, live path",
+    "benchmark": "ssh keys: ksmctl sync, ksm-authorized-keys cached vs cat, live path",
     "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "duration_s": int(secs),
     "env": {"cpu": cpu_model(), "nproc": os.cpu_count(), "kernel": platform.release(),
             "helper": keys, "ksmctl": ksmctl,

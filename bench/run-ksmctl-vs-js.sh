@@ -27,8 +27,8 @@ SIZES=${SIZES:-"500 5000"}
 REPS=${REPS:-5}
 OUT=${OUT:-$here/results/ksmctl-vs-js.json}
 PY=/usr/bin/python3
-SERVER="$top/tests/server/ksm-server"
-ADMIN="$top/tests/server/ksm-server-admin"
+# server_start, server_field, server_stop; $ADMIN
+. "$top/tests/lib/server.sh"
 SDK="$top/tests/interop/node_modules/@keeper-security/secrets-manager-core"
 
 # Default: an in-tree build, else the out-of-tree one of tests/run-all.sh (build/normal).
@@ -49,12 +49,8 @@ if [ ! -d "$SDK" ]; then
 fi
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ksm-bench.XXXXXX")
-SERVER_PID=
 cleanup() {
-	if [ -n "$SERVER_PID" ]; then
-		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-	fi
+	server_stop
 	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -69,15 +65,8 @@ for n in $SIZES; do
 	d="$W/v$n"
 	mkdir -p "$d"
 	$PY "$here/gen-vault.py" "$n" >"$d/vault.json" || die "gen-vault.py $n"
-	"$SERVER" --vault "$d/vault.json" --state "$d/srv" --listen 127.0.0.1:0 2>"$W/server.log" &
-	SERVER_PID=$!
-	for _ in $(seq 1 300); do
-		[ -s "$d/srv/server.json" ] && break
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -s "$d/srv/server.json" ] || die "ksm-server did not start"
-	srv() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$d/srv/server.json" "$1"; }
+	server_start "$d/srv" "$d/vault.json" "$W/server.log" 300 || die "ksm-server did not start"
+	srv() { server_field "$d/srv" "$1"; }
 	host=$(srv hostname)
 	ca=$(srv ca_file)
 	export NODE_EXTRA_CA_CERTS="$ca" SERVER_JSON="$d/srv/server.json"
@@ -112,9 +101,7 @@ for n in $SIZES; do
 			echo "# $n records, rep $r, $c: $line"
 		done
 	done
-	kill "$SERVER_PID"
-	wait "$SERVER_PID" 2>/dev/null
-	SERVER_PID=
+	server_stop
 done
 
 mkdir -p "$(dirname "$OUT")"

@@ -38,9 +38,11 @@ fi
 mount --make-rprivate / || exit 2
 srcdir=$top builddir=$BUILDDIR
 export srcdir builddir
-KSM_PAM_IN_NS=1
-# shellcheck source=../tests/pam/lib.sh
-. "$top/tests/pam/lib.sh"
+# The test frame, the local server, the harness and the PAM tests' vault.
+. "$top/tests/lib/common.sh"
+. "$top/tests/lib/server.sh"
+. "$top/tests/lib/pam.sh"
+. "$top/tests/lib/pamvault.sh"
 
 "$PY" "$PAMDIR/mkvault.py" "$T/vault.json" || exit 2
 ksm_start_server "$T/vault.json"

@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.."
 SRC=$(pwd)
 B=$SRC/build/demo
 T=$(mktemp -d /tmp/ksm-demo.XXXXXX)
-SERVER_PID=
+# server_start, server_field, server_stop
+. tests/lib/server.sh
 
 cleanup() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	server_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -29,10 +30,8 @@ fi
 KSMCTL=$B/ksmctl
 
 say "starting the local KSM server with a sample vault"
-tests/server/ksm-server --vault demo/vault.json --state "$T/srv" 2>"$T/server.log" &
-SERVER_PID=$!
-for _ in $(seq 100); do [ -s "$T/srv/server.json" ] && break; sleep 0.1; done
-field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/srv/server.json" "$1"; }
+server_start "$T/srv" demo/vault.json "$T/server.log" || { cat "$T/server.log"; exit 1; }
+field() { server_field "$T/srv" "$1"; }
 HOST=$(field hostname)
 echo "listening on $HOST (test CA $(field ca_file))"
 cat >"$T/ksm.conf" <<CONF
@@ -70,10 +69,9 @@ say "status"
 run "$KSMCTL" --conf "$T/ksm.conf" status
 
 say "part 2: real sshd, sudo and keyctl (in a private mount namespace)"
-kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-SERVER_PID=
+server_stop
 if [ "$(id -u)" = 0 ]; then
-	KSM_PAM_NO_HARNESS=1 builddir=$B srcdir=$SRC demo/login-tour.sh || exit 1
+	builddir=$B srcdir=$SRC demo/login-tour.sh || exit 1
 else
 	echo "(skipped: needs root)"
 fi

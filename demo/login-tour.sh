@@ -5,10 +5,18 @@
 # were), with nss_ksm, pam_ksm and ksm-authorized-keys from the build tree
 # and the bundled local KSM server. Called by demo/demo.sh; needs root.
 #
-# It reuses the PAM tests' set-up (tests/pam/lib.sh): the vault of
-# tests/pam/mkvault.py, where gina is a vault user in the local group sudo.
+# It reuses the tests' set-up (tests/lib): the local server, the private
+# namespace and its system view, the syslog capture, sshd, and the vault of
+# tests/pam/mkvault.py (pamvault.sh), where gina is a vault user in the
+# local group sudo.
 : "${builddir:?run demo/demo.sh}"
-. "$(dirname "$0")/../tests/pam/lib.sh"
+lib="$(dirname "$0")/../tests/lib"
+. "$lib/common.sh"
+. "$lib/server.sh"
+. "$lib/namespace.sh"
+. "$lib/syslog.sh"
+. "$lib/sshd.sh"
+. "$lib/pamvault.sh"
 need_root_ns "$@"
 private_dev_log
 

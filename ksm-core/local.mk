@@ -91,6 +91,7 @@ libksm_keeper_la_SOURCES = \
 	ksm-core/keeper/get_secrets.h \
 	ksm-core/keeper/get_secrets.c \
 	ksm-core/keeper/secrets_json.c \
+	ksm-core/keeper/folders.h \
 	ksm-core/keeper/folders.c \
 	ksm-core/keeper/update.c \
 	ksm-core/keeper/file_download.c \

@@ -51,20 +51,6 @@ void ksmctl_json_string(FILE *f, const char *s);
  * a failure is reported on stderr and left to the write that follows. */
 void ksmctl_ensure_parent_dir(const char *path);
 
-/* SNAPSHOT.status, written by every sync (ksmctl_sync.c). */
-char *ksmctl_sync_status_path(const char *snapshot);
-/* Its parsed content, or NULL when missing or unreadable. */
-json_object *ksmctl_last_sync_load(const ksm_settings *conf);
-
-struct ksmctl_snapshot_summary {
-	bool ok;
-	const char *state; /* "ok", "missing", "corrupt", ... */
-	long long generated_at;
-	unsigned accounts, groups;
-};
-void ksmctl_snapshot_summary(const ksm_settings *conf,
-			     struct ksmctl_snapshot_summary *sum);
-
 int cmd_init(struct ksmctl *k, int argc, char **argv);
 int cmd_secret(struct ksmctl *k, int argc, char **argv);
 int cmd_notation(struct ksmctl *k, int argc, char **argv);

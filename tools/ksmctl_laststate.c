@@ -3,9 +3,10 @@
  * ksmctl_laststate.c - what the last sync left on disk: the snapshot's
  * header and SNAPSHOT.status, for "ksmctl users" and "ksmctl status".
  */
-#include "ksmctl.h"
+#include "ksmctl_laststate.h"
 #include "snapshot_reader.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,67 @@ json_object *ksmctl_last_sync_load(const ksm_settings *conf)
 		o = NULL;
 	}
 	return o;
+}
+
+const char *ksmctl_last_str(json_object *last, const char *key)
+{
+	json_object *v;
+
+	return last && json_object_object_get_ex(last, key, &v)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+long long ksmctl_last_int(json_object *last, const char *key)
+{
+	json_object *v;
+
+	return last && json_object_object_get_ex(last, key, &v)
+		       ? (long long)json_object_get_int64(v)
+		       : -1;
+}
+
+bool ksmctl_last_ok(json_object *last)
+{
+	json_object *v;
+
+	return last && json_object_object_get_ex(last, "ok", &v) &&
+	       json_object_get_boolean(v);
+}
+
+size_t ksmctl_last_refused(json_object *last)
+{
+	json_object *v;
+
+	return last && json_object_object_get_ex(last, "refused", &v) &&
+			       json_object_is_type(v, json_type_array)
+		       ? json_object_array_length(v)
+		       : 0;
+}
+
+void ksmctl_print_refusals(const ksm_settings *conf)
+{
+	json_object *o = ksmctl_last_sync_load(conf), *ref, *msg;
+
+	if (o && json_object_object_get_ex(o, "message", &msg))
+		printf("\nlast sync: %s\n", json_object_get_string(msg));
+	/* json-c asserts (aborts) on the length of a non-array. */
+	if (o && json_object_object_get_ex(o, "refused", &ref) &&
+	    json_object_is_type(ref, json_type_array) &&
+	    json_object_array_length(ref) > 0) {
+		printf("refused:\n");
+		for (size_t i = 0; i < json_object_array_length(ref); i++) {
+			json_object *r = json_object_array_get_idx(ref, i), *v;
+			const char *f[3] = {"", "", ""};
+			const char *keys[3] = {"record", "name", "reason"};
+
+			for (int j = 0; j < 3; j++)
+				if (json_object_object_get_ex(r, keys[j], &v))
+					f[j] = json_object_get_string(v);
+			printf("  %-22s %-16s %s\n", f[0], f[1], f[2]);
+		}
+	}
+	json_object_put(o);
 }
 
 void ksmctl_snapshot_summary(const ksm_settings *conf,

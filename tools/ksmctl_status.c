@@ -9,6 +9,7 @@
  * unusable, older than keys_max_stale, or the last sync failed, else 0.
  */
 #include "ksmctl.h"
+#include "ksmctl_laststate.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -66,42 +67,6 @@ out:
 	ksm_client_free(c);
 }
 
-static const char *last_str(json_object *last, const char *key)
-{
-	json_object *v;
-
-	return last && json_object_object_get_ex(last, key, &v)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
-static long long last_int(json_object *last, const char *key)
-{
-	json_object *v;
-
-	return last && json_object_object_get_ex(last, key, &v)
-		       ? (long long)json_object_get_int64(v)
-		       : -1;
-}
-
-static bool last_ok(json_object *last)
-{
-	json_object *v;
-
-	return last && json_object_object_get_ex(last, "ok", &v) &&
-	       json_object_get_boolean(v);
-}
-
-static size_t last_refused(json_object *last)
-{
-	json_object *v;
-
-	return last && json_object_object_get_ex(last, "refused", &v) &&
-			       json_object_is_type(v, json_type_array)
-		       ? json_object_array_length(v)
-		       : 0;
-}
-
 /* What the admin must do about local state, in one sentence. */
 static void check_local(const ksm_settings *conf, struct status *S, time_t now)
 {
@@ -111,12 +76,13 @@ static void check_local(const ksm_settings *conf, struct status *S, time_t now)
 		snprintf(S->problem, sizeof(S->problem),
 			 "snapshot %s is %s: run 'ksmctl sync'", conf->snapshot,
 			 S->snap.state);
-	else if (S->last && !last_ok(S->last))
+	else if (S->last && !ksmctl_last_ok(S->last))
 		snprintf(
 			S->problem, sizeof(S->problem),
 			"the last sync failed (%s); the snapshot of %lld s ago "
 			"is still served",
-			last_str(S->last, "message") ?: "no message", age);
+			ksmctl_last_str(S->last, "message") ?: "no message",
+			age);
 	else if (age > (long long)conf->keys_max_stale)
 		snprintf(S->problem, sizeof(S->problem),
 			 "snapshot is %lld s old, more than keys_max_stale "
@@ -154,10 +120,11 @@ static void print_json(const struct ksmctl *k, const struct status *S,
 	printf("},\"last_sync\":");
 	if (S->last) {
 		printf("{\"time\":%lld,\"ok\":%s,\"message\":",
-		       last_int(S->last, "time"),
-		       last_ok(S->last) ? "true" : "false");
-		ksmctl_json_string(stdout, last_str(S->last, "message") ?: "");
-		printf(",\"refused\":%zu}", last_refused(S->last));
+		       ksmctl_last_int(S->last, "time"),
+		       ksmctl_last_ok(S->last) ? "true" : "false");
+		ksmctl_json_string(stdout,
+				   ksmctl_last_str(S->last, "message") ?: "");
+		printf(",\"refused\":%zu}", ksmctl_last_refused(S->last));
 	} else {
 		printf("null");
 	}
@@ -194,9 +161,9 @@ static void print_text(const struct ksmctl *k, const struct status *S,
 		       S->snap.state);
 	if (S->last)
 		printf("last sync:     %s, %lld s ago: %s\n",
-		       last_ok(S->last) ? "ok" : "FAILED",
-		       (long long)now - last_int(S->last, "time"),
-		       last_str(S->last, "message") ?: "");
+		       ksmctl_last_ok(S->last) ? "ok" : "FAILED",
+		       (long long)now - ksmctl_last_int(S->last, "time"),
+		       ksmctl_last_str(S->last, "message") ?: "");
 	if (S->st != KSM_OK)
 		printf("problem:       %s\n", S->err.message);
 	if (S->problem[0])

@@ -7,6 +7,7 @@
  * last sync's result and refusals for `ksmctl users` and monitoring.
  */
 #include "ksmctl.h"
+#include "ksmctl_laststate.h"
 #include "snapshot_reader.h"
 
 #include <errno.h>
@@ -177,31 +178,6 @@ out:
 	return rc;
 }
 
-static void print_refusals(const ksm_settings *conf)
-{
-	json_object *o = ksmctl_last_sync_load(conf), *ref, *msg;
-
-	if (o && json_object_object_get_ex(o, "message", &msg))
-		printf("\nlast sync: %s\n", json_object_get_string(msg));
-	/* json-c asserts (aborts) on the length of a non-array. */
-	if (o && json_object_object_get_ex(o, "refused", &ref) &&
-	    json_object_is_type(ref, json_type_array) &&
-	    json_object_array_length(ref) > 0) {
-		printf("refused:\n");
-		for (size_t i = 0; i < json_object_array_length(ref); i++) {
-			json_object *r = json_object_array_get_idx(ref, i), *v;
-			const char *f[3] = {"", "", ""};
-			const char *keys[3] = {"record", "name", "reason"};
-
-			for (int j = 0; j < 3; j++)
-				if (json_object_object_get_ex(r, keys[j], &v))
-					f[j] = json_object_get_string(v);
-			printf("  %-22s %-16s %s\n", f[0], f[1], f[2]);
-		}
-	}
-	json_object_put(o);
-}
-
 int cmd_users(struct ksmctl *k, int argc, char **argv)
 {
 	ksm_snap s;
@@ -236,6 +212,6 @@ int cmd_users(struct ksmctl *k, int argc, char **argv)
 	printf("(%u accounts, %u groups, snapshot of %lld)\n", s.h->n_users,
 	       s.h->n_groups, (long long)s.h->generated_at);
 	ksm_snap_close(&s);
-	print_refusals(k->conf);
+	ksmctl_print_refusals(k->conf);
 	return EXIT_OK;
 }

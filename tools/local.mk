@@ -9,6 +9,7 @@ ksmctl_SOURCES = \
 	tools/ksmctl_exec.c \
 	tools/ksmctl_status.c \
 	tools/ksmctl_sync.c \
+	tools/ksmctl_laststate.h \
 	tools/ksmctl_laststate.c \
 	tools/ksmctl_vault.c
 ksmctl_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_SNAPSHOT)

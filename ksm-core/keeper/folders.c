@@ -4,7 +4,7 @@
  * their subfolders (key CBC under the root shared folder's key), names
  * CBC-encrypted under each folder's own key (docs/protocol.md §9).
  */
-#include "client.h"
+#include "folders.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -109,14 +109,18 @@ static int subfolder_key(ksm_folders *fs, struct folder *f, const char *fk)
 	return state;
 }
 
-static ksm_status build_folders(const ksm_client *c, json_object *arr,
-				ksm_folders **out, ksm_error *err)
+ksm_status ksm_folders_from_response(const ksm_client *c, json_object *resp,
+				     ksm_folders **out, ksm_error *err)
 {
 	ksm_folders *fs = calloc(1, sizeof(*fs));
-	size_t n = json_object_is_type(arr, json_type_array)
-			   ? json_object_array_length(arr)
-			   : 0;
-	json_object **src = NULL;
+	json_object *arr = NULL, **src = NULL;
+	size_t n;
+
+	if (resp)
+		json_object_object_get_ex(resp, "folders", &arr);
+	n = json_object_is_type(arr, json_type_array)
+		    ? json_object_array_length(arr)
+		    : 0;
 
 	if (!fs || (n && (!(fs->f = calloc(n, sizeof(*fs->f))) ||
 			  !(src = calloc(n, sizeof(*src)))))) {
@@ -163,7 +167,7 @@ ksm_status ksm_get_folders(ksm_client *c, unsigned timeout_ms,
 			   ksm_folders **out, ksm_error *err)
 {
 	uint64_t deadline = ksm_monotonic_ms() + timeout_ms;
-	json_object *p, *resp = NULL, *arr = NULL;
+	json_object *p, *resp = NULL;
 	ksm_status st;
 
 	*out = NULL;
@@ -174,11 +178,8 @@ ksm_status ksm_get_folders(ksm_client *c, unsigned timeout_ms,
 	if (!p)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	st = ksm_post_query(c, "get_folders", p, deadline, &resp, err);
-	if (st == KSM_OK) {
-		if (resp)
-			json_object_object_get_ex(resp, "folders", &arr);
-		st = build_folders(c, arr, out, err);
-	}
+	if (st == KSM_OK)
+		st = ksm_folders_from_response(c, resp, out, err);
 	json_object_put(resp);
 	json_object_put(p);
 	return st;

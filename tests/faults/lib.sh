@@ -20,13 +20,17 @@
 # appends a tab-separated line to FILE (tests/faults/matrix_table.py turns
 # those lines into the table of docs/fault-matrix.md).
 #
-# Built on tests/pam/lib.sh (and so tests/integration/lib.sh): the local
-# server, ksmctl, the pam harness and, inside a private mount namespace,
-# the syslog capture.
+# Built on tests/lib: the local server and ksmctl (server.sh), the pam
+# harness (pam.sh) and its vault (pamvault.sh) and, inside a private mount
+# namespace (namespace.sh), the syslog capture (syslog.sh).
 
 : "${srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-# shellcheck source=../pam/lib.sh
-. "$srcdir/tests/pam/lib.sh"
+. "$srcdir/tests/lib/common.sh"
+. "$srcdir/tests/lib/server.sh"
+. "$srcdir/tests/lib/namespace.sh"
+. "$srcdir/tests/lib/syslog.sh"
+. "$srcdir/tests/lib/pam.sh"
+. "$srcdir/tests/lib/pamvault.sh"
 
 FAULTS_DIR="$TOP_SRC/tests/faults"
 # The rows, in the order of docs/fault-matrix.md.
@@ -106,7 +110,6 @@ matrix_setup() {
 client_id() {
 	"$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["clientId"])' "$CLIENT_JSON"
 }
-get_count() { req_gets; }
 
 # fault_on ROW / fault_off ROW: bring the fault about, and undo it.
 # token-used: a new token, bound first by another client
@@ -239,7 +242,7 @@ cell() {
 		fail "$what: ${MS} ms, over $kind"
 	fi
 	# retries the server saw
-	n=$(get_count)
+	n=$(req_gets)
 	case $row in
 	key-once) check "$what: one retry with a fresh transmission key ($n requests)" [ "$n" = 2 ] ;;
 	key-always) check "$what: bounded key switches: 1 + 3 requests ($n)" [ "$n" = 4 ] ;;

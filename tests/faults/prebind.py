@@ -4,7 +4,7 @@
 as the SDKs write one before binding: clientKey (the one-time token), the clientId derived
 from it, a new P-256 device key, and no appKey yet. A consumer given it binds on its first
 get_secret. Used by the fault matrix for "token already used": the token was bound by
-another client first, so this config can never bind (docs/ksm-protocol.md §2.2)."""
+another client first, so this config can never bind (docs/protocol.md)."""
 import base64
 import hashlib
 import hmac

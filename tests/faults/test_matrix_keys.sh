@@ -17,9 +17,7 @@ BUDGET_MS=1000
 need_root_ns "$@"
 private_dev_log
 
-KEYS="$builddir/ksm-authorized-keys"
-# The live path dlopens libksm.so.0: from the build tree here.
-export LD_LIBRARY_PATH="$builddir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+libksm_from_build # the live path dlopens libksm.so.0
 
 matrix_setup "keys_max_age = 0s"
 pub() { cut -d' ' -f1-3 "$T/keys/$1.pub"; }
@@ -29,14 +27,7 @@ admin set-field --record PamAlice00000000000000 --field keyPair --json \
 sleep 1.1 # the snapshot is now older than keys_max_age
 
 consumer_run() {
-	local t0 t1
-	t0=$(date +%s%N)
-	"$KEYS" --conf "$T/ksm.conf" alice >"$T/out" 2>"$T/err"
-	RC=$?
-	t1=$(date +%s%N)
-	MS=$(((t1 - t0) / 1000000))
-	OUT=$(cat "$T/out")
-	ERR=$(cat "$T/err")
+	run "$KEYS_BIN" --conf "$T/ksm.conf" alice
 	if [ "$RC" != 0 ]; then
 		GOT="exit $RC"
 	elif [ "$OUT" = "$(pub gina)" ]; then

@@ -8,9 +8,12 @@
 # (apart from build/normal and build/asan of tests/run-all.sh). TARGETs are
 # names such as fuzz_conf; none means all of them.
 #
-# The ksm-core sources of every layer (and nss_ksm/fill.c) are compiled once into
-# OUTDIR/obj/libksmfuzz.a; each target links what it needs from it, so that
-# no configure is needed and the build stays short. Every target is linked
+# The ksm-core sources of every layer (and nss_ksm/fill.c, and
+# tools/ksmctl_laststate.c, ksmctl's reader of SNAPSHOT.status) are compiled
+# once into OUTDIR/obj/libksmfuzz.a; each target links what it needs from
+# it, so that no configure is needed and the build stays short. Targets
+# reach internals through their hooks (KSM_HIDDEN functions of the internal
+# headers), never by including a .c file. Every target is linked
 # with nonet.c and -Wl,--wrap=ksm_http_request: a harness that would send
 # an HTTPS request aborts instead, fuzzing never touches the network.
 # fuzz_private_store also gets fakecrypt.c (--wrap=crypt_r and
@@ -49,8 +52,8 @@ obj="$out/obj"
 # 1. The library objects, FUZZ_JOBS at a time. Always rebuilt: a changed
 # header then never leaves a stale object behind.
 rm -f "$obj"/*.o "$obj/libksmfuzz.a"
-srcs=$(ls "$core"/*/*.c "$top/nss_ksm/fill.c" "$here/nonet.c" \
-	"$here/fakecrypt.c")
+srcs=$(ls "$core"/*/*.c "$top/nss_ksm/fill.c" "$top/tools/ksmctl_laststate.c" \
+	"$here/nonet.c" "$here/fakecrypt.c")
 echo "  CC      $(echo "$srcs" | wc -l) library sources -> $obj"
 # shellcheck disable=SC2016 # $1 and $0 are the inner shell's
 echo "$srcs" | xargs -P "$jobs" -I{} sh -c \

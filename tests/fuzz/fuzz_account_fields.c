@@ -18,9 +18,9 @@
  * parts say (a given uid or gid is that decimal number and inside its
  * range; home, shell and gecos are those values or the defaults), every
  * text is fit for a passwd line, groups are valid names without repeats,
- * and valid_until agrees with a strict reading of design.md's "ISO 8601 or
- * epoch seconds" (reference_time() below) in both directions; a given
- * valid_until is never 0, which would mean "no expiry".
+ * and valid_until agrees with a strict reading of docs/design.md's "ISO
+ * 8601 or epoch seconds" (reference_time() below) in both directions; a
+ * given valid_until is never 0, which would mean "no expiry".
  */
 #include "record.h"
 
@@ -67,6 +67,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* ------------------------------------------------------------ reference */
+/*
+ * The rules of ksm-core/accounts/accounts.c (digits, dates, valid_until),
+ * restated here on purpose: an independent oracle written from
+ * docs/design.md, not shared with the code it checks, so that a mistake in
+ * one shows up as a disagreement with the other.
+ */
 
 static bool all_digits(const char *s)
 {

@@ -4,10 +4,8 @@
  * (shared folder keys under the app key, subfolder keys CBC under their
  * root shared folder's key, names CBC under each folder's own key).
  *
- * build_folders() is static and only reached through the network call, so
- * this file includes folders.c itself (build.sh does not link folders.c
- * into this target). A hook such as ksm_folders_from_response() in
- * client.h would make the include unnecessary.
+ * The parser is reached through its hook ksm_folders_from_response()
+ * (folders.h), which ksm_get_folders calls with the decrypted answer.
  *
  * Input byte 0, bit 0 clear: the rest is the decrypted get_folders JSON.
  * Set: the rest is up to five NUL-separated folder-name plaintexts
@@ -16,9 +14,13 @@
  * A), and a parent cycle C <-> D. Keys as in fuzz_response.c and
  * make-seeds.py.
  */
-#include "../../ksm-core/keeper/folders.c"
+#include "base64.h"
+#include "folders.h"
+#include "json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -165,9 +167,10 @@ static void walk(const ksm_folders *fs)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	json_object *resp = NULL, *arr = NULL;
+	json_object *resp = NULL;
 	ksm_folders *fs = NULL;
 	ksm_error err;
+	ksm_status st;
 
 	if (size < 1 || size > (1u << 16))
 		return 0;
@@ -177,8 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   NULL) != KSM_OK ||
 		    !json_object_is_type(resp, json_type_object))
 			goto out;
-		json_object_object_get_ex(resp, "folders", &arr);
-		if (build_folders(&g_client, arr, &fs, &err) != KSM_OK || !fs)
+		st = ksm_folders_from_response(&g_client, resp, &fs, &err);
+		if (st != KSM_OK || !fs)
 			abort();
 		walk(fs);
 	} else {
@@ -199,9 +202,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		resp = wrapped_answer(names, lens, n);
 		if (!resp)
 			goto out;
-		json_object_object_get_ex(resp, "folders", &arr);
-		if (build_folders(&g_client, arr, &fs, &err) != KSM_OK || !fs ||
-		    ksm_folders_count(fs) != N_WRAPPED)
+		st = ksm_folders_from_response(&g_client, resp, &fs, &err);
+		if (st != KSM_OK || !fs || ksm_folders_count(fs) != N_WRAPPED)
 			abort();
 		walk(fs);
 		for (size_t k = 0; k < N_WRAPPED; k++) {

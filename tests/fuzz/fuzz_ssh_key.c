@@ -30,6 +30,11 @@ static ksm_settings *conf;
 /* FUZZ_VERBOSE=1: say what each input gave (to check the seeds). */
 static bool verbose;
 
+/*
+ * The key types ksm-core/accounts/sshkey.c accepts, restated here on
+ * purpose: an independent oracle, so that a type added to (or dropped
+ * from) the product's list fails this target until it is changed here too.
+ */
 static const char *const types[] = {
 	"ssh-ed25519",
 	"ssh-rsa",

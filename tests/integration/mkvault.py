@@ -3,7 +3,7 @@
 """mkvault.py OUT.json KEYDIR - the account-rules vault for test_sync.sh.
 
 Reads public keys KEYDIR/{alice,bob,carol}.pub (made by ssh-keygen) and
-writes a vault whose records exercise every account rule of design.md.
+writes a vault whose records exercise every account rule of docs/design.md.
 """
 import json
 import sys

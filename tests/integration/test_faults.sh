@@ -10,14 +10,10 @@ bind
 expect_rc "bind" 0
 cp "$T/client.json" "$T/client.good"
 
-gets() { admin stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("get_secret", 0))'; }
-
-admin stats --reset >/dev/null
+reset_stats
 run_ksmctl secret list
 expect_rc "list" 0
-check "one get_secret request per list once bound" [ "$(gets)" = 1 ]
-
-fault() { admin fault "$1" >/dev/null; }
+check "one get_secret request per list once bound" [ "$(req_gets)" = 1 ]
 
 fault refuse
 run_ksmctl secret list
@@ -57,21 +53,21 @@ expect_within "throttled: no wait past the budget" 1500
 
 write_conf "timeout_sync = 10"
 fault throttle:1
-admin stats --reset >/dev/null
+reset_stats
 ( sleep 1.6; admin fault none >/dev/null ) &
 clear_pid=$!
 run_ksmctl secret list
 wait "$clear_pid"
 expect_rc "throttle with retry_after: backs off and succeeds" 0
-n=$(gets)
+n=$(req_gets)
 check "throttle: retried (2 to 3 get_secret requests, got $n)" [ "$n" -ge 2 -a "$n" -le 3 ]
 expect_within "throttle: back-off honours retry_after (about 1 s each)" 4500
 
 fault key
-admin stats --reset >/dev/null
+reset_stats
 run_ksmctl secret list
 expect_rc "key-id rejection: retried with a fresh key and succeeded" 0
-check "key-id rejection: exactly one retry" [ "$(gets)" = 2 ]
+check "key-id rejection: exactly one retry" [ "$(req_gets)" = 2 ]
 
 fault key:always
 run_ksmctl secret list

@@ -4,9 +4,7 @@
 # only), fingerprints, unknown users, the live path and its fallbacks.
 . "$(dirname "$0")/lib.sh"
 
-KEYS="$builddir/ksm-authorized-keys"
-# The live path dlopens libksm.so.0: from the build tree here.
-export LD_LIBRARY_PATH="$builddir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+libksm_from_build # the live path dlopens libksm.so.0
 
 for n in alice bob carol; do
 	ssh-keygen -q -t ed25519 -N '' -C "$n@test" -f "$T/$n" || exit 99
@@ -20,16 +18,6 @@ expect_rc "bind" 0
 run_ksmctl sync
 expect_rc "sync" 0
 
-# keys USER [FP]: sets OUT, RC, MS.
-keys() {
-	local t0 t1
-	t0=$(date +%s%N)
-	"$KEYS" --conf "$T/ksm.conf" "$@" >"$T/out" 2>"$T/err"
-	RC=$?
-	t1=$(date +%s%N)
-	MS=$(((t1 - t0) / 1000000))
-	OUT=$(cat "$T/out")
-}
 fp() { ssh-keygen -lf "$T/$1.pub" | awk '{print $2}'; }
 pub() { cut -d' ' -f1-3 "$T/$1.pub"; }
 
@@ -44,15 +32,12 @@ keys nosuchuser
 check "unknown user: no output, exit 0" [ -z "$OUT" -a "$RC" = 0 ]
 keys dave
 check "expired account (valid_until passed): no keys" [ -z "$OUT" -a "$RC" = 0 ]
-admin stats --reset >/dev/null
+reset_stats
 for u in alice bob nosuchuser root; do keys $u; done
-check "cached path: no request reached the server" \
-	[ "$(admin stats | /usr/bin/python3 -c 'import json,sys; print(sum(json.load(sys.stdin).values()))')" = 0 ]
-LD_DEBUG=libs "$KEYS" --conf "$T/ksm.conf" alice 2>"$T/ld" >/dev/null
+check "cached path: no request reached the server" [ "$(req_total)" = 0 ]
+LD_DEBUG=libs "$KEYS_BIN" --conf "$T/ksm.conf" alice 2>"$T/ld" >/dev/null
 check "cached path loads neither libcurl nor OpenSSL" bash -c "! grep -qE 'libcurl|libcrypto|libssl|libksm' '$T/ld'"
-bin=$KEYS
-[ -x "$builddir/.libs/ksm-authorized-keys" ] && bin=$builddir/.libs/ksm-authorized-keys
-ldd "$bin" >"$T/ldd"
+ldd "$KEYS_BIN" >"$T/ldd"
 if grep -q libasan "$T/ldd"; then
 	# A sanitizer build links its runtimes; the normal build checks this.
 	ok "cached path links libc only (not checked in a sanitizer build)"
@@ -66,22 +51,22 @@ sleep 1.1
 conf "keys_max_age = 0s"
 admin set-field --record BobAcct000000000000000 --field keyPair --json \
 	--value "{\"publicKey\": \"$(pub carol)\", \"privateKey\": \"\"}" >/dev/null
-admin stats --reset >/dev/null
+reset_stats
 keys bob
 check "live: the vault's current key, not the snapshot's" [ "$OUT" = "$(pub carol)" ]
-check "live: one request" [ "$(admin stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("get_secret"))')" = 1 ]
+check "live: one request" [ "$(req_gets)" = 1 ]
 
-admin fault blackhole >/dev/null
+fault blackhole
 keys bob
 check "live, server black-holed: snapshot keys served" [ "$OUT" = "$(pub bob)" ]
 check "live, server black-holed: within the 2 s budget (${MS} ms)" [ "$MS" -le 2600 ]
-admin fault refuse >/dev/null
+fault refuse
 keys bob
 check "live, server refusing: snapshot keys served fast (${MS} ms)" [ "$OUT" = "$(pub bob)" -a "$MS" -le 1000 ]
 conf "keys_max_age = 0s" "keys_max_stale = 0s"
 keys bob
 check "past keys_max_stale: nothing" [ -z "$OUT" -a "$RC" = 0 ]
-admin fault none >/dev/null
+fault none
 
 # The vault says the record is gone: nothing, even with a fresh-enough snapshot.
 conf "keys_max_age = 0s"
@@ -100,7 +85,7 @@ keys alice
 check "missing snapshot: no keys, exit 0" [ -z "$OUT" -a "$RC" = 0 ]
 cp "$T/snapshot.good" "$T/snapshot"
 # SIGPIPE: sshd may close the pipe early.
-"$KEYS" --conf "$T/ksm.conf" alice | head -c1 >/dev/null
+"$KEYS_BIN" --conf "$T/ksm.conf" alice | head -c1 >/dev/null
 check "a closed pipe is not a crash" [ "${PIPESTATUS[0]}" = 0 ]
 
 finish

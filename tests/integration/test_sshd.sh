@@ -4,56 +4,31 @@
 # /usr/sbin/ksm-authorized-keys (AuthorizedKeysCommandUser nobody), knows the
 # vault users through nss_ksm, and the snapshot comes from ksmctl sync.
 #
-# Needs root. Everything runs in a private mount namespace: /etc/ksm,
-# /var/lib/ksm, /home, /run/sshd, /etc/nsswitch.conf and /etc/group are
-# bind mounts of files under $T, and the built helper, libksm.so.0 and
-# libnss_ksm.so.2 appear in /usr/sbin and /usr/lib/x86_64-linux-gnu through
-# read-only overlays. The only trace on the host: the empty mount points
-# /etc/ksm, /var/lib/ksm and /run/sshd are created if they are missing
-# (the shared testing notes: "create the mount points once").
+# Needs root (exit 77 otherwise). Everything runs in a private mount
+# namespace: tests/lib/namespace.sh's setup_system_ns (/etc/ksm,
+# /var/lib/ksm and /etc/nsswitch.conf from $T, the built libksm.so.0 and
+# libnss_ksm.so.2 overlaid into the system library directory),
+# tests/lib/sshd.sh's sshd_system_dirs (the built helper overlaid into
+# /usr/sbin, tmpfs over /home and /run/sshd) and a test /etc/group. The
+# only trace on the host: the empty mount points /etc/ksm, /var/lib/ksm and
+# /run/sshd, made if they are missing.
 #
 # Run by hand: cd build/normal && bash ../../tests/integration/test_sshd.sh
 # (KEEP_TMP=1 keeps $T with sshd.log and server.log).
-
-if [ -z "${KSM_SSHD_IN_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (mount namespace, sshd)"; exit 77; }
-	for p in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen; do
-		[ -x "$p" ] || { echo "SKIP: $p missing"; exit 77; }
-	done
-	unshare -m true 2>/dev/null || { echo "SKIP: unshare -m not permitted"; exit 77; }
-	mkdir -p /etc/ksm /var/lib/ksm /run/sshd || exit 99
-	KSM_SSHD_IN_NS=1 exec unshare -m -- /bin/bash "$0" "$@"
-fi
-
-# From here on: inside the private mount namespace.
-mount --make-rprivate / || { echo "mount --make-rprivate / failed"; exit 99; }
 . "$(dirname "$0")/lib.sh"
+. "$srcdir/tests/lib/namespace.sh"
+. "$srcdir/tests/lib/sshd.sh"
+need_root_ns "$@"
+need_sshd
 
-KEYS_BIN="$builddir/ksm-authorized-keys"
-[ -x "$builddir/.libs/ksm-authorized-keys" ] && KEYS_BIN="$builddir/.libs/ksm-authorized-keys"
-LIBKSM="$builddir/.libs/libksm.so.0"
-NSSLIB="$builddir/.libs/libnss_ksm.so.2"
-for f in "$KEYS_BIN" "$LIBKSM" "$NSSLIB"; do
-	[ -e "$f" ] || { echo "not built: $f"; exit 99; }
-done
-MULTIARCH=/usr/lib/x86_64-linux-gnu
-[ -d "$MULTIARCH" ] || MULTIARCH=$(dirname "$(ldconfig -p | awk '/libc.so.6/ {print $NF; exit}')")
-
-SSHD_PID=
-cleanup_sshd() {
-	if [ -n "$SSHD_PID" ]; then
-		kill "$SSHD_PID" 2>/dev/null
-		wait "$SSHD_PID" 2>/dev/null
-		SSHD_PID=
-	fi
+show_sshd_log() {
 	if [ "$FAILED" -ne 0 ] && [ -s "$T/sshd.log" ]; then
 		echo "# --- sshd -e output (last 60 lines) ---"
 		tail -n 60 "$T/sshd.log" | sed 's/^/# /'
 	fi
 	cleanup
 }
-trap cleanup_sshd EXIT
-trap 'exit 130' INT TERM HUP
+trap show_sshd_log EXIT
 
 # Keys: real ones, from ssh-keygen. alice2 replaces alice's key later;
 # mallory is in no record; carol's account has expired.
@@ -89,45 +64,14 @@ PY
 ksm_start_server "$T/vault.json"
 
 # --- The namespace: config, state, homes, binaries where the system looks.
-mkdir -p "$T/etc-ksm" "$T/var-lib-ksm" "$T/home" "$T/run-sshd" \
-	"$T/ov/sbin" "$T/ov/lib" || exit 99
-chmod 0755 "$T/etc-ksm" "$T/var-lib-ksm" "$T/home" "$T/run-sshd" "$T/ov" \
-	"$T/ov/sbin" "$T/ov/lib"
-install -m 0755 "$KEYS_BIN" "$T/ov/sbin/ksm-authorized-keys"
-install -m 0755 "$LIBKSM" "$T/ov/lib/libksm.so.0"
-install -m 0755 "$NSSLIB" "$T/ov/lib/libnss_ksm.so.2"
-install -m 0644 "$SRV_CA" "$T/etc-ksm/ca.pem"
-printf 'passwd: files ksm\ngroup: files ksm\nshadow: files\nhosts: files\n' >"$T/nsswitch.conf"
+setup_system_ns
+sshd_system_dirs
 # A group "ksm" with nobody in it: libksm accepts a root:ksm 0640
 # client.json, which is what the live path needs as AuthorizedKeysCommandUser.
 KSM_GID=$(awk -F: '{u[$3] = 1} END {for (g = 999; g > 100; g--) if (!(g in u)) {print g; exit}}' /etc/group)
 { grep -v '^ksm:' /etc/group; echo "ksm:x:$KSM_GID:nobody"; } >"$T/group"
-chmod 0644 "$T/nsswitch.conf" "$T/group"
-
-mnt() { mount "$@" || { echo "mount $* failed"; exit 99; }; }
-mnt --bind "$T/etc-ksm" /etc/ksm
-mnt --bind "$T/var-lib-ksm" /var/lib/ksm
-mnt --bind "$T/home" /home
-mnt --bind "$T/run-sshd" /run/sshd
-mnt --bind "$T/nsswitch.conf" /etc/nsswitch.conf
-mnt --bind "$T/group" /etc/group
-mnt -t overlay overlay -o "lowerdir=$T/ov/sbin:/usr/sbin" /usr/sbin
-mnt -t overlay overlay -o "lowerdir=$T/ov/lib:$MULTIARCH" "$MULTIARCH"
-
-# ksm.conf at the default path; lib.sh's run_ksmctl passes --conf $T/ksm.conf.
-conf() {
-	{
-		echo "client_config = /etc/ksm/client.json"
-		echo "ca_file = /etc/ksm/ca.pem"
-		echo "snapshot = /var/lib/ksm/snapshot"
-		echo "timeout_sync = 5"
-		[ $# -gt 0 ] && printf '%s\n' "$@"
-	} >/etc/ksm/ksm.conf
-	chmod 0644 /etc/ksm/ksm.conf
-}
-rm -f "$T/ksm.conf"
-ln -s /etc/ksm/ksm.conf "$T/ksm.conf"
-conf
+chmod 0644 "$T/group"
+sys_mount --bind "$T/group" /etc/group
 
 bind
 expect_rc "ksmctl init (client.json in the bind-mounted /etc/ksm)" 0
@@ -149,53 +93,16 @@ check "homes of vault users created (chown through NSS)" \
 check "the helper as nobody: alice's key from the cached path" \
 	bash -c "[ \"\$(setpriv --reuid=nobody --regid=nogroup --init-groups /usr/sbin/ksm-authorized-keys alice)\" = \"\$(cut -d' ' -f1-3 '$T/alice.pub')\" ]"
 
-# --- sshd on a free loopback port.
-PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$T/sshd_config" <<EOF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/hostkey
-PidFile $T/sshd.pid
-AuthorizedKeysFile none
-AuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %u %f
-AuthorizedKeysCommandUser nobody
-StrictModes no
-UsePAM no
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AuthenticationMethods publickey
-PermitRootLogin no
-PrintMotd no
-PrintLastLog no
-LogLevel ${SSHD_LOGLEVEL:-VERBOSE}
-EOF
-/usr/sbin/sshd -t -f "$T/sshd_config" 2>"$T/sshd.log" || {
-	echo "sshd -t refused the config:"; cat "$T/sshd.log"; exit 99
-}
-/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
-SSHD_PID=$!
-for i in $(seq 1 50); do
-	/usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
-		"$PORT" 2>/dev/null && break
-	kill -0 "$SSHD_PID" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$SSHD_PID" 2>/dev/null || { echo "sshd did not start:"; cat "$T/sshd.log"; exit 99; }
+# --- sshd on a free loopback port, public keys only, without PAM.
+sshd_start "UsePAM no" "KbdInteractiveAuthentication no" "AuthenticationMethods publickey" \
+	"LogLevel ${SSHD_LOGLEVEL:-VERBOSE}"
 
 # login KEY USER: sets OUT, RC, MS (wall time of the whole ssh login).
 login() {
-	local t0 t1
-	t0=$(date +%s%N)
-	timeout 30 ssh -F /dev/null -i "$T/$1" -p "$PORT" -o BatchMode=yes \
+	run timeout 30 ssh -F /dev/null -i "$T/$1" -p "$PORT" -o BatchMode=yes \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o IdentitiesOnly=yes -o ConnectTimeout=10 -o LogLevel=ERROR \
-		"$2@127.0.0.1" id -un >"$T/out" 2>"$T/err" </dev/null
-	RC=$?
-	t1=$(date +%s%N)
-	MS=$(((t1 - t0) / 1000000))
-	OUT=$(cat "$T/out")
-	ERR=$(cat "$T/err")
+		"$2@127.0.0.1" id -un </dev/null
 }
 # logs_in DESCRIPTION KEY USER [MAX_MS]
 logs_in() {
@@ -217,9 +124,8 @@ refused() {
 		fail "$1 (exit $RC, out '$OUT'; ssh: $ERR)"
 	fi
 }
-gets() { admin stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("get_secret", 0))'; }
 
-admin stats --reset >/dev/null
+reset_stats
 logs_in "alice logs in with her vault key, id -un is alice" alice alice
 logs_in "bob logs in with the second key of his ssh_public_key field" bob2 bob
 check "sshd logged the helper's key for alice" grep -q "Accepted publickey for alice" "$T/sshd.log"
@@ -227,22 +133,22 @@ refused "a key in no record is refused" mallory alice
 refused "another vault user's key is refused" bob alice
 refused "an expired account (valid_until passed) is refused" carol carol
 refused "a user unknown to NSS and the snapshot is refused" alice nosuchuser
-check "fresh snapshot: the logins sent no request to the server" [ "$(gets)" = 0 ]
+check "fresh snapshot: the logins sent no request to the server" [ "$(req_gets)" = 0 ]
 
 # The server down or hanging: a fresh snapshot does not need it.
-admin fault refuse >/dev/null
+fault refuse
 logs_in "server refusing connections: cached key still logs in" alice alice 3000
-admin fault blackhole >/dev/null
+fault blackhole
 logs_in "server black-holed: cached key still logs in" alice alice 3000
-admin fault none >/dev/null
+fault none
 
 # A stale snapshot (keys_max_age = 0s): the helper goes live as nobody,
 # with the root:ksm 0640 client.json.
 sleep 1.1
-conf "keys_max_age = 0s"
-admin stats --reset >/dev/null
+sysconf "keys_max_age = 0s"
+reset_stats
 logs_in "stale snapshot, server up: live path logs alice in" alice alice 6000
-check "stale snapshot: the helper asked the server (get_secret $(gets))" [ "$(gets)" -ge 1 ]
+check "stale snapshot: the helper asked the server (get_secret $(req_gets))" [ "$(req_gets)" -ge 1 ]
 # With a black hole every helper run takes the whole timeout_keys budget.
 # An OpenSSH client always offers the public key first (it reads it from
 # KEY.pub or from the private key file) and signs afterwards, so sshd runs
@@ -253,27 +159,25 @@ check "stale snapshot: the helper asked the server (get_secret $(gets))" [ "$(ge
 # 2 x pad(budget), between 2 x budget and 4 x budget: about 7 s with the
 # default 2 s (2 x (2.0 + 1.5)), 2..4 s with timeout_keys = 1.
 postponed() { grep -c "Postponed publickey" "$T/sshd.log"; }
-admin fault blackhole >/dev/null
+fault blackhole
 p0=$(postponed)
 logs_in "stale, black-holed, timeout_keys 2 s: snapshot key logs in, < 2 x 2 x budget" alice alice 9500
 check "stale, black-holed: the login waited for the budget twice (${MS} ms >= 3800)" [ "$MS" -ge 3800 ]
 check "stale, black-holed: sshd ran the helper twice (one postponed query)" [ "$(postponed)" = "$((p0 + 1))" ]
-conf "keys_max_age = 0s" "timeout_keys = 1"
+sysconf "keys_max_age = 0s" "timeout_keys = 1"
 logs_in "stale, black-holed, timeout_keys 1 s: snapshot key logs in, < 6 s" alice alice 6000
-conf "keys_max_age = 0s"
-admin fault refuse >/dev/null
+sysconf "keys_max_age = 0s"
+fault refuse
 logs_in "stale snapshot, server refusing: snapshot key, fast" alice alice 3000
-admin fault none >/dev/null
+fault none
 
 # The helper itself, as sshd runs it, under a black hole: it returns in ~2 s.
-admin fault blackhole >/dev/null
-t0=$(date +%s%N)
-OUT=$(setpriv --reuid=nobody --regid=nogroup --init-groups \
-	/usr/sbin/ksm-authorized-keys alice "$(ssh-keygen -lf "$T/alice.pub" | awk '{print $2}')")
-MS=$((($(date +%s%N) - t0) / 1000000))
+fault blackhole
+run setpriv --reuid=nobody --regid=nogroup --init-groups \
+	/usr/sbin/ksm-authorized-keys alice "$(ssh-keygen -lf "$T/alice.pub" | awk '{print $2}')"
 check "helper as nobody, black hole: snapshot key served" [ "$OUT" = "$(cut -d' ' -f1-3 "$T/alice.pub")" ]
 expect_within "helper as nobody, black hole: returns within the 2 s budget" 2600
-admin fault none >/dev/null
+fault none
 
 # Alice's key replaced in the vault. With a stale snapshot the live path
 # already knows; after ksmctl sync the cached path knows too.
@@ -282,12 +186,12 @@ admin set-field --record SshdAlice0000000000000 --field keyPair --json \
 	fail "set-field"
 refused "stale snapshot: the key removed from the vault is refused at once (live)" alice alice
 logs_in "stale snapshot: the new vault key logs in (live)" alice2 alice
-conf
+sysconf
 run_ksmctl sync
 expect_rc "ksmctl sync after the key change" 0
-admin fault refuse >/dev/null
+fault refuse
 refused "after sync: the removed key is refused (cached, server down)" alice alice
 logs_in "after sync: the new key logs in (cached, server down)" alice2 alice
-admin fault none >/dev/null
+fault none
 
 finish

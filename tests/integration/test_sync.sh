@@ -43,7 +43,7 @@ run_ksmctl status --json
 expect_rc "status --json after a good sync" 0
 check "status --json: reachable, snapshot ok with 5 accounts, last sync ok" jq_py \
 	'assert d["reachable"] and d["records"] > 5 and d["snapshot"]["state"] == "ok" and d["snapshot"]["accounts"] == 5 and 0 <= d["snapshot"]["age_s"] < 60 and d["last_sync"]["ok"] and d["last_sync"]["refused"] > 10 and d["problem"] == "", d'
-admin stats --reset >/dev/null
+reset_stats
 run_ksmctl status --local --json
 expect_rc "status --local" 0
 check "status --local makes no request and says so" bash -c \
@@ -96,7 +96,7 @@ PY
 
 # A failed sync keeps the old snapshot and says so.
 cp "$T/lib/snapshot" "$T/snapshot.before"
-admin fault http500 >/dev/null
+fault http500
 run_ksmctl sync
 expect_rc "a failed sync exits non-zero" 4 "sync failed, the old snapshot is kept"
 check "the old snapshot is intact" cmp -s "$T/lib/snapshot" "$T/snapshot.before"
@@ -106,7 +106,7 @@ run_ksmctl status --json
 expect_rc "status with the server failing: network class" 4
 check "status --json names the failing server and the failed sync" jq_py \
 	'assert not d["reachable"] and "HTTP 500" in d["error"] and d["snapshot"]["state"] == "ok" and not d["last_sync"]["ok"] and "last sync failed" in d["problem"], d'
-admin fault none >/dev/null
+fault none
 run_ksmctl status --local
 expect_rc "status --local: the failed last sync is a problem (exit 1)" 1
 check "status names the failed sync and the served snapshot" grep -q "the last sync failed.*still served" <<<"$OUT"

@@ -14,7 +14,7 @@ const ksm = require('@keeper-security/secrets-manager-core')
 const server = JSON.parse(fs.readFileSync(process.env.SERVER_JSON, 'utf8'))
 const vault = JSON.parse(fs.readFileSync(process.env.VAULT_JSON, 'utf8'))
 const storage = ksm.localConfigStorage(process.env.CONFIG_FILE)
-// The custom server key goes into every call's options (ksm-protocol.md §10.2).
+// The custom server key goes into every call's options (docs/protocol.md).
 const opts = {
   storage,
   serverPublicKey: server.server_public_key,

@@ -24,8 +24,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 KSMCTL=${KSMCTL:-$top/ksmctl}
 [ -x "$KSMCTL" ] || [ ! -x "$top/build/normal/ksmctl" ] || KSMCTL="$top/build/normal/ksmctl"
-SERVER="$top/tests/server/ksm-server"
-ADMIN="$top/tests/server/ksm-server-admin"
+# server_start, server_field, server_stop; $ADMIN
+. "$top/tests/lib/server.sh"
 VAULT="$here/vault-cross.json"
 CROSS="$here/cross.js"
 
@@ -37,12 +37,8 @@ fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/ksm-cross.XXXXXX")
 PASSED=0
 FAILED=0
-SERVER_PID=
 cleanup() {
-	if [ -n "$SERVER_PID" ]; then
-		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-	fi
+	server_stop
 	# The record dumps are secrets printed on request (secret get
 	# --unmask, the SDK's getSecrets): kept only to debug a failure.
 	[ "$FAILED" -ne 0 ] || rm -f "$W"/dump-*.json "$W/get.json"
@@ -74,18 +70,11 @@ finish() {
 }
 
 # --- the server
-"$SERVER" --vault "$VAULT" --state "$W/srv" --listen 127.0.0.1:0 2>"$W/server.log" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-	[ -s "$W/srv/server.json" ] && break
-	kill -0 "$SERVER_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if [ ! -s "$W/srv/server.json" ]; then
+if ! server_start "$W/srv" "$VAULT" "$W/server.log"; then
 	fail "ksm-server starts"
 	finish
 fi
-srv() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$W/srv/server.json" "$1"; }
+srv() { server_field "$W/srv" "$1"; }
 HOST=$(srv hostname)
 CA=$(srv ca_file)
 SKEY="$(srv server_public_key_id):$(srv server_public_key)"

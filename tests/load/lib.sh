@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
-# lib.sh - shared helpers for the load tests (sourced, bash), on top of
-# tests/pam/lib.sh (the local server, need_root_ns, private_dev_log,
-# pam_service, setup_system_ns, req_gets/req_total/reset_stats, fault) and
-# tests/integration/lib.sh (ok/fail/check/finish, $T).
+# lib.sh - the load tests' helpers (sourced, bash), on top of tests/lib:
+# common.sh (ok/fail/check/finish, $T, run), server.sh (the local server,
+# req_gets/req_total/reset_stats, fault), namespace.sh (need_root_ns,
+# setup_system_ns), syslog.sh (private_dev_log, log_mark), sshd.sh (a real
+# sshd) and pam.sh (pam_service; libpam is driven by load_driver, not the
+# harness).
 #
 # The vault is tests/load/mkvault.py: LOAD_USERS users load000.., whose
 # names, passwords, uids and record UIDs are in $T/users.tsv (read with
@@ -10,8 +12,12 @@
 
 : "${srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 KSM_PAM_NO_HARNESS=1
-# shellcheck source=../pam/lib.sh
-. "$srcdir/tests/pam/lib.sh"
+. "$srcdir/tests/lib/common.sh"
+. "$srcdir/tests/lib/server.sh"
+. "$srcdir/tests/lib/namespace.sh"
+. "$srcdir/tests/lib/syslog.sh"
+. "$srcdir/tests/lib/sshd.sh"
+. "$srcdir/tests/lib/pam.sh"
 
 DRIVER="$builddir/tests/load/load_driver"
 LOADDIR="$TOP_SRC/tests/load"
@@ -23,7 +29,7 @@ USERS_TSV="$T/users.tsv"
 # what our programs wrote.
 load_cleanup() {
 	rm -f "$USERS_TSV" "$T"/spec-*
-	pam_cleanup
+	cleanup
 }
 trap load_cleanup EXIT
 

@@ -24,10 +24,8 @@ private_dev_log
 CALLS=${LOAD_KEYS_CALLS:-10000}
 LIVE=${LOAD_KEYS_LIVE:-200}
 NK=20 # users with a key
-KEYS="$builddir/ksm-authorized-keys"
-# The live path dlopens libksm.so.0: from the build tree here.
-export LD_LIBRARY_PATH="$builddir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-[ -x "$KEYS" ] || { echo "not built: $KEYS"; exit 99; }
+libksm_from_build # the live path dlopens libksm.so.0
+[ -x "$KEYS_BIN" ] || { echo "not built: $KEYS_BIN"; exit 99; }
 
 mkdir -p "$T/keys"
 for i in $(seq 0 $((NK - 1))); do
@@ -69,7 +67,7 @@ run_calls() {
 	done >"$out.want"
 	for ((i = 0; i < n; i++)); do
 		# shellcheck disable=SC2086 # USER [FINGERPRINT]
-		"$KEYS" --conf "$T/ksm.conf" ${ARGS[i % M]} || echo "exit $? for call $i (${ARGS[i % M]})"
+		"$KEYS_BIN" --conf "$T/ksm.conf" ${ARGS[i % M]} || echo "exit $? for call $i (${ARGS[i % M]})"
 	done >"$out" 2>"$out.err"
 }
 

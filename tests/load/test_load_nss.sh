@@ -9,12 +9,8 @@
 # lookups and at the end: the module must not grow. (Concurrency, torn
 # answers and enumeration are tests/nss/test_nss_threads.sh's.)
 # No root needed.
-: "${srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-# shellcheck source=../nss/lib.sh
-. "$srcdir/tests/nss/lib.sh"
-DRIVER="$builddir/tests/load/load_driver"
-[ -x "$DRIVER" ] || { echo "not built: $DRIVER"; exit 99; }
-figure() { echo "# figure: $*"; }
+. "$(dirname "$0")/lib.sh"
+. "$srcdir/tests/lib/nss.sh"
 
 LOOKUPS=${LOAD_NSS_LOOKUPS:-100000}
 EVERY=5000
@@ -36,11 +32,9 @@ cp "$T/v1" "$T/snapshot"
 export KSM_NSS_SNAPSHOT="$T/snapshot"
 # Every 7th user, both ways.
 PAIRS=$(seq 0 7 $((USERS - 1)) | awk '{printf "nu%04d:%d ", $1, 270000 + $1}')
-t0=$(date +%s%N)
 # shellcheck disable=SC2086
 run env LD_PRELOAD="$SAN_PRELOAD" ASAN_OPTIONS="$SAN_OPTIONS" "$DRIVER" nss "$MOD" "$LOOKUPS" \
 	"$T/snapshot" "$T/v2" "$EVERY" 1000 10000 $((LOOKUPS / 2)) "$LOOKUPS" -- $PAIRS
-MS=$((($(date +%s%N) - t0) / 1000000))
 echo "$OUT" | sed 's/^/# /'
 [ -n "$ERR" ] && echo "$ERR" | head -n 20 | sed 's/^/# /'
 check "$LOOKUPS lookups, every answer right, snapshot replaced $((LOOKUPS / EVERY)) times (exit $RC)" [ "$RC" = 0 ]

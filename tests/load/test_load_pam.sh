@@ -49,6 +49,24 @@ run_ksmctl sync
 expect_rc "ksmctl sync (snapshot and $NU offline verifiers)" 0
 pam_service ksm
 
+# burst NAME LINES: the driver runs $T/spec-NAME (a line per child: user,
+# password, the results allowed) as concurrent children, from a fresh
+# request count and log mark, with a copy of the private store taken
+# before ($T/store.before); output in $T/burst-NAME.out, its first LINES
+# shown. Sets RC, MS and T0_S (the start, in seconds, for store_check).
+burst() {
+	local t0
+	cp "$T/private/store" "$T/store.before"
+	reset_stats
+	log_mark
+	T0_S=$(date +%s)
+	t0=$(date +%s%N)
+	timeout 300 "$DRIVER" burst "$T/pam.d" ksm "$T/spec-$1" >"$T/burst-$1.out" 2>&1
+	RC=$?
+	MS=$(elapsed_ms "$t0")
+	sed 's/^/# /' "$T/burst-$1.out" | head -n "$2"
+}
+
 # store_check DESCRIPTION PYTHON-EXPR...: the private store parses and
 # every assertion holds (s: the store, u: its users, before: the copy
 # taken before the burst, t0: the burst's start in seconds).
@@ -92,15 +110,7 @@ open(out, "w").writelines("\t".join(l) + "\n" for l in lines)
 PY
 read -r N_RIGHT N_WRONG N_LOCAL < <(awk -F'\t' '{c[$3]++} END {print c["PAM_SUCCESS"]+0, c["PAM_AUTH_ERR"]+0, c["PAM_USER_UNKNOWN"]+0}' "$T/spec-live")
 echo "# live burst: $BURST children: $N_RIGHT right passwords, $N_WRONG wrong, $N_LOCAL local or unknown users"
-cp "$T/private/store" "$T/store.before"
-reset_stats
-log_mark
-T0_S=$(date +%s)
-t0=$(date +%s%N)
-"$DRIVER" burst "$T/pam.d" ksm "$T/spec-live" >"$T/burst-live.out" 2>&1
-RC=$?
-MS=$(elapsed_ms "$t0")
-sed 's/^/# /' "$T/burst-live.out" | head -n 40
+burst live 40
 check "live burst: every one of the $BURST results is right (driver exit $RC)" [ "$RC" = 0 ]
 GETS=$(req_gets) TOTAL=$(req_total)
 figure "pam live burst: $BURST concurrent, wall ${MS} ms (driver included), get_secret $GETS, requests $TOTAL"
@@ -142,15 +152,7 @@ for r in 1 2 3 4 5; do
 		printf '%s\t%s\tPAM_SUCCESS\n' "$(uname_of $i)" "$(user_field $i 2)"
 	done
 done >"$T/spec-rot"
-cp "$T/private/store" "$T/store.before"
-reset_stats
-log_mark
-T0_S=$(date +%s)
-t0=$(date +%s%N)
-"$DRIVER" burst "$T/pam.d" ksm "$T/spec-rot" >"$T/burst-rot.out" 2>&1
-RC=$?
-MS=$(elapsed_ms "$t0")
-sed 's/^/# /' "$T/burst-rot.out" | head -n 20
+burst rot 20
 check "rotation burst: $((NROT * 5)) new passwords accepted live (driver exit $RC)" [ "$RC" = 0 ]
 figure "pam rotation burst: $((NROT * 5)) concurrent ($NROT rotated users), wall ${MS} ms, get_secret $(req_gets)"
 check "rotation burst: one get_secret each ($(req_gets))" [ "$(req_gets)" = $((NROT * 5)) ]
@@ -193,15 +195,7 @@ N_OFF=$(wc -l <"$T/spec-off")
 N_LOCKUSERS=$((NU - N_OK_USERS))
 echo "# offline burst: $N_OFF children: $((N_OK_USERS * 3)) right passwords ($N_OK_USERS users), $((N_LOCKUSERS * W)) wrong ($W each for $N_LOCKUSERS users, offline_max_failures = $MAXF), $N_LOCAL2 local"
 fault refuse
-cp "$T/private/store" "$T/store.before"
-reset_stats
-log_mark
-T0_S=$(date +%s)
-t0=$(date +%s%N)
-timeout 300 "$DRIVER" burst "$T/pam.d" ksm "$T/spec-off" >"$T/burst-off.out" 2>&1
-RC=$?
-MS=$(elapsed_ms "$t0")
-sed 's/^/# /' "$T/burst-off.out" | head -n 40
+burst off 40
 check "offline burst: every result is right (driver exit $RC)" [ "$RC" = 0 ]
 outcome() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$T/burst-off.out" | head -n 1; }
 figure "pam offline burst: $N_OFF concurrent, wall ${MS} ms, outcomes $(sed -n 's/.*outcomes://p' "$T/burst-off.out")"

@@ -12,21 +12,17 @@
 # printed), and the server must have seen exactly the requests one login
 # of each kind makes, times the number of logins.
 #
-# Needs root; in a private mount namespace (tests/pam/lib.sh
-# setup_system_ns, plus /usr/sbin overlaid with the built keys helper,
-# tmpfs over /home and /run/sshd). Skipped (77) without root or sshd.
+# Needs root; in a private mount namespace (tests/lib/namespace.sh
+# setup_system_ns, plus tests/lib/sshd.sh sshd_system_dirs: /usr/sbin
+# overlaid with the built keys helper, tmpfs over /home and /run/sshd).
+# Skipped (77) without root or sshd.
 . "$(dirname "$0")/lib.sh"
 need_root_ns "$@"
-for p in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/sha256sum; do
-	[ -x "$p" ] || { echo "SKIP: $p missing"; exit 77; }
-done
+need_sshd /usr/bin/sha256sum
 private_dev_log
 
 N=${LOAD_SSH:-50}
 NPW=$((N / 2)) # users 0..NPW-1 log in with a password, the others with a key
-KEYS_BIN="$builddir/ksm-authorized-keys"
-[ -x "$builddir/.libs/ksm-authorized-keys" ] && KEYS_BIN="$builddir/.libs/ksm-authorized-keys"
-[ -x "$KEYS_BIN" ] || { echo "not built: $KEYS_BIN"; exit 99; }
 
 mkdir -p "$T/keys"
 for i in $(seq "$NPW" $((N - 1))); do

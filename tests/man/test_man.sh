@@ -14,16 +14,15 @@
 #               ways), and every entry point of pam_ksm/pam_ksm.map
 #   nss_ksm.8   every entry point of nss_ksm/nss_ksm.map
 # No root, no network, nothing outside a temporary directory.
-# By hand: srcdir=/work/main builddir=/work/main/build/X bash tests/man/test_man.sh
+# By hand, from the top of the tree: srcdir=$PWD builddir=$PWD/build/normal bash tests/man/test_man.sh
 set -u
 : "${srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${builddir:=$PWD}"
 MAN=$srcdir/man
 PY=${PYTHON:-python3}
 PAGES="ksm.conf.5 ksmctl.8 ksm-authorized-keys.8 pam_ksm.8 nss_ksm.8 ksmd.8"
-npass=0 nfail=0
-ok() { echo "ok - $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL - $*"; nfail=$((nfail + 1)); }
+# shellcheck source=../lib/checks.sh
+. "$srcdir/tests/lib/checks.sh"
 T=$(mktemp -d) || exit 99
 trap 'rm -rf "$T"' EXIT
 
@@ -324,5 +323,4 @@ for fn in $(grep -oE '_nss_ksm_[a-z_]+' "$srcdir/nss_ksm/nss_ksm.map" | sed 's/^
 done
 if [ -z "$missing" ]; then ok "nss_ksm.8 names every NSS entry point"; else fail "nss_ksm.8 does not name:$missing"; fi
 
-echo "passed: $npass, failed: $nfail"
-[ "$nfail" = 0 ]
+finish

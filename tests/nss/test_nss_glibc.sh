@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # test_nss_glibc.sh - libnss_ksm.so.2 under the real glibc, as a host runs
-# it: in a private mount namespace (docs/testing.md), a test nsswitch.conf
+# it: in a private mount namespace (tests/README.md), a test nsswitch.conf
 # ("passwd: files ksm", "group: files ksm") is bind-mounted over
 # /etc/nsswitch.conf, the built module is overlaid into the system library
 # directory where glibc dlopens it from, and a test directory is

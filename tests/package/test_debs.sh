@@ -38,15 +38,8 @@ if [ "${1:-}" != --inside ]; then
 	done
 	W=$(mktemp -d "${TMPDIR:-/tmp}/ksm-debs.XXXXXX")
 	case $W in /etc/* | /usr/* | /var/* | /run/*) echo "bad TMPDIR for overlays: $W"; exit 99 ;; esac
-	PASSED=0
-	FAILED=0
-	ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
-	fail() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
-	check() {
-		local what=$1
-		shift
-		if "$@"; then ok "$what"; else fail "$what"; fi
-	}
+	# shellcheck source=../lib/checks.sh
+	. "$SRC/tests/lib/checks.sh"
 
 	# A copy of the tree: what git knows (tracked and new, not ignored),
 	# else everything but build directories. dpkg-buildpackage writes the
@@ -119,8 +112,7 @@ if [ "${1:-}" != --inside ]; then
 	else
 		echo "# kept $W"
 	fi
-	echo "$PASSED passed, $FAILED failed"
-	[ "$FAILED" -eq 0 ]
+	finish
 	exit
 fi
 
@@ -128,7 +120,8 @@ fi
 W=$2
 srcdir=$SRC
 builddir=$W
-. "$SRC/tests/integration/lib.sh"
+. "$SRC/tests/lib/common.sh"
+. "$SRC/tests/lib/server.sh"
 echo "$PASSED $((FAILED + 1))" >"$W/inside.counts"
 trap '[ -n "${KSMD_PID:-}" ] && kill "$KSMD_PID" 2>/dev/null; cleanup; echo "$PASSED $FAILED" >"$W/inside.counts"' EXIT
 

@@ -14,16 +14,9 @@ set -u
 : "${builddir:=$(pwd)}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/ksm-dist.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-PASSED=0
-FAILED=0
-ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
-skip() { PASSED=$((PASSED + 1)); echo "ok - # SKIP $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else fail "$what"; fi
-}
+# shellcheck source=../lib/checks.sh
+. "$srcdir/tests/lib/checks.sh"
+skip() { ok "# SKIP $*"; }
 D=$srcdir/dist
 SERVICE=$builddir/dist/ksm-sync.service
 KSMD_SERVICE=$builddir/dist/ksmd.service
@@ -182,5 +175,4 @@ chmod 0640 "$T/nss"
 check "the mode survives the atomic replace" [ "$(stat -c %a "$T/nss")" = 640 ]
 check "usage error exits 2" bash -c "'$NSW' --file '$T/nss' frobnicate 2>/dev/null; [ \$? = 2 ]"
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+finish

@@ -29,5 +29,4 @@ SANITIZER_TESTS += tests/pam/test_pam.sh
 ROOT_TESTS += tests/pam/test_pam.sh tests/pam/test_sudo.sh \
 	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh
 EXTRA_DIST += $(PAM_TESTS) tests/pam/lib.sh tests/pam/mkvault.py \
-	tests/pam/totp.py tests/pam/syslog_listener.py \
-	tests/pam/valgrind.supp bench/run-pam.sh
+	tests/pam/totp.py tests/pam/valgrind.supp bench/run-pam.sh

@@ -8,13 +8,8 @@ set -u
 : "${srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 MOD="$builddir/.libs/pam_ksm.so"
 LIB="$builddir/.libs/libksm.so.0"
-PASSED=0
-FAILED=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then PASSED=$((PASSED + 1)); echo "ok - $what"; else FAILED=$((FAILED + 1)); echo "not ok - $what"; fi
-}
+# shellcheck source=../lib/checks.sh
+. "$srcdir/tests/lib/checks.sh"
 
 want="pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_close_session pam_sm_open_session pam_sm_setcred"
 got=$(nm -D --defined-only "$MOD" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sort | tr '\n' ' ' | sed 's/ $//')
@@ -44,5 +39,4 @@ done
 check "libksm.so exports only ksm.h's functions (extra:${missing:- none})" [ -z "$missing" ]
 check "libksm.so exports no non-ksm_ symbol" bash -c "! nm -D --defined-only '$LIB' | awk '\$2 == \"T\" {print \$3}' | grep -v '^ksm_'"
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+finish

@@ -9,19 +9,15 @@
 # ksm-authorized-keys, no password through PAM). pam_keyinit (force revoke)
 # runs before pam_ksm in the session stack, as on a Debian host.
 #
-# Needs root; in a private mount namespace (tests/pam/lib.sh
-# setup_system_ns, plus /usr/sbin overlaid with the built keys helper,
-# tmpfs over /home and /run/sshd). Skipped (77) without root or sshd.
+# Needs root; in a private mount namespace (tests/lib/namespace.sh
+# setup_system_ns, plus tests/lib/sshd.sh sshd_system_dirs: /usr/sbin
+# overlaid with the built keys helper, tmpfs over /home and /run/sshd).
+# Skipped (77) without root or sshd.
 . "$(dirname "$0")/lib.sh"
 need_root_ns "$@"
-for p in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen; do
-	[ -x "$p" ] || { echo "SKIP: $p missing"; exit 77; }
-done
+need_sshd
 private_dev_log
 
-KEYS_BIN="$builddir/ksm-authorized-keys"
-[ -x "$builddir/.libs/ksm-authorized-keys" ] && KEYS_BIN="$builddir/.libs/ksm-authorized-keys"
-[ -x "$KEYS_BIN" ] || { echo "not built: $KEYS_BIN"; exit 99; }
 
 for n in alice gina mallory; do
 	ssh-keygen -q -t ed25519 -N '' -C "$n@test" -f "$T/$n" || exit 99

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_accounts.c - records to accounts (every rule of design.md and
- * issue 3), the snapshot writer/reader round trip, and a damaged snapshot.
+ * test_accounts.c - records to accounts (every rule of docs/design.md,
+ * SSH keys included), the snapshot writer/reader round trip, and a damaged
+ * snapshot.
  */
 /* clang-format off */
 #include <stdarg.h>
@@ -324,7 +325,7 @@ static void test_local_groups_allowlist(void **state)
 	conf = saved;
 }
 
-/* Issue 7: values that C strings, logs or terminals would misread. */
+/* Hostile values: what C strings, logs or terminals would misread. */
 static void test_hostile_values(void **state)
 {
 	ksm_record *rs[4] = {

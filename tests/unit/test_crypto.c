@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_crypto.c - known answers for the protocol's primitives
- * (ksm-protocol.md §2.2, §3, §5.5, §11.4, §11.6) and base64 leniency.
+ * (docs/protocol.md) and base64 leniency.
  */
 /* cmocka.h needs these first. */
 /* clang-format off */

@@ -5,7 +5,7 @@
  * Ports the cases of the official SDK's notation tests (PYT/notation_test.py
  * test_notation_parser, test_get_notation_results, the custom-field-less
  * record and the modern forms of test_get_notation) plus the examples and
- * error cases of ksm-protocol.md §7.
+ * error cases of docs/protocol.md.
  */
 /* cmocka needs these first, in this order. */
 /* clang-format off */
@@ -551,7 +551,7 @@ static void test_special_characters(void **state)
 	ksm_record_free(r);
 }
 
-/* §7 examples on an sshKeys-like record. */
+/* docs/protocol.md's notation examples on an sshKeys-like record. */
 static void test_protocol_examples(void **state)
 {
 	static const char json[] =

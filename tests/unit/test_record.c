@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_record.c - record parsing, shape checks and the public accessors:
- * every field value shape of ksm-protocol.md §6.2, the real record
- * plaintext of §11.1, and malformed input.
+ * every field value shape of docs/protocol.md, its real record
+ * plaintext, and malformed input.
  */
 /* cmocka needs these first, in this order. */
 /* clang-format off */

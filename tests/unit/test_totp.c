@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_totp.c - TOTP: the RFC 6238 table of ksm-protocol.md §11.3 (as the
+ * test_totp.c - TOTP: the RFC 6238 table of docs/protocol.md (as the
  * SDKs test it) for SHA1/SHA256/SHA512, defaults, otpauth URL parsing and
  * its errors, and the verification window.
  */

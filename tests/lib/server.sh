@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: MIT
+# server.sh - the local KSM server (tests/server/ksm-server) for tests and
+# benchmarks (sourced, bash).
+#
+# server_start, server_field and server_stop need nothing else: the
+# scripts of bench/ and tests/interop/ source this file alone. The rest
+# works in a test's $T (source common.sh first): ksm_start_server VAULT
+# starts the server on $T/srv and writes $T/ksm.conf for it; bind makes
+# ksmctl a client of it; run_ksmctl runs ksmctl with that ksm.conf.
+[ -n "${KSM_LIB_SERVER:-}" ] && return 0
+KSM_LIB_SERVER=1
+
+SERVER="$(cd "$(dirname "${BASH_SOURCE[0]}")/../server" && pwd)/ksm-server"
+ADMIN="${SERVER%/*}/ksm-server-admin"
+SERVER_PID=
+
+# server_start STATE VAULT LOG [TENTHS]: a server on a free loopback port,
+# its state (server.json, CA, vault state) in STATE, its stderr in LOG.
+# Sets SERVER_PID; waits for STATE/server.json at most TENTHS tenths of a
+# second (default 100). Returns 1 if it did not start.
+server_start() {
+	local state=$1 vault=$2 log=$3 tenths=${4:-100} i
+	mkdir -p "$state"
+	"$SERVER" --vault "$vault" --state "$state" --listen 127.0.0.1:0 2>"$log" &
+	SERVER_PID=$!
+	for i in $(seq 1 "$tenths"); do
+		[ -s "$state/server.json" ] && break
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -s "$state/server.json" ]
+}
+
+# server_field STATE KEY: a field of STATE/server.json (hostname, ca_file,
+# server_public_key_id, server_public_key).
+server_field() {
+	/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
+		"$1/server.json" "$2"
+}
+
+# server_stop: stop the server server_start started, if it runs (also
+# under set -e).
+server_stop() {
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=
+	fi
+}
+
+# ksm_start_server VAULT: the test's server, on $T/srv (log $T/server.log,
+# killed at exit); sets SRV_HOST, SRV_CA, SRV_KEY (ID:KEY, for ksmctl
+# init --server-key) and writes $T/ksm.conf. Exits 99 if it did not start.
+ksm_start_server() {
+	server_start "$T/srv" "$1" "$T/server.log" ||
+		{ echo "server did not start"; cat "$T/server.log"; exit 99; }
+	bg_add "$SERVER_PID"
+	SRV_HOST=$(srv_field hostname)
+	SRV_CA=$(srv_field ca_file)
+	SRV_KEY="$(srv_field server_public_key_id):$(srv_field server_public_key)"
+	write_conf
+}
+
+srv_field() { server_field "$T/srv" "$1"; }
+
+# write_conf [EXTRA LINES]: ksm.conf pointing at the test server.
+write_conf() {
+	{
+		echo "client_config = $T/client.json"
+		echo "ca_file = $SRV_CA"
+		echo "timeout_sync = 5"
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+	} >"$T/ksm.conf"
+}
+
+admin() { "$ADMIN" --state "$T/srv" "$@"; }
+
+new_token() { admin token --app "${1:-app}"; }
+
+# run_ksmctl ARGS...: ksmctl with $T/ksm.conf; sets OUT, ERR, RC and MS.
+run_ksmctl() { run "$KSMCTL" --conf "$T/ksm.conf" "$@"; }
+
+# bind [APP]: ksmctl init with a fresh token.
+bind() {
+	run_ksmctl init --token "$(new_token "${1:-app}")" --host "$SRV_HOST" \
+		--server-key "$SRV_KEY" --force
+}
+
+# Server request counts: all of them, the get_secret ones; reset them.
+req_total() { admin stats | /usr/bin/python3 -c 'import json,sys; print(sum(json.load(sys.stdin).values()))'; }
+req_gets() { admin stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("get_secret", 0))'; }
+reset_stats() { admin stats --reset >/dev/null; }
+# fault MODE: the server's fault mode (tests/server/README.md; none: no fault).
+fault() { admin fault "$1" >/dev/null || fail "fault $1"; }

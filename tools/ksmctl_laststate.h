@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ksmctl_laststate.h - what the last sync left on disk, read back for
+ * "ksmctl users" and "ksmctl status": SNAPSHOT.status and the snapshot's
+ * header (ksmctl_laststate.c; tests/fuzz/fuzz_sync_status.c fuzzes the
+ * status file reader).
+ */
+#ifndef KSMCTL_LASTSTATE_H
+#define KSMCTL_LASTSTATE_H
+
+#include "ksm.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* SNAPSHOT.status, written by every sync (ksmctl_sync.c). */
+char *ksmctl_sync_status_path(const char *snapshot);
+/* Its parsed content, or NULL when missing or unreadable. */
+json_object *ksmctl_last_sync_load(const ksm_settings *conf);
+/*
+ * Its fields, whatever JSON the file holds (last may be NULL): a value as
+ * a string (NULL when absent), as an integer (-1 when absent), whether
+ * "ok" is true, and how many refusals "refused" lists (0 unless an array).
+ */
+const char *ksmctl_last_str(json_object *last, const char *key);
+long long ksmctl_last_int(json_object *last, const char *key);
+bool ksmctl_last_ok(json_object *last);
+size_t ksmctl_last_refused(json_object *last);
+/* The last sync's message and its refusals, as "ksmctl users" ends. */
+void ksmctl_print_refusals(const ksm_settings *conf);
+
+struct ksmctl_snapshot_summary {
+	bool ok;
+	const char *state; /* "ok", "missing", "corrupt", ... */
+	long long generated_at;
+	unsigned accounts, groups;
+};
+void ksmctl_snapshot_summary(const ksm_settings *conf,
+			     struct ksmctl_snapshot_summary *sum);
+
+#endif
