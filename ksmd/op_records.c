@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-static void sync_store(struct ksmd *d, const ksm_secrets *s)
+static size_t sync_store(struct ksmd *d, const ksm_secrets *s)
 {
 	ksm_local_db *local = NULL;
 	ksm_accounts *as = NULL;
@@ -55,6 +55,7 @@ static void sync_store(struct ksmd *d, const ksm_secrets *s)
 	free(rev);
 	ksm_accounts_free(as);
 	ksm_local_db_free(local);
+	return hashed;
 }
 
 void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
@@ -68,6 +69,7 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	ksm_secrets *s = NULL;
 	ksm_error err = {0};
 	char *json = NULL;
+	size_t hashed = 0;
 	bool budget;
 	size_t pos;
 	ksm_status st;
@@ -95,7 +97,7 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		goto out;
 	}
 	if (sync)
-		sync_store(d, s);
+		hashed = sync_store(d, s);
 	json = ksm_secrets_to_json(s);
 	if (!json) {
 		ksm_ipc_add_str(resp, "result", "error");
@@ -104,6 +106,7 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	}
 	ksm_ipc_add_str(resp, "result", "ok");
 	ksm_ipc_add_str(resp, "records", json);
+	ksm_ipc_add_u64(resp, "verifiers_made", hashed);
 out:
 	ksm_free_secret(json);
 	ksm_secrets_free(s);

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* How old the auth's read may be for the session of the same login. */
 #define SESSION_REUSE_MS 60000
@@ -99,6 +100,7 @@ void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	ksm_query q = {.record_uids = uids, .max_response = 16u << 20};
 	struct ksmd_fetch *f = NULL;
 	const ksm_record *r;
+	ksm_account acct = {0};
 	char record_uid[64];
 	ksm_error err = {0};
 	bool budget, all_uids = true;
@@ -120,6 +122,16 @@ void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		ksm_ipc_add_str(resp, "message",
 				st != KSM_OK ? err.message
 					     : "the record is gone");
+		goto out;
+	}
+	/* Still this user's account, and not expired: as auth checks. */
+	if (ksm_account_from_record(r, conf, &acct, NULL, &err) != KSM_OK ||
+	    strcmp(acct.name, user) != 0 ||
+	    (acct.valid_until && acct.valid_until < (int64_t)time(NULL))) {
+		ksm_ipc_add_str(resp, "result", "unknown");
+		ksm_ipc_add_str(resp, "message",
+				"the vault no longer gives this account "
+				"(gone, renamed or expired)");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -175,5 +187,6 @@ out:
 	}
 	free(o.texts);
 	free(o.values);
+	ksm_account_clear(&acct);
 	ksmd_fetch_release(f);
 }

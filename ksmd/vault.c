@@ -2,8 +2,10 @@
 /*
  * vault.c - the one way out of the host to Keeper.
  *
- *  - One ksm_client, so one keep-alive HTTPS connection, used by one
- *    request at a time (net_mu, taken with the caller's deadline).
+ *  - One ksm_client for logins and one for admin reads (sync, ksmctl), so
+ *    two keep-alive HTTPS connections at most, each used by one request
+ *    at a time (net_mu, taken with the caller's deadline): a login never
+ *    waits behind a whole-vault read.
  *  - request_budget: at most N requests in any window of S seconds, below
  *    Keeper's per-device limits; logins may use all of it, admin reads
  *    (sync, ksmctl) two thirds, so logins come first.
@@ -43,12 +45,12 @@ struct ksmd_fetch {
 };
 
 static struct {
-	pthread_mutex_t net_mu; /* the client: one request at a time */
-	pthread_mutex_t mu;	/* everything below */
-	pthread_cond_t cv;	/* a fetch finished */
+	pthread_mutex_t net_mu[2]; /* per client: one request at a time */
+	pthread_mutex_t mu;	   /* everything below */
+	pthread_cond_t cv;	   /* a fetch finished */
 	struct ksmd *d;
-	ksm_client *client;
-	struct timespec cfg_mtime;
+	ksm_client *client[2]; /* by enum ksmd_priority */
+	struct timespec cfg_mtime[2];
 	struct ksmd_fetch *cache;
 	size_t n_cache;
 	uint64_t *sent; /* ring of request times (ms), request_budget long */
@@ -56,7 +58,7 @@ static struct {
 	unsigned long requests;
 	bool bound; /* as the last request found it */
 } V = {
-	.net_mu = PTHREAD_MUTEX_INITIALIZER,
+	.net_mu = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER},
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 };
 
@@ -135,32 +137,34 @@ static bool budget_take(enum ksmd_priority prio, uint64_t now)
 	return true;
 }
 
-/* Under net_mu: the client, (re)made when client.json changed. */
-static ksm_status client_get(ksm_client **out, ksm_error *err)
+/* Under net_mu[p]: client p, (re)made when client.json changed. */
+static ksm_status client_get(enum ksmd_priority p, ksm_client **out,
+			     ksm_error *err)
 {
 	const ksm_settings *conf = V.d->conf;
 	struct stat sb;
 	ksm_status st;
 
-	if (stat(conf->client_config, &sb) == 0 && V.client &&
-	    (sb.st_mtim.tv_sec != V.cfg_mtime.tv_sec ||
-	     sb.st_mtim.tv_nsec != V.cfg_mtime.tv_nsec)) {
-		ksm_client_free(V.client); /* ksmctl init --force */
-		V.client = NULL;
+	if (stat(conf->client_config, &sb) == 0 && V.client[p] &&
+	    (sb.st_mtim.tv_sec != V.cfg_mtime[p].tv_sec ||
+	     sb.st_mtim.tv_nsec != V.cfg_mtime[p].tv_nsec)) {
+		ksm_client_free(V.client[p]); /* ksmctl init --force */
+		V.client[p] = NULL;
 	}
-	if (!V.client) {
-		st = ksm_client_from_settings(conf, &V.client, err);
+	if (!V.client[p]) {
+		st = ksm_client_from_settings(conf, &V.client[p], err);
 		if (st != KSM_OK)
 			return st;
-		V.cfg_mtime = stat(conf->client_config, &sb) == 0
-				      ? sb.st_mtim
-				      : (struct timespec){0};
+		V.cfg_mtime[p] = stat(conf->client_config, &sb) == 0
+					 ? sb.st_mtim
+					 : (struct timespec){0};
 	}
-	if (!ksm_client_is_bound(V.client))
+	/* Binding is ksmctl init's: a login never spends a token. */
+	if (!ksm_client_is_bound(V.client[p]))
 		return ksm_set_error(err, KSM_ERR_NOT_BOUND,
 				     "%s is not bound yet: run 'ksmctl init'",
 				     conf->client_config);
-	*out = V.client;
+	*out = V.client[p];
 	return KSM_OK;
 }
 
@@ -194,11 +198,11 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 				     V.d->conf->request_budget,
 				     V.d->conf->request_window);
 	}
-	if (pthread_mutex_timedlock(&V.net_mu, &until) != 0)
+	if (pthread_mutex_timedlock(&V.net_mu[prio], &until) != 0)
 		return ksm_set_error(err, KSM_ERR_TIMEOUT,
 				     "the vault connection stayed busy for the "
 				     "whole budget");
-	st = client_get(&c, err);
+	st = client_get(prio, &c, err);
 	pthread_mutex_lock(&V.mu);
 	V.bound = st == KSM_OK;
 	pthread_mutex_unlock(&V.mu);
@@ -209,7 +213,7 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 			&s, err);
 	if (st == KSM_OK && fn)
 		st = fn(c, s, deadline, ctx);
-	pthread_mutex_unlock(&V.net_mu);
+	pthread_mutex_unlock(&V.net_mu[prio]);
 	if (st == KSM_OK && out)
 		*out = s;
 	else

@@ -45,6 +45,20 @@ bool ksmctl_ksmd_running(const struct ksmctl *k);
 ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
 			      const ksm_query *q, const char *purpose,
 			      ksm_secrets **out, ksm_error *err);
+/* The whole vault for a sync; through ksmd, which then also keeps its
+ * offline verifiers in step (*verifiers_made: how many it hashed). */
+ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
+			    ksm_secrets **out, size_t *verifiers_made,
+			    ksm_error *err);
+/* A notation against records s got that way; a file is downloaded with
+ * *c, made from the client config when it is NULL (freed by the caller). */
+ksm_status ksmctl_resolve_parsed(const struct ksmctl *k, ksm_client **c,
+				 const ksm_secrets *s, const ksm_notation *n,
+				 char ***values, size_t *count, ksm_error *err);
+/* Parse and resolve one notation (ksmctl notation). */
+ksm_status ksmctl_resolve(const struct ksmctl *k, ksm_client **c,
+			  const char *text, char ***values, size_t *count,
+			  ksm_error *err);
 /* Print a JSON string literal. */
 void ksmctl_json_string(FILE *f, const char *s);
 /* Create the directory path is in (one level, 0755) if it is missing;

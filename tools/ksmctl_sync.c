@@ -79,38 +79,6 @@ static int sync_fail(struct ksmctl *k, const ksm_error *err, const char *kept)
 	return ksmctl_exit_code(err->code);
 }
 
-/* Offline verifiers for the accounts' current passwords (private store). */
-static ksm_status sync_offline(const ksm_settings *conf, const ksm_secrets *s,
-			       const ksm_accounts *as, size_t *hashed,
-			       ksm_error *err)
-{
-	char **pw = calloc(as->n_accounts + 1, sizeof(*pw));
-	int64_t *rev = calloc(as->n_accounts + 1, sizeof(*rev));
-	ksm_status st = KSM_ERR_NOMEM;
-
-	if (pw && rev) {
-		for (size_t i = 0; i < as->n_accounts; i++) {
-			const ksm_record *r =
-				ksm_secrets_find(s, as->accounts[i].record_uid);
-
-			pw[i] = r ? ksm_record_first_value(r, "password")
-				  : NULL;
-			rev[i] = r ? ksm_record_revision(r) : 0;
-		}
-		ksmctl_ensure_parent_dir(conf->private_store);
-		st = ksm_offline_sync(
-			conf->private_store, as, (const char *const *)pw, rev,
-			conf->offline_verifiers_all, time(NULL), hashed, err);
-	} else {
-		err->code = st;
-		snprintf(err->message, sizeof(err->message), "out of memory");
-	}
-	if (pw)
-		ksm_strv_free(pw, as->n_accounts);
-	free(rev);
-	return st;
-}
-
 int cmd_sync(struct ksmctl *k, int argc, char **argv)
 {
 	ksm_client *c = NULL;
@@ -130,7 +98,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		write_status(k->conf, false, "no usable client config", NULL);
 		return rc;
 	}
-	if (ksmctl_get_secrets(k, c, NULL, "sync", &s, &err) != KSM_OK ||
+	if (ksmctl_sync_read(k, c, &s, &hashed, &err) != KSM_OK ||
 	    ksm_local_db_load(NULL, NULL, &local, &err) != KSM_OK ||
 	    ksm_accounts_build(s, k->conf, local, &as, &err) != KSM_OK) {
 		rc = sync_fail(k, &err, "the old snapshot is kept");
@@ -152,13 +120,9 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		rc = sync_fail(k, &err, "the old snapshot is kept");
 		goto out;
 	}
-	/* Through ksmd, ksmd keeps its store in step itself. */
-	if (c && sync_offline(k->conf, s, as, &hashed, &err) != KSM_OK) {
-		rc = sync_fail(k, &err,
-			       "the new snapshot is written but the offline "
-			       "verifiers are the old ones");
-		goto out;
-	}
+	/* The offline verifiers are ksmd's alone: it kept them in step with
+	 * this read (purpose "sync"); without ksmd they are left as they
+	 * are (nothing can use them then). */
 	snprintf(msg, sizeof(msg),
 		 "%zu accounts, %zu groups, %zu refused, %zu "
 		 "keys or groups dropped, %zu offline "

@@ -51,7 +51,7 @@ static ksm_status status_of(const char *name)
 
 static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 			   const char *purpose, ksm_secrets **out,
-			   ksm_error *err)
+			   size_t *verifiers_made, ksm_error *err)
 {
 	ksm_ipc_msg req = {0}, resp = {0};
 	const char *result, *records;
@@ -76,6 +76,9 @@ static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 	records = ksm_ipc_get(&resp, "records");
 	if (st == KSM_OK && result && !strcmp(result, "ok") && records) {
 		st = ksm_secrets_from_json(records, strlen(records), out, err);
+		if (verifiers_made)
+			*verifiers_made = (size_t)ksm_ipc_get_u64(
+				&resp, "verifiers_made", 0);
 	} else if (st == KSM_OK) {
 		st = status_of(ksm_ipc_get(&resp, "status"));
 		err->code = st;
@@ -95,6 +98,66 @@ ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
 {
 	*out = NULL;
 	if (!c)
-		return via_ksmd(k, q, purpose, out, err);
+		return via_ksmd(k, q, purpose, out, NULL, err);
 	return ksm_get_secrets(c, q, k->conf->timeout_sync_ms, out, err);
+}
+
+ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
+			    ksm_secrets **out, size_t *verifiers_made,
+			    ksm_error *err)
+{
+	*out = NULL;
+	*verifiers_made = 0;
+	if (!c)
+		return via_ksmd(k, NULL, "sync", out, verifiers_made, err);
+	return ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, out, err);
+}
+
+/* Files are downloaded from their URLs with the client config itself (root
+ * reads it); the record that names them still comes through ksmd. */
+static ksm_status file_client(const struct ksmctl *k, ksm_client **c,
+			      ksm_error *err)
+{
+	return *c ? KSM_OK : ksm_client_from_settings(k->conf, c, err);
+}
+
+ksm_status ksmctl_resolve_parsed(const struct ksmctl *k, ksm_client **c,
+				 const ksm_secrets *s, const ksm_notation *n,
+				 char ***values, size_t *count, ksm_error *err)
+{
+	ksm_status st = KSM_OK;
+
+	if (n->selector == KSM_SEL_FILE)
+		st = file_client(k, c, err);
+	if (st == KSM_OK)
+		st = ksm_notation_resolve_in(*c, s, n, k->conf->timeout_sync_ms,
+					     values, count, err);
+	return st;
+}
+
+ksm_status ksmctl_resolve(const struct ksmctl *k, ksm_client **c,
+			  const char *text, char ***values, size_t *count,
+			  ksm_error *err)
+{
+	ksm_notation n;
+	ksm_secrets *s = NULL;
+	const char *uid;
+	ksm_query q = {.record_uids = &uid, .n_record_uids = 1};
+	ksm_status st;
+
+	*values = NULL;
+	*count = 0;
+	st = ksm_notation_parse(text, &n, err);
+	if (st != KSM_OK)
+		return st;
+	uid = n.record;
+	/* By UID: one record; by title: all of them, one must match. */
+	st = ksmctl_get_secrets(k, *c,
+				ksm_notation_record_is_uid(&n) ? &q : NULL,
+				"read", &s, err);
+	if (st == KSM_OK)
+		st = ksmctl_resolve_parsed(k, c, s, &n, values, count, err);
+	ksm_secrets_free(s);
+	ksm_notation_clear(&n);
+	return st;
 }

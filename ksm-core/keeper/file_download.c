@@ -19,6 +19,9 @@ ksm_status ksm_download_file(ksm_client *c, const ksm_file *f,
 	ksm_status st;
 
 	*data = NULL;
+	if (!c || !f)
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "file download: no client or file");
 	*len = 0;
 	if (!f->url)
 		return ksm_set_error(err, KSM_ERR_PROTOCOL,

@@ -15,9 +15,11 @@ KSMD_CLIENT="$KSM_TESTS_LIB/ksmd_client.py"
 # its log in $T/ksmd.log, killed at exit; waits until it answers a ping.
 ksmd_start() {
 	local conf=${1:-$T/ksm.conf} sock i
+	KSMD_CONF=$conf
 	[ -x "$KSMD_BIN" ] || { echo "not built: $KSMD_BIN"; exit 99; }
 	sock=$(sed -n 's/^ksmd_socket *= *//p' "$conf" | tail -n 1)
 	[ -n "$sock" ] || { echo "ksmd_start: $conf names no ksmd_socket"; exit 99; }
+	rm -f "$sock"
 	"$KSMD_BIN" --conf "$conf" --foreground 2>>"$T/ksmd.log" &
 	KSMD_PID=$!
 	bg_add "$KSMD_PID"
@@ -29,6 +31,21 @@ ksmd_start() {
 	echo "ksmd did not start:"
 	cat "$T/ksmd.log"
 	exit 99
+}
+
+# ksmd_ensure [CONF]: start it unless it runs.
+ksmd_ensure() {
+	[ -n "$KSMD_PID" ] && kill -0 "$KSMD_PID" 2>/dev/null && return 0
+	ksmd_start "$@"
+}
+
+# ksm_conf_changed: ksmd reads ksm.conf when it starts; a running one is
+# restarted on the same file.
+KSMD_CONF=
+ksm_conf_changed() {
+	[ -n "$KSMD_PID" ] || return 0
+	ksmd_stop
+	ksmd_start "$KSMD_CONF"
 }
 
 # ksmd_stop: stop it (a test of what happens without ksmd).

@@ -68,7 +68,11 @@ sysconf() {
 		echo "snapshot = /var/lib/ksm/snapshot"
 		echo "private_store = /var/lib/ksm/private"
 		echo "timeout_sync = 5"
+		echo "ksmd_socket = $T/ksmd.sock"
+		echo "ksmd_user = root"
+		echo "keys_user = nobody"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >/etc/ksm/ksm.conf
 	chmod 0644 /etc/ksm/ksm.conf
+	ksm_conf_changed
 }

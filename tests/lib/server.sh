@@ -62,14 +62,20 @@ ksm_start_server() {
 
 srv_field() { server_field "$T/srv" "$1"; }
 
-# write_conf [EXTRA LINES]: ksm.conf pointing at the test server.
+# write_conf [EXTRA LINES]: ksm.conf pointing at the test server, with the
+# test's own ksmd socket and offline store (never the host's); a running
+# ksmd (ksmd.sh) is restarted to read it.
 write_conf() {
 	{
 		echo "client_config = $T/client.json"
 		echo "ca_file = $SRV_CA"
 		echo "timeout_sync = 5"
+		echo "ksmd_socket = $T/ksmd.sock"
+		echo "ksmd_user = root"
+		echo "private_store = $T/private"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >"$T/ksm.conf"
+	ksm_conf_changed
 }
 
 admin() { "$ADMIN" --state "$T/srv" "$@"; }
@@ -79,10 +85,15 @@ new_token() { admin token --app "${1:-app}"; }
 # run_ksmctl ARGS...: ksmctl with $T/ksm.conf; sets OUT, ERR, RC and MS.
 run_ksmctl() { run "$KSMCTL" --conf "$T/ksm.conf" "$@"; }
 
-# bind [APP]: ksmctl init with a fresh token.
+# bind [APP]: ksmctl init with a fresh token (in KSM_TOKEN: never on a
+# command line), then ksmd on the test's ksm.conf, as on a host (unless
+# KSM_TEST_NO_KSMD is set: ksmctl then talks to the server itself).
 bind() {
-	run_ksmctl init --token "$(new_token "${1:-app}")" --host "$SRV_HOST" \
+	KSM_TOKEN="$(new_token "${1:-app}")" run_ksmctl init --host "$SRV_HOST" \
 		--server-key "$SRV_KEY" --force
+	local rc=$RC out=$OUT err=$ERR ms=$MS
+	[ "$rc" = 0 ] && [ -z "${KSM_TEST_NO_KSMD:-}" ] && ksmd_ensure "$T/ksm.conf"
+	RC=$rc OUT=$out ERR=$err MS=$ms
 }
 
 # Server request counts: all of them, the get_secret ones; reset them.
@@ -91,3 +102,7 @@ req_gets() { admin stats | /usr/bin/python3 -c 'import json,sys; print(json.load
 reset_stats() { admin stats --reset >/dev/null; }
 # fault MODE: the server's fault mode (tests/server/README.md; none: no fault).
 fault() { admin fault "$1" >/dev/null || fail "fault $1"; }
+
+# The broker (bind starts it; write_conf restarts it).
+# shellcheck source=ksmd.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ksmd.sh"

@@ -22,11 +22,12 @@ tests_pam_pam_ksm_probe_la_LDFLAGS = -module -avoid-version -shared -rpath /nowh
 tests_pam_pam_ksm_probe_la_LIBADD = -lpam
 
 PAM_TESTS = tests/pam/test_pam_symbols.sh tests/pam/test_pam.sh tests/pam/test_sudo.sh \
+	tests/pam/test_boundary.sh \
 	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh
 TESTS += $(PAM_TESTS)
 # test_pam.sh runs our harness; sudo, sshd and valgrind are not sanitized.
 SANITIZER_TESTS += tests/pam/test_pam.sh
-ROOT_TESTS += tests/pam/test_pam.sh tests/pam/test_sudo.sh \
+ROOT_TESTS += tests/pam/test_pam.sh tests/pam/test_sudo.sh tests/pam/test_boundary.sh \
 	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh
 EXTRA_DIST += $(PAM_TESTS) tests/pam/lib.sh tests/pam/mkvault.py \
 	tests/pam/totp.py tests/pam/valgrind.supp bench/run-pam.sh
