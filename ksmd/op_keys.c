@@ -10,8 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-/* How old a login's read may be for a key lookup. */
-#define KEYS_REUSE_MS 30000
+/* A key lookup reads the record now (sharing a read under way): the
+ * session of the same key login then takes this read. */
+#define KEYS_REUSE_MS 0
 
 void ksmd_op_keys(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 {

@@ -11,8 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-/* How old the auth's read may be for the session of the same login. */
-#define SESSION_REUSE_MS 60000
+/* How old the auth's (or key lookup's) read may be for the session of the
+ * same login: the stages follow each other within milliseconds. */
+#define SESSION_REUSE_MS 10000
 
 /* The notation with {record} replaced by the user's record UID. */
 static char *notation_for(const char *notation, const char *record_uid)
