@@ -8,6 +8,7 @@ check_PROGRAMS += tests/load/load_driver
 tests_load_load_driver_SOURCES = tests/load/load_driver.c
 tests_load_load_driver_LDADD = -lpam -ldl
 LOAD_TESTS = tests/load/test_load_pam.sh tests/load/test_load_sshd.sh \
+	tests/load/test_load_ratelimit.sh \
 	tests/load/test_load_keys.sh tests/load/test_load_nss.sh
 EXTRA_DIST += $(LOAD_TESTS) tests/load/run.sh tests/load/lib.sh \
 	tests/load/mkvault.py

@@ -16,7 +16,7 @@ export srcdir builddir
 make -s -C "$builddir" tests/load/load_driver tests/pam/pam_harness >/dev/null || exit 1
 
 pass=0 fail=0 skip=0 figures=
-for t in pam sshd keys nss; do
+for t in pam sshd keys nss ratelimit; do
 	script="$srcdir/tests/load/test_load_$t.sh"
 	echo "--- $script"
 	t0=$SECONDS

@@ -22,11 +22,9 @@
 #
 # Needs root (a private mount namespace, setuid su); skips (77) otherwise.
 . "$(dirname "$0")/lib.sh"
-. "$srcdir/tests/lib/ksmd.sh"
+. "$srcdir/tests/lib/su.sh"
 need_root_ns "$@"
-SU=/bin/su
-[ -u "$SU" ] || { echo "SKIP: no setuid $SU"; exit 77; }
-command -v setpriv >/dev/null || { echo "SKIP: setpriv missing"; exit 77; }
+need_su
 private_dev_log
 
 "$PY" "$PAMDIR/mkvault.py" "$T/vault.json" || exit 99
@@ -48,30 +46,7 @@ run_ksmctl sync
 expect_rc "ksmctl sync through ksmd" 0
 chmod 0755 "$T"
 
-cat >"$T/pam-su" <<EOF2
-#%PAM-1.0
-auth     [success=done user_unknown=ignore default=die] pam_ksm.so conf=/etc/ksm/ksm.conf
-auth     required pam_unix.so
-account  [success=done ignore=ignore user_unknown=ignore default=die] pam_ksm.so conf=/etc/ksm/ksm.conf
-account  required pam_unix.so
-session  optional pam_ksm.so conf=/etc/ksm/ksm.conf
-session  required pam_permit.so
-EOF2
-chmod 0644 "$T/pam-su"
-sys_mount --bind "$T/pam-su" /etc/pam.d/su
-
-# su_as_nobody USER PASSWORD [ENV...]: su USER -c true as nobody with the
-# password on stdin and the given environment; sets RC, MS.
-su_as_nobody() {
-	local user=$1 pw=$2 t0 t1
-	shift 2
-	t0=$(date +%s%N)
-	printf '%s\n' "$pw" | timeout 30 env "$@" setpriv --reuid=nobody --regid=nogroup \
-		--clear-groups "$SU" "$user" -c true >"$T/out" 2>"$T/err"
-	RC=$?
-	t1=$(date +%s%N)
-	MS=$(((t1 - t0) / 1000000))
-}
+su_pam_stack
 
 # 1. What login processes load.
 for f in "$PAM_MOD" "$KEYS_BIN"; do
@@ -156,8 +131,12 @@ expect_log "the log says the vault's valid_until refused" "erin: access expired 
 cp /etc/passwd "$T/passwd"
 echo "frank:x:1999:1999:local frank:/nonexistent:/bin/false" >>"$T/passwd"
 sys_mount --bind "$T/passwd" /etc/passwd
+log_mark
+n=$(req_gets)
 su_as_nobody frank "$PW_FRANK"
 check "a local account named like a vault user: the vault password is refused (exit $RC)" [ "$RC" -ne 0 ]
+check "... and the vault was not asked ($(req_gets) = $n get_secret)" [ "$(req_gets)" = "$n" ]
+expect_no_log "... and ksmd saw no auth for frank" "ksmd.*auth frank"
 run "$KEYS_BIN" --conf /etc/ksm/ksm.conf frank
 check "the keys helper prints nothing for the local frank" [ -z "$OUT" ]
 umount /etc/passwd
@@ -177,7 +156,9 @@ check "... without asking the vault ($(req_gets) = $n get_secret)" [ "$(req_gets
 expect_log "the log names the failure limit" "max_auth_failures"
 sysconf "max_auth_failures = 0" "request_budget = 2/60s"
 su_as_nobody gina "$PW_GINA2"
+expect_rc "request budget 2/60s: the first login" 0
 su_as_nobody gina "$PW_GINA2"
+expect_rc "request budget 2/60s: the second login" 0
 log_mark
 su_as_nobody gina "$PW_GINA2"
 check "request budget used up: the login is refused, not accepted offline (exit $RC)" [ "$RC" -ne 0 ]
