@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Self-test of tests/server/ksm-server with a minimal independent KSM client.
 
-The client below is written from docs/ksm-protocol.md only (it shares no code with the
+The client below is written from docs/protocol.md only (it shares no code with the
 server): ECIES transmission key, GCM body, ECDSA signature, binding, decryption chain.
 Run: /usr/bin/python3 tests/server/test_server.py   (about 10 s)
 """

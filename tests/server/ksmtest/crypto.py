@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Cryptographic primitives of the KSM wire protocol (server side).
 
-Everything here follows docs/ksm-protocol.md: AES-256-GCM with IV(12)||ct||tag(16),
+Everything here follows docs/protocol.md: AES-256-GCM with IV(12)||ct||tag(16),
 AES-256-CBC with IV(16)||ct and PKCS#7 (folder material only), Keeper's ECIES
 (ephemeral P-256 point || GCM(SHA-256(ECDH x), m)), ECDSA-P256-SHA256 DER signatures,
 and the clientId derivation HMAC-SHA512(key=token bytes, msg=CLIENT_ID_TAG).
