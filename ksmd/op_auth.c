@@ -141,6 +141,8 @@ static void auth_live(struct ksmd *d, const struct auth_req *a,
 	ksm_status st;
 
 	st = ksmd_vault_record(d, record_uid, deadline, 0, &f, &budget, &err);
+	if (st == KSM_ERR_TIMEOUT) /* name the budget that ran out */
+		ksm_error_prefix(&err, "timeout_auth budget");
 	if (st != KSM_OK) {
 		if (budget)
 			answer(resp, "unavail", NULL, "%s", err.message);

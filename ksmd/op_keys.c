@@ -36,6 +36,8 @@ void ksmd_op_keys(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	}
 	st = ksmd_vault_record(d, record_uid, ksm_monotonic_ms() + budget_ms,
 			       KEYS_REUSE_MS, &f, &budget, &err);
+	if (st == KSM_ERR_TIMEOUT)
+		ksm_error_prefix(&err, "timeout_keys budget");
 	if (st != KSM_OK) {
 		/* The vault said no: the snapshot must not say yes. */
 		bool denied = st == KSM_ERR_ACCESS_DENIED;

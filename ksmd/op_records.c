@@ -12,25 +12,23 @@
 #include <string.h>
 #include <time.h>
 
-static size_t sync_store(struct ksmd *d, const ksm_secrets *s)
+static size_t sync_store(struct ksmd *d, const ksm_secrets *s, ksm_error *err)
 {
 	ksm_local_db *local = NULL;
 	ksm_accounts *as = NULL;
 	const char **pw = NULL;
 	int64_t *rev = NULL;
-	ksm_error err = {0};
 	size_t hashed = 0;
 	ksm_status st;
 
-	st = ksm_local_db_load(NULL, NULL, &local, &err);
+	st = ksm_local_db_load(NULL, NULL, &local, err);
 	if (st == KSM_OK)
-		st = ksm_accounts_build(s, d->conf, local, &as, &err);
+		st = ksm_accounts_build(s, d->conf, local, &as, err);
 	if (st == KSM_OK) {
 		pw = calloc(as->n_accounts + 1, sizeof(*pw));
 		rev = calloc(as->n_accounts + 1, sizeof(*rev));
 		if (!pw || !rev)
-			st = ksm_set_error(&err, KSM_ERR_NOMEM,
-					   "out of memory");
+			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; st == KSM_OK && i < as->n_accounts; i++) {
 		const ksm_record *r =
@@ -42,10 +40,10 @@ static size_t sync_store(struct ksmd *d, const ksm_secrets *s)
 	if (st == KSM_OK)
 		st = ksm_offline_sync(d->conf->private_store, as, pw, rev,
 				      d->conf->offline_verifiers_all,
-				      time(NULL), &hashed, &err);
+				      time(NULL), &hashed, err);
 	if (st != KSM_OK)
 		ksmd_log(LOG_ERR, "sync: offline verifiers not updated: %s",
-			 err.message);
+			 err->message);
 	else if (hashed)
 		ksmd_log(LOG_INFO, "sync: %zu offline verifier(s) made",
 			 hashed);
@@ -68,7 +66,7 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	ksm_query q = {.record_uids = uids, .folder_uids = folders};
 	ksm_secrets *s = NULL;
 	ksm_error err = {0};
-	char *json = NULL;
+	char *json = NULL, *verr = NULL;
 	size_t hashed = 0;
 	bool budget;
 	size_t pos;
@@ -96,8 +94,12 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		ksm_ipc_add_str(resp, "message", err.message);
 		goto out;
 	}
-	if (sync)
-		hashed = sync_store(d, s);
+	if (sync) {
+		ksm_error_clear(&err);
+		hashed = sync_store(d, s, &err);
+		if (err.code != KSM_OK)
+			verr = ksm_strdup(err.message);
+	}
 	json = ksm_secrets_to_json(s);
 	if (!json) {
 		ksm_ipc_add_str(resp, "result", "error");
@@ -107,8 +109,12 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	ksm_ipc_add_str(resp, "result", "ok");
 	ksm_ipc_add_str(resp, "records", json);
 	ksm_ipc_add_u64(resp, "verifiers_made", hashed);
+	/* The snapshot is still worth writing; the sync must fail loudly. */
+	if (verr)
+		ksm_ipc_add_str(resp, "verifiers_error", verr);
 out:
 	ksm_free_secret(json);
+	free(verr);
 	ksm_secrets_free(s);
 	free(uids);
 	free(folders);

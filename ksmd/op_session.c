@@ -93,7 +93,9 @@ void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 {
 	const ksm_settings *conf = d->conf;
 	const char *user = ksm_ipc_get(req, "user"), *why;
-	uint64_t deadline = ksm_monotonic_ms() + conf->timeout_auth_ms;
+	unsigned budget_ms = (unsigned)ksm_ipc_get_u64(req, "budget_ms",
+						       conf->timeout_auth_ms);
+	uint64_t deadline;
 	size_t n = conf->n_session_secrets;
 	struct other o = {calloc(n + 1, sizeof(char *)),
 			  calloc(n + 1, sizeof(char *)), n};
@@ -108,6 +110,9 @@ void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	size_t missing = 0;
 	ksm_status st;
 
+	if (budget_ms > conf->timeout_auth_ms)
+		budget_ms = conf->timeout_auth_ms;
+	deadline = ksm_monotonic_ms() + budget_ms;
 	if (!o.texts || !o.values || !uids) {
 		ksm_ipc_add_str(resp, "result", "error");
 		goto out;
@@ -118,6 +123,8 @@ void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	}
 	st = ksmd_vault_record(d, record_uid, deadline, SESSION_REUSE_MS, &f,
 			       &budget, &err);
+	if (st == KSM_ERR_TIMEOUT)
+		ksm_error_prefix(&err, "timeout_auth budget");
 	if (st != KSM_OK || !(r = ksmd_fetch_record(f))) {
 		ksm_ipc_add_str(resp, "result", "unavail");
 		ksm_ipc_add_str(resp, "message",

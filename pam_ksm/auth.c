@@ -55,9 +55,7 @@ static int ask(pam_handle_t *pamh, const struct pam_ksm_args *args,
 						 "required"};
 	const void *rhost = NULL, *tty = NULL, *service = NULL;
 	ksm_ipc_msg req = {0};
-	unsigned budget = ku->conf->timeout_auth_ms > 1000
-				  ? ku->conf->timeout_auth_ms - 500
-				  : ku->conf->timeout_auth_ms / 2;
+	unsigned budget = pam_ksm_vault_budget_ms(ku->conf);
 	bool ok;
 
 	pam_get_item(pamh, PAM_RHOST, &rhost);

@@ -10,6 +10,12 @@
 /* Answers are small: a verdict, or a few session secrets. */
 #define ANSWER_MAX (256u * 1024)
 
+unsigned pam_ksm_vault_budget_ms(const ksm_settings *conf)
+{
+	return conf->timeout_auth_ms > 1000 ? conf->timeout_auth_ms - 500
+					    : conf->timeout_auth_ms / 2;
+}
+
 bool pam_ksm_ksmd_call(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 		       const ksm_ipc_msg *req, ksm_ipc_msg *resp,
 		       const char *what)

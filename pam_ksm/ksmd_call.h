@@ -9,6 +9,11 @@
 #include "user.h"
 
 /*
+ * What ksmd may spend on the vault: timeout_auth less a margin, so that its
+ * answer (offline check included) comes before this process gives up.
+ */
+unsigned pam_ksm_vault_budget_ms(const ksm_settings *conf);
+/*
  * One request within timeout_auth; false (logged, naming what for) when
  * ksmd could not be asked or did not answer in time.
  */

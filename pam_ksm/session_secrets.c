@@ -34,8 +34,11 @@ int pam_ksm_secrets_fetch(pam_handle_t *pamh, const struct pam_ksm_user *ku,
 	int rc = PAM_IGNORE;
 
 	*out = NULL;
+	/* ksmd answers within less than this process waits. */
 	if (ksm_ipc_add_str(&req, "op", "session") ||
-	    ksm_ipc_add_str(&req, "user", ku->name)) {
+	    ksm_ipc_add_str(&req, "user", ku->name) ||
+	    ksm_ipc_add_u64(&req, "budget_ms",
+			    pam_ksm_vault_budget_ms(ku->conf))) {
 		rc = PAM_BUF_ERR;
 		goto out;
 	}

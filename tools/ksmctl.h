@@ -46,9 +46,13 @@ ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
 			      const ksm_query *q, const char *purpose,
 			      ksm_secrets **out, ksm_error *err);
 /* The whole vault for a sync; through ksmd, which then also keeps its
- * offline verifiers in step (*verifiers_made: how many it hashed). */
+ * offline verifiers in step: how many it hashed, and why it could not. */
+struct ksmctl_sync_info {
+	size_t verifiers_made;
+	char verifiers_error[400]; /* "" when they were kept in step */
+};
 ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
-			    ksm_secrets **out, size_t *verifiers_made,
+			    ksm_secrets **out, struct ksmctl_sync_info *info,
 			    ksm_error *err);
 /* A notation against records s got that way; a file is downloaded with
  * *c, made from the client config when it is NULL (freed by the caller). */

@@ -86,6 +86,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	ksm_local_db *local = NULL;
 	ksm_accounts *as = NULL;
 	ksm_error err = {0};
+	struct ksmctl_sync_info info;
 	size_t whole = 0, hashed = 0;
 	char msg[256];
 	int rc;
@@ -98,7 +99,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		write_status(k->conf, false, "no usable client config", NULL);
 		return rc;
 	}
-	if (ksmctl_sync_read(k, c, &s, &hashed, &err) != KSM_OK ||
+	if (ksmctl_sync_read(k, c, &s, &info, &err) != KSM_OK ||
 	    ksm_local_db_load(NULL, NULL, &local, &err) != KSM_OK ||
 	    ksm_accounts_build(s, k->conf, local, &as, &err) != KSM_OK) {
 		rc = sync_fail(k, &err, "the old snapshot is kept");
@@ -123,6 +124,16 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	/* The offline verifiers are ksmd's alone: it kept them in step with
 	 * this read (purpose "sync"); without ksmd they are left as they
 	 * are (nothing can use them then). */
+	hashed = info.verifiers_made;
+	if (info.verifiers_error[0]) {
+		err.code = KSM_ERR_IO;
+		snprintf(err.message, sizeof(err.message), "ksmd: %s",
+			 info.verifiers_error);
+		rc = sync_fail(k, &err,
+			       "the new snapshot is written but the offline "
+			       "verifiers are the old ones");
+		goto out;
+	}
 	snprintf(msg, sizeof(msg),
 		 "%zu accounts, %zu groups, %zu refused, %zu "
 		 "keys or groups dropped, %zu offline "

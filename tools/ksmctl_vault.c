@@ -51,7 +51,7 @@ static ksm_status status_of(const char *name)
 
 static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 			   const char *purpose, ksm_secrets **out,
-			   size_t *verifiers_made, ksm_error *err)
+			   struct ksmctl_sync_info *info, ksm_error *err)
 {
 	ksm_ipc_msg req = {0}, resp = {0};
 	const char *result, *records;
@@ -76,9 +76,16 @@ static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 	records = ksm_ipc_get(&resp, "records");
 	if (st == KSM_OK && result && !strcmp(result, "ok") && records) {
 		st = ksm_secrets_from_json(records, strlen(records), out, err);
-		if (verifiers_made)
-			*verifiers_made = (size_t)ksm_ipc_get_u64(
+		if (info) {
+			const char *verr =
+				ksm_ipc_get(&resp, "verifiers_error");
+
+			info->verifiers_made = (size_t)ksm_ipc_get_u64(
 				&resp, "verifiers_made", 0);
+			snprintf(info->verifiers_error,
+				 sizeof(info->verifiers_error), "%s",
+				 verr ? verr : "");
+		}
 	} else if (st == KSM_OK) {
 		st = status_of(ksm_ipc_get(&resp, "status"));
 		err->code = st;
@@ -103,13 +110,13 @@ ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
 }
 
 ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
-			    ksm_secrets **out, size_t *verifiers_made,
+			    ksm_secrets **out, struct ksmctl_sync_info *info,
 			    ksm_error *err)
 {
 	*out = NULL;
-	*verifiers_made = 0;
+	memset(info, 0, sizeof(*info));
 	if (!c)
-		return via_ksmd(k, NULL, "sync", out, verifiers_made, err);
+		return via_ksmd(k, NULL, "sync", out, info, err);
 	return ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, out, err);
 }
 
