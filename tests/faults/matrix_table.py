@@ -3,7 +3,8 @@
 """matrix_table.py RESULTS [DOC] - the table of docs/fault-matrix.md from a real run.
 
 RESULTS holds the lines the tests/faults/test_matrix_*.sh scripts append when run with
-MATRIX_RESULTS=RESULTS (consumer, row, outcome, ms, log text, script; tab-separated).
+MATRIX_RESULTS=RESULTS (consumer, row, outcome, ms, log text, script and, optionally, the
+ms of it that Linux-PAM's fail delay took; tab-separated).
 Without DOC the table is printed; with DOC the part between the lines
 "<!-- matrix:begin -->" and "<!-- matrix:end -->" is replaced by it.
 
@@ -31,8 +32,12 @@ MAX_LOG = 80
 # The constant parts of each consumer's log line (docs/fault-matrix.md, legend).
 PREFIXES = ["sync failed, the old snapshot is kept: ", "ksmctl: ", "alice: live refresh failed (",
             "alice: no keys: ", "alice: vault check failed", "alice: session secrets not available",
-            "alice: "]
-REPLACE = [(re.compile(r"https://[^ ]*?/api/rest/sm/v1/[a-z_]+: "), ""),
+            "alice: password accepted by the offline verifier (vault unreachable: ",
+            "alice: the vault refused this device: ", "alice: "]
+REPLACE = [(re.compile(r"^ksmd: "), ""),
+           (re.compile(r"budget: ksmd: "), "budget: "),
+           (re.compile(r"https://[^ ]*?/api/rest/sm/v1/[a-z_]+: "), ""),
+           (re.compile(r"/\S*/client\.json is not bound yet"), "client.json is not bound yet"),
            (re.compile(r" - Failed to connect to .*"), ""),
            (re.compile(r"time budget ran out: Timeout was reached.*"), "time budget ran out"),
            (re.compile(r"\); serving 1 snapshot key\(s\).*"), ""),
@@ -64,10 +69,13 @@ def short_log(text):
     return text
 
 
-def cell_text(got, ms, log):
+def cell_text(got, ms, log, extra=""):
     if got == "N/A":
         return "N/A: " + log
-    return "**%s** in %.2f s: “%s”" % (got, int(ms) / 1000.0, short_log(log))
+    delay = ""
+    if extra and int(extra) > 0:
+        delay = " (%.2f s of it the fail delay)" % (int(extra) / 1000.0)
+    return "**%s** in %.2f s%s: “%s”" % (got, int(ms) / 1000.0, delay, short_log(log))
 
 
 def table(results):
@@ -89,8 +97,10 @@ def main():
     results = {}
     with open(sys.argv[1]) as f:
         for line in f:
-            consumer, row, got, ms, log, _script = line.rstrip("\n").split("\t")
-            results[(consumer, row)] = (got, ms, log)
+            fields = line.rstrip("\n").split("\t")
+            consumer, row, got, ms, log = fields[:5]
+            extra = fields[6] if len(fields) > 6 else ""
+            results[(consumer, row)] = (got, ms, log, extra)
     out = table(results)
     if len(sys.argv) < 3:
         sys.stdout.write(out)

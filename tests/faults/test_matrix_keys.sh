@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # test_matrix_keys.sh - fault matrix, column ksm-authorized-keys on its live
 # path (the snapshot is older than keys_max_age = 0 s; timeout_keys = 1):
-# every fault row of tests/faults/lib.sh. The vault's current key for alice
+# every fault row of tests/faults/lib.sh. The helper asks ksmd (a fresh
+# one per cell), which reads alice's record from the vault. The vault's current key for alice
 # differs from the snapshot's, so the output tells a live answer ("vault
 # keys") from stale serving ("snapshot keys", until keys_max_stale, 24 h by
 # default) and from a refusal ("no keys"). The cause is in the syslog
@@ -53,9 +54,12 @@ check "no fault: the live path answers with the vault's current key" [ "$GOT" = 
 
 STALE="alice: live refresh failed \(.*\); serving 1 snapshot key\(s\), [0-9]+s old"
 cell refuse "snapshot keys" "alice: live refresh failed \(.*Couldn't connect.*; serving 1 snapshot key\(s\)"
-cell blackhole "snapshot keys" "alice: live refresh failed \(timeout_keys budget: .*time budget ran out.*; serving 1 snapshot key\(s\)"
+# ksmd's timeout reaches the helper as a message: the helper names
+# timeout_keys only when its own call to ksmd ran out (see
+# docs/fault-matrix.md), so the budget's name is optional here.
+cell blackhole "snapshot keys" "alice: live refresh failed \((timeout_keys budget: )?.*time budget ran out.*; serving 1 snapshot key\(s\)"
 cell delay-under "vault keys" "alice: 1 key\(s\) from the vault \(snapshot [0-9]+s old\)"
-cell delay-over "snapshot keys" "alice: live refresh failed \(timeout_keys budget: .*time budget ran out.*; serving 1 snapshot key\(s\)"
+cell delay-over "snapshot keys" "alice: live refresh failed \((timeout_keys budget: )?.*time budget ran out.*; serving 1 snapshot key\(s\)"
 cell http500 "snapshot keys" "alice: live refresh failed \(get_secret: server said internal_error \(HTTP 500\).*; serving 1 snapshot key\(s\)"
 cell throttle "snapshot keys" "alice: live refresh failed \(get_secret: throttled by the server.*; serving 1 snapshot key\(s\)"
 cell throttle-retry "snapshot keys" "alice: live refresh failed \((timeout_keys budget: )?get_secret: $THROTTLED.*; serving 1 snapshot key\(s\)"
@@ -63,7 +67,9 @@ cell corrupt "snapshot keys" "alice: live refresh failed \(get_secret: the serve
 cell bad-signature "no keys" "alice: no keys: get_secret: server said access_denied \(HTTP 403\): Signature is invalid"
 cell key-once "vault keys" "alice: 1 key\(s\) from the vault \(snapshot [0-9]+s old\)"
 cell key-always "snapshot keys" "alice: live refresh failed \(get_secret: the server rejected 3 transmission keys\); serving 1 snapshot key\(s\)"
-cell token-used "no keys" "alice: no keys: .*Signature is invalid; the device may be revoked or the token already used"
+# ksmd never binds: a pre-bind config is "cannot ask the vault" (no
+# request is sent), not a refusal by the vault, so the snapshot's keys.
+cell token-used "snapshot keys" "alice: live refresh failed \(.*client.json is not bound yet: run 'ksmctl init'\); serving 1 snapshot key\(s\)"
 cell revoked "no keys" "alice: no keys: get_secret: server said access_denied \(HTTP 403\): Unable to validate application access; the device may be revoked"
 cell other-ca "snapshot keys" "alice: live refresh failed \(TLS check failed.*; serving 1 snapshot key\(s\)"
 

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # test_matrix_pam_session.sh - fault matrix, column pam_ksm session: a
 # public-key login's open_session (no auth in the process, so the session
-# fetches its secrets itself, within timeout_auth = 2) through
-# tests/pam/pam_harness, for every fault row of tests/faults/lib.sh. On
+# asks ksmd for its secrets, and ksmd reads alice's record within its
+# timeout_auth = 2) through tests/pam/pam_harness, for every fault row of
+# tests/faults/lib.sh. Every cell has a fresh ksmd, so no read of an
+# earlier cell (ksmd reuses one for 10 s) answers the session. On
 # success ksm:password holds the vault's value; on any failure the login
 # goes on without the key (pam_ksm returns PAM_IGNORE) and the cause is in
 # pam_syslog's output (a private /dev/log). There is no offline fallback
@@ -47,10 +49,15 @@ check "no fault: the session gets ksm:password from the vault" [ "$GOT" = "key i
 NOKEY="no key (PAM_IGNORE)"
 NOSECRETS="alice: session secrets not available"
 INSTALLED="alice: 1 session secret\(s\) in the session keyring"
+# A vault that does not answer in time: ksmd's read gets all of ksmd's
+# timeout_auth, and pam_ksm waits timeout_auth for ksmd, so either ksmd's
+# answer (the vault timed out) or pam_ksm's own deadline comes first (see
+# docs/fault-matrix.md). The budget's name is not in ksmd's message.
+TIMEDOUT="$NOSECRETS( \(timeout_auth budget\))?: .*time budget ran out|alice: session secrets: ksmd not reachable: ksmd did not answer in time"
 cell refuse "$NOKEY" "$NOSECRETS: .*Couldn't connect to server"
-cell blackhole "$NOKEY" "$NOSECRETS \(timeout_auth budget\): .*time budget ran out"
+cell blackhole "$NOKEY" "$TIMEDOUT"
 cell delay-under "key installed" "$INSTALLED"
-cell delay-over "$NOKEY" "$NOSECRETS \(timeout_auth budget\): .*time budget ran out"
+cell delay-over "$NOKEY" "$TIMEDOUT"
 cell http500 "$NOKEY" "$NOSECRETS: get_secret: server said internal_error \(HTTP 500\)"
 cell throttle "$NOKEY" "$NOSECRETS: get_secret: throttled by the server; the next try \(in [0-9]+ ms\) would exceed the time budget"
 cell throttle-retry "$NOKEY" "$NOSECRETS.*: get_secret: $THROTTLED"
@@ -58,9 +65,10 @@ cell corrupt "$NOKEY" "$NOSECRETS: get_secret: the server's answer does not decr
 cell bad-signature "$NOKEY" "$NOSECRETS: get_secret: server said access_denied \(HTTP 403\): Signature is invalid"
 cell key-once "key installed" "$INSTALLED"
 cell key-always "$NOKEY" "$NOSECRETS: get_secret: the server rejected 3 transmission keys"
-cell token-used "$NOKEY" "$NOSECRETS: .*Signature is invalid; the device may be revoked or the token already used"
+# ksmd never binds (a login must not spend a token): no request is sent.
+cell token-used "$NOKEY" "$NOSECRETS: .*client.json is not bound yet: run 'ksmctl init'"
 cell revoked "$NOKEY" "$NOSECRETS: get_secret: server said access_denied \(HTTP 403\): Unable to validate application access; the device may be revoked"
 cell other-ca "$NOKEY" "$NOSECRETS: TLS check failed"
 
-no_secret_in "no password in the captured syslog" "$SYSLOG"
+no_secret_in "no password in the captured syslog or ksmd's log" "$SYSLOG" "$T/ksmd.log"
 matrix_finish
