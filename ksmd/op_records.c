@@ -12,7 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-static size_t sync_store(struct ksmd *d, const ksm_secrets *s, ksm_error *err)
+/* The number of verifiers made; *st_out and err say whether it worked. */
+static size_t sync_store(struct ksmd *d, const ksm_secrets *s,
+			 ksm_status *st_out, ksm_error *err)
 {
 	ksm_local_db *local = NULL;
 	ksm_accounts *as = NULL;
@@ -53,6 +55,7 @@ static size_t sync_store(struct ksmd *d, const ksm_secrets *s, ksm_error *err)
 	free(rev);
 	ksm_accounts_free(as);
 	ksm_local_db_free(local);
+	*st_out = st;
 	return hashed;
 }
 
@@ -95,9 +98,11 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		goto out;
 	}
 	if (sync) {
+		ksm_status vst;
+
 		ksm_error_clear(&err);
-		hashed = sync_store(d, s, &err);
-		if (err.code != KSM_OK)
+		hashed = sync_store(d, s, &vst, &err);
+		if (vst != KSM_OK)
 			verr = ksm_strdup(err.message);
 	}
 	json = ksm_secrets_to_json(s);
