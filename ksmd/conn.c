@@ -8,7 +8,8 @@
  *   ping                  anyone
  *   auth, session         root (pam_ksm in sshd, su, sudo)
  *   keys                  root and keys_user (sshd's AuthorizedKeysCommandUser)
- *   records               root (ksmctl)
+ *   records, notation,    root (ksmctl)
+ *   bind
  */
 #include "ipc_io.h"
 #include "ksmd.h"
@@ -142,6 +143,10 @@ static void serve(struct ksmd *d, int fd)
 		ksmd_op_keys(d, &req, &resp);
 	} else if (!strcmp(op, "records")) {
 		ksmd_op_records(d, &req, &resp);
+	} else if (!strcmp(op, "notation")) {
+		ksmd_op_notation(d, &req, &resp);
+	} else if (!strcmp(op, "bind")) {
+		ksmd_op_bind(d, &req, &resp);
 	} else {
 		ksm_ipc_add_str(&resp, "result", "error");
 		ksm_ipc_add_str(&resp, "message", "unknown op");

@@ -68,6 +68,15 @@ KSM_HIDDEN ksm_status ksmd_vault_query(struct ksmd *d, const ksm_query *q,
 				       ksmd_with_client_fn fn, void *ctx,
 				       ksm_secrets **out, bool *budget_refusal,
 				       ksm_error *err);
+/*
+ * Bind a new device with a one-time token (ksmctl init through ksmd): the
+ * binding request, then the bound config as JSON (secret) for ksmctl to
+ * write; ksmd takes it up at its next request (client.json changed).
+ */
+KSM_HIDDEN ksm_status ksmd_vault_bind(struct ksmd *d, const char *token,
+				      const char *host, const char *server_key,
+				      char **config_json, size_t *records,
+				      ksm_error *err);
 /* Figures for ping/status. */
 KSM_HIDDEN void ksmd_vault_stats(unsigned long *requests, unsigned *in_window,
 				 bool *bound);
@@ -96,6 +105,10 @@ KSM_HIDDEN void ksmd_op_keys(struct ksmd *d, const ksm_ipc_msg *req,
 			     ksm_ipc_msg *resp);
 KSM_HIDDEN void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req,
 				ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_notation(struct ksmd *d, const ksm_ipc_msg *req,
+				 ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_bind(struct ksmd *d, const ksm_ipc_msg *req,
+			     ksm_ipc_msg *resp);
 
 /* The vault user behind a login name: in the snapshot and not shadowed by
  * a local account. Fills record_uid; false (with why) otherwise. */

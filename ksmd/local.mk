@@ -14,6 +14,7 @@ ksmd_ksmd_SOURCES = \
 	ksmd/op_session.c \
 	ksmd/op_keys.c \
 	ksmd/op_records.c \
+	ksmd/op_admin.c \
 	ksmd/log.c
 ksmd_ksmd_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_SNAPSHOT)
 ksmd_ksmd_CFLAGS = $(AM_CFLAGS) -pthread

@@ -402,3 +402,45 @@ void ksmd_vault_stats(unsigned long *requests, unsigned *in_window, bool *bound)
 	*bound = V.bound;
 	pthread_mutex_unlock(&V.mu);
 }
+
+ksm_status ksmd_vault_bind(struct ksmd *d, const char *token, const char *host,
+			   const char *server_key, char **config_json,
+			   size_t *records, ksm_error *err)
+{
+	ksm_client_options opt = {
+		.ca_file = d->conf->ca_file,
+		.client_version = d->conf->client_version,
+	};
+	ksm_client_config *cfg = NULL;
+	ksm_client *c = NULL;
+	ksm_secrets *s = NULL;
+	ksm_status st;
+	bool ok;
+
+	*config_json = NULL;
+	*records = 0;
+	pthread_mutex_lock(&V.mu);
+	ok = budget_take(KSMD_ADMIN, ksm_monotonic_ms());
+	pthread_mutex_unlock(&V.mu);
+	if (!ok)
+		return ksm_set_error(err, KSM_ERR_THROTTLED,
+				     "request_budget used up: try again in "
+				     "%u s",
+				     d->conf->request_window);
+	st = ksm_client_config_from_token(token, host, server_key, &cfg, err);
+	if (st == KSM_OK)
+		st = ksm_client_new(cfg, &opt, &c, err); /* takes cfg */
+	if (st == KSM_OK)
+		st = ksm_get_secrets(c, NULL, d->conf->timeout_sync_ms, &s,
+				     err);
+	if (st == KSM_OK) {
+		*config_json =
+			ksm_client_config_to_json(ksm_client_get_config(c));
+		*records = ksm_secrets_count(s);
+		if (!*config_json)
+			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	}
+	ksm_secrets_free(s);
+	ksm_client_free(c);
+	return st;
+}

@@ -54,15 +54,21 @@ struct ksmctl_sync_info {
 ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
 			    ksm_secrets **out, struct ksmctl_sync_info *info,
 			    ksm_error *err);
-/* A notation against records s got that way; a file is downloaded with
- * *c, made from the client config when it is NULL (freed by the caller). */
-ksm_status ksmctl_resolve_parsed(const struct ksmctl *k, ksm_client **c,
+/* A notation against records s got that way; a file through ksmd when
+ * c is NULL (text: the notation as written). */
+ksm_status ksmctl_resolve_parsed(const struct ksmctl *k, ksm_client *c,
 				 const ksm_secrets *s, const ksm_notation *n,
-				 char ***values, size_t *count, ksm_error *err);
+				 const char *text, char ***values,
+				 size_t *count, ksm_error *err);
 /* Parse and resolve one notation (ksmctl notation). */
-ksm_status ksmctl_resolve(const struct ksmctl *k, ksm_client **c,
+ksm_status ksmctl_resolve(const struct ksmctl *k, ksm_client *c,
 			  const char *text, char ***values, size_t *count,
 			  ksm_error *err);
+/* ksmctl init through ksmd: the bound config, for ksmctl to write. */
+ksm_status ksmctl_bind_via_ksmd(const struct ksmctl *k, const char *token,
+				const char *host, const char *server_key,
+				ksm_client_config **cfg, size_t *records,
+				ksm_error *err);
 /* Print a JSON string literal. */
 void ksmctl_json_string(FILE *f, const char *s);
 /* Create the directory path is in (one level, 0755) if it is missing;

@@ -61,8 +61,8 @@ int cmd_exec(struct ksmctl *k, int argc, char **argv)
 			free(name);
 			goto out;
 		}
-		if (ksmctl_resolve_parsed(k, &c, s, &n, &v, &cnt, &err) !=
-			    KSM_OK ||
+		if (ksmctl_resolve_parsed(k, c, s, &n, eq + 1, &v, &cnt,
+					  &err) != KSM_OK ||
 		    cnt == 0) {
 			if (cnt == 0 && err.code == KSM_OK)
 				snprintf(err.message, sizeof(err.message),

@@ -141,6 +141,7 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 	ksm_secrets *s = NULL;
 	ksm_error err = {0};
 	ksm_status st;
+	size_t records = 0;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "t:H:k:f", opts, NULL)) != -1) {
@@ -190,16 +191,27 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 	}
 	/* A token that does not parse is a typo, not a refusal: usage (2). */
 	st = ksm_client_config_from_token(token, host, server_key, &cfg, &err);
-	ksm_free_secret(token);
 	if (st != KSM_OK) {
+		ksm_free_secret(token);
 		ksmctl_fail(k, &err);
 		return err.code == KSM_ERR_TOKEN ? EXIT_USAGE
 						 : ksmctl_exit_code(err.code);
 	}
-	if (ksm_client_new(cfg, &copt, &c, &err) != KSM_OK)
+	/* Through ksmd when it runs: it makes the binding request. */
+	if (ksmctl_ksmd_running(k)) {
+		ksm_client_config_free(cfg);
+		cfg = NULL;
+		st = ksmctl_bind_via_ksmd(k, token, host, server_key, &cfg,
+					  &records, &err);
+	}
+	ksm_free_secret(token);
+	if (st == KSM_OK && ksm_client_new(cfg, &copt, &c, &err) != KSM_OK)
 		return ksmctl_fail(k, &err);
-	if (ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s, &err) !=
-	    KSM_OK) {
+	if (st == KSM_OK && !ksm_client_is_bound(c) &&
+	    (st = ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s,
+				  &err)) == KSM_OK)
+		records = ksm_secrets_count(s);
+	if (st != KSM_OK) {
 		rc = ksmctl_fail(k, &err);
 		if (err.code == KSM_ERR_ACCESS_DENIED ||
 		    err.code == KSM_ERR_TOKEN)
@@ -222,7 +234,7 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 	printf("bound to %s; %zu record(s) visible; config written to %s\n",
 	       ksm_client_config_get(ksm_client_get_config(c),
 				     KSM_CFG_HOSTNAME),
-	       ksm_secrets_count(s), path);
+	       records, path);
 	rc = EXIT_OK;
 out:
 	ksm_secrets_free(s);

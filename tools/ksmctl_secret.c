@@ -301,7 +301,7 @@ int cmd_notation(struct ksmctl *k, int argc, char **argv)
 	rc = ksmctl_client(k, &c);
 	if (rc != EXIT_OK)
 		return rc;
-	if (ksmctl_resolve(k, &c, argv[1], &v, &n, &err) != KSM_OK) {
+	if (ksmctl_resolve(k, c, argv[1], &v, &n, &err) != KSM_OK) {
 		rc = ksmctl_fail(k, &err);
 	} else {
 		for (size_t i = 0; i < n; i++)

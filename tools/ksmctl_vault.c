@@ -8,6 +8,8 @@
 #include "ipc_client.h"
 #include "ksmctl.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ksmd answers a whole vault; allow for big ones. */
@@ -120,51 +122,111 @@ ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
 	return ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, out, err);
 }
 
-/* Files are downloaded from their URLs with the client config itself (root
- * reads it); the record that names them still comes through ksmd. */
-static ksm_status file_client(const struct ksmctl *k, ksm_client **c,
-			      ksm_error *err)
+/* One notation through ksmd ("notation": files are downloaded by ksmd). */
+static ksm_status notation_via_ksmd(const struct ksmctl *k, const char *text,
+				    char ***values, size_t *count,
+				    ksm_error *err)
 {
-	return *c ? KSM_OK : ksm_client_from_settings(k->conf, c, err);
-}
-
-ksm_status ksmctl_resolve_parsed(const struct ksmctl *k, ksm_client **c,
-				 const ksm_secrets *s, const ksm_notation *n,
-				 char ***values, size_t *count, ksm_error *err)
-{
-	ksm_status st = KSM_OK;
-
-	if (n->selector == KSM_SEL_FILE)
-		st = file_client(k, c, err);
-	if (st == KSM_OK)
-		st = ksm_notation_resolve_in(*c, s, n, k->conf->timeout_sync_ms,
-					     values, count, err);
-	return st;
-}
-
-ksm_status ksmctl_resolve(const struct ksmctl *k, ksm_client **c,
-			  const char *text, char ***values, size_t *count,
-			  ksm_error *err)
-{
-	ksm_notation n;
-	ksm_secrets *s = NULL;
-	const char *uid;
-	ksm_query q = {.record_uids = &uid, .n_record_uids = 1};
+	ksm_ipc_msg req = {0}, resp = {0};
+	const struct ksm_ipc_field *v;
+	const char *result;
+	size_t pos = 0, n = 0;
 	ksm_status st;
 
 	*values = NULL;
 	*count = 0;
-	st = ksm_notation_parse(text, &n, err);
-	if (st != KSM_OK)
-		return st;
-	uid = n.record;
-	/* By UID: one record; by title: all of them, one must match. */
-	st = ksmctl_get_secrets(k, *c,
-				ksm_notation_record_is_uid(&n) ? &q : NULL,
-				"read", &s, err);
+	st = ksm_ipc_add_str(&req, "op", "notation");
 	if (st == KSM_OK)
-		st = ksmctl_resolve_parsed(k, c, s, &n, values, count, err);
-	ksm_secrets_free(s);
-	ksm_notation_clear(&n);
+		st = ksm_ipc_add_str(&req, "notation", text);
+	if (st == KSM_OK)
+		st = ksm_ipc_call(k->conf, &req, &resp, RECORDS_MAX,
+				  k->conf->timeout_sync_ms + 2000, err);
+	result = ksm_ipc_get(&resp, "result");
+	if (st == KSM_OK && (!result || strcmp(result, "ok") != 0)) {
+		st = status_of(ksm_ipc_get(&resp, "status"));
+		err->code = st;
+		snprintf(err->message, sizeof(err->message), "ksmd: %s",
+			 ksm_ipc_get(&resp, "message")
+				 ? ksm_ipc_get(&resp, "message")
+				 : "no answer");
+	}
+	while (st == KSM_OK && ksm_ipc_next(&resp, "value", &pos))
+		n++;
+	if (st == KSM_OK && !(*values = calloc(n + 1, sizeof(char *))))
+		st = KSM_ERR_NOMEM;
+	for (pos = 0;
+	     st == KSM_OK && (v = ksm_ipc_next(&resp, "value", &pos));) {
+		(*values)[*count] = strdup((const char *)v->val);
+		if (!(*values)[(*count)++])
+			st = KSM_ERR_NOMEM;
+	}
+	if (st != KSM_OK) {
+		ksm_strv_free(*values, *count);
+		*values = NULL;
+		*count = 0;
+	}
+	ksm_ipc_clear(&req);
+	ksm_ipc_clear(&resp);
+	return st;
+}
+
+ksm_status ksmctl_resolve_parsed(const struct ksmctl *k, ksm_client *c,
+				 const ksm_secrets *s, const ksm_notation *n,
+				 const char *text, char ***values,
+				 size_t *count, ksm_error *err)
+{
+	/* A file needs a download: through ksmd when it runs. */
+	if (!c && n->selector == KSM_SEL_FILE)
+		return notation_via_ksmd(k, text, values, count, err);
+	return ksm_notation_resolve_in(c, s, n, k->conf->timeout_sync_ms,
+				       values, count, err);
+}
+
+ksm_status ksmctl_resolve(const struct ksmctl *k, ksm_client *c,
+			  const char *text, char ***values, size_t *count,
+			  ksm_error *err)
+{
+	if (!c)
+		return notation_via_ksmd(k, text, values, count, err);
+	return ksm_notation_resolve(c, text, k->conf->timeout_sync_ms, values,
+				    count, err);
+}
+
+ksm_status ksmctl_bind_via_ksmd(const struct ksmctl *k, const char *token,
+				const char *host, const char *server_key,
+				ksm_client_config **cfg, size_t *records,
+				ksm_error *err)
+{
+	ksm_ipc_msg req = {0}, resp = {0};
+	const char *result, *json;
+	ksm_status st;
+
+	*cfg = NULL;
+	*records = 0;
+	st = ksm_ipc_add_str(&req, "op", "bind");
+	if (st == KSM_OK)
+		st = ksm_ipc_add_str(&req, "token", token);
+	if (st == KSM_OK && host)
+		st = ksm_ipc_add_str(&req, "host", host);
+	if (st == KSM_OK && server_key)
+		st = ksm_ipc_add_str(&req, "server_key", server_key);
+	if (st == KSM_OK)
+		st = ksm_ipc_call(k->conf, &req, &resp, 1u << 20,
+				  k->conf->timeout_sync_ms + 2000, err);
+	result = ksm_ipc_get(&resp, "result");
+	json = ksm_ipc_get(&resp, "config");
+	if (st == KSM_OK && result && !strcmp(result, "ok") && json) {
+		st = ksm_client_config_load_string(json, cfg, err);
+		*records = (size_t)ksm_ipc_get_u64(&resp, "records", 0);
+	} else if (st == KSM_OK) {
+		st = status_of(ksm_ipc_get(&resp, "status"));
+		err->code = st;
+		snprintf(err->message, sizeof(err->message), "ksmd: %s",
+			 ksm_ipc_get(&resp, "message")
+				 ? ksm_ipc_get(&resp, "message")
+				 : "no answer");
+	}
+	ksm_ipc_clear(&req);
+	ksm_ipc_clear(&resp);
 	return st;
 }
