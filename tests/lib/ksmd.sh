@@ -7,9 +7,10 @@
 [ -n "${KSM_LIB_KSMD:-}" ] && return 0
 KSM_LIB_KSMD=1
 
-KSMD_BIN="${KSMD_BIN:-$builddir/ksmd/ksmd}"
+# Sourced alone too (bench/, tests/interop/): no common.sh needed here.
+KSMD_BIN="${KSMD_BIN:-${builddir:-.}/ksmd/ksmd}"
 KSMD_PID=
-KSMD_CLIENT="$KSM_TESTS_LIB/ksmd_client.py"
+KSMD_CLIENT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/ksmd_client.py"
 
 # ksmd_start [CONF]: ksmd in the foreground on CONF (default $T/ksm.conf),
 # its log in $T/ksmd.log, killed at exit; waits until it answers a ping.
