@@ -7,9 +7,11 @@
 #
 #  1. bench/gen-keys-vault.py N --no-passwords: N accounts with 1-3 valid
 #     ed25519 keys each, no passwords (so sync makes no offline verifiers; that
-#     cost is step 5). Server on it, ksmctl init, then SYNC_REPS x `ksmctl sync`
-#     (the first writes the snapshot from nothing), each through
-#     bench/rusage.py: wall, client CPU, server CPU, max RSS.
+#     cost is step 5). Server on it, ksmctl init (the token in KSM_TOKEN),
+#     ksmd (foreground, on the bench's ksm.conf and socket), then SYNC_REPS x
+#     `ksmctl sync` through ksmd (the first writes the snapshot from nothing),
+#     each through bench/rusage.py: wall, client CPU, server CPU, max RSS,
+#     and ksmd's CPU meanwhile (from /proc/PID/stat).
 #  2. Cached path, user05000 (3 keys; user N/2), snapshot of N accounts: bench/spawnbench
 #     runs, in rotating order, CACHED_RUNS times each:
 #       cat       /bin/cat FILE          (FILE = the helper's own output)
@@ -18,18 +20,21 @@
 #       keys_local ksm-authorized-keys --conf C root   (a local user: not in the snapshot)
 #     like sshd: posix_spawn, stdout a pipe read to EOF, waitpid. Medians and
 #     the ratio to cat. Cross-check with hyperfine -N if it is installed.
-#  3. Live path: keys_max_age = 0s, LIVE_RUNS x the helper (one get_secret for
-#     the user's record, within timeout_keys), against the N-account server.
+#  3. Live path: keys_max_age = 0s, LIVE_RUNS x the helper (a keys request to
+#     ksmd, which sends one get_secret for the user's record, within
+#     timeout_keys), against the N-account server.
 #  4. Against the small vault of step 5: the cached path again (cat vs the
 #     helper with %f), to show how the helper's cost depends on the snapshot's
 #     size, and the live path, to separate the test server's share.
-#  5. Offline verifiers: a PW_N-account vault with passwords, first sync
-#     (yescrypt for every account) against a second sync (nothing changed),
-#     per-account cost and the extrapolation to N.
+#  5. Offline verifiers: a PW_N-account vault with passwords and
+#     offline_verifiers = all (ksmd hashes them at a sync through it), first
+#     sync (yescrypt for every account, in ksmd) against a second sync
+#     (nothing changed), per-account cost (ksmd's CPU) and the extrapolation
+#     to N.
 #
 # Usage: make -j2 && bench/run-keys.sh
 # Env:   N=10000  SYNC_REPS=3  CACHED_RUNS=1000  LIVE_RUNS=30  PW_N=300 (N, PW_N >= 100)
-#        BUILDDIR=build/normal (where ksmctl, ksm-authorized-keys, .libs are)
+#        BUILDDIR=build/normal (where ksmctl, ksm-authorized-keys, ksmd/ksmd, .libs are)
 #        OUT=bench/results/keys.json   KEEP_TMP=1 keeps the work directory
 # About 2-3 minutes on 2 cores. Exit 0 if every run succeeded (goal met or not).
 set -u
@@ -43,25 +48,33 @@ LIVE_RUNS=${LIVE_RUNS:-30}
 PW_N=${PW_N:-300}
 OUT=${OUT:-$here/results/keys.json}
 PY=/usr/bin/python3
-# server_start, server_field, server_stop; $ADMIN
-. "$top/tests/lib/server.sh"
 
 if [ -z "${BUILDDIR:-}" ]; then
 	BUILDDIR=$top
 	[ -x "$BUILDDIR/ksm-authorized-keys" ] || BUILDDIR=$top/build/normal
 fi
 BUILDDIR=$(cd "$BUILDDIR" && pwd)
+# server_start, server_field, server_stop; $ADMIN. server.sh also sources
+# tests/lib/ksmd.sh, which reads these two when sourced (its helpers need
+# a test's frame; ksmd_up below starts ksmd itself).
+builddir=$BUILDDIR
+KSM_TESTS_LIB=$top/tests/lib
+. "$top/tests/lib/server.sh"
 KSMCTL=$BUILDDIR/ksmctl
 [ -x "$BUILDDIR/.libs/ksmctl" ] && KSMCTL=$BUILDDIR/.libs/ksmctl
 KEYS=$BUILDDIR/ksm-authorized-keys
 [ -x "$BUILDDIR/.libs/ksm-authorized-keys" ] && KEYS=$BUILDDIR/.libs/ksm-authorized-keys
 LIBDIR=$BUILDDIR/.libs
-for f in "$KSMCTL" "$KEYS" "$LIBDIR/libksm.so.0"; do
+KSMD=$BUILDDIR/ksmd/ksmd
+[ -x "$BUILDDIR/ksmd/.libs/ksmd" ] && KSMD=$BUILDDIR/ksmd/.libs/ksmd
+for f in "$KSMCTL" "$KEYS" "$KSMD" "$LIBDIR/libksm.so.0"; do
 	[ -e "$f" ] || { echo "run-keys: not built: $f (run make first)" >&2; exit 2; }
 done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ksm-bench-keys.XXXXXX")
+KSMD_PID=
 cleanup() {
+	ksmd_down
 	server_stop
 	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $W"; else rm -rf "$W"; fi
 }
@@ -74,17 +87,46 @@ t_start=$(date +%s)
 cc -O2 -o "$W/spawnbench" "$here/spawnbench.c" || die "cannot build spawnbench"
 SPAWN=$W/spawnbench
 
-# start_server DIR VAULT: server on DIR/srv, ksm.conf in DIR, ksmctl bound.
+# ksmd_up DIR: ksmd in the foreground on DIR/ksm.conf (log $W/ksmd.log),
+# once it answers a ping; ksmd_down stops it. ksmd reads ksm.conf only at
+# start: conf restarts it.
+KSMD_DIR=
+ksmd_up() {
+	local d=$1
+	ksmd_down
+	rm -f "$d/ksmd.sock"
+	"$KSMD" --conf "$d/ksm.conf" --foreground 2>>"$W/ksmd.log" &
+	KSMD_PID=$!
+	KSMD_DIR=$d
+	for _ in $(seq 1 100); do
+		[ -S "$d/ksmd.sock" ] && $PY "$top/tests/lib/ksmd_client.py" "$d/ksmd.sock" op=ping >/dev/null 2>&1 && return 0
+		kill -0 "$KSMD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	die "ksmd did not start: $(tail -5 "$W/ksmd.log")"
+}
+ksmd_down() {
+	[ -n "$KSMD_PID" ] || return 0
+	kill "$KSMD_PID" 2>/dev/null && wait "$KSMD_PID" 2>/dev/null
+	KSMD_PID=
+	KSMD_DIR=
+}
+ksmd_cpu() { $PY -c 'import os,sys; p=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split(); print((int(p[11])+int(p[12]))/os.sysconf("SC_CLK_TCK"))' "$KSMD_PID"; }
+# start_server DIR VAULT: server on DIR/srv, ksm.conf in DIR, ksmctl bound,
+# ksmd running on it.
 start_server() {
 	local d=$1 vault=$2 host key
 	server_start "$d/srv" "$vault" "$W/server.log" 600 || die "ksm-server did not start"
 	host=$(server_field "$d/srv" hostname)
 	key="$(server_field "$d/srv" server_public_key_id):$(server_field "$d/srv" server_public_key)"
 	conf "$d"
-	LD_LIBRARY_PATH=$LIBDIR "$KSMCTL" --conf "$d/ksm.conf" init --host "$host" --server-key "$key" \
-		--token "$("$ADMIN" --state "$d/srv" token --app app)" >/dev/null || die "ksmctl init"
+	KSM_TOKEN=$("$ADMIN" --state "$d/srv" token --app app) LD_LIBRARY_PATH=$LIBDIR \
+		"$KSMCTL" --conf "$d/ksm.conf" init --host "$host" --server-key "$key" >/dev/null || die "ksmctl init"
+	ksmd_up "$d"
 }
-# conf DIR [EXTRA LINES]
+# conf DIR [EXTRA LINES]: ksm.conf with the bench's own ksmd socket, ksmd
+# running as the caller, and offline verifiers for every account at a sync
+# (step 5; a vault without passwords gets none). Restarts a ksmd on DIR.
 conf() {
 	local d=$1
 	shift
@@ -94,18 +136,25 @@ conf() {
 		echo "snapshot = $d/snapshot"
 		echo "private_store = $d/private"
 		echo "timeout_sync = 300"
+		echo "ksmd_socket = $d/ksmd.sock"
+		echo "ksmd_user = $(id -un)"
+		echo "offline_verifiers = all"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >"$d/ksm.conf"
+	[ "$KSMD_DIR" != "$d" ] || ksmd_up "$d"
 }
-# sync_run DIR LABEL REP: one ksmctl sync through rusage.py, appended to raw.
+# sync_run DIR LABEL REP: one ksmctl sync (through ksmd) through rusage.py,
+# with ksmd's CPU meanwhile, appended to raw.
 sync_run() {
-	local d=$1 label=$2 rep=$3 line
+	local d=$1 label=$2 rep=$3 line k0 k1
+	k0=$(ksmd_cpu)
 	line=$(LD_LIBRARY_PATH=$LIBDIR $PY "$here/rusage.py" --pid "$SERVER_PID" --out "$W/sync.out" -- \
 		"$KSMCTL" --conf "$d/ksm.conf" sync 2>"$W/sync.err") || die "rusage sync"
+	k1=$(ksmd_cpu)
 	$PY -c 'import json,sys; assert json.loads(sys.argv[1])["status"] == 0' "$line" ||
 		die "ksmctl sync failed: $(cat "$W/sync.err")"
-	echo "{\"what\":\"$label\",\"rep\":$rep,\"m\":$line,\"summary\":\"$(tail -n1 "$W/sync.out")\"}" >>"$W/sync.jsonl"
-	log "$label rep $rep: $line"
+	echo "{\"what\":\"$label\",\"rep\":$rep,\"m\":$line,\"ksmd_cpu\":$($PY -c 'import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))' "$k0" "$k1"),\"summary\":\"$(tail -n1 "$W/sync.out")\"}" >>"$W/sync.jsonl"
+	log "$label rep $rep: $line, ksmd CPU $k0 -> $k1 s"
 }
 : >"$W/sync.jsonl"
 
@@ -164,6 +213,7 @@ live() {
 : >"$W/live-requests.txt"
 log "live path: $LIVE_RUNS runs against the $N-account server"
 live "$A" "live_$N"
+ksmd_down
 server_stop
 
 # --- 5. offline verifiers (and 4. the live path against a small vault)
@@ -172,6 +222,7 @@ mkdir -p "$B"
 $PY "$here/gen-keys-vault.py" "$PW_N" >"$B/vault.json" || die "gen-keys-vault.py"
 start_server "$B" "$B/vault.json"
 sync_run "$B" "sync_pw_first" 1
+grep -q "$PW_N offline verifiers made" "$W/sync.out" || die "first sync made no $PW_N verifiers: $(cat "$W/sync.out")"
 sync_run "$B" "sync_pw_again" 1
 U2=$(pick_user "$PW_N")
 "$KEYS" --conf "$B/ksm.conf" "$U2" >"$W/authorized_keys_small" || die "helper"
@@ -183,6 +234,7 @@ log "cached path, $PW_N-account snapshot: $CACHED_RUNS rounds"
 	small_keys_fp "$KEYS" --conf "$B/ksm.conf" "$U2" "$FP2" >>"$W/cached.txt" || die "spawnbench"
 log "live path: $LIVE_RUNS runs against the $PW_N-account server"
 U=$U2 live "$B" "live_$PW_N"
+ksmd_down
 server_stop
 
 mkdir -p "$(dirname "$OUT")"
@@ -243,16 +295,19 @@ if hf:
 
 def sync_row(what):
     return [dict(rep=s["rep"], wall_s=round(s["m"]["wall"], 3), cpu_s=round(s["m"]["cpu"], 3),
-                 server_cpu_s=round(s["m"]["server_cpu"], 2), maxrss_mib=round(s["m"]["maxrss_kib"] / 1024, 1),
+                 server_cpu_s=round(s["m"]["server_cpu"], 2), ksmd_cpu_s=round(s["ksmd_cpu"], 2),
+                 maxrss_mib=round(s["m"]["maxrss_kib"] / 1024, 1),
                  summary=s["summary"]) for s in sync if s["what"] == what]
 
 pw_first, pw_again = sync_row("sync_pw_first")[0], sync_row("sync_pw_again")[0]
-per_verifier = (pw_first["cpu_s"] - pw_again["cpu_s"]) / pw_n
+# ksmd hashes the verifiers (offline_verifiers = all): its CPU, not ksmctl's.
+per_verifier = (pw_first["ksmd_cpu_s"] - pw_again["ksmd_cpu_s"]) / pw_n
 summary = {
     "sync": {"accounts": n, "snapshot_bytes": int(snap_bytes), "runs": sync_row("sync"),
              "note": "no passwords in this vault: no offline verifiers; run 1 writes the snapshot from nothing"},
     "offline_verifiers": {"accounts": pw_n, "first_sync": pw_first, "second_sync": pw_again,
                           "cpu_s_per_verifier": round(per_verifier, 4),
+                          "note": "offline_verifiers = all: ksmd hashes at the sync through it; cost from ksmd's CPU",
                           "extrapolated_first_sync_extra_cpu_s_for_%d" % n: round(per_verifier * n, 1)},
     "cached": dict(cached, user=user + " (3 keys)", snapshot_accounts=n, small_snapshot_accounts=pw_n, method="spawnbench: posix_spawn, stdout pipe read to EOF, waitpid; rotating order"),
     "hyperfine": hyperfine,
@@ -280,9 +335,9 @@ with open(out, "w") as f:
 print()
 print(f"ksmctl sync, {n} accounts (snapshot {int(snap_bytes) / 1e6:.1f} MB):")
 for r in summary["sync"]["runs"]:
-    print(f"  run {r['rep']}: wall {r['wall_s']:.2f} s, ksmctl CPU {r['cpu_s']:.2f} s, server CPU {r['server_cpu_s']:.2f} s, max RSS {r['maxrss_mib']} MiB")
-print(f"offline verifiers, {pw_n} accounts: first sync wall {pw_first['wall_s']:.2f} s / CPU {pw_first['cpu_s']:.2f} s, "
-      f"second {pw_again['wall_s']:.2f} s / {pw_again['cpu_s']:.2f} s -> {per_verifier * 1000:.1f} ms CPU per verifier, "
+    print(f"  run {r['rep']}: wall {r['wall_s']:.2f} s, ksmctl CPU {r['cpu_s']:.2f} s, ksmd CPU {r['ksmd_cpu_s']:.2f} s, server CPU {r['server_cpu_s']:.2f} s, max RSS {r['maxrss_mib']} MiB")
+print(f"offline verifiers, {pw_n} accounts: first sync wall {pw_first['wall_s']:.2f} s / ksmd CPU {pw_first['ksmd_cpu_s']:.2f} s, "
+      f"second {pw_again['wall_s']:.2f} s / {pw_again['ksmd_cpu_s']:.2f} s -> {per_verifier * 1000:.1f} ms ksmd CPU per verifier, "
       f"~{per_verifier * n:.0f} s extra for a first sync of {n}")
 print(f"cached path ({cached_runs} runs each, medians):")
 for k in ("cat", "keys", "keys_fp", "keys_local", "small_cat", "small_keys_fp"):

@@ -4,7 +4,8 @@
 # every record of a generated vault from the local KSM server (tests/server/ksm-server).
 #
 # For each vault size: generate the vault (bench/gen-vault.py), start the server on it,
-# bind ksmctl (ksmctl init) and the JS SDK (its own token), run each client once as a
+# bind ksmctl (ksmctl init, the token in KSM_TOKEN; ksmctl then runs in direct mode, without
+# ksmd) and the JS SDK (its own token), run each client once as a
 # warm-up and check both list the same records, then REPS times, alternating the order:
 #   ksmctl: one process `ksmctl secret list --json`
 #   js:     one process `node bench/js-getsecrets.js CONFIG` (loads the config, getSecrets,
@@ -27,7 +28,10 @@ SIZES=${SIZES:-"500 5000"}
 REPS=${REPS:-5}
 OUT=${OUT:-$here/results/ksmctl-vs-js.json}
 PY=/usr/bin/python3
-# server_start, server_field, server_stop; $ADMIN
+# server_start, server_field, server_stop; $ADMIN. server.sh also sources
+# tests/lib/ksmd.sh, which reads these two when sourced (unused here).
+: "${builddir:=$top}"
+KSM_TESTS_LIB=$top/tests/lib
 . "$top/tests/lib/server.sh"
 SDK="$top/tests/interop/node_modules/@keeper-security/secrets-manager-core"
 
@@ -70,9 +74,12 @@ for n in $SIZES; do
 	host=$(srv hostname)
 	ca=$(srv ca_file)
 	export NODE_EXTRA_CA_CERTS="$ca" SERVER_JSON="$d/srv/server.json"
-	printf 'client_config = %s\nca_file = %s\ntimeout_sync = 120\n' "$d/client.json" "$ca" >"$d/ksm.conf"
+	# One process each: ksmctl in direct mode (its ksmd_socket names a path
+	# where nothing listens, so a ksmd of the host is never asked).
+	printf 'client_config = %s\nca_file = %s\ntimeout_sync = 120\nksmd_socket = %s\nksmd_user = %s\n' \
+		"$d/client.json" "$ca" "$d/no-ksmd.sock" "$(id -un)" >"$d/ksm.conf"
 
-	"$KSMCTL" --conf "$d/ksm.conf" init --token "$("$ADMIN" --state "$d/srv" token --app bench-app)" \
+	KSM_TOKEN=$("$ADMIN" --state "$d/srv" token --app bench-app) "$KSMCTL" --conf "$d/ksm.conf" init \
 		--host "$host" --server-key "$(srv server_public_key_id):$(srv server_public_key)" \
 		>/dev/null || die "ksmctl init"
 	node "$here/js-getsecrets.js" --bind "$("$ADMIN" --state "$d/srv" token --app bench-app)" \

@@ -30,8 +30,12 @@ done
 ksm_start_server "$T/vault.json"
 rm -f "$T/vault.json" # 13 MB, imported into the server's state now
 mapfile -t RANGE <"$T/range.conf"
+# offline_verifiers = all: ksmd hashes a verifier for every good account
+# with a password at the sync through it (the second sync must add none);
+# the store's directory is ksmd's, made by the host (tmpfiles.d).
+mkdir -m 0700 "$T/private"
 write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store" \
-	"timeout_sync = 60" "${RANGE[@]}"
+	"timeout_sync = 60" "offline_verifiers = all" "${RANGE[@]}"
 bind
 expect_rc "bind" 0
 
@@ -41,6 +45,8 @@ TIMEV=()
 run "${TIMEV[@]}" "$KSMCTL" --conf "$T/ksm.conf" sync
 expect_rc "sync of the hostile vault succeeds (refusals are not failures)" 0
 check "good accounts still published: 5 accounts" grep -q "sync: 5 accounts" <<<"$OUT"
+first_made=$(sed -n 's/.* \([0-9]*\) offline verifiers made.*/\1/p' <<<"$OUT")
+check "ksmd made offline verifiers at the sync (${first_made:-none})" [ "${first_made:-0}" -ge 1 ]
 check "sync within ${SYNC_MAX_S} s (${MS} ms)" [ "$MS" -le $((SYNC_MAX_S * 1000)) ]
 if [ -s "$T/time" ]; then
 	RSS=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/time")
@@ -51,6 +57,9 @@ if [ -s "$T/time" ]; then
 else
 	ok "peak RSS not measured (/usr/bin/time not installed: Debian package time)"
 fi
+# ksmd read and decrypted the vault for that sync: its peak RSS too.
+KSMD_RSS=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$KSMD_PID/status" 2>/dev/null)
+check "ksmd peak RSS ${KSMD_RSS:-?} kB <= ${RSS_MAX_KB} kB" [ "${KSMD_RSS:-999999999}" -le "$RSS_MAX_KB" ]
 
 # Each case: a refusal line on stderr naming the record and the reason...
 n_cases=0
@@ -211,6 +220,7 @@ check "the smuggled key is served to nobody, no line has options${found:+ (found
 # A second sync of the same vault: same result, nothing piles up.
 run_ksmctl sync
 expect_rc "a second sync" 0
-check "second sync: same 5 accounts, no new verifiers" grep -q "sync: 5 accounts.*0 offline verifiers made" <<<"$OUT"
+check "second sync: same 5 accounts, no new verifiers" grep -q "sync: 5 accounts.*, 0 offline verifiers made" <<<"$OUT"
+check "ksmd kept its offline store in step" bash -c "! grep -q 'offline verifiers not updated' '$T/ksmd.log'"
 
 finish

@@ -7,26 +7,57 @@
 ksm_start_server "$TOP_SRC/tests/integration/vault-basic.json"
 
 # --- binding
+unset KSM_TOKEN # only where a check puts it
+# A token on the command line is refused: every local user reads it in ps.
 TOKEN=$(new_token app)
 run_ksmctl init --token "$TOKEN" --host "$SRV_HOST" --server-key "$SRV_KEY"
-expect_rc "init binds with a one-time token" 0
+expect_rc "init --token VALUE is refused (usage, 2), naming --token-file" 2 "--token-file"
+check "a refused --token VALUE writes no client config" [ ! -e "$T/client.json" ]
+run_ksmctl init --host "$SRV_HOST" --server-key "$SRV_KEY" </dev/null
+expect_rc "init without any token is a usage error (2)" 2 "--token-file"
+
+# The token from a file (--token-file).
+printf '%s\n' "$TOKEN" >"$T/token"
+chmod 600 "$T/token"
+run_ksmctl init --token-file "$T/token" --host "$SRV_HOST" --server-key "$SRV_KEY"
+expect_rc "init --token-file binds with the one-time token (the refused one was not spent)" 0
 check "client config written 0600" [ "$(stat -c %a "$T/client.json")" = 600 ]
+check "client config owned by root (ksmd_user = root)" [ "$(stat -c %u "$T/client.json")" = "$(id -u)" ]
 check "client config has the SDK keys" /usr/bin/python3 -c '
 import json, sys
 c = json.load(open(sys.argv[1]))
 need = {"hostname", "clientId", "privateKey", "appKey", "appOwnerPublicKey", "serverPublicKeyId", "serverPublicKey"}
 assert need <= set(c), set(c)
 assert "clientKey" not in c' "$T/client.json"
-run_ksmctl init --token "$TOKEN" --host "$SRV_HOST" --server-key "$SRV_KEY"
+run_ksmctl init --token-file "$T/token" --host "$SRV_HOST" --server-key "$SRV_KEY"
 expect_rc "init refuses to replace a bound config" 2 "already holds a bound device"
 cp "$T/client.json" "$T/client.good"
-run_ksmctl init --token "$TOKEN" --host "$SRV_HOST" --server-key "$SRV_KEY" --force
+KSM_TOKEN=$TOKEN run_ksmctl init --host "$SRV_HOST" --server-key "$SRV_KEY" --force
 expect_rc "a used token is refused clearly" 5 "token works once|already used|access"
 check "a failed init leaves the old config" cmp -s "$T/client.json" "$T/client.good"
-run_ksmctl init --token "not-a-token" --host "$SRV_HOST" --force
+run_ksmctl init --token-file "$T/no-such-token" --host "$SRV_HOST" --force
+expect_rc "an unreadable --token-file is a usage error (2)" 2 "no-such-token"
+check "a failed init leaves the old config (unreadable token file)" cmp -s "$T/client.json" "$T/client.good"
+KSM_TOKEN=not-a-token run_ksmctl init --host "$SRV_HOST" --force
 expect_rc "a malformed token is a usage error (2)" 2 "32 bytes"
-run_ksmctl init --token "$(new_token app)" --force
+KSM_TOKEN=$(new_token app) run_ksmctl init --force
 expect_rc "a bare token without --host says to give the host (usage, 2)" 2 "--host"
+
+# The token in KSM_TOKEN (the environment), and on standard input (--token -).
+rm -f "$T/client.json"
+KSM_TOKEN=$(new_token app) run_ksmctl init --host "$SRV_HOST" --server-key "$SRV_KEY"
+expect_rc "init with KSM_TOKEN binds" 0
+check "client config written 0600 (KSM_TOKEN)" [ "$(stat -c %a "$T/client.json")" = 600 ]
+rm -f "$T/client.json"
+new_token app >"$T/token"
+run_ksmctl init --token - --host "$SRV_HOST" --server-key "$SRV_KEY" <"$T/token"
+expect_rc "init --token - reads the token from standard input and binds" 0
+check "client config written 0600 (--token -)" [ "$(stat -c %a "$T/client.json")" = 600 ]
+run_ksmctl init --token - --host "$SRV_HOST" --server-key "$SRV_KEY" --force </dev/null
+expect_rc "init --token - with an empty standard input is a usage error (2)" 2 "token"
+run_ksmctl secret list
+expect_rc "the config bound through --token - works" 0
+rm -f "$T/token"
 
 # --- reading
 run_ksmctl secret list
@@ -101,9 +132,26 @@ chmod 600 "$T/client.json"
 KSM_CONFIG=$(base64 -w0 "$T/client.json") run_ksmctl secret list
 expect_rc "KSM_CONFIG (base64) is accepted" 0
 write_conf "bogus_option = 1"
+line=$(grep -n '^bogus_option' "$T/ksm.conf" | cut -d: -f1)
 run_ksmctl secret list
-expect_rc "an unknown ksm.conf option names the line" 3 "ksm.conf:4: unknown option"
+expect_rc "an unknown ksm.conf option names the line" 3 "ksm.conf:$line: unknown option"
 write_conf
+
+# --- the same reads through ksmd (everything above ran without one: direct)
+ksmd_start "$T/ksm.conf"
+run_ksmctl secret get AliceRec00000000000000 --field password
+expect_out "through ksmd: get --field prints the raw value" 'R0tated-1'
+run_ksmctl secret list --json
+check "through ksmd: list --json is JSON with 5 records" /usr/bin/python3 -c '
+import json, sys; assert len(json.loads(sys.argv[1])) == 5' "$OUT"
+admin set-field --record AliceRec00000000000000 --field password --value 'R0tated-2' >/dev/null
+run_ksmctl notation keeper://AliceRec00000000000000/field/password
+expect_out "through ksmd: a rotated password is read at once" 'R0tated-2'
+run_ksmctl secret get NoSuchRec0000000000000
+expect_rc "through ksmd: get of an unknown record: not found" 6 "no record"
+check "through ksmd: the reads were ksmd's vault requests" bash -c \
+	"ksmd_reqs=\$(/usr/bin/python3 '$KSMD_CLIENT' '$T/ksmd.sock' op=ping | sed -n 's/^requests=//p'); [ \"\$ksmd_reqs\" -ge 4 ]"
+ksmd_stop
 
 for c in init secret notation totp exec status sync users; do
 	run_ksmctl "$c" --help

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # test_sshd.sh - real sshd logins with keys from the vault: sshd asks
 # /usr/sbin/ksm-authorized-keys (AuthorizedKeysCommandUser nobody), knows the
-# vault users through nss_ksm, and the snapshot comes from ksmctl sync.
+# vault users through nss_ksm, and the snapshot comes from ksmctl sync. The
+# helper's live path asks the test's ksmd (keys_user = nobody), which alone
+# reads client.json (0600 root).
 #
 # Needs root (exit 77 otherwise). Everything runs in a private mount
 # namespace: tests/lib/namespace.sh's setup_system_ns (/etc/ksm,
@@ -66,25 +68,22 @@ ksm_start_server "$T/vault.json"
 # --- The namespace: config, state, homes, binaries where the system looks.
 setup_system_ns
 sshd_system_dirs
-# A group "ksm" with nobody in it: libksm accepts a root:ksm 0640
-# client.json, which is what the live path needs as AuthorizedKeysCommandUser.
-KSM_GID=$(awk -F: '{u[$3] = 1} END {for (g = 999; g > 100; g--) if (!(g in u)) {print g; exit}}' /etc/group)
-{ grep -v '^ksm:' /etc/group; echo "ksm:x:$KSM_GID:nobody"; } >"$T/group"
-chmod 0644 "$T/group"
-sys_mount --bind "$T/group" /etc/group
 
 bind
 expect_rc "ksmctl init (client.json in the bind-mounted /etc/ksm)" 0
-chgrp ksm /etc/ksm/client.json && chmod 0640 /etc/ksm/client.json
+# client.json is root's (ksmd_user = root here) and 0600: the keys helper
+# never reads it, its live path asks ksmd (keys_user = nobody).
+check "client.json is 0600 root (no group access for the keys helper)" \
+	[ "$(stat -c '%a %U' /etc/ksm/client.json)" = "600 root" ]
+check "nobody cannot read client.json" \
+	bash -c "! setpriv --reuid=nobody --regid=nogroup --init-groups cat /etc/ksm/client.json >/dev/null 2>&1"
 run_ksmctl sync
-expect_rc "ksmctl sync with client.json root:ksm 0640" 0
+expect_rc "ksmctl sync with client.json 0600 root" 0
 check "snapshot written at /var/lib/ksm/snapshot (0644)" \
 	[ "$(stat -c %a /var/lib/ksm/snapshot 2>/dev/null)" = 644 ]
 
 check "nss_ksm through nsswitch.conf: getent passwd alice" \
 	bash -c "getent passwd alice | grep -q '^alice:x:251001:'"
-check "nobody is in the namespace's group ksm" \
-	bash -c "id -Gn nobody | grep -qw ksm"
 for u in alice bob carol; do
 	mkdir -p "/home/$u" && chown "$u:" "/home/$u" && chmod 0755 "/home/$u"
 done
@@ -142,8 +141,8 @@ fault blackhole
 logs_in "server black-holed: cached key still logs in" alice alice 3000
 fault none
 
-# A stale snapshot (keys_max_age = 0s): the helper goes live as nobody,
-# with the root:ksm 0640 client.json.
+# A stale snapshot (keys_max_age = 0s): the helper, as nobody, goes live
+# through ksmd (keys_user = nobody); client.json stays 0600 root.
 sleep 1.1
 sysconf "keys_max_age = 0s"
 reset_stats
@@ -184,6 +183,16 @@ fault none
 admin set-field --record SshdAlice0000000000000 --field keyPair --json \
 	--value "{\"publicKey\": \"$(cut -d' ' -f1-3 "$T/alice2.pub")\", \"privateKey\": \"\"}" >/dev/null ||
 	fail "set-field"
+# Only root and keys_user may ask ksmd for keys: the helper run by another
+# user (daemon) is refused by ksmd and serves the snapshot's (old) key.
+key_line() { cut -d' ' -f1-3 "$T/$1.pub"; }
+run setpriv --reuid=nobody --regid=nogroup --init-groups /usr/sbin/ksm-authorized-keys alice
+check "helper as nobody (keys_user), stale snapshot: the vault's new key from ksmd" [ "$OUT" = "$(key_line alice2)" ]
+if getent passwd daemon >/dev/null; then
+	run setpriv --reuid=daemon --regid=daemon --clear-groups /usr/sbin/ksm-authorized-keys alice
+	check "helper as daemon (not keys_user): the snapshot's key" [ "$OUT" = "$(key_line alice)" ]
+	check "helper as daemon: ksmd logged the refusal" grep -q "uid $(id -u daemon) .*refused" "$T/ksmd.log"
+fi
 refused "stale snapshot: the key removed from the vault is refused at once (live)" alice alice
 logs_in "stale snapshot: the new vault key logs in (live)" alice2 alice
 sysconf

@@ -9,14 +9,30 @@ for n in alice bob carol; do
 done
 /usr/bin/python3 "$TOP_SRC/tests/integration/mkvault.py" "$T/vault.json" "$T" || exit 99
 ksm_start_server "$T/vault.json"
+# The store's directory is ksmd's state directory, which the host makes
+# (tmpfiles.d, StateDirectory=): ksmd does not create it.
+mkdir -m 0700 "$T/private"
 write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store"
 bind
 expect_rc "bind" 0
 
+# offline_verifiers = login (the default): ksmd makes a verifier only at a
+# successful live login, so a sync makes none.
+run_ksmctl sync
+expect_rc "sync succeeds with refusals (offline_verifiers = login)" 0
+check "sync summary" grep -q "sync: 5 accounts" <<<"$OUT"
+check "offline_verifiers = login: the sync makes no verifier" grep -q ", 0 offline verifiers made" <<<"$OUT"
+check "offline_verifiers = login: no verifier in the private store" bash -c \
+	"[ ! -e '$T/private/store' ] || ! grep -q '\\\$y\\\$' '$T/private/store'"
+
+# offline_verifiers = all: ksmd hashes one for every account with a password
+# at each sync through it (ksmd reads ksm.conf at start: write_conf restarts it).
+CONF_SYNC=("snapshot = $T/lib/snapshot" "private_store = $T/private/store" "offline_verifiers = all")
+write_conf "${CONF_SYNC[@]}"
 run_ksmctl sync
 expect_rc "sync succeeds with refusals" 0
-check "sync summary" grep -q "sync: 5 accounts" <<<"$OUT"
-check "offline verifiers made for the 5 accounts" grep -q "5 offline verifiers made" <<<"$OUT"
+check "sync summary (offline_verifiers = all)" grep -q "sync: 5 accounts" <<<"$OUT"
+check "offline_verifiers = all: verifiers made for the 5 accounts" grep -q ", 5 offline verifiers made" <<<"$OUT"
 check "private store is 0600" [ "$(stat -c %a "$T/private/store")" = 600 ]
 check "private store holds yescrypt verifiers, not passwords" bash -c \
 	"grep -q '\\\$y\\\$' '$T/private/store' && ! grep -q 'pw-alice' '$T/private/store'"
@@ -115,12 +131,24 @@ check "status names the failed sync and the served snapshot" grep -q "the last s
 admin set-field --record AliceAcct0000000000000 --field ssh_public_key --value "$(cat "$T/carol.pub")" >/dev/null
 run_ksmctl sync
 expect_rc "sync after a key change" 0
-check "only the changed record is hashed again" grep -q "1 offline verifiers made" <<<"$OUT"
+check "only the changed record is hashed again" grep -q ", 1 offline verifiers made" <<<"$OUT"
 run_ksmctl users
 check "alice now has one key" bash -c "[[ '$(line alice)' =~ alice\ +250001\ +250001\ +1 ]]"
+check "ksmd kept its offline store in step at every sync" bash -c "! grep -q 'offline verifiers not updated' '$T/ksmd.log'"
+
+# Without ksmd (direct mode) ksmctl syncs the snapshot and leaves the
+# offline store alone: the verifiers are ksmd's.
+ksmd_stop
+cp "$T/private/store" "$T/store.before"
+admin set-field --record AliceAcct0000000000000 --field password --value 'pw-alice-2' >/dev/null
+run_ksmctl sync
+expect_rc "sync without ksmd (direct mode)" 0
+check "direct mode: no verifier made" grep -q ", 0 offline verifiers made" <<<"$OUT"
+check "direct mode: the offline store is left as it was" cmp -s "$T/private/store" "$T/store.before"
+ksmd_start "$T/ksm.conf"
 
 # A snapshot older than keys_max_stale is a problem for monitoring.
-write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store" "keys_max_stale = 1"
+write_conf "${CONF_SYNC[@]}" "keys_max_stale = 1"
 sleep 2
 run_ksmctl status --local --json
 expect_rc "status: a stale snapshot exits 1" 1

@@ -12,10 +12,16 @@
 #      one after a rollback;
 #   d. a change made with ksm-server-admin set-field is seen by both;
 #   e. a record the JS SDK creates and a file it uploads (encrypted by the SDK) are read by
-#      ksmctl.
+#      ksmctl;
+#   f. ksmd on the JS-written config: ksmctl reads every record through it (as root:
+#      ksmd answers ksmctl's reads to root only).
+# a. to e. run ksmctl in direct mode (its ksm.conf names a ksmd_socket where nothing
+# listens, so a ksmd of the host is never asked).
 #
 # Usage: tests/interop/run-cross.sh        (from any directory; build ksmctl first)
 # Env:   KSMCTL=path   the ksmctl to test (default: <top>/ksmctl, else <top>/build/normal/ksmctl)
+#        KSMD=path     the ksmd for f (default: ksmd/ksmd next to KSMCTL; f is skipped without it
+#                      or when not root)
 #        KEEP_TMP=1    keep the temporary directory
 # Prints one line per check, then "N passed, N failed"; exits non-zero if any failed.
 set -u
@@ -24,7 +30,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 KSMCTL=${KSMCTL:-$top/ksmctl}
 [ -x "$KSMCTL" ] || [ ! -x "$top/build/normal/ksmctl" ] || KSMCTL="$top/build/normal/ksmctl"
-# server_start, server_field, server_stop; $ADMIN
+KSMD=${KSMD:-$(dirname "$KSMCTL")/ksmd/ksmd}
+# server_start, server_field, server_stop; $ADMIN. server.sh also sources
+# tests/lib/ksmd.sh, which reads these two when sourced (its helpers are
+# not used here: section f starts its ksmd itself).
+: "${builddir:=$(dirname "$KSMCTL")}"
+KSM_TESTS_LIB=$top/tests/lib
 . "$top/tests/lib/server.sh"
 VAULT="$here/vault-cross.json"
 CROSS="$here/cross.js"
@@ -37,8 +48,10 @@ fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/ksm-cross.XXXXXX")
 PASSED=0
 FAILED=0
+KSMD_PID=
 cleanup() {
 	server_stop
+	if [ -n "$KSMD_PID" ]; then kill "$KSMD_PID" 2>/dev/null && wait "$KSMD_PID" 2>/dev/null; fi
 	# The record dumps are secrets printed on request (secret get
 	# --unmask, the SDK's getSecrets): kept only to debug a failure.
 	[ "$FAILED" -ne 0 ] || rm -f "$W"/dump-*.json "$W/get.json"
@@ -86,7 +99,8 @@ NREC=$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1
 
 # ksm.conf for each client config: js.conf -> the JS-written config, c.conf -> ksmctl's own.
 for n in js c; do
-	printf 'client_config = %s\nca_file = %s\ntimeout_sync = 10\n' "$W/$n-client.json" "$CA" >"$W/$n.conf"
+	printf 'client_config = %s\nca_file = %s\ntimeout_sync = 10\nksmd_socket = %s\n' \
+		"$W/$n-client.json" "$CA" "$W/no-ksmd.sock" >"$W/$n.conf"
 done
 k() { local conf=$1; shift; "$KSMCTL" --conf "$W/$conf.conf" "$@"; }
 uids() { /usr/bin/python3 -c 'import json,sys; print("\n".join(r["uid"] for r in json.load(open(sys.argv[1]))["records"]))' "$1"; }
@@ -134,8 +148,8 @@ want "a: ksmctl notation by an escaped title with the JS-written config" \
 
 # ============ b. ksmctl binds; JS reads with ksmctl's client.json
 echo "# b. ksmctl binds, JS SDK uses its client.json"
-if k c init --token "$(admin token --app cross-app)" --host "$HOST" --server-key "$SKEY" >/dev/null 2>"$W/check.err"; then
-	ok "b: ksmctl init binds with another token"
+if KSM_TOKEN=$(admin token --app cross-app) k c init --host "$HOST" --server-key "$SKEY" >/dev/null 2>"$W/check.err"; then
+	ok "b: ksmctl init binds with another token (KSM_TOKEN)"
 else
 	fail "b: ksmctl init: $(cat "$W/check.err")"
 	finish
@@ -243,5 +257,45 @@ if js dump "$W/js-written.json" >"$W/dump-e.json" 2>"$W/check.err"; then
 else
 	fail "e: JS dump after its writes: $(cat "$W/check.err")"
 fi
+
+# ============ f. ksmd on the JS-written config, ksmctl through it
+echo "# f. ksmd with the JS-written config, ksmctl reads through it"
+if [ ! -x "$KSMD" ]; then
+	echo "# f skipped: no ksmd at $KSMD"
+	finish
+fi
+# ksmd answers records (ksmctl's reads) to root only.
+if [ "$(id -u)" != 0 ]; then
+	echo "# f skipped: not root (ksmd answers ksmctl's reads to root only)"
+	finish
+fi
+{
+	cat "$W/js.conf"
+	printf 'ksmd_socket = %s\nksmd_user = %s\nprivate_store = %s\n' "$W/ksmd.sock" "$(id -un)" "$W/private"
+} >"$W/kd.conf"
+cp "$W/js-client.json" "$W/js-client.before-f"
+"$KSMD" --conf "$W/kd.conf" --foreground 2>"$W/ksmd.log" &
+KSMD_PID=$!
+for _ in $(seq 1 100); do
+	[ -S "$W/ksmd.sock" ] && break
+	kill -0 "$KSMD_PID" 2>/dev/null || break
+	sleep 0.05
+done
+if [ ! -S "$W/ksmd.sock" ]; then
+	fail "f: ksmd starts on the JS-written config: $(head -c 600 "$W/ksmd.log")"
+	finish
+fi
+ok "f: ksmd starts on the JS-written config"
+reqs() { /usr/bin/python3 "$top/tests/lib/ksmd_client.py" "$W/ksmd.sock" op=ping | sed -n 's/^requests=//p'; }
+r0=$(reqs)
+if js dump "$W/js-written.json" >"$W/dump-f.json" 2>"$W/check.err"; then
+	compare_all kd "$W/dump-f.json" "f (through ksmd)"
+else
+	fail "f: JS dump: $(cat "$W/check.err")"
+fi
+want "f: ksmctl notation through ksmd" "$(k kd notation "$PWN" 2>&1)" "$pw"
+r1=$(reqs)
+check "f: the reads were ksmd's vault requests ($r0 -> $r1)" test "${r1:-0}" -gt "${r0:-0}"
+check "f: ksmd left the JS-written config as it was" cmp "$W/js-client.before-f" "$W/js-client.json"
 
 finish

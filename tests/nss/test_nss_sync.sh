@@ -13,7 +13,7 @@ for n in alice bob carol; do
 done
 "$PY" "$TOP_SRC/tests/integration/mkvault.py" "$T/vault.json" "$T" || exit 99
 ksm_start_server "$T/vault.json"
-write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store"
+write_conf "snapshot = $T/lib/snapshot"
 bind
 expect_rc "bind" 0
 run_ksmctl sync
