@@ -1,19 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # run-pam.sh - pam_ksm live authentication against pam_unix verifying a
-# yescrypt hash (Debian 12's default) for the same user and password, in the
-# same run, taking turns; plus HTTPS requests per authentication, the
+# yescrypt hash (Debian 12's default) for the same password, in the same
+# run, taking turns; plus HTTPS requests per authentication, the
 # offline path, and one-process-per-login ("cold") costs.
 #
 # Both modules are driven by tests/pam/pam_harness (pam_start_confdir,
 # service files in the test dir): -n N authentications in one process, each
 # with its own pam_start/pam_authenticate/pam_end, CPU from getrusage
-# (user+sys of the harness, which is where the modules run) and wall time
-# from the monotonic clock. The local KSM server (tests/server) is a
-# separate Python process; its CPU is reported apart (from /proc/PID/stat).
-# pam_unix needs the user in /etc/passwd and /etc/shadow: in a private
-# mount namespace, copies with the user added are bind-mounted over them
-# (nothing on the host changes). The hash is made by mkpasswd -m yescrypt
+# (user+sys of the harness, where pam_unix runs) and wall time from the
+# monotonic clock. pam_ksm is a thin client: the vault half of each
+# authentication (the request, decryption, the comparison, the offline
+# verifier's yescrypt) runs in the broker ksmd, whose CPU (from
+# /proc/PID/stat) is added to pam_ksm's for the comparison with pam_unix
+# and also reported apart. The local KSM server (tests/server) is a separate
+# Python process; its CPU is reported apart too.
+# pam_unix needs its user in /etc/passwd and /etc/shadow: a local user
+# ksmbench (not alice: a local account of a vault user's name wins, and
+# pam_ksm would not ask ksmd), in copies bind-mounted over them in a
+# private mount namespace (nothing on the host changes). The hash is made by mkpasswd -m yescrypt
 # (package whois) or, without it, by crypt(3) through python.
 #
 # Usage: bench/run-pam.sh        (root; build first: cd build/normal && make -j2 check TESTS=)
@@ -46,15 +51,24 @@ export srcdir builddir
 
 "$PY" "$PAMDIR/mkvault.py" "$T/vault.json" || exit 2
 ksm_start_server "$T/vault.json"
-write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store" "timeout_auth = 3"
+# ksmd's state directory (for the verifiers the live logins make, which the
+# offline path uses); request_budget raised: every live authentication is a
+# request, many more per 10 s than the default 90 allows.
+mkdir -m 0700 "$T/private"
+write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store" "timeout_auth = 3" \
+	"request_budget = 100000/10s"
 bind
 [ "$RC" = 0 ] || { echo "ksmctl init failed: $ERR"; exit 2; }
 run_ksmctl sync
 [ "$RC" = 0 ] || { echo "ksmctl sync failed: $ERR"; exit 2; }
 USER_=alice
 PASS=$PW_ALICE
+# pam_unix's user: a local account of its own with the same password (a
+# local account named alice would win over the vault user, and pam_ksm
+# would not even ask ksmd).
+UNIX_USER=ksmbench
 
-# The same user and password for pam_unix, with Debian's default yescrypt.
+# The same password for pam_unix, with Debian's default yescrypt.
 if command -v mkpasswd >/dev/null; then
 	HASH=$(printf '%s\n' "$PASS" | mkpasswd -m yescrypt --stdin)
 	HASHER="mkpasswd -m yescrypt"
@@ -65,8 +79,8 @@ s = c.crypt_gensalt(b"$y$", 0, None, 0); print(c.crypt(sys.argv[1].encode(), s).
 	HASHER="crypt_gensalt(\$y\$) via python ctypes"
 fi
 case $HASH in '$y$'*) ;; *) echo "no yescrypt hash: $HASH"; exit 2 ;; esac
-{ grep -v "^$USER_:" /etc/passwd; echo "$USER_:x:$UID_ALICE:$UID_ALICE:bench:/nonexistent:/bin/false"; } >"$T/passwd"
-{ grep -v "^$USER_:" /etc/shadow; echo "$USER_:$HASH:20000:0:99999:7:::"; } >"$T/shadow"
+{ grep -v "^$UNIX_USER:" /etc/passwd; echo "$UNIX_USER:x:$UID_ALICE:$UID_ALICE:bench:/nonexistent:/bin/false"; } >"$T/passwd"
+{ grep -v "^$UNIX_USER:" /etc/shadow; echo "$UNIX_USER:$HASH:20000:0:99999:7:::"; } >"$T/shadow"
 chmod 0644 "$T/passwd"; chmod 0640 "$T/shadow"
 mount --bind "$T/passwd" /etc/passwd && mount --bind "$T/shadow" /etc/shadow || exit 2
 mkdir -p "$T/pam.d"
@@ -75,16 +89,19 @@ echo "auth required $PAM_MOD conf=$T/ksm.conf" >"$T/pam.d/bench-ksm"
 
 # hrun SERVICE N: one harness process, N authentications; prints its JSON
 # line plus the server's CPU and the get_secret requests meanwhile.
-server_cpu() { "$PY" -c 'import os,sys; p=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split(); print((int(p[11])+int(p[12]))/os.sysconf("SC_CLK_TCK"))' "$SERVER_PID"; }
+proc_cpu() { "$PY" -c 'import os,sys; p=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split(); print((int(p[11])+int(p[12]))/os.sysconf("SC_CLK_TCK"))' "$1"; }
+server_cpu() { proc_cpu "$SERVER_PID"; }
+ksmd_cpu() { proc_cpu "$KSMD_PID"; }
+user_for() { if [ "$1" = bench-unix ]; then echo "$UNIX_USER"; else echo "$USER_"; fi; }
 hrun() {
-	local s0 s1 line gets
+	local s0 s1 k0 k1 line gets
 	reset_stats
-	s0=$(server_cpu)
-	line=$(PAM_HARNESS_PASSWORD=$PASS "$HARNESS" -q -n "$2" -c "$T/pam.d" "$1" "$USER_" auth)
-	s1=$(server_cpu)
+	s0=$(server_cpu) k0=$(ksmd_cpu)
+	line=$(PAM_HARNESS_PASSWORD=$PASS "$HARNESS" -q -n "$2" -c "$T/pam.d" "$1" "$(user_for "$1")" auth)
+	s1=$(server_cpu) k1=$(ksmd_cpu)
 	gets=$(req_gets)
-	"$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(service=sys.argv[2], server_cpu_s=float(sys.argv[4])-float(sys.argv[3]), get_secret=int(sys.argv[5])); print(json.dumps(d))' \
-		"$line" "$1" "$s0" "$s1" "$gets"
+	"$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(service=sys.argv[2], server_cpu_s=float(sys.argv[4])-float(sys.argv[3]), ksmd_cpu_s=float(sys.argv[7])-float(sys.argv[6]), get_secret=int(sys.argv[5])); print(json.dumps(d))' \
+		"$line" "$1" "$s0" "$s1" "$gets" "$k0" "$k1"
 }
 
 : >"$T/raw.jsonl"
@@ -107,9 +124,11 @@ echo "# cold: one process per authentication (as sshd and sudo run PAM)"
 for r in $(seq 1 "$COLD"); do
 	for s in bench-unix bench-ksm; do
 		reset_stats
+		k0=$(ksmd_cpu)
 		c=$(PAM_HARNESS_PASSWORD=$PASS "$PY" "$here/rusage.py" --pid "$SERVER_PID" -- \
-			"$HARNESS" -q -c "$T/pam.d" "$s" "$USER_" auth)
-		echo "{\"path\": \"cold\", \"service\": \"$s\", \"round\": $r, \"get_secret\": $(req_gets), \"rusage\": $c}" >>"$T/raw.jsonl"
+			"$HARNESS" -q -c "$T/pam.d" "$s" "$(user_for "$s")" auth)
+		k1=$(ksmd_cpu)
+		echo "{\"path\": \"cold\", \"service\": \"$s\", \"round\": $r, \"get_secret\": $(req_gets), \"ksmd_cpu_s\": $("$PY" -c 'import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))' "$k0" "$k1"), \"rusage\": $c}" >>"$T/raw.jsonl"
 	done
 done
 
@@ -128,8 +147,11 @@ res = {"date": time.strftime("%Y-%m-%d"), "git": rev, "host": {"cpus": os.cpu_co
 S = res["summary"]
 for path, svc in (("live", "bench-unix"), ("live", "bench-ksm"), ("offline-refused", "bench-ksm")):
     rows = [r for r in raw if r["path"] == path and r["service"] == svc]
+    ksmd_ms = 1000 * sum(r["ksmd_cpu_s"] for r in rows) / sum(r["rounds"] for r in rows)
     S[f"{path}/{svc}"] = {
         "cpu_ms_per_auth": round(med(path, svc, "cpu_ms_per_round"), 3),
+        "ksmd_cpu_ms_per_auth": round(ksmd_ms, 3),
+        "cpu_ms_per_auth_with_ksmd": round(med(path, svc, "cpu_ms_per_round") + ksmd_ms, 3),
         "user_ms_per_auth": round(med(path, svc, "user_ms_per_round"), 3),
         "sys_ms_per_auth": round(med(path, svc, "sys_ms_per_round"), 3),
         "wall_ms_per_auth": round(med(path, svc, "wall_ms_per_round"), 3),
@@ -140,15 +162,21 @@ for svc in ("bench-unix", "bench-ksm"):
     rows = [r for r in raw if r["path"] == "cold" and r["service"] == svc]
     S[f"cold/{svc}"] = {
         "cpu_ms_per_process": round(1000 * st.median(r["rusage"]["cpu"] for r in rows), 2),
+        "ksmd_cpu_ms_per_auth": round(1000 * st.mean(r["ksmd_cpu_s"] for r in rows), 2),
+        # ksmd's CPU comes in clock ticks (10 ms): its mean over the runs.
+        "cpu_ms_per_process_with_ksmd": round(1000 * (st.median(r["rusage"]["cpu"] for r in rows)
+                                                      + st.mean(r["ksmd_cpu_s"] for r in rows)), 2),
         "wall_ms_per_process": round(1000 * st.median(r["rusage"]["wall"] for r in rows), 2),
         "maxrss_kib": st.median(r["rusage"]["maxrss_kib"] for r in rows),
         "requests_per_auth": sum(r["get_secret"] for r in rows) / len(rows),
     }
 k, u = S["live/bench-ksm"], S["live/bench-unix"]
-res["ratios"] = {"live_cpu_ksm_over_unix": round(k["cpu_ms_per_auth"] / u["cpu_ms_per_auth"], 3),
+# pam_ksm's CPU with ksmd's (pam_unix has no helper process to add).
+res["ratios"] = {"live_cpu_ksm_over_unix": round(k["cpu_ms_per_auth_with_ksmd"] / u["cpu_ms_per_auth"], 3),
+                 "live_cpu_ksm_without_ksmd_over_unix": round(k["cpu_ms_per_auth"] / u["cpu_ms_per_auth"], 3),
                  "live_wall_ksm_over_unix": round(k["wall_ms_per_auth"] / u["wall_ms_per_auth"], 3),
-                 "cold_cpu_ksm_over_unix": round(S["cold/bench-ksm"]["cpu_ms_per_process"] / S["cold/bench-unix"]["cpu_ms_per_process"], 3)}
-res["goal"] = {"cpu_per_auth_at_most_pam_unix": k["cpu_ms_per_auth"] <= u["cpu_ms_per_auth"],
+                 "cold_cpu_ksm_over_unix": round(S["cold/bench-ksm"]["cpu_ms_per_process_with_ksmd"] / S["cold/bench-unix"]["cpu_ms_per_process"], 3)}
+res["goal"] = {"cpu_per_auth_at_most_pam_unix": k["cpu_ms_per_auth_with_ksmd"] <= u["cpu_ms_per_auth"],
                "exactly_one_request_per_auth": k["requests_per_auth"] == 1.0}
 os.makedirs(os.path.dirname(out), exist_ok=True)
 json.dump(res, open(out, "w"), indent=1)
