@@ -6,9 +6,10 @@
 # and the bundled local KSM server. Called by demo/demo.sh; needs root.
 #
 # It reuses the tests' set-up (tests/lib): the local server, the private
-# namespace and its system view, the syslog capture, sshd, and the vault of
-# tests/pam/mkvault.py (pamvault.sh), where gina is a vault user in the
-# local group sudo.
+# namespace and its system view, the syslog capture, sshd, the broker ksmd
+# (started by bind, as ksmctl init is followed by ksmd on a host), and the
+# vault of tests/pam/mkvault.py (pamvault.sh), where gina is a vault user
+# in the local group sudo.
 : "${builddir:?run demo/demo.sh}"
 lib="$(dirname "$0")/../tests/lib"
 . "$lib/common.sh"
@@ -33,6 +34,8 @@ sshd_system_dirs
 for d in /run/sudo /var/lib/sudo; do mkdir -p "$d" && sys_mount -t tmpfs -o mode=0711 tmpfs "$d"; done
 bind
 expect_rc "ksmctl init (bind this host)" 0
+show "ksmd --foreground &   (the broker: pam_ksm and ksm-authorized-keys ask it, it asks Keeper)"
+echo "ksmd runs as pid $KSMD_PID on $T/ksmd.sock"
 run_ksmctl sync
 expect_rc "ksmctl sync" 0
 show "ksmctl sync"; echo "$OUT"
@@ -66,8 +69,10 @@ SSH=(ssh -F /dev/null -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFi
 	-o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes)
 say "an SSH login with gina's vault key (sshd asks ksm-authorized-keys); the session has her vault password in the kernel keyring"
 show "ssh -i gina.key gina@127.0.0.1 'id; keyctl print %user:ksm:password'"
+reset_stats
 OUT=$("${SSH[@]}" -i "$T/gina" gina@127.0.0.1 'id; keyctl print %user:ksm:password; echo' 2>&1)
 echo "$OUT"
+echo "(requests to Keeper for this login: $(req_gets); the keys came from the snapshot)"
 check "ssh login with the vault key, keyctl prints the vault password" grep -qx "$PW_GINA" <<<"$OUT"
 show "ssh -i alice.key gina@127.0.0.1   (a key not in gina's record)"
 "${SSH[@]}" -i "$T/alice" gina@127.0.0.1 true 2>&1 | head -1
@@ -78,7 +83,9 @@ sudo_as() {
 }
 say "sudo with the vault password (pam_ksm asks the vault, live)"
 show "echo VAULT_PASSWORD | sudo -S -k id -u   (as gina)"
+reset_stats
 OUT=$(sudo_as $UID_GINA "$PW_GINA"); echo "$OUT"
+echo "(requests to Keeper for this sudo: $(req_gets); its session took the auth's read)"
 check "sudo with gina's vault password" [ "$OUT" = 0 ]
 
 say "KeeperPAM rotates gina's password in the vault: sudo follows at once, no sync"
@@ -94,7 +101,8 @@ OUT=$("${SSH[@]}" -i "$T/gina" gina@127.0.0.1 'keyctl print %user:ksm:password; 
 echo "$OUT"
 check "a new session's keyring holds the rotated password" grep -qx "$PW_GINA2" <<<"$OUT"
 
-say "what pam_ksm logged (never a password)"
+say "what pam_ksm and ksmd logged (never a password)"
 grep -h "pam_ksm" "$SYSLOG" | sed 's/^<[0-9]*>//' | tail -n 8
-no_secret_in "no password in the logs" "$SYSLOG"
+grep -h "ksmd\[[0-9]*\]: auth " "$SYSLOG" | sed 's/^<[0-9]*>//' | tail -n 4
+no_secret_in "no password in the logs (syslog, ksmd's)" "$SYSLOG" "$T/ksmd.log"
 finish

@@ -19,7 +19,8 @@
  *     process (password: $LOAD_PASSWORD). After each CHECKPOINT round it
  *     prints "at ROUND: fds=.. rss_kb=.. hwm_kb=.. maps=.. heap=.." (open
  *     descriptors, VmRSS, VmHWM, lines of /proc/self/maps, bytes in use by
- *     malloc).
+ *     malloc), and with $LOAD_WATCH_PID also " watch_rss_kb=.." (the VmRSS
+ *     of that process: ksmd, which does the vault half of every round).
  *
  *   load_driver nss MODULE N SNAPSHOT ALT EVERY CHECKPOINT... -- USER:UID...
  *     N lookups through MODULE's _nss_ksm_getpwnam_r and _nss_ksm_getpwuid_r
@@ -435,13 +436,20 @@ static int burst(const char *confdir, const char *service, const char *path)
 
 /* ------------------------------------------------------- resources */
 
-static long status_kb(const char *field)
+/* A field (kB) of /proc/PID/status; pid 0: this process. */
+static long proc_status_kb(long pid, const char *field)
 {
-	FILE *f = fopen("/proc/self/status", "re");
+	char path[64];
+	FILE *f;
 	char line[256];
 	size_t len = strlen(field);
 	long v = -1;
 
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -451,6 +459,11 @@ static long status_kb(const char *field)
 		}
 	fclose(f);
 	return v;
+}
+
+static long status_kb(const char *field)
+{
+	return proc_status_kb(0, field);
 }
 
 static int count_fds(void)
@@ -485,10 +498,15 @@ static int count_maps(void)
 static void checkpoint(long round)
 {
 	struct mallinfo2 mi = mallinfo2();
+	const char *watch = getenv("LOAD_WATCH_PID");
 
-	printf("at %ld: fds=%d rss_kb=%ld hwm_kb=%ld maps=%d heap=%zu\n", round,
+	printf("at %ld: fds=%d rss_kb=%ld hwm_kb=%ld maps=%d heap=%zu", round,
 	       count_fds(), status_kb("VmRSS"), status_kb("VmHWM"),
 	       count_maps(), mi.uordblks);
+	if (watch && *watch)
+		printf(" watch_rss_kb=%ld",
+		       proc_status_kb(strtol(watch, NULL, 10), "VmRSS"));
+	printf("\n");
 	fflush(stdout);
 }
 

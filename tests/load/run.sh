@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # run.sh - the load tests (tests/load/test_load_*.sh), one after the other,
 # then their figures (wall times, requests counted, descriptors and memory
-# before/after). Heavy, so not part of make check; tests/run-all.sh runs
-# this as its "load tests" step. About 1.5 minutes on 2 cores.
+# before/after, ksmd's among them). Heavy, so not part of make check;
+# tests/run-all.sh runs this as its "load tests" step. About 2 minutes on
+# 2 cores. The tests' state directories go under $TMPDIR, by default
+# BUILDDIR/test-tmp (as tests/run-all.sh has it), not the shared /tmp.
 #
 #   tests/load/run.sh [BUILDDIR]     (default build/normal; root for all
 #                                     but the NSS test, which skip (77)
@@ -13,6 +15,9 @@ set -u
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 builddir=$(cd "${1:-$srcdir/build/normal}" && pwd) || exit 2
 export srcdir builddir
+: "${TMPDIR:=$builddir/test-tmp}"
+mkdir -p "$TMPDIR" || exit 2
+export TMPDIR
 make -s -C "$builddir" tests/load/load_driver tests/pam/pam_harness >/dev/null || exit 1
 
 pass=0 fail=0 skip=0 figures=

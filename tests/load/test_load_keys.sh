@@ -8,9 +8,14 @@
 #    fingerprint of another key), a vault user without keys, local and
 #    unknown users. The concatenated output must equal the expected key
 #    lines exactly, and no request may reach the server.
-# 2. Live path (keys_max_age = 0s): LOAD_KEYS_LIVE (200) calls: the same
-#    check of the output, exactly one get_secret per call, each logged as
-#    served from the vault.
+# 2. Live path (keys_max_age = 0s): LOAD_KEYS_LIVE (200) calls, each a
+#    keys request to the test's ksmd, which reads the record (request_budget
+#    raised for it): the same check of the output, exactly one get_secret
+#    per call, each logged as served from the vault.
+# 3. The live path past ksmd's request_budget: the calls beyond it are
+#    answered from the snapshot (docs/design.md: for keys the budget counts
+#    as "cannot reach the vault"), the output is still exactly right, and no
+#    more requests leave the host.
 #
 # A process per call cannot leak into the next one, so the server count is
 # the resource check here; the long-lived consumers (PAM, NSS) are checked
@@ -24,7 +29,6 @@ private_dev_log
 CALLS=${LOAD_KEYS_CALLS:-10000}
 LIVE=${LOAD_KEYS_LIVE:-200}
 NK=20 # users with a key
-libksm_from_build # the live path dlopens libksm.so.0
 [ -x "$KEYS_BIN" ] || { echo "not built: $KEYS_BIN"; exit 99; }
 
 mkdir -p "$T/keys"
@@ -86,7 +90,9 @@ check "cached: nothing logged (no errors, no live refresh)" [ "$(count_log 'ksm-
 [ "$FAILED" = 0 ] || diff "$T/cached" "$T/cached.want" | head -n 10 | sed 's/^/# /'
 
 # ---------------------------------------------------------------- 2. live
-conf "keys_max_age = 0s" "timeout_keys = 10"
+# ksmd starts again on the new ksm.conf: its request_budget (90/10s by
+# default) would answer most of these calls from the snapshot (part 3).
+conf "keys_max_age = 0s" "timeout_keys = 10" "request_budget = 100000/10s"
 sleep 1.1 # the snapshot is now older than 0 s
 # Vault users with keys only: each call is one get_secret.
 ARGS=("${ARGS[@]:0:$((2 * NK))}") EXPECT=("${EXPECT[@]:0:$((2 * NK))}")
@@ -105,5 +111,21 @@ wait_log "key\(s\) from the vault" "$LIVE"
 check "live: every call logged its keys as from the vault ($(count_log 'key\(s\) from the vault'))" \
 	[ "$(count_log 'key\(s\) from the vault')" = "$LIVE" ]
 [ "$FAILED" = 0 ] || diff "$T/live" "$T/live.want" | head -n 10 | sed 's/^/# /'
+
+# ------------------------------------------------- 3. past request_budget
+BUDGET=5 NB=20
+conf "keys_max_age = 0s" "timeout_keys = 10" "request_budget = $BUDGET/60s"
+reset_stats
+log_mark
+run_calls "$NB" "$T/budget"
+figure "keys live path past request_budget ($BUDGET/60s): $NB calls, get_secret $(req_gets), $(count_log 'key\(s\) from the vault') from the vault, $(count_log 'serving [0-9]+ snapshot') from the snapshot"
+check "budget: $NB calls, the output is exactly the expected key lines" cmp -s "$T/budget" "$T/budget.want"
+check "budget: nothing on stderr, every call exited 0" [ ! -s "$T/budget.err" ]
+check "budget: $BUDGET get_secret, no more ($(req_gets))" [ "$(req_gets)" = "$BUDGET" ]
+wait_log "serving [0-9]+ snapshot" $((NB - BUDGET))
+check "budget: $BUDGET calls from the vault, the other $((NB - BUDGET)) from the snapshot, naming request_budget ($(count_log 'key\(s\) from the vault'), $(count_log 'request_budget.*serving [0-9]+ snapshot'))" \
+	[ "$(count_log 'key\(s\) from the vault')" = "$BUDGET" ] &&
+	[ "$(count_log 'request_budget.*serving [0-9]+ snapshot')" = $((NB - BUDGET)) ]
+[ "$FAILED" = 0 ] || diff "$T/budget" "$T/budget.want" | head -n 10 | sed 's/^/# /'
 
 finish

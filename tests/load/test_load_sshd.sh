@@ -6,11 +6,15 @@
 # password (SSH_ASKPASS, no terminal), half public-key logins whose key the
 # keys helper (AuthorizedKeysCommand ksm-authorized-keys) serves from the
 # snapshot. The ssh clients wait for a shared flock on a file the test holds
-# exclusively, and are released together when it lets go.
+# exclusively, and are released together when it lets go. Before the
+# burst, one login of each kind alone (by users the burst does not have)
+# counts the requests it makes; a third, with keys_max_age = 0s, has the
+# keys helper ask ksmd for the keys.
 # Every login must succeed, run as its own uid, and find its own vault
 # password as ksm:password in its session keyring (only a hash of it is
 # printed), and the server must have seen exactly the requests one login
-# of each kind makes, times the number of logins.
+# of each kind makes, times the number of logins: one each, since ksmd
+# gives a login's session the read its auth (in another sshd process) made.
 #
 # Needs root; in a private mount namespace (tests/lib/namespace.sh
 # setup_system_ns, plus tests/lib/sshd.sh sshd_system_dirs: /usr/sbin
@@ -23,13 +27,16 @@ private_dev_log
 
 N=${LOAD_SSH:-50}
 NPW=$((N / 2)) # users 0..NPW-1 log in with a password, the others with a key
+# Users N.. log in alone first (a password, a key, a key served live), so
+# that no read of theirs is left for the burst's sessions to take.
+UPW=$N UKEY=$((N + 1)) ULIVE=$((N + 2))
 
 mkdir -p "$T/keys"
-for i in $(seq "$NPW" $((N - 1))); do
+for i in $(seq "$NPW" $((N - 1))) $UKEY $ULIVE; do
 	ssh-keygen -q -t ed25519 -N '' -C "$(uname_of $i)@load" -f "$T/keys/$(uname_of $i)" || exit 99
 done
 ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey" || exit 99
-make_vault "$N" "$T/keys"
+make_vault $((N + 3)) "$T/keys"
 ksm_start_server "$T/vault.json"
 setup_system_ns
 sysconf "timeout_auth = 20"
@@ -37,8 +44,8 @@ sshd_system_dirs
 bind
 expect_rc "ksmctl init" 0
 run_ksmctl sync
-expect_rc "ksmctl sync ($N users)" 0
-for i in $(seq 0 $((N - 1))); do
+expect_rc "ksmctl sync ($((N + 3)) users)" 0
+for i in $(seq 0 $((N + 2))); do
 	u=$(uname_of $i)
 	mkdir -p "/home/$u" && chown "$u:" "/home/$u" && chmod 0755 "/home/$u"
 done
@@ -61,7 +68,7 @@ login() {
 	u=$(uname_of "$i")
 	: >"$T/ready-$i"
 	flock -s "$T/barrier" true
-	if [ "$i" -lt "$NPW" ]; then
+	if [ "$i" -lt "$NPW" ] || [ "$i" = "$UPW" ]; then
 		KSM_TEST_PW=$(user_field "$i" 2) SSH_ASKPASS="$T/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
 			timeout 120 setsid -w ssh "${SSH_OPTS[@]}" -o PubkeyAuthentication=no \
 			-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
@@ -80,18 +87,30 @@ per_login() { # I
 	login "$1"
 	req_gets
 }
-PW_GETS=$(per_login 0)
-KEY_GETS=$(per_login "$NPW")
-echo "# one password login: $PW_GETS get_secret; one key login: $KEY_GETS get_secret"
-check "a single password login works" grep -q "^uid=262000" "$T/ssh-0"
-check "a single key login works" grep -q "^uid=$((262000 + NPW))" "$T/ssh-$NPW"
+PW_GETS=$(per_login $UPW)
+KEY_GETS=$(per_login $UKEY)
+check "a single password login works" grep -q "^uid=$((262000 + UPW))" "$T/ssh-$UPW"
+check "a single key login works" grep -q "^uid=$((262000 + UKEY))" "$T/ssh-$UKEY"
+# With a snapshot older than keys_max_age the keys helper asks ksmd, which
+# reads the record (sshd runs the helper for the key offered, then again
+# for the signature), and the session takes that read.
+sysconf "timeout_auth = 20" "keys_max_age = 0s"
+sleep 1.1
+LIVE_GETS=$(per_login $ULIVE)
+sysconf "timeout_auth = 20"
+check "a single key login with live keys works" grep -q "^uid=$((262000 + ULIVE))" "$T/ssh-$ULIVE"
+echo "# one password login: $PW_GETS get_secret; one key login: $KEY_GETS get_secret; one key login with live keys (keys_max_age = 0s): $LIVE_GETS get_secret"
+figure "ssh single logins: password $PW_GETS get_secret, key (snapshot keys) $KEY_GETS, key (live keys) $LIVE_GETS"
 # OpenSSH runs pam_authenticate in a child of the monitor (auth-pam.c's
-# "thread" is a fork), so the record auth fetched is not in the handle that
-# setcred and the session use: a password login makes two requests (auth,
-# then setcred fetching the session secret), a key login one (setcred; the
-# keys helper reads the snapshot).
-check "a password login: 2 get_secret (auth in sshd's PAM child, setcred in the monitor)" [ "$PW_GETS" = 2 ]
+# "thread" is a fork) and setcred and the session in the monitor: pam_ksm
+# asks ksmd in both, and ksmd answers the session from the read the auth
+# made a moment before (docs/design.md, "Session secrets in the kernel
+# keyring"): one request per password login. A key login makes one too
+# (the session's; the keys helper reads the fresh snapshot).
+check "a password login: 1 get_secret (auth in sshd's PAM child; setcred and the session in the monitor take its read)" [ "$PW_GETS" = 1 ]
 check "a key login: 1 get_secret (the session's; the keys come from the snapshot)" [ "$KEY_GETS" = 1 ]
+check "a key login with live keys: at most 2 get_secret (a read per keys helper run; the session takes one: $LIVE_GETS)" \
+	[ "$LIVE_GETS" -ge 1 -a "$LIVE_GETS" -le 2 ]
 
 # ------------------------------------------------------------- the burst
 rm -f "$T"/ssh-* "$T"/ready-*
@@ -135,8 +154,8 @@ wait_log "password accepted by the vault \(live" "$NPW"
 check "syslog: $NPW password logins accepted live ($(count_log 'pam_ksm\(sshd:auth\): .*accepted by the vault \(live'))" \
 	[ "$(count_log 'pam_ksm\(sshd:auth\): .*accepted by the vault \(live')" = "$NPW" ]
 check "syslog: no offline fallback, no failed vault check" [ "$(count_log 'offline|vault check failed')" = 0 ]
-check "sshd accepted $((N - NPW)) + 1 public keys from the keys helper ($(grep -c 'Accepted publickey for load' "$T/sshd.log"))" \
-	[ "$(grep -c 'Accepted publickey for load' "$T/sshd.log")" = $((N - NPW + 1)) ]
+check "sshd accepted $((N - NPW)) + 2 public keys from the keys helper ($(grep -c 'Accepted publickey for load' "$T/sshd.log"))" \
+	[ "$(grep -c 'Accepted publickey for load' "$T/sshd.log")" = $((N - NPW + 2)) ]
 check "sshd dropped no connection (MaxStartups)" bash -c "! grep -q 'drop connection\|beginning MaxStartups' '$T/sshd.log'"
 if [ "$FAILED" -ne 0 ]; then
 	echo "# --- sshd log (last 30 lines) ---"

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # test_pam_symbols.sh - pam_ksm.so exports exactly the PAM service functions
-# (version script), checked with nm and by dlopen; libksm.so exports only
-# what ksm.h declares.
+# (version script), checked with nm and by dlopen, and as a thin client of
+# ksmd it needs only libpam, libkeyutils and libc (docs/design.md, "Parts
+# and what they link": no libksm, libcurl, OpenSSL, json-c or libcrypt);
+# libksm.so exports only what ksm.h declares.
 set -u
 : "${builddir:=$(pwd)}"
 : "${srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -28,6 +30,11 @@ for f in ("pam_ksm_parse_args", "pam_ksm_user_load", "pam_ksm_keyring_install",
         continue
     sys.exit("internal symbol exported: " + f)
 PY
+# (A sanitizer build adds its runtimes.)
+needed=$(readelf -d "$MOD" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -vE '^lib(a|ub|t|l)san\.' |
+	sort | tr '\n' ' ' | sed 's/ $//')
+check "pam_ksm.so needs only libc, libkeyutils and libpam (NEEDED: $needed)" \
+	[ "$needed" = "libc.so.6 libkeyutils.so.1 libpam.so.0" ]
 check "pam_ksm.so has RELRO and BIND_NOW" bash -c "readelf -d '$MOD' | grep -q BIND_NOW && readelf -lW '$MOD' | grep -q GNU_RELRO"
 
 # libksm: every exported function is declared in ksm.h.

@@ -7,7 +7,9 @@
 # %user:ksm:password inside the ssh command prints the vault's value), for
 # password logins and for public-key logins (AuthorizedKeysCommand
 # ksm-authorized-keys, no password through PAM). pam_keyinit (force revoke)
-# runs before pam_ksm in the session stack, as on a Debian host.
+# runs before pam_ksm in the session stack, as on a Debian host. pam_ksm
+# asks the test's ksmd; sshd runs auth and the session in two processes,
+# and ksmd gives the session the auth's read: one request per login.
 #
 # Needs root; in a private mount namespace (tests/lib/namespace.sh
 # setup_system_ns, plus tests/lib/sshd.sh sshd_system_dirs: /usr/sbin
@@ -90,7 +92,9 @@ pw_login alice "$PW_ALICE"
 expect_session "password login (keyboard-interactive): session has ksm:password = the vault's" "$PW_ALICE" $UID_ALICE
 expect_log "sshd's PAM: the vault (live) accepted alice" "pam_ksm\(sshd:auth\): alice: password accepted by the vault \(live"
 expect_log "sshd's PAM: the session secret went into the keyring" "pam_ksm\(sshd:(session|setcred)\): alice: 1 session secret"
-echo "# get_secret requests for one password login: $(req_gets)"
+expect_log "ksmd's audit line names sshd and the client's address" "ksmd\[[0-9]+\]: auth alice \(sshd from 127\.0\.0\.1.*\): ok, live"
+check "one password login, auth and session in two sshd processes: one request ($(req_gets) get_secret, $(req_total) in all)" \
+	[ "$(req_gets)" = 1 -a "$(req_total)" = 1 ]
 # After the logout, close_session revoked it: the user can no longer read it.
 revoked_after_logout() {
 	local uid=$1 i r=
@@ -119,7 +123,7 @@ expect_session "rotated: the new password logs in at once, and ksm:password is t
 reset_stats
 key_login gina gina
 expect_session "public-key login: the session has ksm:password = the vault's" "$PW_GINA" $UID_GINA
-check "public-key login: the session fetched it (get_secret $(req_gets))" [ "$(req_gets)" -ge 1 ]
+check "public-key login: one request, the session's; the keys helper served the fresh snapshot (get_secret $(req_gets))" [ "$(req_gets)" = 1 ]
 revoked_after_logout $UID_GINA "public-key login: the key is revoked after logout"
 check "sshd accepted gina's vault key" grep -q "Accepted publickey for gina" "$T/sshd.log"
 key_login gina mallory
@@ -134,6 +138,7 @@ check "keyctl show @s: ksm:password is in the login's session keyring" grep -q "
 
 no_secret_in "no password in the syslog (sshd's PAM lines)" "$SYSLOG"
 no_secret_in "no password in sshd's log" "$T/sshd.log"
+no_secret_in "no password in ksmd's log" "$T/ksmd.log"
 if [ "$FAILED" -ne 0 ]; then
 	echo "# --- sshd log (last 30 lines) ---"
 	tail -n 30 "$T/sshd.log" | sed 's/^/# /'

@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: MIT
 # test_sudo.sh - the real, setuid sudo with pam_ksm: a vault user in the
 # local group sudo (custom field groups=sudo, given by nss_ksm's
-# initgroups) runs "sudo -S -k true" with the vault password; after a
-# KeeperPAM-style rotation (ksm-server-admin set-field) the old password
-# fails and the new one works at once, without a sync.
+# initgroups) runs "sudo -S -k true" with the vault password, which
+# pam_ksm has the test's ksmd check (one request per sudo: its session
+# takes the auth's read); after a KeeperPAM-style rotation
+# (ksm-server-admin set-field) the old password fails and the new one works
+# at once, without a sync; with the vault down the verifier of the last
+# live login decides, unless pam_ksm's line says no_offline (docs/design.md
+# recommends it for sudo), which refuses.
 #
 # Needs root; in a private mount namespace: the built libnss_ksm.so.2,
 # libksm.so.0 and pam_ksm.so overlaid into the system library directory,
@@ -39,16 +43,23 @@ else
 	sys_mount --bind "$T/sudoers" /etc/sudoers
 	ok "a test /etc/sudoers with %sudo ALL=(ALL:ALL) ALL (bind-mounted)"
 fi
-cat >"$T/pam-sudo" <<EOF2
+# pam_sudo [AUTH OPTIONS]: /etc/pam.d/sudo with pam_ksm (bind-mounted over
+# the system's, once; rewritten in place after).
+pam_sudo() {
+	cat >"$T/pam-sudo" <<EOF2
 #%PAM-1.0
-auth     [success=done default=die] pam_ksm.so conf=/etc/ksm/ksm.conf
+auth     [success=done default=die] pam_ksm.so conf=/etc/ksm/ksm.conf $*
 account  [success=done ignore=ignore default=die] pam_ksm.so conf=/etc/ksm/ksm.conf
 account  required pam_unix.so
 session  optional pam_ksm.so conf=/etc/ksm/ksm.conf
 session  required pam_permit.so
 EOF2
-chmod 0644 "$T/pam-sudo"
-sys_mount --bind "$T/pam-sudo" /etc/pam.d/sudo
+	chmod 0644 "$T/pam-sudo"
+	[ -n "$PAM_SUDO_MOUNTED" ] || sys_mount --bind "$T/pam-sudo" /etc/pam.d/sudo
+	PAM_SUDO_MOUNTED=1
+}
+PAM_SUDO_MOUNTED=
+pam_sudo
 
 check "nss_ksm: gina is a user (getent passwd)" bash -c "getent passwd gina | grep -q '^gina:x:$UID_GINA:'"
 check "initgroups through nss_ksm: gina is in the local group sudo" \
@@ -75,7 +86,8 @@ log_mark
 sudo_as $UID_GINA "$PW_GINA"
 expect_rc "gina: sudo -S -k true with the vault password" 0
 expect_log "the log says the vault (live) accepted gina" "pam_ksm\(sudo:auth\): gina: password accepted by the vault \(live"
-check "one request for the sudo authentication ($(req_gets))" [ "$(req_gets)" = 1 ]
+expect_log "ksmd's audit line names the user, the service and the verdict" "ksmd\[[0-9]+\]: auth gina \(sudo.*\): ok, live"
+check "one request for the sudo, auth and session ($(req_gets))" [ "$(req_gets)" = 1 ]
 sudo_as $UID_GINA "$PW_GINA" id -u
 check "gina: sudo id -u runs as root" [ "$RC" = 0 -a "$OUT" = 0 ]
 sudo_as $UID_GINA "wrong-password"
@@ -102,7 +114,17 @@ expect_rc "vault down: the new password works offline" 0
 expect_log "vault down: the offline verifier decided" "gina: password accepted by the offline verifier"
 sudo_as $UID_GINA "$PW_GINA"
 check "vault down: the old password is refused offline (exit $RC)" [ "$RC" -ne 0 ]
+# no_offline on sudo's line: the verifier is not used, the vault down
+# means refused.
+pam_sudo no_offline
+log_mark
+sudo_as $UID_GINA "$PW_GINA2"
+check "vault down, no_offline: the right password is refused (exit $RC)" [ "$RC" -ne 0 ]
+expect_log "vault down, no_offline: the log names no_offline" "pam_ksm\(sudo:auth\): gina: vault unreachable .* and no_offline is set"
 fault none
+sudo_as $UID_GINA "$PW_GINA2"
+expect_rc "no_offline, the vault back: the password works live" 0
+pam_sudo
 
 no_secret_in "no password in the syslog (sudo's own lines included)" "$SYSLOG"
 finish
