@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Root, or the local (not NSS) user that ksm.conf names as ksmd's. */
@@ -33,9 +34,22 @@ static ksm_status connect_within(int fd, const struct sockaddr_un *sa,
 	int soerr = 0;
 	socklen_t n = sizeof(soerr);
 
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
-		return KSM_OK;
-	if (errno != EINPROGRESS && errno != EAGAIN && errno != EINTR)
+	/* EAGAIN on a Unix socket: ksmd's backlog is full and nothing is
+	 * connected; try again until the deadline. */
+	for (;;) {
+		struct timespec ts = {0, 5 * 1000000L};
+
+		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+			return KSM_OK;
+		if (errno != EAGAIN || ksm_monotonic_ms() >= deadline)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (errno == EAGAIN)
+		return ksm_set_error(err, KSM_ERR_TIMEOUT,
+				     "ksmd is too busy to accept (%s)",
+				     sa->sun_path);
+	if (errno != EINPROGRESS && errno != EINTR)
 		return ksm_set_error(err, KSM_ERR_NETWORK,
 				     "ksmd is not running (%s: %s)",
 				     sa->sun_path, strerror(errno));
