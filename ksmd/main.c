@@ -101,6 +101,20 @@ static bool drop_root(const ksm_settings *conf, const char *socket_path)
 	return true;
 }
 
+/* The offline store's directory (0700, ksmd's), if it is missing. */
+static void make_store_dir(const char *path)
+{
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			fprintf(stderr, "ksmd: cannot create %s: %s\n", dir,
+				strerror(errno));
+	}
+	free(dir);
+}
+
 static int usage(FILE *f, int rc)
 {
 	fprintf(f, "usage: ksmd [--conf PATH] [--foreground]\n"
@@ -141,6 +155,7 @@ int main(int argc, char **argv)
 	if (lfd < 0 || !drop_root(d.conf, d.conf->ksmd_socket))
 		return 1;
 	ksm_passwd_file_user(NULL, d.conf->keys_user, &d.keys_uid, NULL);
+	make_store_dir(d.conf->private_store);
 	if (ksmd_vault_init(&d, &err) != KSM_OK) {
 		fprintf(stderr, "ksmd: %s\n", err.message);
 		return 1;
