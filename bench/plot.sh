@@ -63,6 +63,14 @@ if d:
     rows.append(("password check: CPU", k["cpu_ms_per_auth"], u["cpu_ms_per_auth"],
                  "pam_ksm (live)", "pam_unix", "cpu"))
 
+d = load("login.json")
+if d:
+    l = d["logins"]
+    rows.append(("ssh key login (sshd, loopback)", l["key_vault"]["median_ms"], l["key_local"]["median_ms"],
+                 "vault user (keys helper)", "local authorized_keys", "time"))
+    rows.append(("ssh password login (sshd, loopback)", l["pw_vault"]["median_ms"], l["pw_local"]["median_ms"],
+                 "vault user (pam_ksm, live)", "local pam_unix", "time"))
+
 d = load("nss.json")
 if d:
     n = "{:,}".format(d["accounts"])
