@@ -51,6 +51,18 @@ static ksm_status status_of(const char *name)
 	return KSM_ERR_SERVER;
 }
 
+/* ksmd's answer was not ok: its status (as ksmctl's exit code sees it)
+ * and message. */
+static ksm_status refusal(const ksm_ipc_msg *resp, ksm_error *err)
+{
+	const char *msg = ksm_ipc_get(resp, "message");
+
+	err->code = status_of(ksm_ipc_get(resp, "status"));
+	snprintf(err->message, sizeof(err->message), "ksmd: %s",
+		 msg ? msg : "no usable answer");
+	return err->code;
+}
+
 static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 			   const char *purpose, ksm_secrets **out,
 			   struct ksmctl_sync_info *info, ksm_error *err)
@@ -89,12 +101,7 @@ static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 				 verr ? verr : "");
 		}
 	} else if (st == KSM_OK) {
-		st = status_of(ksm_ipc_get(&resp, "status"));
-		err->code = st;
-		snprintf(err->message, sizeof(err->message), "ksmd: %s",
-			 ksm_ipc_get(&resp, "message")
-				 ? ksm_ipc_get(&resp, "message")
-				 : "no records in the answer");
+		st = refusal(&resp, err);
 	}
 	ksm_ipc_clear(&req);
 	ksm_ipc_clear(&resp);
@@ -143,12 +150,7 @@ static ksm_status notation_via_ksmd(const struct ksmctl *k, const char *text,
 				  k->conf->timeout_sync_ms + 2000, err);
 	result = ksm_ipc_get(&resp, "result");
 	if (st == KSM_OK && (!result || strcmp(result, "ok") != 0)) {
-		st = status_of(ksm_ipc_get(&resp, "status"));
-		err->code = st;
-		snprintf(err->message, sizeof(err->message), "ksmd: %s",
-			 ksm_ipc_get(&resp, "message")
-				 ? ksm_ipc_get(&resp, "message")
-				 : "no answer");
+		st = refusal(&resp, err);
 	}
 	while (st == KSM_OK && ksm_ipc_next(&resp, "value", &pos))
 		n++;
@@ -219,12 +221,7 @@ ksm_status ksmctl_bind_via_ksmd(const struct ksmctl *k, const char *token,
 		st = ksm_client_config_load_string(json, cfg, err);
 		*records = (size_t)ksm_ipc_get_u64(&resp, "records", 0);
 	} else if (st == KSM_OK) {
-		st = status_of(ksm_ipc_get(&resp, "status"));
-		err->code = st;
-		snprintf(err->message, sizeof(err->message), "ksmd: %s",
-			 ksm_ipc_get(&resp, "message")
-				 ? ksm_ipc_get(&resp, "message")
-				 : "no answer");
+		st = refusal(&resp, err);
 	}
 	ksm_ipc_clear(&req);
 	ksm_ipc_clear(&resp);
