@@ -16,6 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+/* How long past its budget an offline check waits for the store writer
+ * (pam_ksm gives ksmd its timeout_auth less 500 ms). */
+#define SETTLE_MS 250
+
 struct auth_req {
 	const char *user, *password, *code, *totp;
 	bool no_offline;
@@ -87,6 +91,15 @@ static void auth_offline(struct ksmd *d, const struct auth_req *a,
 		       why);
 		return;
 	}
+	/* A live read of a moment ago may have changed the verifier (a
+	 * rotation): what is queued is written first. */
+	if (!ksmd_store_settle(a->user, a->t0 + a->budget_ms + SETTLE_MS)) {
+		answer(resp, "unavail", NULL,
+		       "vault unreachable (%s) and the offline verifier is "
+		       "being updated",
+		       why);
+		return;
+	}
 	if (ksm_offline_verify(d->conf->private_store, a->user, a->password,
 			       d->conf, time(NULL), &res, &err) != KSM_OK) {
 		answer(resp, "unavail", NULL,
@@ -132,15 +145,16 @@ static void auth_live(struct ksmd *d, const struct auth_req *a,
 {
 	uint64_t deadline = a->t0 + a->budget_ms;
 	struct ksmd_fetch *f = NULL;
-	const ksm_record *r;
+	const ksm_record *r = NULL;
 	ksm_account acct = {0};
 	ksm_error err = {0};
 	char *current = NULL;
-	const char *code;
+	const char *code, *accepted = NULL, *seen = record_uid;
 	bool budget = false, pw_ok;
 	ksm_status st;
 
-	st = ksmd_vault_record(d, record_uid, deadline, 0, &f, &budget, &err);
+	st = ksmd_vault_record(d, record_uid, deadline, AUTH_REUSE_MS, 0, &f,
+			       &budget, &err);
 	if (st == KSM_ERR_TIMEOUT) /* name the budget that ran out */
 		ksm_error_prefix(&err, "timeout_auth budget");
 	if (st != KSM_OK) {
@@ -162,6 +176,7 @@ static void auth_live(struct ksmd *d, const struct auth_req *a,
 	if (!r ||
 	    ksm_account_from_record(r, d->conf, &acct, NULL, &err) != KSM_OK ||
 	    strcmp(acct.name, a->user) != 0) {
+		seen = NULL; /* its verifier goes too */
 		answer(resp, "unknown", "live",
 		       "the vault no longer has this account (record %s)",
 		       record_uid);
@@ -196,15 +211,17 @@ static void auth_live(struct ksmd *d, const struct auth_req *a,
 		goto out;
 	}
 	ksmd_failures_reset(a->user);
+	accepted = a->password;
 	answer(resp, "ok", "live",
 	       "password accepted by the vault (live, %llu ms)",
 	       (unsigned long long)(ksm_monotonic_ms() - a->t0));
-	if (ksm_offline_confirm(d->conf->private_store, a->user, record_uid,
-				ksm_record_revision(r), a->password, time(NULL),
-				&err) != KSM_OK)
-		ksmd_log(LOG_WARNING, "%s: offline verifier not refreshed: %s",
-			 a->user, err.message);
 out:
+	/* The offline verifier follows what this read said, after the
+	 * answer (store.c): made or kept for an accepted password, dropped
+	 * when the record moved on (a rotation) or the account is gone. */
+	if (f)
+		ksmd_store_update(a->user, f, seen,
+				  r ? ksm_record_revision(r) : 0, accepted);
 	ksm_free_secret(current);
 	ksm_account_clear(&acct);
 	ksmd_fetch_release(f);

@@ -129,6 +129,11 @@ unsigned long ksm_client_request_count(const ksm_client *c)
 	return c->requests;
 }
 
+unsigned long ksm_client_unsent_count(const ksm_client *c)
+{
+	return c->unsent;
+}
+
 time_t ksm_client_server_date(const ksm_client *c)
 {
 	return c->server_date;
@@ -275,6 +280,8 @@ static ksm_status send_envelope(ksm_client *c, const char *endpoint,
 			c->max_response ? c->max_response : MAX_RESPONSE_BYTES,
 			deadline, resp, err);
 		c->last_rtt_ms = ksm_monotonic_ms() - t0;
+		if (st != KSM_OK && resp->unsent)
+			c->unsent++;
 		if (st == KSM_OK && resp->date)
 			c->server_date = resp->date;
 	} else {

@@ -19,6 +19,7 @@ typedef struct ksm_http_response {
 	uint8_t *body; /* NUL-terminated; may hold ciphertext or secrets */
 	size_t len;
 	time_t date; /* the server's Date header, 0 if none */
+	bool unsent; /* failed, and no byte of the request was sent */
 } ksm_http_response;
 
 KSM_HIDDEN ksm_status ksm_http_new(const char *ca_file, ksm_http **out,

@@ -106,7 +106,9 @@ check "rotated: the old password fails at once (exit $RC)" [ "$RC" -ne 0 ]
 sudo_as $UID_GINA "$PW_GINA2"
 expect_rc "rotated: the new password works at once, without a sync" 0
 
-# The vault down: the offline verifier (refreshed by the last live login).
+# The vault down: the offline verifier (refreshed by the last live login;
+# past the second in which an auth takes that login's read).
+past_reuse
 fault refuse
 log_mark
 sudo_as $UID_GINA "$PW_GINA2"
