@@ -89,32 +89,15 @@ static bool same(const uint8_t *d, size_t n)
 	return ok;
 }
 
-/* Would confirm or sync keep user's entry (same record and revision)? */
-static bool keeps(const uint8_t *d, size_t n, const char *user,
-		  const char *record, int64_t revision)
+/*
+ * The file's entry of user, if it is of record: its revision, and whether
+ * it has a verifier. False if there is none (or the file does not parse).
+ */
+static bool entry_of(const uint8_t *d, size_t n, const char *user,
+		     const char *record, int64_t *revision, bool *verifier)
 {
 	json_object *o = NULL, *users, *e, *v;
-	bool keep = false;
-
-	if (ksm_json_parse((const char *)d, n, &o, NULL) == KSM_OK &&
-	    json_object_object_get_ex(o, "users", &users) &&
-	    json_object_is_type(users, json_type_object) &&
-	    json_object_object_get_ex(users, user, &e) &&
-	    ksm_json_str(e, "verifier") && ksm_json_str(e, "record") &&
-	    !strcmp(ksm_json_str(e, "record"), record) &&
-	    json_object_object_get_ex(e, "revision", &v) &&
-	    json_object_get_int64(v) == revision)
-		keep = true;
-	json_object_put(o);
-	return keep;
-}
-
-/* Has the file an entry of user for record at revision or later? */
-static bool at_least(const uint8_t *d, size_t n, const char *user,
-		     const char *record, int64_t revision)
-{
-	json_object *o = NULL, *users, *e, *v;
-	bool yes = false;
+	bool found = false;
 
 	if (ksm_json_parse((const char *)d, n, &o, NULL) == KSM_OK &&
 	    json_object_object_get_ex(o, "users", &users) &&
@@ -122,11 +105,34 @@ static bool at_least(const uint8_t *d, size_t n, const char *user,
 	    json_object_object_get_ex(users, user, &e) &&
 	    ksm_json_str(e, "record") &&
 	    !strcmp(ksm_json_str(e, "record"), record) &&
-	    json_object_object_get_ex(e, "revision", &v) &&
-	    json_object_get_int64(v) >= revision)
-		yes = true;
+	    json_object_object_get_ex(e, "revision", &v)) {
+		found = true;
+		*revision = json_object_get_int64(v);
+		*verifier = ksm_json_str(e, "verifier") != NULL;
+	}
 	json_object_put(o);
-	return yes;
+	return found;
+}
+
+/* Would confirm or sync keep user's entry (same record and revision)? */
+static bool keeps(const uint8_t *d, size_t n, const char *user,
+		  const char *record, int64_t revision)
+{
+	int64_t rev;
+	bool verifier;
+
+	return entry_of(d, n, user, record, &rev, &verifier) && verifier &&
+	       rev == revision;
+}
+
+/* Has the file an entry of user for record at revision or later? */
+static bool at_least(const uint8_t *d, size_t n, const char *user,
+		     const char *record, int64_t revision)
+{
+	int64_t rev;
+	bool verifier;
+
+	return entry_of(d, n, user, record, &rev, &verifier) && rev >= revision;
 }
 
 static ksm_offline_result verify(const char *user, const char *pw,
