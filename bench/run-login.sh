@@ -34,8 +34,10 @@
 #
 #  (a) key login:  vault load000 (helper, snapshot; session: ksm:password
 #      through ksmd)  vs  benchlocal (authorized_keys)
-#  (b) password login (keyboard-interactive, SSH_ASKPASS): vault load001
-#      (pam_ksm -> ksmd -> server, live)  vs  benchlocal (pam_unix)
+#  (b) password login (keyboard-interactive, SSH_ASKPASS): vault users
+#      load001, load003..load008 in turn (pam_ksm -> ksmd -> server, live;
+#      in turn so that no login can take a read of the last second, which
+#      ksmd lets an auth do)  vs  benchlocal (pam_unix)
 #      ROUNDS rounds; in each the four kinds run N logins each, in an order
 #      that rotates from round to round. Medians of the wall times of the
 #      single logins (ssh started to ssh exited), and CPU per login of
@@ -83,7 +85,7 @@ if [ -z "${KSM_BENCH_BUILDDIR:-}" ]; then
 	KSM_BENCH_BUILDDIR=$(cd "$b" && pwd) || { echo "run-login.sh: no build directory $b" >&2; exit 2; }
 	export KSM_BENCH_BUILDDIR
 fi
-[ "$BURST_USERS" -ge 3 ] || { echo "run-login.sh: BURST_USERS >= 3" >&2; exit 2; }
+[ "$BURST_USERS" -ge 9 ] || { echo "run-login.sh: BURST_USERS >= 9" >&2; exit 2; }
 srcdir=$top builddir=$KSM_BENCH_BUILDDIR
 export srcdir builddir N ROUNDS BURST BURST_USERS LOCAL_HASH KEX OUT=$RESULTS
 [ -x "$builddir/ksmd/ksmd" ] || { echo "run-login.sh: not built: $builddir/ksmd/ksmd (make -j2 there)" >&2; exit 2; }
@@ -112,7 +114,12 @@ LOCAL=benchlocal
 LOCAL_UID=263900
 LOCAL_PW=bench-local-pw-4Vq8Rz
 VKEY=load000 # vault user, key logins
-VPW=load001  # vault user, password logins
+VPW=load001  # vault user, password logins (the first of VPWS)
+# The timed password logins take turns among these users, so that no login
+# finds a read of its user's record made in the last second, which ksmd
+# would let it take (an auth takes a read of the last second): each timed
+# login then asks the vault, as a lone login does.
+VPWS=(load001 load003 load004 load005 load006 load007 load008)
 VONE=load002 # vault user, the single password login of (c)
 
 # --- vault, server, ksmd, snapshot
@@ -221,11 +228,16 @@ login() {
 	case $1 in
 	key_vault) key_login "$VKEY" ;;
 	key_local) key_login "$LOCAL" ;;
-	pw_vault) pw_login "$VPW" "$VPW_PW" ;;
+	pw_vault)
+		local u=${VPWS[$((PW_TURN % ${#VPWS[@]}))]}
+		PW_TURN=$((PW_TURN + 1))
+		pw_login "$u" "$(pw_of "$u")"
+		;;
 	pw_local) pw_login "$LOCAL" "$LOCAL_PW" ;;
 	esac
 }
 VPW_PW=$(pw_of "$VPW")
+PW_TURN=0
 
 # --- sanity: each kind logs in as its user; vault sessions hold ksm:password
 REMOTE='echo "uid=$(id -u)"; keyctl pipe %user:ksm:password 2>/dev/null | sha256sum | cut -c1-64'
@@ -329,7 +341,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	log "round $r: $(awk -F'\t' -v r="$r" '$2 == r {s[$1] += $4; n[$1]++} END {for (k in s) printf "%s %.0f ms  ", k, s[k] / n[k]}' "$T/raw.tsv")"
 done
 sleep 0.3
-LIVE_OK=$(log_since | grep -cE "pam_ksm\(sshd:auth\): $VPW: password accepted by the vault \(live")
+LIVE_OK=$(log_since | grep -cE "pam_ksm\(sshd:auth\): load00[1345678]: password accepted by the vault \(live")
 OFFLINE=$(log_since | grep -cE "pam_ksm.*(offline|vault check failed)")
 
 # --- (d) bursts: BURST concurrent password logins, released together

@@ -16,9 +16,10 @@
 #include <string.h>
 #include <time.h>
 
-/* How long past its budget an offline check waits for the store writer
- * (pam_ksm gives ksmd its timeout_auth less 500 ms). */
-#define SETTLE_MS 250
+/* How long past its budget an offline check may go on: pam_ksm waits
+ * its timeout_auth and gives ksmd 500 ms less. Later, its answer would be
+ * read by nobody: the check is not made (no hash spent for nothing). */
+#define OFFLINE_SLACK_MS 400
 
 struct auth_req {
 	const char *user, *password, *code, *totp;
@@ -76,6 +77,7 @@ out:
 static void auth_offline(struct ksmd *d, const struct auth_req *a,
 			 const char *why, ksm_ipc_msg *resp)
 {
+	uint64_t until = a->t0 + a->budget_ms + OFFLINE_SLACK_MS;
 	ksm_offline_result res;
 	ksm_error err = {0};
 
@@ -93,15 +95,16 @@ static void auth_offline(struct ksmd *d, const struct auth_req *a,
 	}
 	/* A live read of a moment ago may have changed the verifier (a
 	 * rotation): what is queued is written first. */
-	if (!ksmd_store_settle(a->user, a->t0 + a->budget_ms + SETTLE_MS)) {
+	if (!ksmd_store_settle(a->user, until)) {
 		answer(resp, "unavail", NULL,
 		       "vault unreachable (%s) and the offline verifier is "
 		       "being updated",
 		       why);
 		return;
 	}
-	if (ksm_offline_verify(d->conf->private_store, a->user, a->password,
-			       d->conf, time(NULL), &res, &err) != KSM_OK) {
+	if (ksm_offline_verify_by(d->conf->private_store, a->user, a->password,
+				  d->conf, time(NULL), until, &res,
+				  &err) != KSM_OK) {
 		answer(resp, "unavail", NULL,
 		       "vault unreachable (%s); offline check failed: %s", why,
 		       err.message);

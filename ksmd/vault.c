@@ -41,11 +41,11 @@
 #define CACHE_MAX 1024
 /* One record is small; only whole-vault reads need the big cap. */
 #define ONE_RECORD_MAX (4u << 20)
-/* The connections: LOGIN_CONN for logins, ADMIN_CONN for admin reads and,
- * while idle, logins. */
-#define N_CONN	   2
-#define LOGIN_CONN 0
-#define ADMIN_CONN 1
+/* The connections: LOGIN_CONNS for logins only, then the admin one, for
+ * admin reads and, while idle, logins. */
+#define LOGIN_CONNS 1
+#define N_CONN	    (LOGIN_CONNS + 1)
+#define ADMIN_CONN  LOGIN_CONNS
 
 struct ksmd_fetch {
 	char uid[64];

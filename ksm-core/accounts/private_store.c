@@ -219,7 +219,8 @@ static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
  * byte only wait for each other). fcntl locks and the store's flock do not
  * interact. Released by closing the descriptor.
  */
-static int lock_user(const char *path, const char *user, ksm_error *err)
+static int lock_user(const char *path, const char *user, unsigned wait_ms,
+		     ksm_error *err)
 {
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 1};
 	uint32_t h = 2166136261u; /* FNV-1a */
@@ -232,7 +233,7 @@ static int lock_user(const char *path, const char *user, ksm_error *err)
 	fd = open_lock_file(path, lock, sizeof(lock), err);
 	if (fd < 0)
 		return -1;
-	if (lock_within(fd, byte_lock, &fl, USER_LOCK_WAIT_MS) != 0) {
+	if (lock_within(fd, byte_lock, &fl, wait_ms) != 0) {
 		bool busy = errno == EWOULDBLOCK;
 
 		ksm_set_error(err, busy ? KSM_ERR_TIMEOUT : KSM_ERR_IO,
@@ -555,6 +556,17 @@ ksm_status ksm_offline_verify(const char *path, const char *user,
 			      int64_t now, ksm_offline_result *result,
 			      ksm_error *err)
 {
+	return ksm_offline_verify_by(path, user, password, conf, now,
+				     ksm_monotonic_ms() + USER_LOCK_WAIT_MS,
+				     result, err);
+}
+
+ksm_status ksm_offline_verify_by(const char *path, const char *user,
+				 const char *password, const ksm_settings *conf,
+				 int64_t now, uint64_t deadline,
+				 ksm_offline_result *result, ksm_error *err)
+{
+	uint64_t t = ksm_monotonic_ms();
 	json_object *store = NULL, *e = NULL;
 	ksm_offline_result res = KSM_OFFLINE_NONE;
 	char *verifier = NULL;
@@ -564,9 +576,19 @@ ksm_status ksm_offline_verify(const char *path, const char *user,
 	ksm_status st;
 
 	*result = KSM_OFFLINE_NONE;
-	ufd = lock_user(path, user, err);
+	ufd = lock_user(path, user, deadline > t ? (unsigned)(deadline - t) : 0,
+			err);
 	if (ufd < 0)
 		return err ? err->code : KSM_ERR_IO;
+	/* Its turn came too late: the caller has given up waiting. */
+	if (ksm_monotonic_ms() > deadline) {
+		close(ufd);
+		return ksm_set_error(
+			err, KSM_ERR_TIMEOUT,
+			"no time left for the offline check (other "
+			"offline checks of %s before it)",
+			user);
+	}
 	/* After the user's previous check wrote its count. */
 	st = load(path, &store, err);
 	if (st != KSM_OK)

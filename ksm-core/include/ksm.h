@@ -612,6 +612,16 @@ ksm_status ksm_offline_verify(const char *path, const char *user,
 			      int64_t now, ksm_offline_result *result,
 			      ksm_error *err);
 /*
+ * The same, for a caller that waits only until deadline (ksm_monotonic_ms):
+ * the other offline checks of user are waited for until then, and a check
+ * whose turn comes later is not made (KSM_ERR_TIMEOUT, nothing counted).
+ * ksm_offline_verify waits 10 s.
+ */
+ksm_status ksm_offline_verify_by(const char *path, const char *user,
+				 const char *password, const ksm_settings *conf,
+				 int64_t now, uint64_t deadline,
+				 ksm_offline_result *result, ksm_error *err);
+/*
  * At a sync: for every account with a password, keep entries whose
  * revision is unchanged (confirmed now), drop users that are gone and
  * entries of an older revision (a rotated password), and, when hash_new,
