@@ -54,7 +54,7 @@ struct ksmd_fetch {
 	uint64_t seq;	  /* the order in which reads finished */
 	ksm_status st;
 	ksm_error err;
-	bool budget;
+	bool budget, in_line;
 	ksm_secrets *s;
 	unsigned refs; /* the cache's own counts as one while listed */
 	bool listed;
@@ -78,7 +78,8 @@ struct vconn {
 /* What one request did besides its answer. */
 struct query_meta {
 	uint64_t sent_at, seq;
-	bool budget; /* refused by request_budget */
+	bool budget;  /* refused by request_budget */
+	bool in_line; /* its deadline came while it waited for a connection */
 };
 
 static struct {
@@ -301,14 +302,17 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 	if (out)
 		*out = NULL;
 	ci = conn_take(prio, deadline);
-	if (ci < 0) {
+	now = ksm_monotonic_ms();
+	if (ci < 0 || now >= deadline) {
+		if (ci >= 0)
+			conn_give(ci);
+		m->in_line = true;
 		st = ksm_set_error(err, KSM_ERR_TIMEOUT,
 				   "the vault connection stayed busy for the "
 				   "whole budget");
 		goto done;
 	}
 	pthread_mutex_lock(&V.mu);
-	now = ksm_monotonic_ms();
 	ok = budget_take(prio, now, &slot, &gen);
 	pthread_mutex_unlock(&V.mu);
 	if (!ok) {
@@ -441,6 +445,7 @@ ksm_status ksmd_vault_record(struct ksmd *d, const char *uid, uint64_t deadline,
 	*budget_refusal = false;
 	if (strlen(uid) >= sizeof(f->uid))
 		return ksm_set_error(err, KSM_ERR_INVALID, "bad record uid");
+again:
 	pthread_mutex_lock(&V.mu);
 	now = ksm_monotonic_ms();
 	for (f = V.cache; f; f = f->next)
@@ -461,6 +466,14 @@ ksm_status ksmd_vault_record(struct ksmd *d, const char *uid, uint64_t deadline,
 					     "record %s: the read under way "
 					     "did not finish within the budget",
 					     uid);
+		}
+		/* Its request ran out of time in line for a connection, by
+		 * the deadline of the login that started it: with time left,
+		 * this one asks (or joins the next read) itself. */
+		if (f->in_line && ksm_monotonic_ms() < deadline) {
+			unref(f);
+			pthread_mutex_unlock(&V.mu);
+			goto again;
 		}
 		pthread_mutex_unlock(&V.mu);
 		goto answer;
@@ -491,12 +504,15 @@ ksm_status ksmd_vault_record(struct ksmd *d, const char *uid, uint64_t deadline,
 	pthread_mutex_lock(&V.mu);
 	mine->st = st;
 	mine->budget = m.budget;
+	mine->in_line = m.in_line;
 	mine->sent_at = m.sent_at;
 	mine->seq = m.seq;
 	mine->done_at = ksm_monotonic_ms();
-	/* Only failures to reach the vault are kept (for the later stages). */
+	/* Only failures to reach the vault are kept (for the later stages);
+	 * not one that never got a connection before its deadline, which
+	 * says nothing about the vault. */
 	if (st != KSM_OK && mine->listed &&
-	    (mine->budget || !ksmd_unreachable(st)))
+	    (mine->budget || mine->in_line || !ksmd_unreachable(st)))
 		unlist(mine);
 	pthread_cond_broadcast(&V.cv);
 	pthread_mutex_unlock(&V.mu);
