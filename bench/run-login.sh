@@ -63,7 +63,7 @@
 #        KEX=curve25519-sha256 (the client's KexAlgorithms; KEX=default: its own)
 #        LOCAL_HASH=sha512|yescrypt   BURST_LOCAL=1   BURST_CONF=
 #        OUT=bench/results/login.json   KEEP_TMP=1
-# About 1.5 minutes on 2 cores with the defaults. Exit 0 if every login of
+# About 2 minutes on 2 cores with the defaults. Exit 0 if every login of
 # (a) and (b) succeeded (goals met or not; the bursts are goals).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
