@@ -9,7 +9,7 @@
  *   auth, session         root (pam_ksm in sshd, su, sudo)
  *   keys                  root and keys_user (sshd's AuthorizedKeysCommandUser)
  *   records, notation,    root (ksmctl)
- *   bind
+ *   bind, explain
  */
 #include "ipc_io.h"
 #include "ksmd.h"
@@ -147,6 +147,8 @@ static void serve(struct ksmd *d, int fd)
 		ksmd_op_notation(d, &req, &resp);
 	} else if (!strcmp(op, "bind")) {
 		ksmd_op_bind(d, &req, &resp);
+	} else if (!strcmp(op, "explain")) {
+		ksmd_op_explain(d, &req, &resp);
 	} else {
 		ksm_ipc_add_str(&resp, "result", "error");
 		ksm_ipc_add_str(&resp, "message", "unknown op");

@@ -100,8 +100,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	}
 	/* The code is asked whatever the password: a prompt that only
 	 * followed a right password would confirm it. */
-	if (args.totp == TOTP_REQUIRED ||
-	    (args.totp == TOTP_IF_PRESENT && (ku.flags & KSM_SNAP_HAS_TOTP))) {
+	if (ksm_login_asks_code((enum ksm_totp_mode)args.totp, ku.flags)) {
 		rc = code_prompt(pamh, &code);
 		if (rc != PAM_SUCCESS)
 			goto out;

@@ -6,7 +6,6 @@
  * asking ksmd.
  */
 #include "user.h"
-#include "local_files.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +39,6 @@ int pam_ksm_user_load(pam_handle_t *pamh, const struct pam_ksm_args *args,
 		      struct pam_ksm_user *ku)
 {
 	ksm_error err = {0};
-	ksm_snap_status sst;
 	int rc;
 
 	memset(ku, 0, sizeof(*ku));
@@ -49,28 +47,29 @@ int pam_ksm_user_load(pam_handle_t *pamh, const struct pam_ksm_args *args,
 		return rc == PAM_SUCCESS ? PAM_USER_UNKNOWN : rc;
 	/* A local account of the same name always wins (it may have been
 	 * made after the last sync): not ours. */
-	if (ksm_passwd_file_has(NULL, ku->name))
+	if (ksm_login_is_local(ku->name))
 		return PAM_USER_UNKNOWN;
 	if (ksm_settings_load(args->conf_path, &ku->conf, &err) != KSM_OK) {
 		pam_syslog(pamh, LOG_ERR, "%s", err.message);
 		return PAM_SERVICE_ERR;
 	}
-	sst = ksm_snap_open(ku->conf->snapshot, &ku->snap);
-	if (sst != KSM_SNAPST_OK) {
+	if (ksm_login_lookup(ku->conf->snapshot, 0, ku->name, &ku->login) ==
+	    KSM_LOGIN_NO_SNAPSHOT) {
 		pam_syslog(pamh, LOG_ERR,
 			   "snapshot %s is %s: no vault users until 'ksmctl "
 			   "sync' succeeds",
-			   ku->conf->snapshot, ksm_snap_status_str(sst));
+			   ku->conf->snapshot,
+			   ksm_snap_status_str(ku->login.snap_st));
 		return PAM_USER_UNKNOWN;
 	}
-	ku->u = ksm_snap_user_by_name(&ku->snap, ku->name);
+	ku->u = ku->login.u;
 	if (!ku->u) {
 		KSM_LOG(pamh, args, LOG_DEBUG, "%s is not a vault user",
 			ku->name);
 		return PAM_USER_UNKNOWN;
 	}
 	snprintf(ku->record_uid, sizeof(ku->record_uid), "%s",
-		 ksm_snap_str(&ku->snap, ku->u->record_uid));
+		 ksm_snap_str(&ku->login.snap, ku->u->record_uid));
 	ku->uid = ku->u->uid;
 	ku->gid = ku->u->gid;
 	ku->valid_until = ku->u->valid_until;
@@ -80,7 +79,7 @@ int pam_ksm_user_load(pam_handle_t *pamh, const struct pam_ksm_args *args,
 
 void pam_ksm_user_release(struct pam_ksm_user *ku)
 {
-	ksm_snap_close(&ku->snap);
+	ksm_login_close(&ku->login);
 	ksm_settings_free(ku->conf);
 	memset(ku, 0, sizeof(*ku));
 }

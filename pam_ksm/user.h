@@ -7,13 +7,18 @@
 #define PAM_KSM_USER_H
 
 #include "ksm.h"
-#include "snapshot_reader.h"
+#include "login.h"
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <syslog.h>
 
-enum totp_mode { TOTP_OFF, TOTP_IF_PRESENT, TOTP_REQUIRED };
+/* The shared modes (ksm-core/login: when the code is asked). */
+enum totp_mode {
+	TOTP_OFF = KSM_TOTP_OFF,
+	TOTP_IF_PRESENT = KSM_TOTP_IF_PRESENT,
+	TOTP_REQUIRED = KSM_TOTP_REQUIRED,
+};
 
 struct pam_ksm_args {
 	const char *conf_path; /* conf=, NULL: the default */
@@ -26,7 +31,7 @@ struct pam_ksm_args {
 struct pam_ksm_user {
 	const char *name;
 	ksm_settings *conf;
-	ksm_snap snap;
+	ksm_login login;	       /* who the name is (ksm-core/login) */
 	const struct ksm_snap_user *u; /* NULL: not a vault user */
 	char record_uid[64];
 	uint32_t uid, gid;

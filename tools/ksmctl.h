@@ -26,7 +26,22 @@ struct ksmctl {
 	const char *conf_path; /* --conf */
 	ksm_settings *conf;
 	const char *prog;
+	const struct ksmctl_command *cmd; /* the command that runs */
 };
+
+/* One command of ksmctl (the table is ksmctl_help.c). */
+struct ksmctl_command {
+	const char *name;
+	int (*run)(struct ksmctl *k, int argc, char **argv);
+	const char *forms[2]; /* its usage forms, after "ksmctl [--conf P] " */
+	const char *about[2]; /* what each form does */
+	const char *options;  /* its option lines, or NULL */
+};
+const struct ksmctl_command *ksmctl_command_find(const char *name);
+/* ksmctl --help, from the table. */
+void ksmctl_print_help(FILE *f);
+/* ksmctl COMMAND --help: its forms, what it does, its options. */
+void ksmctl_print_usage(const struct ksmctl_command *c, FILE *f);
 
 /* Print "ksmctl: <message>" and return the exit code for err. */
 int ksmctl_fail(const struct ksmctl *k, const ksm_error *err);
@@ -71,6 +86,10 @@ ksm_status ksmctl_bind_via_ksmd(const struct ksmctl *k, const char *token,
 				ksm_error *err);
 /* Print a JSON string literal. */
 void ksmctl_json_string(FILE *f, const char *s);
+/* t as ISO 8601 UTC, "2026-12-01T09:30:00Z" (out: at least 32 bytes). */
+const char *ksmctl_iso_time(int64_t t, char *out, size_t cap);
+/* The same as a JSON string literal, or null when t is 0. */
+void ksmctl_json_time(FILE *f, int64_t t);
 /* Create the directory path is in (one level, 0755) if it is missing;
  * a failure is reported on stderr and left to the write that follows. */
 void ksmctl_ensure_parent_dir(const char *path);
@@ -83,5 +102,6 @@ int cmd_exec(struct ksmctl *k, int argc, char **argv);
 int cmd_status(struct ksmctl *k, int argc, char **argv);
 int cmd_sync(struct ksmctl *k, int argc, char **argv);
 int cmd_users(struct ksmctl *k, int argc, char **argv);
+int cmd_explain(struct ksmctl *k, int argc, char **argv);
 
 #endif

@@ -153,10 +153,24 @@ check "through ksmd: the reads were ksmd's vault requests" bash -c \
 	"ksmd_reqs=\$(/usr/bin/python3 '$KSMD_CLIENT' '$T/ksmd.sock' op=ping | sed -n 's/^requests=//p'); [ \"\$ksmd_reqs\" -ge 4 ]"
 ksmd_stop
 
-for c in init secret notation totp exec status sync users; do
-	run_ksmctl "$c" --help
-	expect_rc "ksmctl $c --help: the usage, exit 0" 0
-	check "ksmctl $c --help names the command" grep -q "^  $c" "$T/out"
+# Every command of --help has its own usage (one table: ksmctl_help.c).
+run_ksmctl --help
+cmds=$(awk '/^Commands:/ {on = 1; next} on && /^$/ {exit} on && /^  [a-z]/ {print $1}' "$T/out" | sort -u)
+check "ksmctl --help lists the commands (explain and users among them)" \
+	bash -c "[ \$(wc -l <<<'$cmds') -ge 9 ] && grep -qx explain <<<'$cmds' && grep -qx users <<<'$cmds'"
+for c in $cmds; do
+	for h in --help -h; do
+		run_ksmctl "$c" "$h"
+		check "ksmctl $c $h: its own usage, exit 0" bash -c \
+			"[ $RC = 0 ] && head -n 1 '$T/out' | grep -q '^Usage: ksmctl \[--conf PATH\] $c' &&
+			! grep -q '^Commands:' '$T/out'"
+	done
 done
+run_ksmctl status --json --help
+check "ksmctl status --json --help: the usage, after other options too" grep -q "^Usage: ksmctl \[--conf PATH\] status" "$T/out"
+run_ksmctl exec -- sh -c 'echo "$1"' _ --help
+expect_out "ksmctl exec -- CMD --help: the --help is CMD's" "--help"
+run_ksmctl status --bogus
+expect_rc "a bad option points to the command's own --help" 2 "Try 'ksmctl status --help'"
 
 finish

@@ -72,6 +72,28 @@ check "alice published with her uid, both keys" bash -c "[[ '$(line alice)' =~ a
 check "bob published from his keyPair" bash -c "[[ '$(line bob)' =~ bob\ +250002\ +250002\ +1 ]]"
 check "dave published with his expiry" grep -q "dave .*2001-01-01T00:00:00Z" <<<"$OUT"
 check "users lists the refusals" grep -q "UidDup1Acct" <<<"$OUT"
+check "users shows groups (the private one first, local ones marked)" bash -c \
+	"grep -q ' alice(250001),' <<<'$(line alice)' && grep -q 'devs(' <<<'$(line alice)' && grep -qE 'sudo\([0-9]+,local\)' <<<'$(line alice)'"
+check "users shows the snapshot's time readably (ISO 8601 UTC), not epoch seconds" \
+	grep -qE "^\(5 accounts, [0-9]+ groups; snapshot .* of 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z, [0-9]+ s ago\)$" <<<"$OUT"
+run_ksmctl users --json
+expect_rc "users --json" 0
+check "users --json: accounts with groups, keys, readable times; the refusals" jq_py '
+import re
+iso = re.compile(r"^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+a = {u["name"]: u for u in d["accounts"]}
+assert sorted(a) == ["alice", "bob", "dave", "keys", "keys2"], sorted(a)
+assert {g["name"] for g in a["alice"]["groups"]} == {"alice", "sudo", "devs"}, a["alice"]["groups"]
+assert [g["local"] for g in a["alice"]["groups"] if g["name"] == "sudo"] == [True]
+assert len(a["alice"]["keys"]) == 2 and all(k["fingerprint"].startswith("SHA256:") for k in a["alice"]["keys"])
+assert a["alice"]["uid"] == 250001 and a["alice"]["password"] and a["alice"]["valid_until"] is None
+assert a["dave"]["valid_until"] == "2001-01-01T00:00:00Z" and a["dave"]["expired"]
+assert iso.match(d["snapshot"]["generated_at"]) and d["snapshot"]["accounts"] == 5
+assert iso.match(d["last_sync"]["time"]) and d["last_sync"]["ok"]
+assert any(r["record"] == "UidDup1Acct00000000000" and r["account"] for r in d["refused"])
+g = {x["name"]: x for x in d["groups"]}
+assert set(g["devs"]["members"]) == {"alice", "bob"} and not g["devs"]["local"], g["devs"]
+'
 
 # The snapshot is read back by an independent check of the format.
 check "snapshot content (independent reader)" /usr/bin/python3 - "$T/lib/snapshot" "$T" <<'PY'

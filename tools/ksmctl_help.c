@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ksmctl_help.c - the commands of ksmctl in one table: name, entry point,
+ * usage forms, what each does and its options. "ksmctl --help" and every
+ * "ksmctl COMMAND --help" are printed from it (tests/man/test_man.sh holds
+ * ksmctl(8) to it).
+ */
+#include "ksmctl.h"
+
+#include <string.h>
+
+/*
+ * forms[i]: one way to call the command (after "ksmctl [--conf PATH] "),
+ * continuation lines start with blanks; about[i]: what that form does,
+ * wrapped for the 26th column of --help. options: the command's option
+ * lines for its own usage, or NULL.
+ */
+static const struct ksmctl_command commands[] = {
+	{"init",
+	 cmd_init,
+	 {"init [--token-file FILE | --token -] [--host HOST[:PORT]]\n"
+	  "     [--server-key ID:B64U] [--force]"},
+	 {"bind this host with a one-time access token (from\n"
+	  "FILE, standard input or a prompt, or KSM_TOKEN;\n"
+	  "never on the command line) and write the client\n"
+	  "config (client_config in ksm.conf) for ksmd's user"},
+	 "  --token-file FILE       the token is the first line of FILE\n"
+	 "  --token -, -t -         the token from standard input (a prompt "
+	 "on a\n"
+	 "                          terminal, without echo)\n"
+	 "  --host HOST[:PORT], -H  the server; wins over the token's "
+	 "region\n"
+	 "  --server-key ID:B64U, -k\n"
+	 "                          a custom server public key (test "
+	 "servers)\n"
+	 "  --force, -f             replace a config that holds a bound "
+	 "device\n"
+	 "Without --token-file or --token -, the token is KSM_TOKEN.\n"},
+	{"secret",
+	 cmd_secret,
+	 {"secret list [--json]",
+	  "secret get UID [--field TYPE_OR_LABEL] [--json] [--unmask]"},
+	 {"records shared with the application",
+	  "one record; secret values masked unless --unmask;\n"
+	  "--field prints that field's values as they are"},
+	 "  --json                  JSON instead of text\n"
+	 "  --field TYPE_OR_LABEL   only that field's values, unmasked\n"
+	 "  --unmask                show secret values\n"},
+	{"notation",
+	 cmd_notation,
+	 {"notation NOTATION"},
+	 {"resolve keeper://UID_OR_TITLE/field/TYPE[..]"},
+	 NULL},
+	{"totp",
+	 cmd_totp,
+	 {"totp UID"},
+	 {"current one-time code of the record's oneTimeCode"},
+	 NULL},
+	{"exec",
+	 cmd_exec,
+	 {"exec -- CMD [ARGS]"},
+	 {"run CMD with environment values that start with\n"
+	  "keeper:// replaced by what they name"},
+	 NULL},
+	{"status",
+	 cmd_status,
+	 {"status [--json] [--local]"},
+	 {"config, server, clock, latency, snapshot age and\n"
+	  "last sync result (--local: no server request)"},
+	 "  --json                  one JSON object, for monitoring\n"
+	 "  --local                 no server request\n"},
+	{"sync",
+	 cmd_sync,
+	 {"sync"},
+	 {"turn the vault's records into accounts and write\n"
+	  "the snapshot (atomically; a failure keeps the old)"},
+	 NULL},
+	{"users",
+	 cmd_users,
+	 {"users [--json]"},
+	 {"accounts in the snapshot (groups, keys, expiry),\n"
+	  "and the records the last sync refused"},
+	 "  --json                  one JSON object: the snapshot, its "
+	 "accounts and\n"
+	 "                          groups, the last sync and its refusals; "
+	 "times\n"
+	 "                          in ISO 8601 UTC\n"},
+	{"explain",
+	 cmd_explain,
+	 {"explain USER [--json]"},
+	 {"what NSS, sshd's key lookup and each PAM stage do\n"
+	  "for USER now, and why (no vault request)"},
+	 "  --json                  one JSON object instead of text\n"
+	 "Exit status 0 when ksm-unix serves USER now (a vault user, not\n"
+	 "shadowed, not expired), 1 when it does not.\n"},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define N_FORMS	   (sizeof(commands[0].forms) / sizeof(commands[0].forms[0]))
+
+static const char head[] =
+	"Usage: ksmctl [--conf PATH] COMMAND [ARGS]\n"
+	"\n"
+	"Keeper Secrets Manager on this host (ksm-unix " KSM_VERSION ").\n"
+	"\n"
+	"Commands:\n";
+
+static const char tail[] =
+	"\n"
+	"Options:\n"
+	"  --conf PATH             ksm.conf to use (default " KSM_DEFAULT_CONF
+	")\n"
+	"  -h, --help              this text; after a command, that command's "
+	"usage\n"
+	"  --version               print the version\n"
+	"\n"
+	"Exit codes:\n"
+	"  0  success\n"
+	"  1  other failure (local I/O, protocol or server error)\n"
+	"  2  usage error\n"
+	"  3  not bound: client config missing, invalid or unsafe\n"
+	"  4  network: server unreachable, timeout, TLS failure, throttled, "
+	"HTTP 5xx\n"
+	"  5  access denied: device revoked, token used, key or version "
+	"refused\n"
+	"  6  not found: record, field or file\n";
+
+/* Print text's lines, each after indent blanks. */
+static void lines(FILE *f, const char *text, int indent)
+{
+	while (text && *text) {
+		size_t n = strcspn(text, "\n");
+
+		fprintf(f, "%*s%.*s\n", indent, "", (int)n, text);
+		text += n + (text[n] == '\n');
+	}
+}
+
+/* "  FORM<to column 26>ABOUT...", the form alone on its line(s) when it
+ * is too long. */
+static void entry(FILE *f, const char *form, const char *about)
+{
+	size_t first = strcspn(form, "\n");
+	size_t n = strcspn(about, "\n");
+
+	if (form[first] == '\0' && first <= 22) {
+		fprintf(f, "  %-24s%.*s\n", form, (int)n, about);
+		lines(f, about[n] ? about + n + 1 : "", 26);
+		return;
+	}
+	lines(f, form, 2);
+	lines(f, about, 26);
+}
+
+void ksmctl_print_help(FILE *f)
+{
+	fputs(head, f);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		for (size_t j = 0; j < N_FORMS && commands[i].forms[j]; j++)
+			entry(f, commands[i].forms[j], commands[i].about[j]);
+	fputs(tail, f);
+}
+
+void ksmctl_print_usage(const struct ksmctl_command *c, FILE *f)
+{
+	for (size_t j = 0; j < N_FORMS && c->forms[j]; j++) {
+		const char *form = c->forms[j];
+		size_t n = strcspn(form, "\n");
+
+		fprintf(f, "%s ksmctl [--conf PATH] %.*s\n",
+			j ? "      " : "Usage:", (int)n, form);
+		if (form[n])
+			lines(f, form + n + 1, 28);
+	}
+	fputc('\n', f);
+	for (size_t j = 0; j < N_FORMS && c->forms[j]; j++)
+		lines(f, c->about[j], 2);
+	if (c->options) {
+		fputs("\nOptions:\n", f);
+		fputs(c->options, f);
+	}
+	fputs("\nExit codes: see 'ksmctl --help' and ksmctl(8).\n", f);
+}
+
+const struct ksmctl_command *ksmctl_command_find(const char *name)
+{
+	for (size_t i = 0; name && i < N_COMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
