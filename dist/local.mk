@@ -13,7 +13,12 @@
 #   pam-configs/ksm                   pam-auth-update profile (Default: no)
 #   sshd_config.d/ksm.conf            AuthorizedKeysCommand snippet, shipped
 #                                     in $(pkgdatadir), not active
-#   ksm.conf                          every option, commented out
+#   ksm.conf                          every option, commented out (in
+#                                     $(pkgdatadir); the packages also make
+#                                     it the /etc/ksm/ksm.conf conffile)
+#   troubleshooting.md                README's troubleshooting section, on
+#                                     the host: $(pkgdatadir), made at build
+#                                     time from README.md (one source)
 #   ksm-nsswitch                      ksm in/out of nsswitch.conf's passwd
 #                                     and group lines
 
@@ -32,8 +37,19 @@ dist/sshd_config.d/ksm.conf: dist/sshd_config.d/ksm.conf.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
 		$(dist_edit) $(srcdir)/dist/sshd_config.d/ksm.conf.in >$@.tmp && mv $@.tmp $@
 
+# README.md's "## Troubleshooting" section, up to the next "## " heading.
+dist/troubleshooting.md: README.md
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
+		{ echo '# ksm-unix $(VERSION): troubleshooting'; echo; \
+		  echo '(The Troubleshooting section of README.md; ksmctl(8) and'; \
+		  echo "'ksmctl explain USER' say what each part does for a user.)"; \
+		  echo; \
+		  sed -n '/^## Troubleshooting$$/,/^## /p' $(srcdir)/README.md | \
+			sed -e '1d' -e '$$d'; } >$@.tmp && \
+		grep -q '^| message | cause | fix |$$' $@.tmp && mv $@.tmp $@
+
 DIST_GENERATED = dist/ksm-sync.service dist/ksmd.service \
-	dist/sshd_config.d/ksm.conf
+	dist/sshd_config.d/ksm.conf dist/troubleshooting.md
 noinst_DATA = $(DIST_GENERATED)
 CLEANFILES += $(DIST_GENERATED)
 
@@ -53,6 +69,7 @@ endif
 sshdsnippetdir = $(pkgdatadir)/sshd_config.d
 sshdsnippet_DATA = dist/sshd_config.d/ksm.conf
 dist_pkgdata_DATA = dist/ksm.conf
+pkgdata_DATA = dist/troubleshooting.md
 dist_sbin_SCRIPTS = dist/ksm-nsswitch
 
 EXTRA_DIST += dist/ksm-sync.service.in dist/ksm-sync.timer \

@@ -104,6 +104,44 @@ static void give_to_ksmd(const ksm_settings *conf, const char *path)
 			conf->ksmd_user, strerror(errno));
 }
 
+/*
+ * The shipped units know the default paths only: ksm-sync.service runs
+ * while SYSCONFDIR_KSM/client.json exists (ConditionPathExists=) and may
+ * write /var/lib/ksm alone, ksmd.service /var/lib/ksmd. A ksm.conf that
+ * moves them would make the timer skip every sync without a word, or the
+ * writes fail: say so now, with the drop-in that fixes it.
+ */
+#define UNIT_CLIENT_CONFIG SYSCONFDIR_KSM "/client.json"
+#define UNIT_SYNC_DIR	   "/var/lib/ksm/"
+#define UNIT_KSMD_DIR	   "/var/lib/ksmd/"
+
+static void unit_notes(const ksm_settings *conf)
+{
+	if (strcmp(conf->client_config, UNIT_CLIENT_CONFIG) != 0)
+		fprintf(stderr,
+			"ksmctl: note: ksm-sync.service syncs only while %s "
+			"exists (ConditionPathExists=); for client_config = %s "
+			"add a drop-in ('systemctl edit ksm-sync': [Unit], "
+			"'ConditionPathExists=' to clear it, then "
+			"'ConditionPathExists=%s'), or the timer does "
+			"nothing\n",
+			UNIT_CLIENT_CONFIG, conf->client_config,
+			conf->client_config);
+	if (strncmp(conf->snapshot, UNIT_SYNC_DIR, strlen(UNIT_SYNC_DIR)))
+		fprintf(stderr,
+			"ksmctl: note: ksm-sync.service may write only in %s; "
+			"for snapshot = %s add its directory to "
+			"ReadWritePaths= "
+			"('systemctl edit ksm-sync')\n",
+			UNIT_SYNC_DIR, conf->snapshot);
+	if (strncmp(conf->private_store, UNIT_KSMD_DIR, strlen(UNIT_KSMD_DIR)))
+		fprintf(stderr,
+			"ksmctl: note: ksmd.service may write only in %s; for "
+			"private_store = %s add its directory to "
+			"ReadWritePaths= ('systemctl edit ksmd')\n",
+			UNIT_KSMD_DIR, conf->private_store);
+}
+
 static bool already_bound(const char *path)
 {
 	ksm_client_config *cfg = NULL;
@@ -235,6 +273,7 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 	       ksm_client_config_get(ksm_client_get_config(c),
 				     KSM_CFG_HOSTNAME),
 	       records, path);
+	unit_notes(k->conf);
 	rc = EXIT_OK;
 out:
 	ksm_secrets_free(s);

@@ -64,7 +64,7 @@ static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		ksm_set_error(err, KSM_ERR_IO, "cannot open %s: %s", lock,
-			      strerror(errno));
+			      ksm_write_error(errno));
 		return -1;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -109,7 +109,7 @@ static int lock_user(const char *path, const char *user, ksm_error *err)
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		ksm_set_error(err, KSM_ERR_IO, "cannot open %s: %s", lock,
-			      strerror(errno));
+			      ksm_write_error(errno));
 		return -1;
 	}
 	while (fcntl(fd, F_OFD_SETLK, &fl) != 0) {

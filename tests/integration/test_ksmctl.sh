@@ -21,6 +21,11 @@ printf '%s\n' "$TOKEN" >"$T/token"
 chmod 600 "$T/token"
 run_ksmctl init --token-file "$T/token" --host "$SRV_HOST" --server-key "$SRV_KEY"
 expect_rc "init --token-file binds with the one-time token (the refused one was not spent)" 0
+# The test's paths are not the units' defaults: init names each drop-in.
+check "init with a moved client_config: the note on ksm-sync's ConditionPathExists=" \
+	grep -q "note: ksm-sync.service syncs only while /etc/ksm/client.json exists (ConditionPathExists=); for client_config = $T/client.json" <<<"$ERR"
+check "init with a moved private_store: the note on ksmd's ReadWritePaths=" \
+	grep -q "note: ksmd.service may write only in /var/lib/ksmd/; for private_store = $T/private add its directory to ReadWritePaths=" <<<"$ERR"
 check "client config written 0600" [ "$(stat -c %a "$T/client.json")" = 600 ]
 check "client config owned by root (ksmd_user = root)" [ "$(stat -c %u "$T/client.json")" = "$(id -u)" ]
 check "client config has the SDK keys" /usr/bin/python3 -c '

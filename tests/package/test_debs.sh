@@ -91,6 +91,11 @@ if [ "${1:-}" != --inside ]; then
 	check "ksm-tools: ksmd, its units and its page" \
 		bash -c "c=\$(dpkg-deb -c '$W'/ksm-tools_*.deb); for f in /usr/sbin/ksmd /lib/systemd/system/ksmd.service \
 			/lib/systemd/system/ksmd.socket /usr/share/man/man8/ksmd.8.gz; do grep -q \" \.\$f\$\" <<<\"\$c\" || exit 1; done"
+	check "ksm-tools: the example ksm.conf and troubleshooting.md in /usr/share/ksm-unix (README steps 4, Troubleshooting)" \
+		bash -c "c=\$(dpkg-deb -c '$W'/ksm-tools_*.deb); for f in /usr/share/ksm-unix/ksm.conf \
+			/usr/share/ksm-unix/troubleshooting.md /etc/ksm/ksm.conf; do grep -q \" \.\$f\$\" <<<\"\$c\" || exit 1; done"
+	check "libksm0 (the TLS client) recommends ca-certificates" \
+		bash -c "dpkg-deb -f '$W'/libksm0_*.deb Recommends | grep -qw ca-certificates"
 	deps() { dpkg-deb -f "$W/$1"_*.deb Depends; }
 	echo "# libpam-ksm Depends: $(deps libpam-ksm)"
 	echo "# ksm-tools Depends: $(deps ksm-tools)"

@@ -95,6 +95,67 @@ else
 	skip "ksmctl not built"
 fi
 
+# --- what make install puts in pkgdatadir: every /usr/share/ksm-unix/ path
+# the README names (ksm.conf, the snippet, troubleshooting.md) is there.
+if make -s -C "$builddir" install DESTDIR="$T/inst" >"$T/install.log" 2>&1; then
+	pkgdata=$(find "$T/inst" -type d -name ksm-unix -path '*/share/*' | head -n 1)
+	missing=
+	for f in $(grep -oE '/usr/share/ksm-unix/[A-Za-z0-9_./-]*[A-Za-z0-9]' "$srcdir/README.md" | sort -u); do
+		[ -f "$pkgdata/${f#/usr/share/ksm-unix/}" ] || missing="$missing $f"
+	done
+	check "make install: every /usr/share/ksm-unix/ file the README names is installed${missing:+ (missing:$missing)}" \
+		test -n "$pkgdata" -a -z "$missing"
+	TS=$pkgdata/troubleshooting.md
+	check "troubleshooting.md on the host: README's Troubleshooting section, its message table whole" \
+		bash -c "sed -n '/^## Troubleshooting\$/,/^## /p' '$srcdir/README.md' | sed -e '1d' -e '\$d' >'$T/ts.want' &&
+			tail -n +6 '$TS' | cmp -s - '$T/ts.want' && grep -q '^| message | cause | fix |\$' '$TS' &&
+			grep -q 'ReadWritePaths=' '$TS'"
+else
+	fail "make install DESTDIR=$T/inst: $(tail -n 3 "$T/install.log")"
+fi
+
+# --- the Debian packaging ships the same: the example ksm.conf stays in
+# /usr/share/ksm-unix (the conffile is a copy), troubleshooting.md is in
+# ksm-tools, and what talks TLS pulls in the CA certificates.
+DEB=$srcdir/debian
+check "debian: ksm-tools ships /usr/share/ksm-unix/ksm.conf and troubleshooting.md" \
+	bash -c "grep -qx usr/share/ksm-unix/ksm.conf '$DEB/ksm-tools.install' &&
+		grep -qx usr/share/ksm-unix/troubleshooting.md '$DEB/ksm-tools.install' &&
+		grep -q '^	cp debian/tmp/usr/share/ksm-unix/ksm.conf debian/tmp/etc/ksm/ksm.conf\$' '$DEB/rules' &&
+		! grep -q 'mv debian/tmp/usr/share/ksm-unix/ksm.conf' '$DEB/rules'"
+# field PACKAGE FIELD: a field of one binary package of debian/control,
+# continuation lines joined.
+field() {
+	awk -v p="$1" -v f="$2" '
+		/^Package:/ { inp = ($2 == p) }
+		inp && $0 ~ "^" f ":" { on = 1; sub("^" f ":", ""); v = $0; next }
+		on && /^[ \t]/ { v = v $0; next }
+		{ on = 0 }
+		END { print v }' "$DEB/control"
+}
+check "debian: ksm-tools (ksmd) Depends on ca-certificates, libksm0 (the TLS client) Recommends it" \
+	bash -c "grep -qw ca-certificates <<<'$(field ksm-tools Depends)' && grep -qw ca-certificates <<<'$(field libksm0 Recommends)'"
+
+# --- a sandbox that leaves a moved path read-only (ProtectSystem= without
+# the directory in ReadWritePaths=): the write fails naming the fix. A
+# read-only bind mount, as systemd makes, in a private mount namespace.
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null && [ -x "$builddir/ksmctl" ]; then
+	mkdir -p "$T/ro"
+	printf 'client_config = %s/none.json\nsnapshot = %s/ro/snapshot\nksmd_socket = %s/no.sock\n' \
+		"$T" "$T" "$T" >"$T/ro.conf"
+	unshare -m sh -c "mount --bind '$T/ro' '$T/ro' && mount -o remount,bind,ro '$T/ro' &&
+		'$builddir/ksmctl' --conf '$T/ro.conf' sync" >/dev/null 2>"$T/ro.err"
+	check "a read-only snapshot directory (sandbox): the error names ReadWritePaths= and systemctl edit" \
+		bash -c "grep -q 'Read-only file system (under a systemd unit with ProtectSystem=' '$T/ro.err' &&
+			grep -q \"ReadWritePaths= with 'systemctl edit UNIT'\" '$T/ro.err'"
+else
+	skip "read-only sandbox check needs root and unshare"
+fi
+check "ksmctl init's notes name the paths the units use" \
+	bash -c "grep -q '\"/var/lib/ksm/\"' '$srcdir/tools/ksmctl_init.c' && grep -q '\"/var/lib/ksmd/\"' '$srcdir/tools/ksmctl_init.c' &&
+		grep -qx 'ReadWritePaths=/var/lib/ksm' '$SERVICE' && grep -qx 'StateDirectory=ksmd' '$KSMD_SERVICE' &&
+		grep -qx 'ConditionPathExists=/etc/ksm/client.json' '$SERVICE'"
+
 # --- sshd snippet.
 check "snippet: AuthorizedKeysCommand .../ksm-authorized-keys %u %f as ksm-keys" \
 	bash -c "grep -Eqx 'AuthorizedKeysCommand /.*/ksm-authorized-keys %u %f' '$SNIPPET' &&
