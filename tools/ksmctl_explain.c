@@ -46,12 +46,12 @@ static void step(struct explain_step *s, const char *answer, const char *fmt,
 	va_end(ap);
 }
 
-static const char *ksmd_str(const struct explain *e, const char *key)
+const char *explain_ksmd_str(const struct explain *e, const char *key)
 {
 	return e->ksmd_up ? ksm_ipc_get(&e->ksmd, key) : NULL;
 }
 
-static uint64_t ksmd_num(const struct explain *e, const char *key)
+uint64_t explain_ksmd_num(const struct explain *e, const char *key)
 {
 	return e->ksmd_up ? ksm_ipc_get_u64(&e->ksmd, key, 0) : 0;
 }
@@ -205,7 +205,7 @@ static void decide_keys(struct explain *e)
 static void decide_auth(struct explain *e)
 {
 	const struct ksm_snap_user *u = e->who.u;
-	const char *why = ksmd_str(e, "why");
+	const char *why = explain_ksmd_str(e, "why");
 	char codes[200] = "";
 
 	if (e->who.kind != KSM_LOGIN_VAULT) {
@@ -234,19 +234,22 @@ static void decide_auth(struct explain *e)
 		     "asks the password; ksmd decides, and did not explain "
 		     "(%s)",
 		     e->ksmd_error);
-	else if (!ksmd_num(e, "vault_user"))
+	else if (!explain_ksmd_num(e, "vault_user"))
 		step(&e->auth, "PAM_USER_UNKNOWN",
 		     "asks the password; ksmd answers unknown: %s (ksmd reads "
 		     "the snapshot %s)",
 		     why ? why : "not a vault user",
-		     ksmd_str(e, "snapshot") ? ksmd_str(e, "snapshot") : "?");
-	else if (ksmd_num(e, "locked"))
+		     explain_ksmd_str(e, "snapshot")
+			     ? explain_ksmd_str(e, "snapshot")
+			     : "?");
+	else if (explain_ksmd_num(e, "locked"))
 		step(&e->auth, "PAM_MAXTRIES",
 		     "asks the password; ksmd refuses it without asking the "
 		     "vault: %llu wrong passwords within auth_failure_window "
 		     "(max_auth_failures %llu)",
-		     (unsigned long long)ksmd_num(e, "auth_failures"),
-		     (unsigned long long)ksmd_num(e, "max_auth_failures"));
+		     (unsigned long long)explain_ksmd_num(e, "auth_failures"),
+		     (unsigned long long)explain_ksmd_num(e,
+							  "max_auth_failures"));
 	else if (e->expired)
 		step(&e->auth, "PAM_ACCT_EXPIRED",
 		     "asks the password; ksmd checks valid_until in the vault "
@@ -282,7 +285,7 @@ static void decide_session(struct explain *e)
 		step(&e->session, "PAM_IGNORE",
 		     "ksmd does not answer (%s): the login goes on without %s",
 		     e->ksmd_error, names);
-	else if (e->ksmd_up && !ksmd_num(e, "vault_user"))
+	else if (e->ksmd_up && !explain_ksmd_num(e, "vault_user"))
 		step(&e->session, "PAM_IGNORE",
 		     "ksmd answers unknown: the login goes on without %s",
 		     names);
@@ -326,10 +329,10 @@ static void decide_pam(struct explain *e)
 
 static void decide_offline(struct explain *e)
 {
-	long long age, max = (long long)ksmd_num(e, "offline_max_age");
-	unsigned long long fails = ksmd_num(e, "offline_failures"),
-			   maxf = ksmd_num(e, "offline_max_failures");
-	const char *err = ksmd_str(e, "store_error");
+	long long age, max = (long long)explain_ksmd_num(e, "offline_max_age");
+	unsigned long long fails = explain_ksmd_num(e, "offline_failures"),
+			   maxf = explain_ksmd_num(e, "offline_max_failures");
+	const char *err = explain_ksmd_str(e, "store_error");
 
 	if (e->who.kind != KSM_LOGIN_VAULT)
 		step(&e->offline, "none", "not a vault user");
@@ -339,29 +342,31 @@ static void decide_offline(struct explain *e)
 		     e->ksmd_error);
 	else if (err)
 		step(&e->offline, "unusable", "%s", err);
-	else if (!ksmd_num(e, "verifier"))
+	else if (!explain_ksmd_num(e, "verifier"))
 		step(&e->offline, "none",
 		     "no offline verifier: one is made at %s "
 		     "(offline_verifiers = %s); until then a vault that cannot "
 		     "be reached refuses the password",
-		     !strcmp(ksmd_str(e, "offline_verifiers") ?: "", "all")
+		     !strcmp(explain_ksmd_str(e, "offline_verifiers") ?: "",
+			     "all")
 			     ? "the next sync or live login"
 			     : "the first live login on this host",
-		     ksmd_str(e, "offline_verifiers") ?: "?");
+		     explain_ksmd_str(e, "offline_verifiers") ?: "?");
 	else {
-		age = e->now - (long long)ksmd_num(e, "confirmed");
+		age = e->now - (long long)explain_ksmd_num(e, "confirmed");
 		step(&e->offline,
-		     !ksmd_num(e, "verifier_usable") ? "unusable"
-		     : age > max		     ? "too_old"
-		     : fails >= maxf		     ? "locked"
-						     : "usable",
+		     !explain_ksmd_num(e, "verifier_usable") ? "unusable"
+		     : age > max			     ? "too_old"
+		     : fails >= maxf			     ? "locked"
+							     : "usable",
 		     "made from record %s at revision %llu, confirmed by the "
 		     "vault %lld s ago (offline_max_age %lld s), %llu of %llu "
 		     "consecutive offline failures%s",
-		     ksmd_str(e, "verifier_record") ?: "?",
-		     (unsigned long long)ksmd_num(e, "verifier_revision"), age,
-		     max, fails, maxf,
-		     !ksmd_num(e, "verifier_usable")
+		     explain_ksmd_str(e, "verifier_record") ?: "?",
+		     (unsigned long long)explain_ksmd_num(e,
+							  "verifier_revision"),
+		     age, max, fails, maxf,
+		     !explain_ksmd_num(e, "verifier_usable")
 			     ? "; not a yescrypt verifier: never trusted"
 			     : "");
 	}

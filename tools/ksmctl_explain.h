@@ -54,6 +54,10 @@ struct explain {
 		password, offline;
 };
 
+/* A field of ksmd's answer (NULL or 0 when ksmd gave none). */
+const char *explain_ksmd_str(const struct explain *e, const char *key);
+uint64_t explain_ksmd_num(const struct explain *e, const char *key);
+
 /* ksmctl_explain_print.c */
 void explain_print_text(const struct explain *e);
 void explain_print_json(const struct explain *e);

@@ -17,14 +17,9 @@ static const char *kind_name(ksm_login_kind k)
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
-static uint64_t num(const struct explain *e, const char *key)
-{
-	return e->ksmd_up ? ksm_ipc_get_u64(&e->ksmd, key, 0) : 0;
-}
-
 static const char *str(const struct explain *e, const char *key)
 {
-	const char *v = e->ksmd_up ? ksm_ipc_get(&e->ksmd, key) : NULL;
+	const char *v = explain_ksmd_str(e, key);
 
 	return v ? v : "";
 }
@@ -146,9 +141,11 @@ void explain_print_text(const struct explain *e)
 		       "password(s) within auth_failure_window (%llu s), "
 		       "max_auth_failures %llu\n",
 		       "ksmd", str(e, "why"), str(e, "snapshot"),
-		       (unsigned long long)num(e, "auth_failures"),
-		       (unsigned long long)num(e, "auth_failure_window"),
-		       (unsigned long long)num(e, "max_auth_failures"));
+		       (unsigned long long)explain_ksmd_num(e, "auth_failures"),
+		       (unsigned long long)explain_ksmd_num(
+			       e, "auth_failure_window"),
+		       (unsigned long long)explain_ksmd_num(
+			       e, "max_auth_failures"));
 	else
 		printf("%-12s %s\n", "ksmd", e->ksmd_error);
 }
@@ -234,42 +231,46 @@ static void json_keys(const struct explain *e)
 
 static void json_ksmd(const struct explain *e)
 {
-	int64_t confirmed = (int64_t)num(e, "confirmed");
+	int64_t confirmed = (int64_t)explain_ksmd_num(e, "confirmed");
 
 	printf(",\"ksmd\":{\"answered\":%s,\"error\":",
 	       e->ksmd_up ? "true" : "false");
 	ksmctl_json_string(stdout, e->ksmd_up ? "" : e->ksmd_error);
 	if (e->ksmd_up) {
 		printf(",\"vault_user\":%s,\"why\":",
-		       num(e, "vault_user") ? "true" : "false");
+		       explain_ksmd_num(e, "vault_user") ? "true" : "false");
 		ksmctl_json_string(stdout, str(e, "why"));
 		fputs(",\"snapshot\":", stdout);
 		ksmctl_json_string(stdout, str(e, "snapshot"));
 		printf(",\"auth_failures\":%llu,\"max_auth_failures\":%llu,"
 		       "\"auth_failure_window_s\":%llu,\"locked\":%s",
-		       (unsigned long long)num(e, "auth_failures"),
-		       (unsigned long long)num(e, "max_auth_failures"),
-		       (unsigned long long)num(e, "auth_failure_window"),
-		       num(e, "locked") ? "true" : "false");
+		       (unsigned long long)explain_ksmd_num(e, "auth_failures"),
+		       (unsigned long long)explain_ksmd_num(
+			       e, "max_auth_failures"),
+		       (unsigned long long)explain_ksmd_num(
+			       e, "auth_failure_window"),
+		       explain_ksmd_num(e, "locked") ? "true" : "false");
 	}
 	putchar('}');
 	fputs(",\"offline\":{\"answer\":", stdout);
 	ksmctl_json_string(stdout, e->offline.answer);
 	fputs(",\"why\":", stdout);
 	ksmctl_json_string(stdout, e->offline.why);
-	printf(",\"verifier\":%s", num(e, "verifier") ? "true" : "false");
-	if (num(e, "verifier")) {
+	printf(",\"verifier\":%s",
+	       explain_ksmd_num(e, "verifier") ? "true" : "false");
+	if (explain_ksmd_num(e, "verifier")) {
 		fputs(",\"record\":", stdout);
 		ksmctl_json_string(stdout, str(e, "verifier_record"));
 		fputs(",\"confirmed\":", stdout);
 		ksmctl_json_time(stdout, confirmed);
 		printf(",\"age_s\":%lld,\"failures\":%llu",
 		       (long long)(e->now - confirmed),
-		       (unsigned long long)num(e, "offline_failures"));
+		       (unsigned long long)explain_ksmd_num(
+			       e, "offline_failures"));
 	}
 	printf(",\"offline_max_age_s\":%llu,\"offline_max_failures\":%llu}",
-	       (unsigned long long)num(e, "offline_max_age"),
-	       (unsigned long long)num(e, "offline_max_failures"));
+	       (unsigned long long)explain_ksmd_num(e, "offline_max_age"),
+	       (unsigned long long)explain_ksmd_num(e, "offline_max_failures"));
 }
 
 void explain_print_json(const struct explain *e)
