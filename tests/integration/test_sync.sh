@@ -95,6 +95,18 @@ g = {x["name"]: x for x in d["groups"]}
 assert set(g["devs"]["members"]) == {"alice", "bob"} and not g["devs"]["local"], g["devs"]
 '
 
+# explain without root's namespace (tests/integration/test_explain.sh has
+# the real consumers beside it): nss_ksm's snapshot is this one
+# (KSM_NSS_SNAPSHOT), which this host's nsswitch.conf does not ask.
+KSM_NSS_SNAPSHOT=$T/lib/snapshot run_ksmctl explain alice --json
+expect_rc "explain alice: served (exit 0)" 0
+check "explain alice: the vault user, her verifier (offline_verifiers = all), NSS not asking ksm" jq_py '
+assert d["kind"] == "vault" and d["account"]["uid"] == 250001 and d["offline"]["answer"] == "usable", d
+assert d["getpwnam"] is None and "does not ask ksm" in d["nss"]["why"], d["nss"]'
+run_ksmctl explain dup1
+expect_rc "explain dup1: refused at the last sync (exit 1)" 1
+check "explain dup1 (text): the refusal named" grep -q "refused record UidDup1Acct00000000000: .*uid is also claimed" <<<"$OUT"
+
 # The snapshot is read back by an independent check of the format.
 check "snapshot content (independent reader)" /usr/bin/python3 - "$T/lib/snapshot" "$T" <<'PY'
 import struct, sys, hashlib, base64
