@@ -101,7 +101,7 @@ static void ask_nss(struct explain *e)
 		snprintf(e->pw_shell, sizeof(e->pw_shell), "%s", pw.pw_shell);
 	}
 	if (e->local)
-		e->pw_source = "files";
+		e->pw_source = e->pw_found ? "files" : "none";
 	else if (e->pw_found && e->nss.u && e->nss.u->uid == e->pw_uid)
 		e->pw_source = "ksm";
 	else
@@ -115,8 +115,7 @@ static void decide_nss(struct explain *e)
 	if (!strcmp(e->pw_source, "files"))
 		step(&e->nss_step, "files",
 		     "getpwnam(%s): uid %u from /etc/passwd; files comes "
-		     "first, "
-		     "so nss_ksm is not asked",
+		     "first, so nss_ksm is not asked",
 		     u, (unsigned)e->pw_uid);
 	else if (!strcmp(e->pw_source, "ksm"))
 		step(&e->nss_step, "ksm",
@@ -129,6 +128,11 @@ static void decide_nss(struct explain *e)
 		     "getpwnam(%s): uid %u from another NSS source, not from "
 		     "nss_ksm's snapshot (%s)",
 		     u, (unsigned)e->pw_uid, e->nss_path);
+	else if (e->local)
+		step(&e->nss_step, "none",
+		     "getpwnam(%s) finds nothing although /etc/passwd has it: "
+		     "does nsswitch.conf's passwd line lack files?",
+		     u);
 	else if (e->nss.kind == KSM_LOGIN_VAULT)
 		step(&e->nss_step, "none",
 		     "getpwnam(%s) finds nothing, but nss_ksm's snapshot (%s) "
@@ -142,8 +146,7 @@ static void decide_nss(struct explain *e)
 	else
 		step(&e->nss_step, "none",
 		     "getpwnam(%s) finds nothing: no local account, and "
-		     "nss_ksm's "
-		     "snapshot (%s) does not have it",
+		     "nss_ksm's snapshot (%s) does not have it",
 		     u, e->nss_path);
 }
 
@@ -159,14 +162,12 @@ static void decide_keys(struct explain *e)
 	case KSM_LOGIN_LOCAL:
 		step(&e->keys_step, "none",
 		     "a local account: ksm-authorized-keys prints nothing; "
-		     "sshd "
-		     "uses the account's own authorized_keys");
+		     "sshd uses the account's own authorized_keys");
 		return;
 	case KSM_LOGIN_NO_SNAPSHOT:
 		step(&e->keys_step, "none",
 		     "the snapshot %s is %s: no vault keys (logged; run "
-		     "'ksmctl "
-		     "sync')",
+		     "'ksmctl sync')",
 		     c->snapshot, ksm_snap_status_str(e->keys.snap_st));
 		return;
 	default:
@@ -184,16 +185,14 @@ static void decide_keys(struct explain *e)
 	if (!ksm_login_keys_live(c, age)) {
 		step(&e->keys_step, "snapshot",
 		     "%u key(s) from the snapshot, which is %lld s old (at "
-		     "most "
-		     "keys_max_age, %u s)",
+		     "most keys_max_age, %u s)",
 		     n, (long long)age, c->keys_max_age);
 		return;
 	}
 	step(&e->keys_step, "live",
 	     "the snapshot is %lld s old, more than keys_max_age (%u s): the "
 	     "helper asks ksmd for the vault's current keys within "
-	     "timeout_keys "
-	     "(%u ms)%s; when ksmd cannot answer, %s",
+	     "timeout_keys (%u ms)%s; when ksmd cannot answer, %s",
 	     (long long)age, c->keys_max_age, c->timeout_keys_ms,
 	     e->ksmd_up ? "" : ", but ksmd does not answer now",
 	     ksm_login_keys_stale_ok(c, age)
@@ -321,8 +320,7 @@ static void decide_pam(struct explain *e)
 	if (e->who.kind == KSM_LOGIN_VAULT)
 		step(&e->password, "PAM_AUTHTOK_ERR",
 		     "the password is kept and rotated in Keeper: changed "
-		     "there, "
-		     "not here");
+		     "there, not here");
 	else
 		step(&e->password, "PAM_IGNORE", "not a vault user: not ours");
 }
@@ -420,8 +418,7 @@ static void decide_summary(struct explain *e)
 				 : "no local account, and not in the snapshot "
 				   "(no record with this login reached the "
 				   "accounts: not shared, not in "
-				   "account_folders, "
-				   "or no login field)");
+				   "account_folders, or no login field)");
 	}
 }
 

@@ -116,7 +116,8 @@ void explain_print_text(const struct explain *e)
 	putchar('\n');
 	text_step("nss", &e->nss_step);
 	text_step("keys", &e->keys_step);
-	if (e->keys.kind == KSM_LOGIN_VAULT && e->keys_step.answer[0] != 'n')
+	if (e->keys.kind == KSM_LOGIN_VAULT &&
+	    strcmp(e->keys_step.answer, "none") != 0)
 		for (uint32_t i = 0; i < e->keys.u->n_keys; i++) {
 			const struct ksm_snap_key *k =
 				&e->keys.snap.keys[e->keys.u->keys + i];

@@ -131,8 +131,7 @@ static void unit_notes(const ksm_settings *conf)
 		fprintf(stderr,
 			"ksmctl: note: ksm-sync.service may write only in %s; "
 			"for snapshot = %s add its directory to "
-			"ReadWritePaths= "
-			"('systemctl edit ksm-sync')\n",
+			"ReadWritePaths= ('systemctl edit ksm-sync')\n",
 			UNIT_SYNC_DIR, conf->snapshot);
 	if (strncmp(conf->private_store, UNIT_KSMD_DIR, strlen(UNIT_KSMD_DIR)))
 		fprintf(stderr,
@@ -220,9 +219,8 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 	if (!force && already_bound(path)) {
 		fprintf(stderr,
 			"ksmctl: %s already holds a bound device; use --force "
-			"to "
-			"replace it (the old device stays registered in Keeper "
-			"until you remove it there)\n",
+			"to replace it (the old device stays registered in "
+			"Keeper until you remove it there)\n",
 			path);
 		ksm_free_secret(token);
 		return EXIT_USAGE;

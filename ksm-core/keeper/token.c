@@ -118,9 +118,8 @@ static ksm_status token_prefix(const char *prefix, const char *host_override,
 		return ksm_set_error(
 			err, KSM_ERR_TOKEN,
 			"the token's region '%s' is not one ksm-unix knows "
-			"(US, "
-			"EU, AU, GOV, JP, CA, IL5): check the token, or give "
-			"the server with --host HOST[:PORT]",
+			"(US, EU, AU, GOV, JP, CA, IL5): check the token, or "
+			"give the server with --host HOST[:PORT]",
 			prefix);
 	return ksm_set_error(err, KSM_ERR_TOKEN,
 			     "the token's first part (%zu characters before "
@@ -197,8 +196,8 @@ static ksm_status token_split(const char *token, const char *host_override,
 	if (ksm_b64_decode_exact(k, key, 32) != KSM_OK) {
 		ksm_set_error(
 			err, KSM_ERR_TOKEN,
-			"the token's key part is not base64url of 32 "
-			"bytes: copy the whole one-time token from Keeper");
+			"the token's key part is not base64url of 32 bytes: "
+			"copy the whole one-time token from Keeper");
 		goto out;
 	}
 	*host = ksm_strdup(h);
@@ -240,8 +239,8 @@ static ksm_status parse_server_key(const char *spec, char **id, char **b64u,
 		*id = NULL;
 		return ksm_set_error(
 			err, KSM_ERR_INVALID,
-			"server key must be ID:BASE64URL of a "
-			"P-256 point (65 bytes) with a numeric ID");
+			"server key must be ID:BASE64URL of a P-256 point (65 "
+			"bytes) with a numeric ID");
 	}
 	EVP_PKEY_free(pk);
 	*b64u = ksm_b64_encode(point, 65, true);
