@@ -15,6 +15,7 @@ check_PROGRAMS += tests/integration/api_client
 tests_integration_api_client_SOURCES = tests/integration/api_client.c
 tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_PUBLIC)
 tests_integration_api_client_LDADD = libksm.la
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh \
+# test_demo_vault.sh reads the demo's sample vault.
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh demo/vault.json \
 	tests/integration/vault-basic.json tests/integration/mkvault.py \
 	tests/integration/mkhostile.py

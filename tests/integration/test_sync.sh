@@ -100,6 +100,7 @@ assert set(g["devs"]["members"]) == {"alice", "bob"} and not g["devs"]["local"],
 # (KSM_NSS_SNAPSHOT), which this host's nsswitch.conf does not ask.
 KSM_NSS_SNAPSHOT=$T/lib/snapshot run_ksmctl explain alice --json
 expect_rc "explain alice: served (exit 0)" 0
+echo "# ksmctl explain alice --json took ${MS} ms (ksmd asked, no vault request)"
 check "explain alice: the vault user, her verifier (offline_verifiers = all), NSS not asking ksm" jq_py '
 assert d["kind"] == "vault" and d["account"]["uid"] == 250001 and d["offline"]["answer"] == "usable", d
 assert d["getpwnam"] is None and "does not ask ksm" in d["nss"]["why"], d["nss"]'
