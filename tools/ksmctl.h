@@ -20,12 +20,15 @@ enum {
 	EXIT_NETWORK = 4,   /* unreachable, timeout, TLS, throttled, 5xx */
 	EXIT_DENIED = 5,    /* access denied, token used, key/version refused */
 	EXIT_NOT_FOUND = 6, /* record, field or file not found */
+	EXIT_WARN = 7,	    /* status: works, but needs attention soon */
 };
 
 struct ksmctl {
 	const char *conf_path; /* --conf */
 	ksm_settings *conf;
 	const char *prog;
+	/* check only: ksm.conf did not load (conf then holds the defaults) */
+	const ksm_error *conf_error;
 };
 
 /* Print "ksmctl: <message>" and return the exit code for err. */
@@ -40,6 +43,19 @@ int ksmctl_exit_code(ksm_status st);
  */
 int ksmctl_client(const struct ksmctl *k, ksm_client **c);
 bool ksmctl_ksmd_running(const struct ksmctl *k);
+/* ksmd's ping (docs/ksmd-protocol.md §4.1); false (and error) when it
+ * does not answer. */
+struct ksmctl_ping {
+	bool up, bound, clock_known;
+	char version[64];
+	unsigned long long requests;
+	long long clock_skew, clock_at; /* ksmd's latest vault answer */
+	char error[sizeof(((ksm_error *)0)->message) + 32];
+};
+bool ksmctl_ksmd_ping(const struct ksmctl *k, struct ksmctl_ping *p);
+/* Our clock minus the server's, as the latest vault answer of this
+ * process showed it (direct or through ksmd); false when none came. */
+bool ksmctl_server_clock(long long *skew_s);
 /* get_secret with c (ksmctl_client's), or through ksmd when c is NULL;
  * purpose "sync" lets ksmd update the offline verifiers too. */
 ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
@@ -81,6 +97,7 @@ int cmd_notation(struct ksmctl *k, int argc, char **argv);
 int cmd_totp(struct ksmctl *k, int argc, char **argv);
 int cmd_exec(struct ksmctl *k, int argc, char **argv);
 int cmd_status(struct ksmctl *k, int argc, char **argv);
+int cmd_check(struct ksmctl *k, int argc, char **argv);
 int cmd_sync(struct ksmctl *k, int argc, char **argv);
 int cmd_users(struct ksmctl *k, int argc, char **argv);
 

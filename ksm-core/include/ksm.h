@@ -434,6 +434,9 @@ typedef struct ksm_settings {
 	/* Offline verifiers: made at a successful live login (false), or for
 	 * every account with a password at each sync (true). */
 	bool offline_verifiers_all;
+	/* ksmctl status and check: a snapshot older than this is a warning
+	 * (seconds; default three ksm-sync.timer periods). */
+	unsigned snapshot_warn_age;
 } ksm_settings;
 
 /*
