@@ -49,6 +49,13 @@ void check_add(struct check_report *r, const char *check,
 	snprintf(e->fix, sizeof(e->fix), "%s", fix ? fix : "");
 }
 
+const char *check_self(const struct check_report *r, const char *args,
+		       char *buf, size_t n)
+{
+	snprintf(buf, n, "%s %s", r->self, args);
+	return buf;
+}
+
 const char *check_sshd_reload(const struct check_report *r)
 {
 	return r->systemd ? "systemctl reload ssh"
@@ -155,7 +162,7 @@ static void check_conf(struct check_report *r)
 {
 	const struct ksmctl *k = r->k;
 	const char *path = k->conf_path ? k->conf_path : KSM_DEFAULT_CONF;
-	char fix[600];
+	char fix[1400];
 
 	if (!k->conf_error) {
 		check_add(r, "conf", CHECK_OK, NULL, "%s parses%s", path,
@@ -165,8 +172,8 @@ static void check_conf(struct check_report *r)
 	}
 	snprintf(fix, sizeof(fix),
 		 "correct the line it names (ksm.conf(5)), e.g. 'editor %s', "
-		 "then: ksmctl check",
-		 path);
+		 "then: %s check",
+		 path, r->self);
 	check_add(r, "conf", CHECK_FAIL, fix,
 		  "%s; the checks below use the defaults",
 		  k->conf_error->message);
@@ -244,6 +251,13 @@ int cmd_check(struct ksmctl *k, int argc, char **argv)
 	if (optind != argc)
 		return ksmctl_usage_error(k, "usage: check [--json]");
 	r.systemd = access(CHECK_SYSTEMD, F_OK) == 0;
+	if (k->conf_path && !strpbrk(k->conf_path, "'\\ \t\n"))
+		snprintf(r.self, sizeof(r.self), "ksmctl --conf %s",
+			 k->conf_path);
+	else if (k->conf_path)
+		snprintf(r.self, sizeof(r.self), "ksmctl --conf PATH");
+	else
+		snprintf(r.self, sizeof(r.self), "ksmctl");
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
 		checks[i](&r);
 	if (r.oom) {

@@ -35,6 +35,7 @@ struct check_entry {
 struct check_report {
 	const struct ksmctl *k;
 	bool systemd; /* systemd runs (CHECK_SYSTEMD exists) */
+	char self[600]; /* "ksmctl", with --conf PATH when one was given */
 	struct check_entry *e;
 	size_t n, cap;
 	bool oom;
@@ -51,6 +52,9 @@ void check_add(struct check_report *r, const char *check,
  * status, or -1 when it could not run or did not end in time. */
 int check_run(const char *const argv[], unsigned timeout_ms, char **out,
 	      char **err);
+/* "SELF ARGS" (ksmctl with this run's --conf) into buf. */
+const char *check_self(const struct check_report *r, const char *args,
+		       char *buf, size_t n);
 /* How to reload sshd on this host. */
 const char *check_sshd_reload(const struct check_report *r);
 

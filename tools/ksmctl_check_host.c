@@ -21,7 +21,7 @@
 #define SKEW_MAX_S	    30
 #define EXPIRY_WARN_S	    (7 * 86400LL)
 #define CLOCK_FRESH_S	    86400
-#define REBIND		    "ksmctl init --force --token -"
+#define REBIND		    "init --force --token -"
 #define SYSTEMCTL	    "/usr/bin/systemctl"
 #define SYSTEMCTL_TIMEOUT   5000
 #ifndef KSM_NSS_SNAPSHOT_PATH
@@ -41,12 +41,13 @@ void check_client_config(struct check_report *r)
 	ksm_error err = {0};
 	struct stat st;
 	uid_t want = 0;
-	char fix[1024];
+	char fix[1024], self[700];
 	bool bad = false;
 
 	if (c->insecure_client_config) {
 		snprintf(fix, sizeof(fix),
-			 "sed -i '/^[[:space:]]*insecure_client_config/d' %s",
+			 "sed -i --follow-symlinks "
+			 "'/^[[:space:]]*insecure_client_config/d' %s",
 			 conf_path(r));
 		check_add(r, "client_config", CHECK_FAIL, fix,
 			  "insecure_client_config = yes turns the owner and "
@@ -54,7 +55,8 @@ void check_client_config(struct check_report *r)
 			  path);
 	}
 	if (stat(path, &st) != 0) {
-		check_add(r, "client_config", CHECK_FAIL, REBIND,
+		check_add(r, "client_config", CHECK_FAIL,
+			  check_self(r, REBIND, self, sizeof(self)),
 			  "no client config at %s (%s): this host is not "
 			  "bound",
 			  path, strerror(errno));
@@ -91,12 +93,14 @@ void check_client_config(struct check_report *r)
 	}
 	if (ksm_client_config_load_file(path, KSM_CLIENT_CONFIG_ALLOW_INSECURE,
 					&cfg, &err) != KSM_OK) {
-		check_add(r, "client_config", CHECK_FAIL, REBIND,
+		check_add(r, "client_config", CHECK_FAIL,
+			  check_self(r, REBIND, self, sizeof(self)),
 			  "%s cannot be used: %s", path, err.message);
 		return;
 	}
 	if (!ksm_client_config_get(cfg, KSM_CFG_APP_KEY)) {
-		check_add(r, "client_config", CHECK_FAIL, REBIND,
+		check_add(r, "client_config", CHECK_FAIL,
+			  check_self(r, REBIND, self, sizeof(self)),
 			  "%s is not bound (%s)", path,
 			  ksm_client_config_get(cfg, KSM_CFG_CLIENT_KEY)
 				  ? "it holds an unused one-time token"
@@ -160,11 +164,13 @@ void check_ksmd(struct check_report *r)
 static bool snapshot_file_ok(struct check_report *r, const char *path)
 {
 	struct stat st;
-	char fix[1024], *copy = strdup(path), *dir = copy ? dirname(copy) : NULL;
+	char fix[1024], self[700], *copy = strdup(path),
+				   *dir = copy ? dirname(copy) : NULL;
 	bool ok = true;
 
 	if (stat(path, &st) != 0) {
-		check_add(r, "snapshot", CHECK_FAIL, "ksmctl sync",
+		check_add(r, "snapshot", CHECK_FAIL,
+			  check_self(r, "sync", self, sizeof(self)),
 			  "no snapshot at %s (%s): no vault users on this host",
 			  path, strerror(errno));
 		free(copy);
@@ -203,14 +209,14 @@ void check_snapshot(struct check_report *r)
 	struct ksmctl_snapshot_summary sum;
 	json_object *last;
 	long long age;
-	char fix[1024];
+	char fix[1400], self[700];
 	bool ok;
 
 	if (strcmp(c->snapshot, KSM_NSS_SNAPSHOT_PATH) != 0) {
 		snprintf(fix, sizeof(fix),
-			 "sed -i 's|^[[:space:]]*snapshot[[:space:]]*=.*|"
-			 "snapshot = %s|' %s && ksmctl sync",
-			 KSM_NSS_SNAPSHOT_PATH, conf_path(r));
+			 "sed -i --follow-symlinks 's|^[[:space:]]*snapshot"
+			 "[[:space:]]*=.*|snapshot = %s|' %s && %s sync",
+			 KSM_NSS_SNAPSHOT_PATH, conf_path(r), r->self);
 		check_add(r, "snapshot", CHECK_FAIL, fix,
 			  "ksm.conf's snapshot is %s, but nss_ksm reads %s "
 			  "(built in): getent and id do not see the accounts",
@@ -220,7 +226,8 @@ void check_snapshot(struct check_report *r)
 		return;
 	ksmctl_snapshot_summary(c, &sum);
 	if (!sum.ok) {
-		check_add(r, "snapshot", CHECK_FAIL, "ksmctl sync",
+		check_add(r, "snapshot", CHECK_FAIL,
+			  check_self(r, "sync", self, sizeof(self)),
 			  "%s is %s: no vault users on this host", c->snapshot,
 			  sum.state);
 		return;
@@ -229,13 +236,15 @@ void check_snapshot(struct check_report *r)
 	last = ksmctl_last_sync_load(c);
 	ok = age <= (long long)c->snapshot_warn_age;
 	if (!ok && last && !ksmctl_last_ok(last))
-		check_add(r, "snapshot", CHECK_FAIL, "ksmctl sync",
+		check_add(r, "snapshot", CHECK_FAIL,
+			  check_self(r, "sync", self, sizeof(self)),
 			  "%s is %lld s old, more than snapshot_warn_age (%u "
 			  "s); the last sync failed: %s",
 			  c->snapshot, age, c->snapshot_warn_age,
 			  ksmctl_last_str(last, "message") ?: "?");
 	else if (!ok)
-		check_add(r, "snapshot", CHECK_FAIL, "ksmctl sync",
+		check_add(r, "snapshot", CHECK_FAIL,
+			  check_self(r, "sync", self, sizeof(self)),
 			  "%s is %lld s old, more than snapshot_warn_age (%u "
 			  "s): see the timer check",
 			  c->snapshot, age, c->snapshot_warn_age);
@@ -339,12 +348,14 @@ void check_device(struct check_report *r)
 {
 	json_object *last = ksmctl_last_sync_load(r->k->conf);
 	long long exp = -1, now = (long long)time(NULL);
-	const char *fix = "extend the device's access in Keeper (the "
-			  "application's Devices), or bind a new device: " REBIND;
-	char when[32];
+	char when[32], fix[900];
 	time_t t = (time_t)exp;
 	struct tm tm;
 
+	snprintf(fix, sizeof(fix),
+		 "extend the device's access in Keeper (the application's "
+		 "Devices), or bind a new device: %s " REBIND,
+		 r->self);
 	if (!last_number(last, "device_expires_on", &exp))
 		exp = -1;
 	json_object_put(last);
