@@ -23,8 +23,8 @@
 
 #define RUN_OUT_MAX (1u << 20)
 
-void check_add(struct check_report *r, const char *check,
-	       enum check_verdict v, const char *fix, const char *fmt, ...)
+void check_add(struct check_report *r, const char *check, enum check_verdict v,
+	       const char *fix, const char *fmt, ...)
 {
 	struct check_entry *e;
 	va_list ap;
@@ -166,8 +166,9 @@ static void check_conf(struct check_report *r)
 
 	if (!k->conf_error) {
 		check_add(r, "conf", CHECK_OK, NULL, "%s parses%s", path,
-			  access(path, F_OK) == 0 ? ""
-						  : " (missing: every default)");
+			  access(path, F_OK) == 0
+				  ? ""
+				  : " (missing: every default)");
 		return;
 	}
 	snprintf(fix, sizeof(fix),
@@ -233,10 +234,9 @@ int cmd_check(struct ksmctl *k, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static void (*const checks[])(struct check_report *) = {
-		check_conf,    check_client_config, check_ksmd,
-		check_snapshot, check_sshd,	    check_nsswitch,
-		check_pam,     check_timer,	    check_clock,
-		check_device,
+		check_conf,  check_client_config, check_ksmd, check_snapshot,
+		check_sshd,  check_nsswitch,	  check_pam,  check_timer,
+		check_clock, check_device,
 	};
 	struct check_report r = {.k = k};
 	size_t counts[3] = {0, 0, 0};

@@ -34,7 +34,7 @@ struct check_entry {
 
 struct check_report {
 	const struct ksmctl *k;
-	bool systemd; /* systemd runs (CHECK_SYSTEMD exists) */
+	bool systemd;	/* systemd runs (CHECK_SYSTEMD exists) */
 	char self[600]; /* "ksmctl", with --conf PATH when one was given */
 	struct check_entry *e;
 	size_t n, cap;
@@ -42,8 +42,8 @@ struct check_report {
 };
 
 /* One finding; fix may be NULL (then ""), message is printf-like. */
-void check_add(struct check_report *r, const char *check,
-	       enum check_verdict v, const char *fix, const char *fmt, ...)
+void check_add(struct check_report *r, const char *check, enum check_verdict v,
+	       const char *fix, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 /* Run argv[0] (an absolute path) with argv, no shell, a clean
  * environment and standard input from /dev/null, for at most timeout_ms;

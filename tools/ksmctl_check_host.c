@@ -18,12 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SKEW_MAX_S	    30
-#define EXPIRY_WARN_S	    (7 * 86400LL)
-#define CLOCK_FRESH_S	    86400
-#define REBIND		    "init --force --token -"
-#define SYSTEMCTL	    "/usr/bin/systemctl"
-#define SYSTEMCTL_TIMEOUT   5000
+#define SKEW_MAX_S	  30
+#define EXPIRY_WARN_S	  (7 * 86400LL)
+#define CLOCK_FRESH_S	  86400
+#define REBIND		  "init --force --token -"
+#define SYSTEMCTL	  "/usr/bin/systemctl"
+#define SYSTEMCTL_TIMEOUT 5000
 #ifndef KSM_NSS_SNAPSHOT_PATH
 #define KSM_NSS_SNAPSHOT_PATH "/var/lib/ksm/snapshot"
 #endif
@@ -65,7 +65,8 @@ void check_client_config(struct check_report *r)
 	if (strcmp(user, "root") != 0 &&
 	    !ksm_passwd_file_user(NULL, user, &want, NULL)) {
 		snprintf(fix, sizeof(fix),
-			 "useradd --system --user-group --home-dir /var/lib/ksmd "
+			 "useradd --system --user-group --home-dir "
+			 "/var/lib/ksmd "
 			 "--shell /usr/sbin/nologin %s && chown %s %s",
 			 user, user, path);
 		check_add(r, "client_config", CHECK_FAIL, fix,
@@ -109,8 +110,7 @@ void check_client_config(struct check_report *r)
 	} else if (!bad) {
 		check_add(r, "client_config", CHECK_OK, NULL,
 			  "%s: bound to %s, owned by %s, mode 0600", path,
-			  ksm_client_config_get(cfg, KSM_CFG_HOSTNAME)
-				  ?: "?",
+			  ksm_client_config_get(cfg, KSM_CFG_HOSTNAME) ?: "?",
 			  user);
 	}
 	ksm_client_config_free(cfg);
@@ -147,12 +147,13 @@ void check_ksmd(struct check_report *r)
 		return;
 	}
 	if (p.requests && !p.bound) {
-		check_add(r, "ksmd", CHECK_FAIL,
-			  r->systemd ? "systemctl restart ksmd" : NULL,
-			  "ksmd answers on %s, but its last vault request found "
-			  "no usable client config (it reads ksm.conf only when "
-			  "it starts)",
-			  c->ksmd_socket);
+		check_add(
+			r, "ksmd", CHECK_FAIL,
+			r->systemd ? "systemctl restart ksmd" : NULL,
+			"ksmd answers on %s, but its last vault request found "
+			"no usable client config (it reads ksm.conf only when "
+			"it starts)",
+			c->ksmd_socket);
 		return;
 	}
 	check_add(r, "ksmd", CHECK_OK, NULL,
@@ -177,8 +178,8 @@ static bool snapshot_file_ok(struct check_report *r, const char *path)
 		return false;
 	}
 	if (st.st_uid != 0 || (st.st_mode & 022) || !(st.st_mode & 004)) {
-		snprintf(fix, sizeof(fix), "chown root:root %s && chmod 0644 %s",
-			 path, path);
+		snprintf(fix, sizeof(fix),
+			 "chown root:root %s && chmod 0644 %s", path, path);
 		check_add(r, "snapshot", CHECK_FAIL, fix,
 			  "%s is uid %u, mode %04o: it must be root's, "
 			  "writable by nobody else and readable by all "
@@ -187,11 +188,10 @@ static bool snapshot_file_ok(struct check_report *r, const char *path)
 			  (unsigned)(st.st_mode & 07777));
 		ok = false;
 	}
-	if (dir && stat(dir, &st) == 0 && (!(st.st_mode & 001) ||
-					   (st.st_mode & 022) ||
-					   st.st_uid != 0)) {
-		snprintf(fix, sizeof(fix), "chown root:root %s && chmod 0755 %s",
-			 dir, dir);
+	if (dir && stat(dir, &st) == 0 &&
+	    (!(st.st_mode & 001) || (st.st_mode & 022) || st.st_uid != 0)) {
+		snprintf(fix, sizeof(fix),
+			 "chown root:root %s && chmod 0755 %s", dir, dir);
 		check_add(r, "snapshot", CHECK_FAIL, fix,
 			  "%s is uid %u, mode %04o: it must be root's and "
 			  "0755 (every process reads the snapshot in it)",
@@ -277,10 +277,11 @@ void check_timer(struct check_report *r)
 	if (out2)
 		out2[strcspn(out2, "\n")] = '\0';
 	if (rc != 0)
-		check_add(r, "timer", CHECK_FAIL, fix,
-			  "ksm-sync.timer is not enabled (systemctl is-enabled: "
-			  "%s): the snapshot is not kept fresh",
-			  out && *out ? out : "no answer");
+		check_add(
+			r, "timer", CHECK_FAIL, fix,
+			"ksm-sync.timer is not enabled (systemctl is-enabled: "
+			"%s): the snapshot is not kept fresh",
+			out && *out ? out : "no answer");
 	else if (rc2 != 0)
 		check_add(r, "timer", CHECK_FAIL, fix,
 			  "ksm-sync.timer is enabled but not active "

@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PAM_FILE_MAX  (1u << 20)
-#define PAM_FILES_MAX 512
-#define INCLUDE_DEPTH 8
+#define PAM_FILE_MAX	(1u << 20)
+#define PAM_FILES_MAX	512
+#define INCLUDE_DEPTH	8
 #define PAM_AUTH_UPDATE "/usr/sbin/pam-auth-update"
 #define PAM_PROFILE	"/usr/share/pam-configs/ksm"
 
@@ -92,8 +92,8 @@ static const struct pam_file *find(const struct pam_dir *d, const char *name)
 	const char *base = strrchr(name, '/');
 
 	/* An absolute include is followed only inside the PAM directory. */
-	if (base && strncmp(name, CHECK_PAM_DIR "/",
-			    sizeof(CHECK_PAM_DIR)) != 0)
+	if (base &&
+	    strncmp(name, CHECK_PAM_DIR "/", sizeof(CHECK_PAM_DIR)) != 0)
 		return NULL;
 	base = base ? base + 1 : name;
 	for (size_t i = 0; i < d->n; i++)
@@ -260,9 +260,8 @@ void check_nsswitch(struct check_report *r)
 
 		ksmctl_nss_parse(text, len, dbs[i], &v);
 		if (!v.found) {
-			snprintf(fix, sizeof(fix),
-				 "echo '%s: files ksm' >>%s", dbs[i],
-				 CHECK_NSSWITCH);
+			snprintf(fix, sizeof(fix), "echo '%s: files ksm' >>%s",
+				 dbs[i], CHECK_NSSWITCH);
 			check_add(r, "nsswitch", CHECK_FAIL, fix,
 				  "%s has no %s: line", CHECK_NSSWITCH, dbs[i]);
 		} else if (!v.has_ksm) {
@@ -280,10 +279,11 @@ void check_nsswitch(struct check_report *r)
 				  CHECK_NSSWITCH, dbs[i]);
 		} else if (v.blocker[0]) {
 			bre_escape(v.blocker, esc, sizeof(esc));
-			snprintf(fix, sizeof(fix),
-				 "sed -i '/^[[:space:]]*%s:/s/[[:space:]]*%s//' "
-				 "%s",
-				 dbs[i], esc, CHECK_NSSWITCH);
+			snprintf(
+				fix, sizeof(fix),
+				"sed -i '/^[[:space:]]*%s:/s/[[:space:]]*%s//' "
+				"%s",
+				dbs[i], esc, CHECK_NSSWITCH);
 			check_add(r, "nsswitch", CHECK_FAIL, fix,
 				  "%s: on the %s line, %s ends the lookup "
 				  "before ksm",

@@ -32,7 +32,8 @@ static const struct {
 static const struct {
 	const char *word, *brackets;
 } simple[] = {
-	{"required", "success=ok new_authtok_reqd=ok ignore=ignore default=bad"},
+	{"required",
+	 "success=ok new_authtok_reqd=ok ignore=ignore default=bad"},
 	{"requisite",
 	 "success=ok new_authtok_reqd=ok ignore=ignore default=die"},
 	{"sufficient", "success=done new_authtok_reqd=done default=ignore"},
@@ -221,11 +222,21 @@ static bool lookup(const char *list, const char *key, char *val, size_t n)
 void ksmctl_pam_action(const char *control, const char *code, char *buf,
 		       size_t n)
 {
+	static const char *const actions[] = {"ignore", "ok",  "done",
+					      "bad",	"die", "reset"};
 	char tmp[KSMCTL_PAM_FIELD];
 	const char *list = brackets_of(control, tmp, sizeof(tmp));
+	bool known = false;
 
-	if (!list || (!lookup(list, code, buf, n) &&
-		      !lookup(list, "default", buf, n)))
+	if (!list ||
+	    (!lookup(list, code, buf, n) && !lookup(list, "default", buf, n)))
+		buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		known |= !strcasecmp(buf, actions[i]);
+	/* A jump of N modules; anything else libpam takes as bad. */
+	known |= buf[0] >= '1' && buf[0] <= '9' &&
+		 strspn(buf, "0123456789") == strlen(buf);
+	if (!known)
 		copy(buf, n, "bad", 3);
 }
 
@@ -238,8 +249,8 @@ static void append(char *buf, size_t n, const char *s)
 }
 
 /* The list with each of codes set to ignore (default stays last). */
-static void fixed_control(const char *list, const char *const *codes,
-			  char *out, size_t n)
+static void fixed_control(const char *list, const char *const *codes, char *out,
+			  size_t n)
 {
 	const char *p = list;
 	char def[KSMCTL_PAM_FIELD] = "";
@@ -263,8 +274,7 @@ static void fixed_control(const char *list, const char *const *codes,
 		for (size_t i = 0; codes[i]; i++) {
 			size_t cl = strlen(codes[i]);
 
-			if (!strncasecmp(item, codes[i], cl) &&
-			    item[cl] == '=')
+			if (!strncasecmp(item, codes[i], cl) && item[cl] == '=')
 				replaced = true;
 		}
 		if (!strncasecmp(item, "default=", 8)) {
@@ -376,8 +386,8 @@ void ksmctl_nss_parse(const char *text, size_t len, const char *db,
 				if ((nf && (nf == crit + 1 || nf[-1] != '!')) ||
 				    (bang && strstr(bang, "=RETURN") &&
 				     strncmp(bang + 1, "NOTFOUND", 8) != 0))
-					copy(blocker, sizeof(blocker),
-					     text + s, i - s);
+					copy(blocker, sizeof(blocker), text + s,
+					     i - s);
 				continue;
 			}
 			if ((i - s == 5 && !strncmp(text + s, "files", 5)) ||
@@ -404,7 +414,8 @@ bool ksmctl_sshd_T_value(const char *text, const char *keyword, char *buf,
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
 
-		if (len > klen && !strncmp(p, keyword, klen) && p[klen] == ' ') {
+		if (len > klen && !strncmp(p, keyword, klen) &&
+		    p[klen] == ' ') {
 			copy(buf, n, p + klen + 1, len - klen - 1);
 			return true;
 		}

@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SSHD_TIMEOUT	10000
-#define SSHD_CONF_MAX	(1u << 20)
-#define INCLUDE_DEPTH	8
-#define HELPER		"ksm-authorized-keys"
+#define SSHD_TIMEOUT  10000
+#define SSHD_CONF_MAX (1u << 20)
+#define INCLUDE_DEPTH 8
+#define HELPER	      "ksm-authorized-keys"
 #ifndef KSM_PKGDATADIR
 #define KSM_PKGDATADIR "/usr/share/ksm-unix"
 #endif
@@ -34,8 +34,7 @@ struct scan {
 static bool scan_file(struct scan *s, const char *path,
 		      struct ksmctl_sshd_hit *hit);
 
-static bool include(void *ctx, const char *pattern,
-		    struct ksmctl_sshd_hit *hit)
+static bool include(void *ctx, const char *pattern, struct ksmctl_sshd_hit *hit)
 {
 	struct scan *s = ctx;
 	char full[1024];
@@ -119,17 +118,17 @@ static void judge(struct check_report *r, const char *T)
 	bool has_u, found, bad = false;
 
 	ksmctl_sshd_T_value(T, "authorizedkeyscommand", cmd, sizeof(cmd));
-	ksmctl_sshd_T_value(T, "authorizedkeyscommanduser", user,
-			    sizeof(user));
+	ksmctl_sshd_T_value(T, "authorizedkeyscommanduser", user, sizeof(user));
 	found = first_set("AuthorizedKeysCommand", &hit);
 	if (found)
 		snprintf(where, sizeof(where), " (set first in %s:%u)",
 			 hit.file, hit.line);
 	if (!cmd[0] || !strcmp(cmd, "none")) {
 		install_fix(r, fix, sizeof(fix));
-		check_add(r, "sshd", CHECK_FAIL, fix,
-			  "sshd has no AuthorizedKeysCommand: vault users' keys "
-			  "are never asked for");
+		check_add(
+			r, "sshd", CHECK_FAIL, fix,
+			"sshd has no AuthorizedKeysCommand: vault users' keys "
+			"are never asked for");
 		return;
 	}
 	snprintf(line, sizeof(line), "AuthorizedKeysCommand %s %%u %%f",
@@ -140,8 +139,8 @@ static void judge(struct check_report *r, const char *T)
 		else
 			install_fix(r, fix, sizeof(fix));
 		check_add(r, "sshd", CHECK_FAIL, fix,
-			  "sshd's AuthorizedKeysCommand is '%s'%s, not "
-			  HELPER ": sshd uses the first value it reads, so "
+			  "sshd's AuthorizedKeysCommand is '%s'%s, not " HELPER
+			  ": sshd uses the first value it reads, so "
 			  "ours is shadowed",
 			  cmd, where);
 		return;
@@ -175,12 +174,12 @@ static void judge(struct check_report *r, const char *T)
 			replace_fix(r, &hit, line, fix, sizeof(fix));
 		else
 			install_fix(r, fix, sizeof(fix));
-		check_add(r, "sshd", CHECK_FAIL, fix,
-			  "sshd's AuthorizedKeysCommandUser is '%s'%s, but ksmd "
-			  "answers keys only to root and keys_user (%s)",
-			  user[0] ? user : "none",
-			  hit.line ? " (set first in that line)" : "",
-			  keys_user);
+		check_add(
+			r, "sshd", CHECK_FAIL, fix,
+			"sshd's AuthorizedKeysCommandUser is '%s'%s, but ksmd "
+			"answers keys only to root and keys_user (%s)",
+			user[0] ? user : "none",
+			hit.line ? " (set first in that line)" : "", keys_user);
 		bad = true;
 	}
 	if (!bad)

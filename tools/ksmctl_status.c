@@ -31,7 +31,8 @@ struct status {
 	bool bound, asked, reachable, clock_known;
 	size_t records;
 	unsigned long long rtt;
-	long long skew, expires_on; /* expires_on: epoch s, 0 none, -1 unknown */
+	long long skew,
+		expires_on; /* expires_on: epoch s, 0 none, -1 unknown */
 	ksm_status st;
 	ksm_error err;
 	struct ksmctl_snapshot_summary snap;
@@ -210,11 +211,12 @@ static void check_local(const ksm_settings *conf, struct status *S, time_t now)
 			 "vault",
 			 refused);
 	if (S->expires_on > now && S->expires_on - now <= EXPIRY_WARN_S)
-		add_warn(S,
-			 "the device's access expires at %s (in %lld h): extend "
-			 "it in Keeper (the application's Devices), or bind a "
-			 "new device: " REBIND_HINT,
-			 when, (S->expires_on - now) / 3600);
+		add_warn(
+			S,
+			"the device's access expires at %s (in %lld h): extend "
+			"it in Keeper (the application's Devices), or bind a "
+			"new device: " REBIND_HINT,
+			when, (S->expires_on - now) / 3600);
 	if (S->clock_known && (S->skew > SKEW_WARN_S || S->skew < -SKEW_WARN_S))
 		add_warn(S,
 			 "the clock is %+lld s off the server's (TOTP and "

@@ -59,8 +59,7 @@ bool ksmctl_ksmd_ping(const struct ksmctl *k, struct ksmctl_ping *p)
 
 	memset(p, 0, sizeof(*p));
 	ksm_ipc_add_str(&req, "op", "ping");
-	if (ksm_ipc_call(k->conf, &req, &resp, 4096, PING_MS, &err) !=
-	    KSM_OK) {
+	if (ksm_ipc_call(k->conf, &req, &resp, 4096, PING_MS, &err) != KSM_OK) {
 		snprintf(p->error, sizeof(p->error), "%s",
 			 err.message[0] ? err.message : "no answer");
 	} else if (!(v = ksm_ipc_get(&resp, "result")) || strcmp(v, "ok")) {
@@ -73,8 +72,7 @@ bool ksmctl_ksmd_ping(const struct ksmctl *k, struct ksmctl_ping *p)
 		p->bound = ksm_ipc_get_u64(&resp, "bound", 0) != 0;
 		p->requests = ksm_ipc_get_u64(&resp, "requests", 0);
 		p->clock_known = answer_clock(&resp, &p->clock_skew);
-		p->clock_at =
-			(long long)ksm_ipc_get_u64(&resp, "clock_at", 0);
+		p->clock_at = (long long)ksm_ipc_get_u64(&resp, "clock_at", 0);
 	}
 	ksm_ipc_clear(&req);
 	ksm_ipc_clear(&resp);
