@@ -199,6 +199,12 @@ void check_sshd(struct check_report *r)
 			  "skipped: %s is not installed", CHECK_SSHD);
 		return;
 	}
+	if (geteuid() != 0) {
+		check_add(r, "sshd", CHECK_SKIP, NULL,
+			  "skipped: sshd -T needs root (run ksmctl check as "
+			  "root)");
+		return;
+	}
 	rc = check_run(argv, SSHD_TIMEOUT, &out, &err);
 	if (rc != 0) {
 		if (err)
