@@ -3,6 +3,7 @@
  * ksmctl.c - the ksm-unix admin CLI: option parsing, dispatch, exit codes.
  */
 #include "ksmctl.h"
+#include "proxy.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -152,6 +153,22 @@ void ksmctl_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* ksm.conf is readable by every local user (the keys helper and ksmd
+ * read it): it is no place for the proxy's password. */
+static void warn_proxy_password(const struct ksmctl *k)
+{
+	unsigned mode;
+
+	if (ksm_proxy_password_exposed(k->conf_path, k->conf, &mode))
+		fprintf(stderr,
+			"ksmctl: warning: %s holds the proxy's password and "
+			"every local user may read it (mode %04o): put the "
+			"password in proxy_password_file (0600, owned by %s) "
+			"instead\n",
+			k->conf_path ? k->conf_path : KSM_DEFAULT_CONF, mode,
+			k->conf->ksmd_user);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct ksmctl *, int, char **);
@@ -204,6 +221,7 @@ int main(int argc, char **argv)
 		}
 		if (ksm_settings_load(k.conf_path, &k.conf, &err) != KSM_OK)
 			return ksmctl_fail(&k, &err);
+		warn_proxy_password(&k);
 		/* The command sees argv[0] = its name, getopt restarts. */
 		argc -= optind;
 		argv += optind;
