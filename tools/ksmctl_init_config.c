@@ -141,7 +141,8 @@ int ksmctl_init_config(struct ksmctl *k, const struct ksmctl_init_args *a)
 		goto out;
 	}
 	ksmctl_give_to_ksmd(k->conf, path);
-	printf("installed a %s config for %s; written to %s%s\n", format,
+	printf("installed a client config (%s) for %s; written to %s%s\n",
+	       format,
 	       ksm_client_config_get(ksm_client_get_config(c),
 				     KSM_CFG_HOSTNAME),
 	       path,
