@@ -181,17 +181,21 @@ static void item_core(const char *item, const char **s, size_t *n)
 bool ksm_no_proxy_item_ok(const char *item)
 {
 	const char *s;
-	size_t n;
+	size_t n, colons = 0;
 
 	if (!strcmp(item, "*"))
 		return true;
 	item_core(item, &s, &n);
 	if (n == 0 || n > HOST_MAX)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!name_char(s[i]) && s[i] != ':')
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ':')
+			colons++;
+		else if (!name_char(s[i]))
 			return false;
-	return true;
+	}
+	/* Hosts without ports: one ':' would be HOST:PORT, never matched. */
+	return colons != 1;
 }
 
 bool ksm_no_proxy_match(char *const *no_proxy, size_t n, const char *hostport)

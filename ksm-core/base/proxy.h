@@ -29,7 +29,7 @@ KSM_HIDDEN ksm_status ksm_proxy_parse(const char *url, ksm_proxy_url *out);
 KSM_HIDDEN void ksm_proxy_url_clear(ksm_proxy_url *p);
 /* Is item a valid no_proxy entry: "*", a host name or domain (".corp.example"
  * or "corp.example"), an IPv4 address or an IPv6 address (with or without
- * [])? */
+ * []), never with a port? */
 KSM_HIDDEN bool ksm_no_proxy_item_ok(const char *item);
 /*
  * Does the server hostport ("HOST", "HOST:PORT", "[V6]:PORT") bypass the

@@ -248,7 +248,14 @@ static ksm_status config_from_ini(const char *text, size_t len,
 	for (size_t i = 0; st == KSM_OK && i < ARRAY_LEN(ini_keys); i++) {
 		const char *v = ini_get(ini, profile, ini_keys[i].ini, NULL);
 
-		if (v)
+		/* Keys, ids and host names: printable ASCII, no blank. */
+		for (const char *q = v; q && *q && st == KSM_OK; q++)
+			if (*q <= ' ' || *q > '~')
+				st = ksm_set_error(err, KSM_ERR_CONFIG,
+						   "INI config: %s holds a "
+						   "character it cannot have",
+						   ini_keys[i].ini);
+		if (v && st == KSM_OK)
 			st = ksm_client_config_set(cfg, ini_keys[i].json, v,
 						   err);
 	}
