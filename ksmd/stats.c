@@ -55,7 +55,7 @@ void ksmd_stats_add(ksm_ipc_msg *resp)
 {
 	ksm_ipc_add_u64(resp, "started", (uint64_t)started);
 	for (int i = 0; i < KSMD_STAT_N; i++)
-		ksm_ipc_add_u64(resp, names[i],
-				atomic_load_explicit(&counts[i],
-						     memory_order_relaxed));
+		ksm_ipc_add_u64(
+			resp, names[i],
+			atomic_load_explicit(&counts[i], memory_order_relaxed));
 }

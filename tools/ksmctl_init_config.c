@@ -31,9 +31,9 @@ static int read_all(FILE *f, const char *what, char **out, size_t *len)
 	n = fread(buf, 1, CONFIG_INPUT_MAX + 1, f);
 	if (ferror(f) || n > CONFIG_INPUT_MAX || n == 0) {
 		fprintf(stderr, "ksmctl: %s: %s\n", what,
-			ferror(f)  ? strerror(errno)
-			: n == 0 ? "empty"
-				 : "larger than 64 KiB: not a client config");
+			ferror(f) ? strerror(errno)
+			: n == 0  ? "empty"
+				  : "larger than 64 KiB: not a client config");
 		ksm_wipe(buf, CONFIG_INPUT_MAX + 1);
 		free(buf);
 		return EXIT_USAGE;
@@ -53,8 +53,7 @@ static void free_input(char *buf)
 }
 
 /* The file, with a word when others may read it: it is a device key. */
-static int read_input(const struct ksmctl_init_args *a, char **out,
-		      size_t *len)
+static int read_input(const struct ksmctl_init_args *a, char **out, size_t *len)
 {
 	struct stat st;
 	FILE *f;

@@ -115,8 +115,10 @@ static const struct {
 static const struct {
 	const char *field, *verdict;
 } auth_verdicts[] = {
-	{"auth_live_ok", "accepted_live"},   {"auth_offline_ok", "accepted_offline"},
-	{"auth_wrong", "wrong"},	     {"auth_locked", "locked"},
+	{"auth_live_ok", "accepted_live"},
+	{"auth_offline_ok", "accepted_offline"},
+	{"auth_wrong", "wrong"},
+	{"auth_locked", "locked"},
 	{"auth_unavail", "unavailable"},
 };
 

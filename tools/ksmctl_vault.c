@@ -22,8 +22,7 @@ bool ksmctl_ksmd_ping(const struct ksmctl *k, ksm_ipc_msg *resp)
 	bool up;
 
 	ksm_ipc_add_str(&req, "op", "ping");
-	up = ksm_ipc_call(k->conf, &req, resp, 4096, PING_MS, NULL) ==
-		     KSM_OK &&
+	up = ksm_ipc_call(k->conf, &req, resp, 4096, PING_MS, NULL) == KSM_OK &&
 	     ksm_ipc_get(resp, "result") &&
 	     !strcmp(ksm_ipc_get(resp, "result"), "ok");
 	ksm_ipc_clear(&req);

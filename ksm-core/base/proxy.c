@@ -130,15 +130,15 @@ ksm_status ksm_proxy_parse(const char *url, ksm_proxy_url *p)
 			at = q;
 	if (at) {
 		const char *colon = memchr(auth, ':', (size_t)(at - auth));
-		size_t ulen = colon ? (size_t)(colon - auth)
-				    : (size_t)(at - auth);
+		size_t ulen =
+			colon ? (size_t)(colon - auth) : (size_t)(at - auth);
 
 		p->user = unescape(auth, ulen);
 		if (!p->user || !*p->user)
 			goto bad;
 		if (colon) {
-			p->password = unescape(colon + 1,
-					       (size_t)(at - colon - 1));
+			p->password =
+				unescape(colon + 1, (size_t)(at - colon - 1));
 			if (!p->password)
 				goto bad;
 		}

@@ -197,7 +197,8 @@ ksm_status ksm_client_config_load_string(const char *text,
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
 	if (*p == '{')
-		return ksm_client_config_parse(p, strlen(p), "KSM_CONFIG", out, err);
+		return ksm_client_config_parse(p, strlen(p), "KSM_CONFIG", out,
+					       err);
 	n = strlen(p);
 	while (n > 0 &&
 	       (p[n - 1] == '\n' || p[n - 1] == ' ' || p[n - 1] == '\r'))
@@ -206,7 +207,8 @@ ksm_status ksm_client_config_load_string(const char *text,
 		return ksm_set_error(err, KSM_ERR_CONFIG,
 				     "KSM_CONFIG is neither JSON nor base64 of "
 				     "JSON");
-	st = ksm_client_config_parse((const char *)dec, dlen, "KSM_CONFIG", out, err);
+	st = ksm_client_config_parse((const char *)dec, dlen, "KSM_CONFIG", out,
+				     err);
 	ksm_free_wiped(dec, dlen);
 	return st;
 }

@@ -20,8 +20,8 @@
  * root, to this process's user or to owner (ksmd's user), and nobody else
  * may have any access to it.
  */
-static ksm_status read_proxy_password(const char *path, uid_t owner,
-				      char **out, ksm_error *err)
+static ksm_status read_proxy_password(const char *path, uid_t owner, char **out,
+				      ksm_error *err)
 {
 	struct stat st;
 	char *text = NULL;
@@ -31,11 +31,12 @@ static ksm_status read_proxy_password(const char *path, uid_t owner,
 	*out = NULL;
 	ret = ksm_read_file(path, PASSWORD_FILE_MAX, &text, &len, &st, err);
 	if (ret != KSM_OK)
-		return ksm_set_error(err, KSM_ERR_CONFIG,
-				     "proxy_password_file %s cannot be read "
-				     "(%s): it must exist and be readable by "
-				     "ksmd's user (chown ksmd: %s; chmod 600 %s)",
-				     path, ksm_status_name(ret), path, path);
+		return ksm_set_error(
+			err, KSM_ERR_CONFIG,
+			"proxy_password_file %s cannot be read "
+			"(%s): it must exist and be readable by "
+			"ksmd's user (chown ksmd: %s; chmod 600 %s)",
+			path, ksm_status_name(ret), path, path);
 	if ((st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != owner) ||
 	    (st.st_mode & (S_IRWXG | S_IRWXO))) {
 		ret = ksm_set_error(err, KSM_ERR_CONFIG_PERM,

@@ -123,11 +123,13 @@ static ksm_status ini_parse(const char *text, size_t len, struct ini *ini,
 			continue;
 		n = (size_t)(le - s);
 		if (*s == '[') {
-			if (s[n - 1] != ']' || n < 3 || n - 2 >= sizeof(section))
-				return ksm_set_error(err, KSM_ERR_CONFIG,
-						     "INI config line %u: a bad "
-						     "[section] line",
-						     lineno);
+			if (s[n - 1] != ']' || n < 3 ||
+			    n - 2 >= sizeof(section))
+				return ksm_set_error(
+					err, KSM_ERR_CONFIG,
+					"INI config line %u: a bad "
+					"[section] line",
+					lineno);
 			memcpy(section, s + 1, n - 2);
 			section[n - 2] = '\0';
 			have_section = true;
@@ -146,10 +148,11 @@ static ksm_status ini_parse(const char *text, size_t len, struct ini *ini,
 			return ksm_set_error(err, KSM_ERR_CONFIG,
 					     "INI config line %u: no key",
 					     lineno);
-		st = delim < le ? ini_add(ini, section, s, (size_t)(delim - s),
-					  delim + 1, (size_t)(le - delim - 1),
-					  true, err)
-				: ini_add(ini, section, s, n, NULL, 0, false, err);
+		st = delim < le
+			     ? ini_add(ini, section, s, (size_t)(delim - s),
+				       delim + 1, (size_t)(le - delim - 1),
+				       true, err)
+			     : ini_add(ini, section, s, n, NULL, 0, false, err);
 	}
 	return st;
 }

@@ -71,12 +71,14 @@ static ksm_status http_set_proxy(ksm_http *h, const ksm_http_options *o,
 		if (!(h->proxy.password = ksm_strdup(o->proxy_password)))
 			return KSM_ERR_NOMEM;
 	}
-	if (o->proxy_ca_file && !(h->proxy_ca_file = ksm_strdup(o->proxy_ca_file)))
+	if (o->proxy_ca_file &&
+	    !(h->proxy_ca_file = ksm_strdup(o->proxy_ca_file)))
 		return KSM_ERR_NOMEM;
 	for (size_t i = 0; i < o->n_no_proxy; i++) {
 		char *item = ksm_strdup(o->no_proxy[i]);
 
-		if (!item || !ksm_strv_push(&h->no_proxy, &h->n_no_proxy, item)) {
+		if (!item ||
+		    !ksm_strv_push(&h->no_proxy, &h->n_no_proxy, item)) {
 			free(item);
 			return KSM_ERR_NOMEM;
 		}
@@ -107,9 +109,9 @@ ksm_status ksm_http_new(const ksm_http_options *o, ksm_http **out,
 	st = http_set_proxy(h, o, err);
 	if (st != KSM_OK) {
 		ksm_http_free(h);
-		return st == KSM_ERR_NOMEM ? ksm_set_error(err, st,
-							   "out of memory")
-					   : st;
+		return st == KSM_ERR_NOMEM
+			       ? ksm_set_error(err, st, "out of memory")
+			       : st;
 	}
 	*out = h;
 	return KSM_OK;
@@ -228,33 +230,37 @@ static ksm_status map_proxy_error(ksm_http *h, CURLcode rc, const char *target,
 	curl_easy_getinfo(h->curl, CURLINFO_HTTP_CONNECTCODE, &code);
 	curl_easy_getinfo(h->curl, CURLINFO_PROXY_SSL_VERIFYRESULT, &verify);
 	if (rc == CURLE_COULDNT_RESOLVE_PROXY)
-		return ksm_set_error(err, KSM_ERR_NETWORK,
-				     "the proxy %s: its name does not resolve: "
-				     "check proxy in ksm.conf and the host's DNS",
-				     px);
+		return ksm_set_error(
+			err, KSM_ERR_NETWORK,
+			"the proxy %s: its name does not resolve: "
+			"check proxy in ksm.conf and the host's DNS",
+			px);
 	/* Squid answers 407 to wrong credentials too, tinyproxy 401. */
 	if ((code == 407 || code == 401) && h->proxy.user)
-		return ksm_set_error(err, KSM_ERR_NETWORK,
-				     "the proxy %s refused the user name and "
-				     "password (HTTP %ld): check the user in "
-				     "proxy and the password (proxy_password_file "
-				     "or the proxy URL) in ksm.conf",
-				     px, code);
+		return ksm_set_error(
+			err, KSM_ERR_NETWORK,
+			"the proxy %s refused the user name and "
+			"password (HTTP %ld): check the user in "
+			"proxy and the password (proxy_password_file "
+			"or the proxy URL) in ksm.conf",
+			px, code);
 	if (code == 407 || code == 401)
 		return ksm_set_error(err, KSM_ERR_NETWORK,
 				     "the proxy %s needs a user name and "
 				     "password (HTTP %ld): set proxy = "
 				     "%s://USER@%s:%u and proxy_password_file "
 				     "in ksm.conf",
-				     px, code, h->proxy.https ? "https" : "http",
+				     px, code,
+				     h->proxy.https ? "https" : "http",
 				     h->proxy.host, h->proxy.port);
 	if (code >= 500)
-		return ksm_set_error(err, KSM_ERR_NETWORK,
-				     "the proxy %s could not reach %s (HTTP %ld "
-				     "to CONNECT): the proxy's own way to Keeper "
-				     "(DNS, firewall) is broken, or the service "
-				     "is down",
-				     px, target, code);
+		return ksm_set_error(
+			err, KSM_ERR_NETWORK,
+			"the proxy %s could not reach %s (HTTP %ld "
+			"to CONNECT): the proxy's own way to Keeper "
+			"(DNS, firewall) is broken, or the service "
+			"is down",
+			px, target, code);
 	if (code >= 300)
 		return ksm_set_error(err, KSM_ERR_NETWORK,
 				     "the proxy %s refused to connect to %s "
@@ -267,8 +273,7 @@ static ksm_status map_proxy_error(ksm_http *h, CURLcode rc, const char *target,
 				     "the proxy %s: its certificate is not "
 				     "trusted (%s): set proxy_ca_file in "
 				     "ksm.conf to the CA that issued it",
-				     px,
-				     X509_verify_cert_error_string(verify));
+				     px, X509_verify_cert_error_string(verify));
 	if (rc == CURLE_COULDNT_CONNECT && code == 0)
 		return ksm_set_error(err, KSM_ERR_NETWORK,
 				     "cannot connect to the proxy %s: check "

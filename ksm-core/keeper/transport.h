@@ -18,8 +18,8 @@ typedef struct ksm_http ksm_http;
 
 /* What ksm_http_new copies (every pointer may be NULL). */
 typedef struct ksm_http_options {
-	const char *ca_file; /* added to the system CAs for the server */
-	const char *proxy;   /* ksm.conf's proxy URL (proxy.h) */
+	const char *ca_file;	    /* added to the system CAs for the server */
+	const char *proxy;	    /* ksm.conf's proxy URL (proxy.h) */
 	const char *proxy_password; /* wins over the URL's */
 	const char *proxy_ca_file;  /* added to the system CAs for the proxy */
 	char *const *no_proxy;	    /* hosts reached without the proxy */
