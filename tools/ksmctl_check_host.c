@@ -122,7 +122,7 @@ void check_ksmd(struct check_report *r)
 	struct ksmctl_ping p;
 	char fix[1024];
 
-	if (!ksmctl_ksmd_ping(r->k, &p)) {
+	if (!ksmctl_ksmd_info(r->k, &p)) {
 		if (r->systemd)
 			snprintf(fix, sizeof(fix),
 				 "systemctl enable --now ksmd.socket");
@@ -315,7 +315,7 @@ void check_clock(struct check_report *r)
 	const char *src = NULL;
 	char fix[300];
 
-	if (ksmctl_ksmd_ping(r->k, &p) && p.clock_known &&
+	if (ksmctl_ksmd_info(r->k, &p) && p.clock_known &&
 	    now - p.clock_at <= CLOCK_FRESH_S) {
 		skew = p.clock_skew;
 		at = p.clock_at;

@@ -51,7 +51,20 @@ bool ksmctl_server_clock(long long *skew_s)
 	return clock_seen.known;
 }
 
-bool ksmctl_ksmd_ping(const struct ksmctl *k, struct ksmctl_ping *p)
+bool ksmctl_ksmd_ping(const struct ksmctl *k, ksm_ipc_msg *resp)
+{
+	ksm_ipc_msg req = {0};
+	bool up;
+
+	ksm_ipc_add_str(&req, "op", "ping");
+	up = ksm_ipc_call(k->conf, &req, resp, 4096, PING_MS, NULL) == KSM_OK &&
+	     ksm_ipc_get(resp, "result") &&
+	     !strcmp(ksm_ipc_get(resp, "result"), "ok");
+	ksm_ipc_clear(&req);
+	return up;
+}
+
+bool ksmctl_ksmd_info(const struct ksmctl *k, struct ksmctl_ping *p)
 {
 	ksm_ipc_msg req = {0}, resp = {0};
 	ksm_error err = {0};
@@ -81,9 +94,11 @@ bool ksmctl_ksmd_ping(const struct ksmctl *k, struct ksmctl_ping *p)
 
 bool ksmctl_ksmd_running(const struct ksmctl *k)
 {
-	struct ksmctl_ping p;
+	ksm_ipc_msg resp = {0};
+	bool up = ksmctl_ksmd_ping(k, &resp);
 
-	return ksmctl_ksmd_ping(k, &p);
+	ksm_ipc_clear(&resp);
+	return up;
 }
 
 int ksmctl_client(const struct ksmctl *k, ksm_client **c)

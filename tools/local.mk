@@ -5,6 +5,7 @@ ksmctl_SOURCES = \
 	tools/ksmctl.h \
 	tools/ksmctl.c \
 	tools/ksmctl_init.c \
+	tools/ksmctl_init_config.c \
 	tools/ksmctl_secret.c \
 	tools/ksmctl_exec.c \
 	tools/ksmctl_status.c \
@@ -15,6 +16,7 @@ ksmctl_SOURCES = \
 	tools/ksmctl_check_pam.c \
 	tools/ksmctl_check_parse.h \
 	tools/ksmctl_check_parse.c \
+	tools/ksmctl_metrics.c \
 	tools/ksmctl_sync.c \
 	tools/ksmctl_laststate.h \
 	tools/ksmctl_laststate.c \
