@@ -3,6 +3,7 @@
  * ksmctl.c - the ksm-unix admin CLI: option parsing, dispatch, exit codes.
  */
 #include "ksmctl.h"
+#include "proxy.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -99,6 +100,22 @@ void ksmctl_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* ksm.conf is readable by every local user (the keys helper and ksmd
+ * read it): it is no place for the proxy's password. */
+static void warn_proxy_password(const struct ksmctl *k)
+{
+	unsigned mode;
+
+	if (ksm_proxy_password_exposed(k->conf_path, k->conf, &mode))
+		fprintf(stderr,
+			"ksmctl: warning: %s holds the proxy's password and "
+			"every local user may read it (mode %04o): put the "
+			"password in proxy_password_file (0600, owned by %s) "
+			"instead\n",
+			k->conf_path ? k->conf_path : KSM_DEFAULT_CONF, mode,
+			k->conf->ksmd_user);
+}
+
 const char *ksmctl_iso_time(int64_t t, char *out, size_t cap)
 {
 	time_t tt = (time_t)t;
@@ -177,8 +194,16 @@ int main(int argc, char **argv)
 		ksmctl_print_usage(k.cmd, stdout);
 		return EXIT_OK;
 	}
-	if (ksm_settings_load(k.conf_path, &k.conf, &err) != KSM_OK)
-		return ksmctl_fail(&k, &err);
+	if (ksm_settings_load(k.conf_path, &k.conf, &err) != KSM_OK) {
+		if (!k.cmd->own_conf)
+			return ksmctl_fail(&k, &err);
+		/* The doctor reports it and checks the rest. */
+		if (ksm_settings_parse("", 0, "defaults", &k.conf, NULL) !=
+		    KSM_OK)
+			return ksmctl_fail(&k, &err);
+		k.conf_error = &err;
+	}
+	warn_proxy_password(&k);
 	rc = k.cmd->run(&k, argc, argv);
 	ksm_settings_free(k.conf);
 	return rc;

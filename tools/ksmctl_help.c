@@ -18,24 +18,37 @@
 static const struct ksmctl_command commands[] = {
 	{"init",
 	 cmd_init,
-	 {"init [--token-file FILE | --token -] [--host HOST[:PORT]]\n"
-	  "     [--server-key ID:B64U] [--force]"},
+	 {"init [--token-file FILE | --token - | --config-file FILE | --config "
+	  "-]\n"
+	  "     [--host REGION|URL|HOST[:PORT]] [--server-key ID:B64U] "
+	  "[--force]\n"
+	  "     [--check]"},
 	 {"bind this host with a one-time access token (from\n"
 	  "FILE, standard input or a prompt, or KSM_TOKEN;\n"
-	  "never on the command line) and write the client\n"
-	  "config (client_config in ksm.conf) for ksmd's user"},
+	  "never on the command line), or install a\n"
+	  "pre-initialized config (JSON, base64, keeper.ini,\n"
+	  "'ksm profile export'), and write the client\n"
+	  "config (client_config in ksm.conf) for ksmd's user;\n"
+	  "--check proves it with one request"},
 	 "  --token-file FILE       the token is the first line of FILE\n"
 	 "  --token -, -t -         the token from standard input (a prompt "
 	 "on a\n"
 	 "                          terminal, without echo)\n"
-	 "  --host HOST[:PORT], -H  the server; wins over the token's "
+	 "  --config-file FILE      install a pre-initialized client config\n"
+	 "  --config -              the same, from standard input\n"
+	 "  --host REGION|URL|HOST[:PORT], -H\n"
+	 "                          the server; wins over the token's "
 	 "region\n"
 	 "  --server-key ID:B64U, -k\n"
 	 "                          a custom server public key (test "
 	 "servers)\n"
 	 "  --force, -f             replace a config that holds a bound "
 	 "device\n"
-	 "Without --token-file or --token -, the token is KSM_TOKEN.\n"},
+	 "  --check                 one request with the config in place\n"
+	 "Without --token-file, --token - or --config, the token is "
+	 "KSM_TOKEN.\n",
+	 NULL,
+	 false},
 	{"secret",
 	 cmd_secret,
 	 {"secret list [--json]",
@@ -45,36 +58,89 @@ static const struct ksmctl_command commands[] = {
 	  "--field prints that field's values as they are"},
 	 "  --json                  JSON instead of text\n"
 	 "  --field TYPE_OR_LABEL   only that field's values, unmasked\n"
-	 "  --unmask                show secret values\n"},
+	 "  --unmask                show secret values\n",
+	 NULL,
+	 false},
 	{"notation",
 	 cmd_notation,
 	 {"notation NOTATION"},
 	 {"resolve keeper://UID_OR_TITLE/field/TYPE[..]"},
-	 NULL},
+	 NULL,
+	 NULL,
+	 false},
 	{"totp",
 	 cmd_totp,
 	 {"totp UID"},
 	 {"current one-time code of the record's oneTimeCode"},
-	 NULL},
+	 NULL,
+	 NULL,
+	 false},
 	{"exec",
 	 cmd_exec,
 	 {"exec -- CMD [ARGS]"},
 	 {"run CMD with environment values that start with\n"
 	  "keeper:// replaced by what they name"},
-	 NULL},
+	 NULL,
+	 NULL,
+	 false},
 	{"status",
 	 cmd_status,
-	 {"status [--json] [--local]"},
-	 {"config, server, clock, latency, snapshot age and\n"
-	  "last sync result (--local: no server request)"},
+	 {"status [--json] [--local] [--prometheus[=PATH]]"},
+	 {"config, server, clock, latency, device expiry,\n"
+	  "snapshot age and last sync result (--local: no\n"
+	  "server request; --prometheus: node_exporter\n"
+	  "metrics, no request); exit 7: a warning"},
 	 "  --json                  one JSON object, for monitoring\n"
-	 "  --local                 no server request\n"},
+	 "  --local                 no server request\n"
+	 "  --prometheus[=PATH]     node_exporter textfile metrics, to "
+	 "standard\n"
+	 "                          output or atomically to PATH\n",
+	 "\nExit status: 3, 4, 5 the server check failed (5: the vault "
+	 "refused this\n"
+	 "device); 1 a problem (snapshot unusable or older than "
+	 "keys_max_stale, last\n"
+	 "sync failed, device access expired); 7 a warning (see below); 0 "
+	 "all well.\n",
+	 false},
+	{"check",
+	 cmd_check,
+	 {"check [--json]"},
+	 {"the host doctor: ksm.conf, client config, ksmd,\n"
+	  "snapshot, sshd, nsswitch.conf, PAM, the timer,\n"
+	  "clock and device expiry; each failure names its\n"
+	  "fix; exit 0 only when every check passes"},
+	 "  --json                  one JSON object instead of text\n",
+	 "\nChecks (each: ok, FAIL with the command that fixes it, or skip):\n"
+	 "  conf           ksm.conf parses\n"
+	 "  client_config  owned by ksmd_user, mode 0600, bound\n"
+	 "  ksmd           answers a ping on ksmd_socket, same version\n"
+	 "  snapshot       valid, root's, not group/other writable, readable "
+	 "by all,\n"
+	 "                 younger than snapshot_warn_age\n"
+	 "  sshd           sshd -T: our AuthorizedKeysCommand and keys_user "
+	 "win\n"
+	 "  nsswitch       passwd and group name ksm after files\n"
+	 "  pam            pam_ksm in sshd's auth and account; every pam_ksm "
+	 "line of\n"
+	 "                 /etc/pam.d lets non-vault users through when "
+	 "ksm.conf,\n"
+	 "                 ksmd or the snapshot is broken\n"
+	 "  timer          ksm-sync.timer enabled and active (skip without "
+	 "systemd)\n"
+	 "  clock          within 30 s of the server's (ksmd's latest answer, "
+	 "or the\n"
+	 "                 last sync)\n"
+	 "  device         the device's access does not expire within 7 days\n"
+	 "Exit codes: 0 every check passed, 1 a check failed, 2 usage.\n",
+	 true},
 	{"sync",
 	 cmd_sync,
 	 {"sync"},
 	 {"turn the vault's records into accounts and write\n"
 	  "the snapshot (atomically; a failure keeps the old)"},
-	 NULL},
+	 NULL,
+	 NULL,
+	 false},
 	{"users",
 	 cmd_users,
 	 {"users [--json]"},
@@ -84,7 +150,9 @@ static const struct ksmctl_command commands[] = {
 	 "accounts and\n"
 	 "                          groups, the last sync and its refusals; "
 	 "times\n"
-	 "                          in ISO 8601 UTC\n"},
+	 "                          in ISO 8601 UTC\n",
+	 NULL,
+	 false},
 	{"explain",
 	 cmd_explain,
 	 {"explain USER [--json]"},
@@ -92,7 +160,9 @@ static const struct ksmctl_command commands[] = {
 	  "for USER now, and why (no vault request)"},
 	 "  --json                  one JSON object instead of text\n"
 	 "Exit status 0 when ksm-unix serves USER now (a vault user, not\n"
-	 "shadowed, not expired), 1 when it does not.\n"},
+	 "shadowed, not expired), 1 when it does not.\n",
+	 NULL,
+	 false},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -123,7 +193,11 @@ static const char tail[] =
 	"HTTP 5xx\n"
 	"  5  access denied: device revoked, token used, key or version "
 	"refused\n"
-	"  6  not found: record, field or file\n";
+	"  6  not found: record, field or file\n"
+	"  7  status: a warning (snapshot older than snapshot_warn_age, "
+	"records\n"
+	"     refused, device access expiring within 7 days, clock off "
+	"by > 30 s)\n";
 
 /* Print text's lines, each after indent blanks. */
 static void lines(FILE *f, const char *text, int indent)
@@ -163,23 +237,20 @@ void ksmctl_print_help(FILE *f)
 
 void ksmctl_print_usage(const struct ksmctl_command *c, FILE *f)
 {
-	for (size_t j = 0; j < N_FORMS && c->forms[j]; j++) {
-		const char *form = c->forms[j];
-		size_t n = strcspn(form, "\n");
+	const char *codes = strstr(tail, "\nExit codes:");
 
-		fprintf(f, "%s ksmctl [--conf PATH] %.*s\n",
-			j ? "      " : "Usage:", (int)n, form);
-		if (form[n])
-			lines(f, form + n + 1, 28);
-	}
-	fputc('\n', f);
+	fprintf(f, "Usage: ksmctl [--conf PATH] %s [ARGS]\n\n", c->name);
 	for (size_t j = 0; j < N_FORMS && c->forms[j]; j++)
-		lines(f, c->about[j], 2);
+		entry(f, c->forms[j], c->about[j]);
 	if (c->options) {
 		fputs("\nOptions:\n", f);
 		fputs(c->options, f);
 	}
-	fputs("\nExit codes: see 'ksmctl --help' and ksmctl(8).\n", f);
+	if (c->more)
+		fputs(c->more, f);
+	/* The exit codes, unless the command told its own. */
+	if ((!c->more || !strstr(c->more, "Exit codes:")) && codes)
+		fputs(codes, f);
 }
 
 const struct ksmctl_command *ksmctl_command_find(const char *name)

@@ -43,9 +43,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st == KSM_OK) {
 		if (!host || !host[0])
 			abort();
-		/* An explicit host always wins. */
-		if (parts[1] && parts[1][0] && strcmp(host, parts[1]) != 0)
-			abort();
+		/* An explicit host always wins, as --host reads it (a
+		 * region code, an https:// URL or HOST[:PORT]). */
+		if (parts[1] && parts[1][0]) {
+			char *want = NULL;
+
+			if (ksm_host_from_spec(parts[1], &want, NULL) !=
+				    KSM_OK ||
+			    strcmp(host, want) != 0)
+				abort();
+			free(want);
+		}
 	} else if (host || !err.message[0]) {
 		abort();
 	}
