@@ -114,11 +114,18 @@ void ksmctl_give_to_ksmd(const ksm_settings *conf, const char *path)
  * writes fail: say so now, with the drop-in that fixes it.
  */
 #define UNIT_CLIENT_CONFIG SYSCONFDIR_KSM "/client.json"
-#define UNIT_SYNC_DIR	   "/var/lib/ksm/"
-#define UNIT_KSMD_DIR	   "/var/lib/ksmd/"
 
 void ksmctl_unit_notes(const ksm_settings *conf)
 {
+	/* The directory each unit may write, and what ksm.conf puts there. */
+	const struct {
+		const char *unit, *dir, *option, *path;
+	} writes[] = {
+		{"ksm-sync", "/var/lib/ksm/", "snapshot", conf->snapshot},
+		{"ksmd", "/var/lib/ksmd/", "private_store",
+		 conf->private_store},
+	};
+
 	if (strcmp(conf->client_config, UNIT_CLIENT_CONFIG) != 0)
 		fprintf(stderr,
 			"ksmctl: note: ksm-sync.service syncs only while %s "
@@ -129,18 +136,15 @@ void ksmctl_unit_notes(const ksm_settings *conf)
 			"nothing\n",
 			UNIT_CLIENT_CONFIG, conf->client_config,
 			conf->client_config);
-	if (strncmp(conf->snapshot, UNIT_SYNC_DIR, strlen(UNIT_SYNC_DIR)))
-		fprintf(stderr,
-			"ksmctl: note: ksm-sync.service may write only in %s; "
-			"for snapshot = %s add its directory to "
-			"ReadWritePaths= ('systemctl edit ksm-sync')\n",
-			UNIT_SYNC_DIR, conf->snapshot);
-	if (strncmp(conf->private_store, UNIT_KSMD_DIR, strlen(UNIT_KSMD_DIR)))
-		fprintf(stderr,
-			"ksmctl: note: ksmd.service may write only in %s; for "
-			"private_store = %s add its directory to "
-			"ReadWritePaths= ('systemctl edit ksmd')\n",
-			UNIT_KSMD_DIR, conf->private_store);
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+		if (strncmp(writes[i].path, writes[i].dir,
+			    strlen(writes[i].dir)) != 0)
+			fprintf(stderr,
+				"ksmctl: note: %s.service may write only in "
+				"%s; for %s = %s add its directory to "
+				"ReadWritePaths= ('systemctl edit %s')\n",
+				writes[i].unit, writes[i].dir, writes[i].option,
+				writes[i].path, writes[i].unit);
 }
 
 bool ksmctl_already_bound(const char *path)
