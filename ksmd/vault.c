@@ -168,27 +168,26 @@ static ksm_status client_get(enum ksmd_priority p, ksm_client **out,
 	return KSM_OK;
 }
 
+/* What runs with a client held: one vault request (and its downloads). */
+typedef ksm_status (*held_fn)(ksm_client *c, uint64_t deadline, void *ctx,
+			      ksm_error *err);
+
 /*
  * One request: budget, then the client (waiting at most until deadline
- * for another request to finish), then the vault.
+ * for another request to finish), then fn with it.
  */
-static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
-			   uint64_t deadline, ksmd_with_client_fn fn, void *ctx,
-			   ksm_secrets **out, bool *budget, ksm_error *err)
+static ksm_status with_client(enum ksmd_priority prio, uint64_t deadline,
+			      held_fn fn, void *ctx, bool *budget,
+			      ksm_error *err)
 {
 	struct timespec until = real_abs(deadline);
-	ksm_secrets *s = NULL;
 	ksm_client *c = NULL;
-	uint64_t now;
 	bool ok;
 	ksm_status st;
 
 	*budget = false;
-	if (out)
-		*out = NULL;
 	pthread_mutex_lock(&V.mu);
-	now = ksm_monotonic_ms();
-	ok = budget_take(prio, now);
+	ok = budget_take(prio, ksm_monotonic_ms());
 	pthread_mutex_unlock(&V.mu);
 	if (!ok) {
 		*budget = true;
@@ -206,19 +205,69 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 	pthread_mutex_lock(&V.mu);
 	V.bound = st == KSM_OK;
 	pthread_mutex_unlock(&V.mu);
-	now = ksm_monotonic_ms();
 	if (st == KSM_OK)
-		st = ksm_get_secrets(
-			c, q, now < deadline ? (unsigned)(deadline - now) : 0,
-			&s, err);
-	if (st == KSM_OK && fn)
-		st = fn(c, s, deadline, ctx);
+		st = fn(c, deadline, ctx, err);
 	pthread_mutex_unlock(&V.net_mu[prio]);
-	if (st == KSM_OK && out)
-		*out = s;
-	else
-		ksm_secrets_free(s);
 	return st;
+}
+
+static unsigned left_ms(uint64_t deadline)
+{
+	uint64_t now = ksm_monotonic_ms();
+
+	return now < deadline ? (unsigned)(deadline - now) : 0;
+}
+
+struct query {
+	const ksm_query *q;
+	ksmd_with_client_fn fn;
+	void *ctx;
+	ksm_secrets *s;
+};
+
+static ksm_status query_held(ksm_client *c, uint64_t deadline, void *ctx,
+			     ksm_error *err)
+{
+	struct query *x = ctx;
+	ksm_status st = ksm_get_secrets(c, x->q, left_ms(deadline), &x->s, err);
+
+	if (st == KSM_OK && x->fn)
+		st = x->fn(c, x->s, deadline, x->ctx);
+	return st;
+}
+
+/* get_secret with q, then fn with the client still held. */
+static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
+			   uint64_t deadline, ksmd_with_client_fn fn, void *ctx,
+			   ksm_secrets **out, bool *budget, ksm_error *err)
+{
+	struct query x = {q, fn, ctx, NULL};
+	ksm_status st;
+
+	if (out)
+		*out = NULL;
+	st = with_client(prio, deadline, query_held, &x, budget, err);
+	if (st == KSM_OK && out)
+		*out = x.s;
+	else
+		ksm_secrets_free(x.s);
+	return st;
+}
+
+static ksm_status folders_held(ksm_client *c, uint64_t deadline, void *ctx,
+			       ksm_error *err)
+{
+	return ksm_get_folders(c, left_ms(deadline), ctx, err);
+}
+
+ksm_status ksmd_vault_folders(struct ksmd *d, uint64_t deadline,
+			      ksm_folders **out, bool *budget_refusal,
+			      ksm_error *err)
+{
+	(void)d;
+	*out = NULL;
+	return with_client(KSMD_ADMIN, deadline, folders_held, out,
+			   budget_refusal, err);
 }
 
 ksm_status ksmd_vault_query(struct ksmd *d, const ksm_query *q,

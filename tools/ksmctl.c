@@ -27,19 +27,47 @@ static const char usage_text[] =
 	"client\n"
 	"                          config (client_config in ksm.conf) for "
 	"ksmd's user\n"
-	"  secret list [--json]    records shared with the application\n"
-	"  secret get UID [--field TYPE_OR_LABEL] [--json] [--unmask]\n"
-	"                          one record; secret values masked unless "
+	"  secret list [--folder UID_OR_NAME] [--title REGEX] [--json]\n"
+	"                          records shared with the application (in "
+	"that\n"
+	"                          folder, with a title that matches)\n"
+	"  secret get UID_OR_TITLE... [--field TYPE_OR_LABEL [--raw]] "
+	"[--json]\n"
+	"       [--unmask]         records; secret values masked unless "
 	"--unmask;\n"
 	"                          --field prints that field's values as they "
-	"are\n"
+	"are,\n"
+	"                          --raw only its first value, exactly\n"
+	"  secret download UID (--name NAME | --file-uid F) -o PATH [--mode "
+	"M]\n"
+	"                          save an attached file to PATH "
+	"(--output; -:\n"
+	"                          standard output), atomically, mode 0600\n"
+	"  secret notation NOTATION, secret totp UID_OR_TITLE...\n"
+	"                          the same as notation and totp\n"
 	"  notation NOTATION       resolve "
 	"keeper://UID_OR_TITLE/field/TYPE[..]\n"
-	"  totp UID                current one-time code of the record's "
-	"oneTimeCode\n"
-	"  exec -- CMD [ARGS]      run CMD with environment values that start "
+	"  totp UID_OR_TITLE... [--json]\n"
+	"                          current one-time codes of the records'\n"
+	"                          oneTimeCode fields\n"
+	"  folder list [--json]    folders shared with the application: UIDs, "
+	"names,\n"
+	"                          parents, record counts\n"
+	"  interpolate [-o OUT | -w [-b SUFFIX]] [--dry-run] [--mode M] "
+	"[FILE...]\n"
+	"                          replace the keeper:// notations of config\n"
+	"                          templates (all with one request); files "
+	"written\n"
+	"                          atomically, mode 0600; nothing written if "
+	"one fails\n"
+	"                          (--output, --in-place, --backup-suffix; "
+	"-n)\n"
+	"  exec [--inline] -- CMD [ARGS]\n"
+	"                          run CMD with environment values that start "
 	"with\n"
-	"                          keeper:// replaced by what they name\n"
+	"                          keeper:// replaced by what they name "
+	"(--inline:\n"
+	"                          in CMD's arguments too)\n"
 	"  status [--json] [--local]\n"
 	"                          config, server, clock, latency, snapshot "
 	"age and\n"
@@ -156,9 +184,11 @@ static const struct {
 	const char *name;
 	int (*run)(struct ksmctl *, int, char **);
 } commands[] = {
-	{"init", cmd_init}, {"secret", cmd_secret}, {"notation", cmd_notation},
-	{"totp", cmd_totp}, {"exec", cmd_exec},	    {"status", cmd_status},
-	{"sync", cmd_sync}, {"users", cmd_users},
+	{"init", cmd_init},	    {"secret", cmd_secret},
+	{"notation", cmd_notation}, {"totp", cmd_totp},
+	{"folder", cmd_folder},	    {"interpolate", cmd_interpolate},
+	{"exec", cmd_exec},	    {"status", cmd_status},
+	{"sync", cmd_sync},	    {"users", cmd_users},
 };
 
 int main(int argc, char **argv)

@@ -259,6 +259,8 @@ const char *ksm_record_notes(const ksm_record *r); /* "" if none */
 int64_t ksm_record_revision(const ksm_record *r);
 bool ksm_record_is_editable(const ksm_record *r);
 const char *ksm_record_folder_uid(const ksm_record *r); /* or NULL */
+/* The subfolder of that shared folder that holds it; NULL if none. */
+const char *ksm_record_inner_folder_uid(const ksm_record *r);
 
 /* KSM_FIELDS or KSM_CUSTOM (KSM_ANY counts both). */
 size_t ksm_record_field_count(const ksm_record *r, ksm_section where);
@@ -332,6 +334,23 @@ typedef struct ksm_notation {
 /* Parse (also the base64 form, a string with no '/'). */
 ksm_status ksm_notation_parse(const char *text, ksm_notation *out,
 			      ksm_error *err);
+
+/* How a notation inside other text (a template) ends. */
+typedef enum ksm_scan_form {
+	/* keeper://... : at whitespace or one of KSM_NOTATION_BARE_STOPS */
+	KSM_SCAN_BARE,
+	/* ${keeper://...} : at '}', '|', ":-" or the end of the line */
+	KSM_SCAN_BRACED,
+} ksm_scan_form;
+/* The characters that end a bare notation (and the whitespace). */
+#define KSM_NOTATION_BARE_STOPS " \t\n\r\v\f\"'`<>;,|#@:(){}"
+/*
+ * Parse the notation that starts at text (with "keeper://", in any case)
+ * and runs up to the first unescaped character that ends the form, or
+ * len; *used: how many bytes it took. Nothing is decoded (no base64 form).
+ */
+ksm_status ksm_notation_scan(const char *text, size_t len, ksm_scan_form form,
+			     ksm_notation *out, size_t *used, ksm_error *err);
 void ksm_notation_clear(ksm_notation *n);
 /* Does the record part look like a UID (22 chars of [A-Za-z0-9_-])? */
 bool ksm_notation_record_is_uid(const ksm_notation *n);
@@ -353,6 +372,14 @@ ksm_status ksm_notation_find_file(const ksm_notation *n, const ksm_record *r,
 ksm_status ksm_notation_resolve(ksm_client *c, const char *notation,
 				unsigned timeout_ms, char ***values,
 				size_t *count, ksm_error *err);
+/*
+ * The one get_secret that answers all n (> 0) notations: q filtered by
+ * their record UIDs (uids: room for n pointers, into ns) when each names a
+ * UID; NULL when one names a record by title (every record is needed).
+ * A title that looks like a UID is taken for one.
+ */
+const ksm_query *ksm_notation_query(const ksm_notation *ns, size_t n,
+				    const char **uids, ksm_query *q);
 /* Same, against records already fetched (no network except files). */
 ksm_status ksm_notation_resolve_in(ksm_client *c, const ksm_secrets *s,
 				   const ksm_notation *n, unsigned timeout_ms,

@@ -237,6 +237,11 @@ const char *ksm_record_folder_uid(const ksm_record *r)
 	return r ? r->folder_uid : NULL;
 }
 
+const char *ksm_record_inner_folder_uid(const ksm_record *r)
+{
+	return r ? r->inner_folder_uid : NULL;
+}
+
 /* The "fields" (KSM_FIELDS) or "custom" (KSM_CUSTOM) array, or NULL. */
 static json_object *section_array(const ksm_record *r, ksm_section which)
 {
