@@ -57,6 +57,9 @@ static struct {
 	size_t sent_at;
 	unsigned long requests;
 	bool bound; /* as the last request found it */
+	/* The Date of the latest answer, our clock minus it, and when. */
+	time_t server_date, clock_at;
+	long long clock_skew;
 } V = {
 	.net_mu = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER},
 	.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -168,6 +171,32 @@ static ksm_status client_get(enum ksmd_priority p, ksm_client **out,
 	return KSM_OK;
 }
 
+/* A Date the client has not shown before is a new answer's: measure. */
+static void note_clock(time_t date)
+{
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&V.mu);
+	if (date && date != V.server_date) {
+		V.server_date = date;
+		V.clock_skew = (long long)now - (long long)date;
+		V.clock_at = now;
+	}
+	pthread_mutex_unlock(&V.mu);
+}
+
+bool ksmd_vault_clock(long long *skew_s, time_t *at)
+{
+	bool known;
+
+	pthread_mutex_lock(&V.mu);
+	known = V.clock_at != 0;
+	*skew_s = V.clock_skew;
+	*at = V.clock_at;
+	pthread_mutex_unlock(&V.mu);
+	return known;
+}
+
 /* What runs with a client held: one vault request (and its downloads). */
 typedef ksm_status (*held_fn)(ksm_client *c, uint64_t deadline, void *ctx,
 			      ksm_error *err);
@@ -191,6 +220,7 @@ static ksm_status with_client(enum ksmd_priority prio, uint64_t deadline,
 	pthread_mutex_unlock(&V.mu);
 	if (!ok) {
 		*budget = true;
+		ksmd_stat(KSMD_STAT_BUDGET_REFUSED);
 		return ksm_set_error(err, KSM_ERR_THROTTLED,
 				     "request_budget (%u per %u s) used up: "
 				     "not asking the vault now",
@@ -207,6 +237,8 @@ static ksm_status with_client(enum ksmd_priority prio, uint64_t deadline,
 	pthread_mutex_unlock(&V.mu);
 	if (st == KSM_OK)
 		st = fn(c, deadline, ctx, err);
+	if (c)
+		note_clock(ksm_client_server_date(c));
 	pthread_mutex_unlock(&V.net_mu[prio]);
 	return st;
 }
@@ -216,6 +248,16 @@ static unsigned left_ms(uint64_t deadline)
 	uint64_t now = ksm_monotonic_ms();
 
 	return now < deadline ? (unsigned)(deadline - now) : 0;
+}
+
+/* The vault's answer to one request, counted for ping's figures. */
+static ksm_status counted(ksm_status st)
+{
+	if (st == KSM_ERR_THROTTLED)
+		ksmd_stat(KSMD_STAT_THROTTLED);
+	else if (ksmd_unreachable(st))
+		ksmd_stat(KSMD_STAT_UNREACHABLE);
+	return st;
 }
 
 struct query {
@@ -229,7 +271,8 @@ static ksm_status query_held(ksm_client *c, uint64_t deadline, void *ctx,
 			     ksm_error *err)
 {
 	struct query *x = ctx;
-	ksm_status st = ksm_get_secrets(c, x->q, left_ms(deadline), &x->s, err);
+	ksm_status st = counted(
+		ksm_get_secrets(c, x->q, left_ms(deadline), &x->s, err));
 
 	if (st == KSM_OK && x->fn)
 		st = x->fn(c, x->s, deadline, x->ctx);
@@ -257,7 +300,7 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 static ksm_status folders_held(ksm_client *c, uint64_t deadline, void *ctx,
 			       ksm_error *err)
 {
-	return ksm_get_folders(c, left_ms(deadline), ctx, err);
+	return counted(ksm_get_folders(c, left_ms(deadline), ctx, err));
 }
 
 ksm_status ksmd_vault_folders(struct ksmd *d, uint64_t deadline,
@@ -456,10 +499,6 @@ ksm_status ksmd_vault_bind(struct ksmd *d, const char *token, const char *host,
 			   const char *server_key, char **config_json,
 			   size_t *records, ksm_error *err)
 {
-	ksm_client_options opt = {
-		.ca_file = d->conf->ca_file,
-		.client_version = d->conf->client_version,
-	};
 	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
@@ -478,7 +517,8 @@ ksm_status ksmd_vault_bind(struct ksmd *d, const char *token, const char *host,
 				     d->conf->request_window);
 	st = ksm_client_config_from_token(token, host, server_key, &cfg, err);
 	if (st == KSM_OK)
-		st = ksm_client_new(cfg, &opt, &c, err); /* takes cfg */
+		st = ksm_client_from_config(d->conf, cfg, &c,
+					    err); /* takes cfg */
 	if (st == KSM_OK)
 		st = ksm_get_secrets(c, NULL, d->conf->timeout_sync_ms, &s,
 				     err);

@@ -5,6 +5,7 @@ ksmctl_SOURCES = \
 	tools/ksmctl.h \
 	tools/ksmctl.c \
 	tools/ksmctl_init.c \
+	tools/ksmctl_init_config.c \
 	tools/ksmctl_secret.c \
 	tools/ksmctl_records.c \
 	tools/ksmctl_totp.c \
@@ -15,11 +16,23 @@ ksmctl_SOURCES = \
 	tools/ksmctl_output.c \
 	tools/ksmctl_folder.c \
 	tools/ksmctl_status.c \
+	tools/ksmctl_check.h \
+	tools/ksmctl_check.c \
+	tools/ksmctl_check_host.c \
+	tools/ksmctl_check_sshd.c \
+	tools/ksmctl_check_pam.c \
+	tools/ksmctl_check_parse.h \
+	tools/ksmctl_check_parse.c \
+	tools/ksmctl_metrics.c \
 	tools/ksmctl_sync.c \
 	tools/ksmctl_laststate.h \
 	tools/ksmctl_laststate.c \
 	tools/ksmctl_vault.c
-ksmctl_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_SNAPSHOT)
+# check compares ksm.conf's snapshot with nss_ksm's built-in path and
+# names the sshd snippet's installed path.
+ksmctl_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_SNAPSHOT) \
+	-DKSM_NSS_SNAPSHOT_PATH='"$(nss_ksm_snapshot)"' \
+	-DKSM_PKGDATADIR='"$(pkgdatadir)"'
 ksmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
 # The snapshot reader is hidden inside libksm.so: link our own copy.
 # libcrypto: the digests of interpolate's sha256 and md5 transforms.
