@@ -113,7 +113,7 @@ static const char usage_text[] =
 	"HTTP 5xx\n"
 	"  5  access denied: device revoked, token used, key or version "
 	"refused\n"
-	"  6  not found: record, field or file\n"
+	"  6  not found: record, field, file or folder\n"
 	"  7  status: a warning (snapshot older than snapshot_warn_age, "
 	"records\n"
 	"     refused, device access expiring within 7 days, clock off "
