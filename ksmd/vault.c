@@ -56,7 +56,8 @@ static struct {
 	uint64_t *sent; /* ring of request times (ms), request_budget long */
 	size_t sent_at;
 	unsigned long requests;
-	bool bound; /* as the last request found it */
+	bool bound;	 /* as the last request found it */
+	uint64_t warned; /* hash of the warnings last logged (0: none) */
 } V = {
 	.net_mu = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER},
 	.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -169,6 +170,31 @@ static ksm_status client_get(enum ksmd_priority p, ksm_client **out,
 }
 
 /*
+ * The server's warnings (get_secret's "warnings", printable ASCII), logged
+ * when they change rather than at every login that reads a record.
+ */
+static void log_warnings(const ksm_secrets *s)
+{
+	size_t n = ksm_secrets_warning_count(s);
+	uint64_t h = n ? 14695981039346656037ull : 0; /* FNV-1a */
+	bool changed;
+
+	for (size_t i = 0; i < n; i++)
+		for (const char *w = ksm_secrets_warning(s, i);; w++) {
+			h = (h ^ (unsigned char)*w) * 1099511628211ull;
+			if (!*w)
+				break;
+		}
+	pthread_mutex_lock(&V.mu);
+	changed = V.warned != h;
+	V.warned = h;
+	pthread_mutex_unlock(&V.mu);
+	for (size_t i = 0; changed && i < n; i++)
+		ksmd_log(LOG_WARNING, "the vault warns: %s",
+			 ksm_secrets_warning(s, i));
+}
+
+/*
  * One request: budget, then the client (waiting at most until deadline
  * for another request to finish), then the vault.
  */
@@ -211,6 +237,8 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 		st = ksm_get_secrets(
 			c, q, now < deadline ? (unsigned)(deadline - now) : 0,
 			&s, err);
+	if (st == KSM_OK)
+		log_warnings(s);
 	if (st == KSM_OK && fn)
 		st = fn(c, s, deadline, ctx);
 	pthread_mutex_unlock(&V.net_mu[prio]);

@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: MIT
 # Integration tests: bash scripts against the local KSM server.
-# test_sshd.sh loads our programs into a system sshd: not sanitized.
+# test_sshd.sh and test_sshd_pem.sh load our programs into a system sshd:
+# not sanitized.
 INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 	tests/integration/test_faults.sh tests/integration/test_api.sh \
 	tests/integration/test_sync.sh tests/integration/test_keys.sh \
 	tests/integration/test_hostile.sh
-INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh
+INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh \
+	tests/integration/test_sshd_pem.sh
 TESTS += $(INTEGRATION_TESTS)
 SANITIZER_TESTS += $(INTEGRATION_OWN_TESTS)
-ROOT_TESTS += tests/integration/test_sshd.sh
+ROOT_TESTS += tests/integration/test_sshd.sh tests/integration/test_sshd_pem.sh
 check_PROGRAMS += tests/integration/api_client
 tests_integration_api_client_SOURCES = tests/integration/api_client.c
 tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_PUBLIC)
