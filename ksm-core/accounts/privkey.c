@@ -305,24 +305,54 @@ static BIO *text_bio(const char *text)
 	return BIO_new_mem_buf(text, (int)strlen(text));
 }
 
+/* The DER of the first PEM block, which must be labelled label, in
+ * OpenSSL's secure heap (free it with OPENSSL_secure_clear_free: the plain
+ * PKCS#8 one is the key itself). */
+static bool pem_der(const char *text, const char *label, unsigned char **der,
+		    long *len)
+{
+	BIO *bio = text_bio(text);
+	char *name = NULL, *header = NULL;
+	bool ok;
+
+	*der = NULL;
+	*len = 0;
+	ok = bio && PEM_read_bio_ex(bio, &name, &header, der, len,
+				    PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE);
+	if (ok && strcmp(name, label) != 0) {
+		OPENSSL_secure_clear_free(*der, (size_t)*len);
+		*der = NULL;
+		*len = 0;
+		ok = false;
+	}
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	BIO_free(bio);
+	return ok;
+}
+
 /* PKCS#8, plain or encrypted (trying each passphrase); *why on failure. */
 static EVP_PKEY *read_pkcs8(const char *text, bool encrypted,
 			    const char *const *pass, size_t npass,
 			    const char **why)
 {
-	BIO *bio = text_bio(text);
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;
 	X509_SIG *sig = NULL;
 	EVP_PKEY *k = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	long len = 0;
 
-	if (!bio)
+	if (!pem_der(text, encrypted ? "ENCRYPTED PRIVATE KEY" : "PRIVATE KEY",
+		     &der, &len))
 		return NULL;
+	p = der;
 	if (!encrypted) {
-		p8 = PEM_read_bio_PKCS8_PRIV_KEY_INFO(bio, NULL, NULL, NULL);
+		p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, len);
 		k = p8_key(p8, why);
 		goto out;
 	}
-	sig = PEM_read_bio_PKCS8(bio, NULL, give_passphrase, NULL);
+	sig = d2i_X509_SIG(NULL, &p, len);
 	if (!sig)
 		goto out;
 	if (!kdf_bounded(sig)) {
@@ -342,9 +372,9 @@ static EVP_PKEY *read_pkcs8(const char *text, bool encrypted,
 		k = p8_key(p8, why);
 	}
 out:
-	PKCS8_PRIV_KEY_INFO_free(p8);
+	PKCS8_PRIV_KEY_INFO_free(p8); /* clears the key it held */
 	X509_SIG_free(sig);
-	BIO_free(bio);
+	OPENSSL_secure_clear_free(der, (size_t)len);
 	return k;
 }
 
@@ -386,14 +416,15 @@ static ksm_status from_pem(const char *text, const char *const *pass,
 		return ksm_set_error(err, KSM_ERR_INVALID,
 				     "not a private key in OpenSSH or PEM "
 				     "format");
-	encrypted = !strcmp(label, "ENCRYPTED PRIVATE KEY") ||
-		    strstr(text, "Proc-Type: 4,ENCRYPTED") != NULL;
-	if (!strcmp(label, "PRIVATE KEY") ||
-	    !strcmp(label, "ENCRYPTED PRIVATE KEY"))
+	/* PKCS#8 says it in its label, the traditional formats in a header. */
+	encrypted = !strcmp(label, "ENCRYPTED PRIVATE KEY");
+	if (encrypted || !strcmp(label, "PRIVATE KEY"))
 		k = read_pkcs8(text, encrypted, pass, npass, &why);
 	else if (!strcmp(label, "RSA PRIVATE KEY") ||
 		 !strcmp(label, "EC PRIVATE KEY"))
-		k = read_traditional(text, encrypted, pass, npass, &why);
+		k = read_traditional(
+			text, strstr(text, "Proc-Type: 4,ENCRYPTED") != NULL,
+			pass, npass, &why);
 	else
 		why = "not a key type SSH logins use (RSA, ECDSA P-256/384/521 "
 		      "and Ed25519 are)";

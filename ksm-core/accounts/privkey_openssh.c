@@ -130,8 +130,8 @@ ksm_status ksm_openssh_private_public(const char *text, uint8_t **blob,
 	body = armoured_body(text);
 	if (!body) {
 		st = ksm_set_error(err, st,
-				   "not an OpenSSH private key (no BEGIN/END "
-				   "OPENSSH PRIVATE KEY lines)");
+				   "not an OpenSSH private key (its armour "
+				   "lines are missing)");
 		goto out;
 	}
 	if (ksm_b64_decode(body, strlen(body), &raw, &rawlen) != KSM_OK ||

@@ -23,13 +23,6 @@
 need_root_ns "$@"
 need_sshd
 
-show_sshd_log() {
-	if [ "$FAILED" -ne 0 ] && [ -s "$T/sshd.log" ]; then
-		echo "# --- sshd -e output (last 60 lines) ---"
-		tail -n 60 "$T/sshd.log" | sed 's/^/# /'
-	fi
-	cleanup
-}
 trap show_sshd_log EXIT
 
 # Keys: real ones, from ssh-keygen. alice2 replaces alice's key later;

@@ -18,13 +18,6 @@
 need_root_ns "$@"
 need_sshd
 
-show_sshd_log() {
-	if [ "$FAILED" -ne 0 ] && [ -s "$T/sshd.log" ]; then
-		echo "# --- sshd -e output (last 40 lines) ---"
-		tail -n 40 "$T/sshd.log" | sed 's/^/# /'
-	fi
-	cleanup
-}
 trap show_sshd_log EXIT
 
 PASS=pem-passphrase-7

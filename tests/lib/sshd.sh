@@ -97,6 +97,16 @@ SSHD
 	chmod 0755 "$T/askpass"
 }
 
+# show_sshd_log: for trap ... EXIT: after a failed check, the last
+# SSHD_LOG_LINES (60) lines of sshd's log, then the usual cleanup.
+show_sshd_log() {
+	if [ "$FAILED" -ne 0 ] && [ -s "$T/sshd.log" ]; then
+		echo "# --- sshd -e output (last ${SSHD_LOG_LINES:-60} lines) ---"
+		tail -n "${SSHD_LOG_LINES:-60}" "$T/sshd.log" | sed 's/^/# /'
+	fi
+	cleanup
+}
+
 # key_login KEY USER: one ssh login to sshd_start's sshd with the private
 # key $T/KEY, running id -un; sets OUT, ERR, RC, MS (wall time of the whole
 # login).
