@@ -56,7 +56,10 @@ static struct {
 	uint64_t *sent; /* ring of request times (ms), request_budget long */
 	size_t sent_at;
 	unsigned long requests;
-	bool bound;	 /* as the last request found it */
+	bool bound; /* as the last request found it */
+	/* The Date of the latest answer, our clock minus it, and when. */
+	time_t server_date, clock_at;
+	long long clock_skew;
 	uint64_t warned; /* hash of the warnings last logged (0: none) */
 } V = {
 	.net_mu = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER},
@@ -169,6 +172,32 @@ static ksm_status client_get(enum ksmd_priority p, ksm_client **out,
 	return KSM_OK;
 }
 
+/* A Date the client has not shown before is a new answer's: measure. */
+static void note_clock(time_t date)
+{
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&V.mu);
+	if (date && date != V.server_date) {
+		V.server_date = date;
+		V.clock_skew = (long long)now - (long long)date;
+		V.clock_at = now;
+	}
+	pthread_mutex_unlock(&V.mu);
+}
+
+bool ksmd_vault_clock(long long *skew_s, time_t *at)
+{
+	bool known;
+
+	pthread_mutex_lock(&V.mu);
+	known = V.clock_at != 0;
+	*skew_s = V.clock_skew;
+	*at = V.clock_at;
+	pthread_mutex_unlock(&V.mu);
+	return known;
+}
+
 /*
  * The server's warnings (get_secret's "warnings", printable ASCII), logged
  * when they change rather than at every login that reads a record.
@@ -218,6 +247,7 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 	pthread_mutex_unlock(&V.mu);
 	if (!ok) {
 		*budget = true;
+		ksmd_stat(KSMD_STAT_BUDGET_REFUSED);
 		return ksm_set_error(err, KSM_ERR_THROTTLED,
 				     "request_budget (%u per %u s) used up: "
 				     "not asking the vault now",
@@ -239,8 +269,14 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 			&s, err);
 	if (st == KSM_OK)
 		log_warnings(s);
+	if (st == KSM_ERR_THROTTLED)
+		ksmd_stat(KSMD_STAT_THROTTLED);
+	else if (ksmd_unreachable(st))
+		ksmd_stat(KSMD_STAT_UNREACHABLE);
 	if (st == KSM_OK && fn)
 		st = fn(c, s, deadline, ctx);
+	if (c)
+		note_clock(ksm_client_server_date(c));
 	pthread_mutex_unlock(&V.net_mu[prio]);
 	if (st == KSM_OK && out)
 		*out = s;
@@ -435,10 +471,6 @@ ksm_status ksmd_vault_bind(struct ksmd *d, const char *token, const char *host,
 			   const char *server_key, char **config_json,
 			   size_t *records, ksm_error *err)
 {
-	ksm_client_options opt = {
-		.ca_file = d->conf->ca_file,
-		.client_version = d->conf->client_version,
-	};
 	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
@@ -457,7 +489,8 @@ ksm_status ksmd_vault_bind(struct ksmd *d, const char *token, const char *host,
 				     d->conf->request_window);
 	st = ksm_client_config_from_token(token, host, server_key, &cfg, err);
 	if (st == KSM_OK)
-		st = ksm_client_new(cfg, &opt, &c, err); /* takes cfg */
+		st = ksm_client_from_config(d->conf, cfg, &c,
+					    err); /* takes cfg */
 	if (st == KSM_OK)
 		st = ksm_get_secrets(c, NULL, d->conf->timeout_sync_ms, &s,
 				     err);

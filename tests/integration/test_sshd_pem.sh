@@ -128,6 +128,10 @@ run_ksmctl sync
 check_sync "direct mode"
 ksmd_start "$T/ksm.conf"
 
+run_ksmctl status --local
+check "ksmctl status shows the vault's warning (exit 7: a warning)" \
+	bash -c '[ "$1" = 7 ] && grep -qF "the vault warns: $2" <<<"$3"' _ "$RC" "$WARNING" "$OUT$ERR"
+
 # A sync that cannot reach the vault keeps what the vault last said.
 fault refuse
 run_ksmctl sync
