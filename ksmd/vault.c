@@ -60,6 +60,7 @@ static struct {
 	/* The Date of the latest answer, our clock minus it, and when. */
 	time_t server_date, clock_at;
 	long long clock_skew;
+	uint64_t warned; /* hash of the warnings last logged (0: none) */
 } V = {
 	.net_mu = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER},
 	.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -202,6 +203,31 @@ typedef ksm_status (*held_fn)(ksm_client *c, uint64_t deadline, void *ctx,
 			      ksm_error *err);
 
 /*
+ * The server's warnings (get_secret's "warnings", printable ASCII), logged
+ * when they change rather than at every login that reads a record.
+ */
+static void log_warnings(const ksm_secrets *s)
+{
+	size_t n = ksm_secrets_warning_count(s);
+	uint64_t h = n ? 14695981039346656037ull : 0; /* FNV-1a */
+	bool changed;
+
+	for (size_t i = 0; i < n; i++)
+		for (const char *w = ksm_secrets_warning(s, i);; w++) {
+			h = (h ^ (unsigned char)*w) * 1099511628211ull;
+			if (!*w)
+				break;
+		}
+	pthread_mutex_lock(&V.mu);
+	changed = V.warned != h;
+	V.warned = h;
+	pthread_mutex_unlock(&V.mu);
+	for (size_t i = 0; changed && i < n; i++)
+		ksmd_log(LOG_WARNING, "the vault warns: %s",
+			 ksm_secrets_warning(s, i));
+}
+
+/*
  * One request: budget, then the client (waiting at most until deadline
  * for another request to finish), then fn with it.
  */
@@ -274,6 +300,8 @@ static ksm_status query_held(ksm_client *c, uint64_t deadline, void *ctx,
 	ksm_status st = counted(
 		ksm_get_secrets(c, x->q, left_ms(deadline), &x->s, err));
 
+	if (st == KSM_OK)
+		log_warnings(x->s);
 	if (st == KSM_OK && x->fn)
 		st = x->fn(c, x->s, deadline, x->ctx);
 	return st;

@@ -165,7 +165,8 @@ static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 	ksm_status st = KSM_OK;
 
 	if (ksm_ipc_add_str(&req, "op", "records") ||
-	    ksm_ipc_add_str(&req, "purpose", purpose))
+	    ksm_ipc_add_str(&req, "purpose", purpose) ||
+	    (q && q->request_links && ksm_ipc_add_str(&req, "links", "yes")))
 		st = KSM_ERR_NOMEM;
 	for (size_t i = 0; st == KSM_OK && q && i < q->n_record_uids; i++)
 		st = ksm_ipc_add_str(&req, "uid", q->record_uids[i]);
@@ -217,13 +218,15 @@ ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
 			    ksm_secrets **out, struct ksmctl_sync_info *info,
 			    ksm_error *err)
 {
+	/* Every record, with its links (which pamUsers a pamMachine has). */
+	ksm_query q = {.request_links = true};
 	ksm_status st;
 
 	*out = NULL;
 	memset(info, 0, sizeof(*info));
 	if (!c)
-		return via_ksmd(k, NULL, "sync", out, info, err);
-	st = ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, out, err);
+		return via_ksmd(k, &q, "sync", out, info, err);
+	st = ksm_get_secrets(c, &q, k->conf->timeout_sync_ms, out, err);
 	note_client_clock(c);
 	return st;
 }

@@ -202,6 +202,7 @@ uint64_t ksm_client_last_rtt_ms(const ksm_client *c);
 typedef struct ksm_record ksm_record;
 typedef struct ksm_field ksm_field;
 typedef struct ksm_file ksm_file;
+typedef struct ksm_link ksm_link;
 typedef struct ksm_secrets ksm_secrets;
 typedef struct ksm_folders ksm_folders;
 
@@ -257,8 +258,16 @@ ksm_record *ksm_secrets_edit(ksm_secrets *s, const char *uid);
 /* Records whose UID (for one, or title) is in the response but that could
  * not be decrypted; they are left out of the list above. */
 size_t ksm_secrets_bad_count(const ksm_secrets *s);
-/* Server's expiresOn (ms since epoch; 0 none). */
+/* Server's expiresOn: when this device's access ends (ms since epoch; 0
+ * none). */
 int64_t ksm_secrets_expires_on(const ksm_secrets *s);
+/* The application's name and type from appData (decrypted with the app
+ * key); "" when the answer had none. Control characters are shown as '?'. */
+const char *ksm_secrets_app_name(const ksm_secrets *s);
+const char *ksm_secrets_app_type(const ksm_secrets *s);
+/* The server's warnings (printable ASCII), for the caller to log. */
+size_t ksm_secrets_warning_count(const ksm_secrets *s);
+const char *ksm_secrets_warning(const ksm_secrets *s, size_t i);
 void ksm_secrets_free(ksm_secrets *s);
 /*
  * The set as JSON text and back (how ksmd hands records to ksmctl). The
@@ -339,6 +348,30 @@ const char *ksm_file_name(const ksm_file *f);  /* "" if none */
 const char *ksm_file_title(const ksm_file *f); /* "" if none */
 const char *ksm_file_mime_type(const ksm_file *f);
 int64_t ksm_file_size(const ksm_file *f);
+
+/*
+ * Record links (only in answers to a query with request_links): which
+ * records this one is linked to (a pamMachine's pamUsers, a record's own
+ * settings), as the SDKs' getLinks gives them (docs/protocol.md §7.6).
+ * The data is the link's JSON object: plain base64 JSON, or (jit_settings,
+ * ai_settings) decrypted with this record's key; a link whose data does
+ * not decode has none. Links without a valid recordUid are left out.
+ */
+size_t ksm_record_link_count(const ksm_record *r);
+const ksm_link *ksm_record_link_at(const ksm_record *r, size_t i);
+const char *ksm_link_record_uid(const ksm_link *l);
+const char *ksm_link_path(const ksm_link *l); /* or NULL */
+/* Was the data encrypted with the record key (and decrypted)? */
+bool ksm_link_encrypted(const ksm_link *l);
+/* The data as compact JSON, or NULL if none. Secret. */
+char *ksm_link_data_json(const ksm_link *l);
+/* A member of the data by dotted path ("is_admin",
+ * "rotation_settings.noop", "allowedSettings.rotation"): true only for a
+ * JSON true, as the SDKs' accessors. */
+bool ksm_link_bool(const ksm_link *l, const char *path);
+/* The same member as text (strings as they are, anything else compact
+ * JSON); NULL if absent. Secret. */
+char *ksm_link_value(const ksm_link *l, const char *path);
 
 /* ---------------------------------------------------------------- notation */
 
@@ -507,6 +540,9 @@ typedef struct ksm_settings {
 	/* ksmctl status and check: a snapshot older than this is a warning
 	 * (seconds; default three ksm-sync.timer periods). */
 	unsigned snapshot_warn_age;
+	/* Publish the public half of a record's privatePEMKey (KeeperPAM's
+	 * rotated SSH key) as one of its keys. Default: yes. */
+	bool keys_from_private_key;
 } ksm_settings;
 
 /*
@@ -615,6 +651,20 @@ void ksm_accounts_free(ksm_accounts *a);
  */
 ksm_status ksm_ssh_key_parse(const char *line, char **canonical,
 			     char **fingerprint, ksm_error *err);
+
+/*
+ * The public half of a private key as an authorized_keys line "type
+ * base64" (check it with ksm_ssh_key_parse): an OpenSSH-format key (its
+ * public key is in clear, encrypted or not), or PEM: PKCS#1 RSA, SEC1 EC
+ * or PKCS#8, of RSA, ECDSA P-256/384/521 or Ed25519. An encrypted PEM key
+ * is decrypted with the first of the passphrases that works (there may be
+ * none: then it is refused). KSM_ERR_INVALID with the reason, which never
+ * quotes the key. The buffers that held the key are wiped.
+ */
+ksm_status ksm_ssh_key_from_private(const char *text,
+				    const char *const *passphrases,
+				    size_t n_passphrases, char **line,
+				    ksm_error *err);
 
 /* Write the snapshot atomically (0644) for nss_ksm and the keys helper. */
 ksm_status ksm_snapshot_write(const ksm_accounts *a, const char *path,

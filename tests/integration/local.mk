@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Integration tests: bash scripts against the local KSM server.
-# test_sshd.sh loads our programs into a system sshd: not sanitized.
+# test_sshd.sh and test_sshd_pem.sh load our programs into a system sshd:
+# not sanitized.
 INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 	tests/integration/test_faults.sh tests/integration/test_api.sh \
 	tests/integration/test_sync.sh tests/integration/test_keys.sh \
@@ -11,10 +12,11 @@ INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 # test_check.sh runs system programs (sshd -T) with our NSS module in
 # place: not sanitized either.
 INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh \
-	tests/integration/test_check.sh
+	tests/integration/test_sshd_pem.sh tests/integration/test_check.sh
 TESTS += $(INTEGRATION_TESTS)
 SANITIZER_TESTS += $(INTEGRATION_OWN_TESTS)
-ROOT_TESTS += tests/integration/test_sshd.sh tests/integration/test_check.sh
+ROOT_TESTS += tests/integration/test_sshd.sh tests/integration/test_sshd_pem.sh \
+	tests/integration/test_check.sh
 check_PROGRAMS += tests/integration/api_client
 tests_integration_api_client_SOURCES = tests/integration/api_client.c
 tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_PUBLIC)
