@@ -51,14 +51,30 @@ static const struct ksmctl_command commands[] = {
 	 false},
 	{"secret",
 	 cmd_secret,
-	 {"secret list [--json]",
-	  "secret get UID [--field TYPE_OR_LABEL] [--json] [--unmask]"},
-	 {"records shared with the application",
-	  "one record; secret values masked unless --unmask;\n"
-	  "--field prints that field's values as they are"},
+	 {"secret list [--folder UID_OR_NAME] [--title REGEX] [--json]",
+	  "secret get UID_OR_TITLE... [--field TYPE_OR_LABEL [--raw]] "
+	  "[--json]\n"
+	  "     [--unmask]",
+	  "secret download UID (--name NAME | --file-uid F) -o PATH [--mode M]",
+	  "secret notation NOTATION, secret totp UID_OR_TITLE..."},
+	 {"records shared with the application (in that\n"
+	  "folder, with a title that matches)",
+	  "records; secret values masked unless --unmask;\n"
+	  "--field prints that field's values as they are,\n"
+	  "--raw only its first value, exactly",
+	  "save an attached file to PATH (--output; -:\n"
+	  "standard output), atomically, mode 0600",
+	  "the same as notation and totp"},
+	 "  --folder UID_OR_NAME    list: the records of that folder\n"
+	 "  --title REGEX           list: the records whose title matches\n"
 	 "  --json                  JSON instead of text\n"
-	 "  --field TYPE_OR_LABEL   only that field's values, unmasked\n"
-	 "  --unmask                show secret values\n",
+	 "  --field TYPE_OR_LABEL   get: only that field's values, unmasked\n"
+	 "  --raw                   get --field: its first value, exactly\n"
+	 "  --unmask                get: show secret values\n"
+	 "  --name NAME, --file-uid F\n"
+	 "                          download: the file, by name or UID\n"
+	 "  --output PATH, -o PATH  download: where to (-: standard output)\n"
+	 "  --mode M                download: the file's mode (default 0600)\n",
 	 NULL,
 	 false},
 	{"notation",
@@ -70,17 +86,44 @@ static const struct ksmctl_command commands[] = {
 	 false},
 	{"totp",
 	 cmd_totp,
-	 {"totp UID"},
-	 {"current one-time code of the record's oneTimeCode"},
+	 {"totp UID_OR_TITLE... [--json]"},
+	 {"current one-time codes of the records'\n"
+	  "oneTimeCode fields"},
+	 "  --json                  JSON instead of text\n",
 	 NULL,
+	 false},
+	{"folder",
+	 cmd_folder,
+	 {"folder list [--json]"},
+	 {"folders shared with the application: UIDs, names,\n"
+	  "parents, record counts"},
+	 "  --json                  JSON instead of text\n",
+	 NULL,
+	 false},
+	{"interpolate",
+	 cmd_interpolate,
+	 {"interpolate [-o OUT | -w [-b SUFFIX]] [--dry-run] [--mode M] "
+	  "[FILE...]"},
+	 {"replace the keeper:// notations of config\n"
+	  "templates (all with one request); files written\n"
+	  "atomically, mode 0600; nothing written if one fails\n"
+	  "(--output, --in-place, --backup-suffix; -n)"},
+	 "  --output OUT, -o OUT    write the result to OUT\n"
+	 "  --in-place, -w          replace each FILE\n"
+	 "  --backup-suffix SUFFIX, -b SUFFIX\n"
+	 "                          with -w: keep the old file as FILE+SUFFIX\n"
+	 "  --dry-run, -n           resolve and report, write nothing\n"
+	 "  --mode M                the written files' mode (default 0600)\n",
 	 NULL,
 	 false},
 	{"exec",
 	 cmd_exec,
-	 {"exec -- CMD [ARGS]"},
+	 {"exec [--inline] -- CMD [ARGS]"},
 	 {"run CMD with environment values that start with\n"
-	  "keeper:// replaced by what they name"},
-	 NULL,
+	  "keeper:// replaced by what they name (--inline:\n"
+	  "in CMD's arguments too)"},
+	 "  --inline                also replace notations in CMD's "
+	 "arguments\n",
 	 NULL,
 	 false},
 	{"status",
@@ -193,7 +236,7 @@ static const char tail[] =
 	"HTTP 5xx\n"
 	"  5  access denied: device revoked, token used, key or version "
 	"refused\n"
-	"  6  not found: record, field or file\n"
+	"  6  not found: record, field, file or folder\n"
 	"  7  status: a warning (snapshot older than snapshot_warn_age, "
 	"records\n"
 	"     refused, device access expiring within 7 days, clock off "

@@ -7,7 +7,14 @@ ksmctl_SOURCES = \
 	tools/ksmctl_init.c \
 	tools/ksmctl_init_config.c \
 	tools/ksmctl_secret.c \
+	tools/ksmctl_records.c \
+	tools/ksmctl_totp.c \
 	tools/ksmctl_exec.c \
+	tools/ksmctl_interpolate.c \
+	tools/ksmctl_template.h \
+	tools/ksmctl_template.c \
+	tools/ksmctl_output.c \
+	tools/ksmctl_folder.c \
 	tools/ksmctl_status.c \
 	tools/ksmctl_check.h \
 	tools/ksmctl_check.c \
@@ -33,11 +40,12 @@ ksmctl_SOURCES = \
 ksmctl_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_LOGIN) \
 	-DKSM_NSS_SNAPSHOT_PATH='"$(nss_ksm_snapshot)"' \
 	-DKSM_PKGDATADIR='"$(pkgdatadir)"'
-ksmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+ksmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
 # The snapshot reader is hidden inside libksm.so: link our own copy; the
-# login decisions are those of pam_ksm and the keys helper.
+# login decisions are those of pam_ksm and the keys helper. libcrypto: the
+# digests of interpolate's sha256 and md5 transforms.
 ksmctl_LDADD = libksm.la libksm_login.la libksm_snapshot.la libksm_ipc.la \
-	libksm_base.la $(JSONC_LIBS)
+	libksm_base.la $(JSONC_LIBS) $(OPENSSL_LIBS)
 
 # sshd's AuthorizedKeysCommand: libc, the base layer, the snapshot reader
 # and the login decisions on the cached path; the live path asks ksmd (the
