@@ -43,12 +43,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st == KSM_OK) {
 		if (!host || !host[0])
 			abort();
-		/* An explicit host always wins, as --host reads it (a
-		 * region code, an https:// URL or HOST[:PORT]). */
+		/* An explicit host always wins, as --host spells it (a region
+		 * code or URL stands for the host it names). */
 		if (parts[1] && parts[1][0]) {
 			char *want = NULL;
+			ksm_error e2 = {0};
 
-			if (ksm_host_from_spec(parts[1], &want, NULL) !=
+			if (ksm_host_from_spec(parts[1], &want, &e2) !=
 				    KSM_OK ||
 			    strcmp(host, want) != 0)
 				abort();
