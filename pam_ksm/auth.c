@@ -96,6 +96,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	rc = pam_get_authtok(pamh, PAM_AUTHTOK, &password, NULL);
 	if (rc != PAM_SUCCESS || !password) {
 		rc = rc == PAM_SUCCESS ? PAM_AUTH_ERR : rc;
+		pam_syslog(pamh, LOG_NOTICE, "%s: no password given (%s)",
+			   ku.name, pam_strerror(pamh, rc));
 		goto out;
 	}
 	/* The code is asked whatever the password: a prompt that only
@@ -103,8 +105,11 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	if (args.totp == TOTP_REQUIRED ||
 	    (args.totp == TOTP_IF_PRESENT && (ku.flags & KSM_SNAP_HAS_TOTP))) {
 		rc = code_prompt(pamh, &code);
-		if (rc != PAM_SUCCESS)
+		if (rc != PAM_SUCCESS) {
+			pam_syslog(pamh, LOG_NOTICE,
+				   "%s: no verification code given", ku.name);
 			goto out;
+		}
 	}
 	rc = ask(pamh, &args, &ku, password, code, &result, &resp);
 	if (rc == PAM_SUCCESS && result && !strcmp(result, "need_code") &&
@@ -115,6 +120,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		if (rc == PAM_SUCCESS)
 			rc = ask(pamh, &args, &ku, password, code, &result,
 				 &resp);
+		else
+			pam_syslog(pamh, LOG_NOTICE,
+				   "%s: no verification code given", ku.name);
 	}
 	if (rc != PAM_SUCCESS)
 		goto out;
