@@ -4,7 +4,8 @@
 INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 	tests/integration/test_faults.sh tests/integration/test_api.sh \
 	tests/integration/test_sync.sh tests/integration/test_keys.sh \
-	tests/integration/test_hostile.sh
+	tests/integration/test_hostile.sh tests/integration/test_proxy.sh \
+	tests/integration/test_enroll.sh tests/integration/test_metrics.sh
 INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh
 TESTS += $(INTEGRATION_TESTS)
 SANITIZER_TESTS += $(INTEGRATION_OWN_TESTS)
