@@ -14,6 +14,7 @@
 #include "ipc_io.h"
 #include "ksmd.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,6 +83,19 @@ static void other_drop(uid_t uid)
 		}
 }
 
+void ksmd_add_clock(ksm_ipc_msg *resp)
+{
+	long long skew;
+	time_t at;
+	char text[32];
+
+	if (!ksmd_vault_clock(&skew, &at))
+		return;
+	snprintf(text, sizeof(text), "%lld", skew);
+	ksm_ipc_add_str(resp, "clock_skew", text);
+	ksm_ipc_add_u64(resp, "clock_at", (uint64_t)at);
+}
+
 static void op_ping(ksm_ipc_msg *resp)
 {
 	unsigned long requests;
@@ -94,6 +108,7 @@ static void op_ping(ksm_ipc_msg *resp)
 	ksm_ipc_add_u64(resp, "bound", bound);
 	ksm_ipc_add_u64(resp, "requests", requests);
 	ksm_ipc_add_u64(resp, "in_window", in_window);
+	ksmd_add_clock(resp);
 	ksmd_stats_add(resp);
 }
 

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 #include <syslog.h>
+#include <time.h>
 
 /* Who is asking, from SO_PEERCRED (never from the message). */
 struct ksmd_peer {
@@ -80,6 +81,12 @@ KSM_HIDDEN ksm_status ksmd_vault_bind(struct ksmd *d, const char *token,
 /* Figures for ping/status. */
 KSM_HIDDEN void ksmd_vault_stats(unsigned long *requests, unsigned *in_window,
 				 bool *bound);
+/* The clock against Keeper's: our time minus the Date of the latest
+ * answer, and when it came (false before any answer). */
+KSM_HIDDEN bool ksmd_vault_clock(long long *skew_s, time_t *at);
+/* Add clock_skew (signed seconds, as text) and clock_at (epoch s) to an
+ * answer, when an answer has been seen (ping, records). */
+KSM_HIDDEN void ksmd_add_clock(ksm_ipc_msg *resp);
 
 /* Errors that mean "the vault could not answer", not "the vault said no". */
 KSM_HIDDEN bool ksmd_unreachable(ksm_status st);

@@ -114,6 +114,7 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	ksm_ipc_add_str(resp, "result", "ok");
 	ksm_ipc_add_str(resp, "records", json);
 	ksm_ipc_add_u64(resp, "verifiers_made", hashed);
+	ksmd_add_clock(resp);
 	/* The snapshot is still worth writing; the sync must fail loudly. */
 	if (verr)
 		ksm_ipc_add_str(resp, "verifiers_error", verr);

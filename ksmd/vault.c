@@ -57,6 +57,9 @@ static struct {
 	size_t sent_at;
 	unsigned long requests;
 	bool bound; /* as the last request found it */
+	/* The Date of the latest answer, our clock minus it, and when. */
+	time_t server_date, clock_at;
+	long long clock_skew;
 } V = {
 	.net_mu = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER},
 	.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -168,6 +171,32 @@ static ksm_status client_get(enum ksmd_priority p, ksm_client **out,
 	return KSM_OK;
 }
 
+/* A Date the client has not shown before is a new answer's: measure. */
+static void note_clock(time_t date)
+{
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&V.mu);
+	if (date && date != V.server_date) {
+		V.server_date = date;
+		V.clock_skew = (long long)now - (long long)date;
+		V.clock_at = now;
+	}
+	pthread_mutex_unlock(&V.mu);
+}
+
+bool ksmd_vault_clock(long long *skew_s, time_t *at)
+{
+	bool known;
+
+	pthread_mutex_lock(&V.mu);
+	known = V.clock_at != 0;
+	*skew_s = V.clock_skew;
+	*at = V.clock_at;
+	pthread_mutex_unlock(&V.mu);
+	return known;
+}
+
 /*
  * One request: budget, then the client (waiting at most until deadline
  * for another request to finish), then the vault.
@@ -218,6 +247,8 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 		ksmd_stat(KSMD_STAT_UNREACHABLE);
 	if (st == KSM_OK && fn)
 		st = fn(c, s, deadline, ctx);
+	if (c)
+		note_clock(ksm_client_server_date(c));
 	pthread_mutex_unlock(&V.net_mu[prio]);
 	if (st == KSM_OK && out)
 		*out = s;

@@ -20,12 +20,15 @@ enum {
 	EXIT_NETWORK = 4,   /* unreachable, timeout, TLS, throttled, 5xx */
 	EXIT_DENIED = 5,    /* access denied, token used, key/version refused */
 	EXIT_NOT_FOUND = 6, /* record, field or file not found */
+	EXIT_WARN = 7,	    /* status: works, but needs attention soon */
 };
 
 struct ksmctl {
 	const char *conf_path; /* --conf */
 	ksm_settings *conf;
 	const char *prog;
+	/* check only: ksm.conf did not load (conf then holds the defaults) */
+	const ksm_error *conf_error;
 };
 
 /* Print "ksmctl: <message>" and return the exit code for err. */
@@ -45,6 +48,19 @@ bool ksmctl_ksmd_running(const struct ksmctl *k);
  * does not answer. */
 struct ksm_ipc_msg;
 bool ksmctl_ksmd_ping(const struct ksmctl *k, struct ksm_ipc_msg *resp);
+/* The same, read for "ksmctl check": false (and error) when it does not
+ * answer. */
+struct ksmctl_ping {
+	bool up, bound, clock_known;
+	char version[64];
+	unsigned long long requests;
+	long long clock_skew, clock_at; /* ksmd's latest vault answer */
+	char error[sizeof(((ksm_error *)0)->message) + 32];
+};
+bool ksmctl_ksmd_info(const struct ksmctl *k, struct ksmctl_ping *p);
+/* Our clock minus the server's, as the latest vault answer of this
+ * process showed it (direct or through ksmd); false when none came. */
+bool ksmctl_server_clock(long long *skew_s);
 /* ksmctl status --prometheus[=PATH] (ksmctl_metrics.c): node_exporter
  * textfile metrics to stdout (path NULL) or atomically to path. */
 int ksmctl_metrics(struct ksmctl *k, const char *path);
@@ -108,6 +124,7 @@ int cmd_notation(struct ksmctl *k, int argc, char **argv);
 int cmd_totp(struct ksmctl *k, int argc, char **argv);
 int cmd_exec(struct ksmctl *k, int argc, char **argv);
 int cmd_status(struct ksmctl *k, int argc, char **argv);
+int cmd_check(struct ksmctl *k, int argc, char **argv);
 int cmd_sync(struct ksmctl *k, int argc, char **argv);
 int cmd_users(struct ksmctl *k, int argc, char **argv);
 

@@ -18,8 +18,8 @@
 #include <syslog.h>
 #include <time.h>
 
-/* SNAPSHOT.status: {"time","ok","message","accounts","groups","refused":[..]}
- */
+/* SNAPSHOT.status: {"time","ok","message","accounts","groups","refused":[..],
+ * "clock_skew_s" (when the server answered)} */
 static void write_status(const ksm_settings *conf, bool ok, const char *message,
 			 const ksm_accounts *as)
 {
@@ -28,8 +28,13 @@ static void write_status(const ksm_settings *conf, bool ok, const char *message,
 	char *path = ksmctl_sync_status_path(conf->snapshot);
 	const char *text;
 	ksm_error err = {0};
+	long long skew;
 
 	json_object_object_add(o, "time", json_object_new_int64(time(NULL)));
+	/* For "ksmctl check": the clock as this sync's answer showed it. */
+	if (ksmctl_server_clock(&skew))
+		json_object_object_add(o, "clock_skew_s",
+				       json_object_new_int64(skew));
 	json_object_object_add(o, "ok", json_object_new_boolean(ok));
 	json_object_object_add(o, "message", json_object_new_string(message));
 	json_object_object_add(

@@ -11,10 +11,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ksmd answers a whole vault; allow for big ones. */
 #define RECORDS_MAX (1024u << 20)
 #define PING_MS	    1000
+
+/* The clock as the latest vault answer of this process showed it. */
+static struct {
+	bool known;
+	long long skew;
+} clock_seen;
+
+/* ksmd's clock_skew (signed text), if the answer has one. */
+static bool answer_clock(const ksm_ipc_msg *resp, long long *skew)
+{
+	const char *v = ksm_ipc_get(resp, "clock_skew");
+	char *end = NULL;
+
+	if (!v || !*v)
+		return false;
+	*skew = strtoll(v, &end, 10);
+	return *end == '\0';
+}
+
+static void note_client_clock(const ksm_client *c)
+{
+	time_t date = c ? ksm_client_server_date(c) : 0;
+
+	if (date) {
+		clock_seen.known = true;
+		clock_seen.skew = (long long)time(NULL) - (long long)date;
+	}
+}
+
+bool ksmctl_server_clock(long long *skew_s)
+{
+	*skew_s = clock_seen.skew;
+	return clock_seen.known;
+}
 
 bool ksmctl_ksmd_ping(const struct ksmctl *k, ksm_ipc_msg *resp)
 {
@@ -27,6 +62,34 @@ bool ksmctl_ksmd_ping(const struct ksmctl *k, ksm_ipc_msg *resp)
 	     !strcmp(ksm_ipc_get(resp, "result"), "ok");
 	ksm_ipc_clear(&req);
 	return up;
+}
+
+bool ksmctl_ksmd_info(const struct ksmctl *k, struct ksmctl_ping *p)
+{
+	ksm_ipc_msg req = {0}, resp = {0};
+	ksm_error err = {0};
+	const char *v;
+
+	memset(p, 0, sizeof(*p));
+	ksm_ipc_add_str(&req, "op", "ping");
+	if (ksm_ipc_call(k->conf, &req, &resp, 4096, PING_MS, &err) != KSM_OK) {
+		snprintf(p->error, sizeof(p->error), "%s",
+			 err.message[0] ? err.message : "no answer");
+	} else if (!(v = ksm_ipc_get(&resp, "result")) || strcmp(v, "ok")) {
+		snprintf(p->error, sizeof(p->error), "ping answered %s",
+			 v ? v : "nothing usable");
+	} else {
+		p->up = true;
+		v = ksm_ipc_get(&resp, "version");
+		snprintf(p->version, sizeof(p->version), "%s", v ? v : "");
+		p->bound = ksm_ipc_get_u64(&resp, "bound", 0) != 0;
+		p->requests = ksm_ipc_get_u64(&resp, "requests", 0);
+		p->clock_known = answer_clock(&resp, &p->clock_skew);
+		p->clock_at = (long long)ksm_ipc_get_u64(&resp, "clock_at", 0);
+	}
+	ksm_ipc_clear(&req);
+	ksm_ipc_clear(&resp);
+	return p->up;
 }
 
 bool ksmctl_ksmd_running(const struct ksmctl *k)
@@ -95,6 +158,8 @@ static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 			  k->conf->timeout_sync_ms + 2000, err);
 	result = ksm_ipc_get(&resp, "result");
 	records = ksm_ipc_get(&resp, "records");
+	if (st == KSM_OK && answer_clock(&resp, &clock_seen.skew))
+		clock_seen.known = true;
 	if (st == KSM_OK && result && !strcmp(result, "ok") && records) {
 		st = ksm_secrets_from_json(records, strlen(records), out, err);
 		if (info) {
@@ -119,21 +184,29 @@ ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
 			      const ksm_query *q, const char *purpose,
 			      ksm_secrets **out, ksm_error *err)
 {
+	ksm_status st;
+
 	*out = NULL;
 	if (!c)
 		return via_ksmd(k, q, purpose, out, NULL, err);
-	return ksm_get_secrets(c, q, k->conf->timeout_sync_ms, out, err);
+	st = ksm_get_secrets(c, q, k->conf->timeout_sync_ms, out, err);
+	note_client_clock(c);
+	return st;
 }
 
 ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
 			    ksm_secrets **out, struct ksmctl_sync_info *info,
 			    ksm_error *err)
 {
+	ksm_status st;
+
 	*out = NULL;
 	memset(info, 0, sizeof(*info));
 	if (!c)
 		return via_ksmd(k, NULL, "sync", out, info, err);
-	return ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, out, err);
+	st = ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, out, err);
+	note_client_clock(c);
+	return st;
 }
 
 /* One notation through ksmd ("notation": files are downloaded by ksmd). */

@@ -278,6 +278,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return ksm_parse_duration(v, &c->keys_max_age);
 	if (!strcmp(k, "keys_max_stale"))
 		return ksm_parse_duration(v, &c->keys_max_stale);
+	if (!strcmp(k, "snapshot_warn_age"))
+		return ksm_parse_duration(v, &c->snapshot_warn_age);
 	if (!strcmp(k, "offline_max_age"))
 		return ksm_parse_duration(v, &c->offline_max_age);
 	if (!strcmp(k, "offline_max_failures"))
@@ -335,6 +337,7 @@ static ksm_status conf_defaults(ksm_settings **out)
 	c->uid_max = c->gid_max = 299999;
 	c->keys_max_age = 5 * 60;
 	c->keys_max_stale = 24 * 3600;
+	c->snapshot_warn_age = 15 * 60;
 	c->offline_max_age = 86400;
 	c->offline_max_failures = 5;
 	c->session_secret_ttl = 12 * 3600;

@@ -477,6 +477,9 @@ typedef struct ksm_settings {
 	char *proxy_ca_file;
 	char **no_proxy;
 	size_t n_no_proxy;
+	/* ksmctl status and check: a snapshot older than this is a warning
+	 * (seconds; default three ksm-sync.timer periods). */
+	unsigned snapshot_warn_age;
 } ksm_settings;
 
 /*

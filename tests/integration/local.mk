@@ -5,11 +5,15 @@ INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 	tests/integration/test_faults.sh tests/integration/test_api.sh \
 	tests/integration/test_sync.sh tests/integration/test_keys.sh \
 	tests/integration/test_hostile.sh tests/integration/test_proxy.sh \
-	tests/integration/test_enroll.sh tests/integration/test_metrics.sh
-INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh
+	tests/integration/test_enroll.sh tests/integration/test_metrics.sh \
+	tests/integration/test_status.sh
+# test_check.sh runs system programs (sshd -T) with our NSS module in
+# place: not sanitized either.
+INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh \
+	tests/integration/test_check.sh
 TESTS += $(INTEGRATION_TESTS)
 SANITIZER_TESTS += $(INTEGRATION_OWN_TESTS)
-ROOT_TESTS += tests/integration/test_sshd.sh
+ROOT_TESTS += tests/integration/test_sshd.sh tests/integration/test_check.sh
 check_PROGRAMS += tests/integration/api_client
 tests_integration_api_client_SOURCES = tests/integration/api_client.c
 tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_PUBLIC)

@@ -8,6 +8,7 @@ Run: /usr/bin/python3 tests/server/test_server.py   (about 10 s)
 """
 
 import base64
+import email.utils
 import hashlib
 import hmac
 import http.client
@@ -590,6 +591,28 @@ class ServerTest(unittest.TestCase):
         t0 = time.monotonic()
         self.assertEqual(self.client.get_secret().status, 200)
         self.assertGreaterEqual(time.monotonic() - t0, 0.4)
+
+    def test_fault_clock(self):
+        ctx = ssl.create_default_context(cafile=self.info["ca_file"])
+        host, port = self.info["hostname"].rsplit(":", 1)
+
+        def date():
+            conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10)
+            try:
+                conn.request("GET", "/nothing")
+                resp = conn.getresponse()
+                resp.read()
+                return email.utils.parsedate_to_datetime(resp.getheader("Date")).timestamp()
+            finally:
+                conn.close()
+
+        self.assertLess(abs(date() - time.time()), 5)
+        admin(self.state, "fault", "clock:-3600")
+        self.assertLess(abs(date() - (time.time() - 3600)), 5)
+        self.assertEqual(self.client.get_secret().status, 200)
+        admin(self.state, "fault", "none")
+        with self.assertRaises(subprocess.CalledProcessError):
+            admin(self.state, "fault", "clock:soon")
 
     def test_fault_throttle(self):
         admin(self.state, "fault", "throttle")

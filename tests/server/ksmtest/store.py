@@ -29,7 +29,7 @@ SERVER_KEY_ID = 99          # outside Keeper's real ids 1-18
 FIRST_REVISION = 1000
 
 FAULT_MODES = ("none", "refuse", "blackhole", "delay", "throttle", "http500", "corrupt",
-               "bad-signature", "key", "ratelimit")
+               "bad-signature", "key", "ratelimit", "clock")
 
 
 class VaultError(Exception):
@@ -77,7 +77,7 @@ def parse_fault(mode):
     name, _, arg = mode.partition(":")
     if name not in FAULT_MODES:
         raise ValueError("unknown fault mode %r (one of %s)" % (mode, ", ".join(FAULT_MODES)))
-    if name == "delay":
+    if name in ("delay", "clock"):
         float(arg)  # must be a number
     elif name == "throttle" and arg:
         int(arg)
@@ -85,7 +85,7 @@ def parse_fault(mode):
         raise ValueError("key fault takes no argument, ':once' or ':always'")
     elif name == "ratelimit":
         parse_rate(arg)
-    elif arg and name not in ("delay", "throttle", "key", "ratelimit"):
+    elif arg and name not in ("delay", "throttle", "key", "ratelimit", "clock"):
         raise ValueError("fault %s takes no argument" % name)
     return name, (arg or None)
 
