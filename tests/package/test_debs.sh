@@ -231,12 +231,13 @@ check "snippet's AuthorizedKeysCommand is the installed helper ($akc)" \
 check "the helper and its directories are root-owned, not group/world writable (sshd's rule)" \
 	bash -c "p='$akc'; while [ \"\$p\" != / ]; do s=\$(stat -L -c '%u %A' \"\$p\"); case \$s in '0 '?????w* | '0 '????????w*) exit 1 ;; '0 '*) ;; *) exit 1 ;; esac; p=\$(dirname \"\$p\"); done"
 check "snippet's AuthorizedKeysCommandUser is the sysusers user ($akcu)" [ "$akcu" = ksm-keys ]
-check "snippet not active after install" [ ! -e /etc/ssh/sshd_config.d/ksm.conf ]
+check "snippet not active after install" bash -c "! ls /etc/ssh/sshd_config.d/*ksm* 2>/dev/null | grep -q ."
 # The enable step exactly as README.md's step 8 says (its sshd-enable
 # block), with a config that includes sshd_config.d as Debian's does.
 ENABLE=$(awk '/^<!-- sshd-enable/ { w = 1; next } w && /^```/ { if (i) exit; i = 1; next } i { print }' "$SRC/README.md" |
 	grep -v '^sshd -t')
-ENABLED=/etc/ssh/sshd_config.d/ksm.conf
+ENABLED=/etc/ssh/sshd_config.d/10-ksm.conf
+LEGACY=/etc/ssh/sshd_config.d/ksm.conf # the name the README used to give it
 SSHD=
 if [ -x /usr/sbin/sshd ]; then
 	SSHD=/usr/sbin/sshd
@@ -438,10 +439,10 @@ sshd_ok "purge after enabling the sshd snippet as the README says"
 TOOLS_DEBS="$(ls "$W"/libksm0_*.deb) $(ls "$W"/ksm-tools_*.deb)"
 reinstall() { dpkg -i $TOOLS_DEBS >>"$W/dpkg-i.log" 2>&1 || fail "dpkg -i libksm0 ksm-tools"; }
 reinstall
-ln -s "$SNIP" "$ENABLED" # the former README's symlink
+ln -s "$SNIP" "$LEGACY" # the former README's symlink
 sshd_ok "enabled by a symlink"
 dpkg -r ksm-tools >>"$W/dpkg-r.log" 2>&1
-check "dpkg -r ksm-tools took the symlink to the snippet out" [ ! -L "$ENABLED" ]
+check "dpkg -r ksm-tools took the symlink to the snippet out" [ ! -L "$LEGACY" ]
 sshd_ok "removed after enabling by a symlink"
 reinstall
 cp "$SNIP" "$ENABLED" # an unchanged copy

@@ -129,7 +129,7 @@ fi
 enable_readme=$(awk '/^<!-- sshd-enable/ { w = 1; next } w && /^```/ { if (i) exit; i = 1; next } i { print }' "$srcdir/README.md" | head -n 1)
 enable_snippet=$(sed -n 's|^#   \(echo .Include .*\)$|\1|p' "$D/sshd_config.d/ksm.conf.in" | sed 's|@pkgdatadir@|/usr/share/ksm-unix|')
 check "README step 8 enables the snippet as the snippet's own comment says (${enable_readme:-none})" \
-	bash -c "[ -n \"\$1\" ] && [ \"\$1\" = \"\$2\" ] && grep -q \"^echo 'Include /usr/share/ksm-unix/sshd_config.d/ksm.conf' >/etc/ssh/sshd_config.d/ksm.conf\$\" <<<\"\$1\"" \
+	bash -c "[ -n \"\$1\" ] && [ \"\$1\" = \"\$2\" ] && grep -q \"^echo 'Include /usr/share/ksm-unix/sshd_config.d/ksm.conf' >/etc/ssh/sshd_config.d/10-ksm.conf\$\" <<<\"\$1\"" \
 	_ "$enable_readme" "$enable_snippet"
 
 # --- sysusers.d and tmpfiles.d in a scratch root (they chown: root only).
