@@ -9,6 +9,7 @@
  *   auth, session         root (pam_ksm in sshd, su, sudo)
  *   keys                  root and keys_user (sshd's AuthorizedKeysCommandUser)
  *   records, notation,    root (ksmctl)
+ *   resolve, folders,
  *   bind
  */
 #include "ipc_io.h"
@@ -162,6 +163,10 @@ static void serve(struct ksmd *d, int fd)
 		ksmd_op_records(d, &req, &resp);
 	} else if (!strcmp(op, "notation")) {
 		ksmd_op_notation(d, &req, &resp);
+	} else if (!strcmp(op, "resolve")) {
+		ksmd_op_resolve(d, &req, &resp);
+	} else if (!strcmp(op, "folders")) {
+		ksmd_op_folders(d, &req, &resp);
 	} else if (!strcmp(op, "bind")) {
 		ksmd_op_bind(d, &req, &resp);
 	} else {
