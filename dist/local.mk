@@ -12,7 +12,10 @@
 #                                     /run/ksm
 #   sysusers.d/ksm.conf               users ksmd (ksmd's) and ksm-keys
 #                                     (sshd's AuthorizedKeysCommandUser)
-#   pam-configs/ksm                   pam-auth-update profile (Default: no)
+#   pam-configs/ksm                   pam-auth-update profiles (Default: no):
+#   pam-configs/ksm-totp              pam_ksm above pam_unix (ksm-totp: with
+#   pam-configs/ksm-password          totp=if_present), and below it in
+#                                     common-password (ksm-password)
 #   sshd_config.d/ksm.conf            AuthorizedKeysCommand snippet, shipped
 #                                     in $(pkgdatadir), not active
 #   ksm.conf                          every option, commented out (in
@@ -71,7 +74,8 @@ if HAVE_SYSUSERSDIR
 dist_sysusers_DATA = dist/sysusers.d/ksm.conf
 endif
 if HAVE_PAMCONFIGSDIR
-dist_pamconfigs_DATA = dist/pam-configs/ksm
+dist_pamconfigs_DATA = dist/pam-configs/ksm dist/pam-configs/ksm-totp \
+	dist/pam-configs/ksm-password
 endif
 sshdsnippetdir = $(pkgdatadir)/sshd_config.d
 sshdsnippet_DATA = dist/sshd_config.d/ksm.conf
@@ -82,7 +86,8 @@ dist_sbin_SCRIPTS = dist/ksm-nsswitch
 EXTRA_DIST += dist/ksm-sync.service.in dist/ksm-sync.timer \
 	dist/ksm-metrics.service.in dist/ksm-metrics.timer \
 	dist/ksmd.service.in dist/ksmd.socket dist/tmpfiles.d/ksm.conf \
-	dist/sysusers.d/ksm.conf dist/pam-configs/ksm dist/sshd_config.d/ksm.conf.in
+	dist/sysusers.d/ksm.conf dist/pam-configs/ksm dist/pam-configs/ksm-totp \
+	dist/pam-configs/ksm-password dist/sshd_config.d/ksm.conf.in
 
 # distcheck installs as a user into a prefix: every host directory there.
 AM_DISTCHECK_CONFIGURE_FLAGS = \
@@ -97,4 +102,4 @@ EXTRA_DIST += debian/changelog debian/control debian/copyright debian/rules \
 	debian/libpam-ksm.install debian/libpam-ksm.postinst \
 	debian/libpam-ksm.prerm debian/libnss-ksm.install \
 	debian/libnss-ksm.postinst debian/libnss-ksm.prerm \
-	debian/ksm-tools.install debian/ksm-tools.postrm
+	debian/ksm-tools.install debian/ksm-tools.prerm debian/ksm-tools.postrm

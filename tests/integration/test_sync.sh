@@ -12,7 +12,9 @@ ksm_start_server "$T/vault.json"
 # The store's directory is ksmd's state directory, which the host makes
 # (tmpfiles.d, StateDirectory=): ksmd does not create it.
 mkdir -m 0700 "$T/private"
-write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store"
+# alice's record asks for the local group sudo: an opt-in (local_groups is
+# empty by default).
+write_conf "snapshot = $T/lib/snapshot" "private_store = $T/private/store" "local_groups = sudo"
 bind
 expect_rc "bind" 0
 
@@ -27,7 +29,8 @@ check "offline_verifiers = login: no verifier in the private store" bash -c \
 
 # offline_verifiers = all: ksmd hashes one for every account with a password
 # at each sync through it (ksmd reads ksm.conf at start: write_conf restarts it).
-CONF_SYNC=("snapshot = $T/lib/snapshot" "private_store = $T/private/store" "offline_verifiers = all")
+CONF_SYNC=("snapshot = $T/lib/snapshot" "private_store = $T/private/store" "offline_verifiers = all"
+	"local_groups = sudo")
 write_conf "${CONF_SYNC[@]}"
 run_ksmctl sync
 expect_rc "sync succeeds with refusals" 0
