@@ -9,11 +9,13 @@
  *   auth, session         root (pam_ksm in sshd, su, sudo)
  *   keys                  root and keys_user (sshd's AuthorizedKeysCommandUser)
  *   records, notation,    root (ksmctl)
- *   bind
+ *   resolve, folders,
+ *   bind, explain
  */
 #include "ipc_io.h"
 #include "ksmd.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,6 +84,19 @@ static void other_drop(uid_t uid)
 		}
 }
 
+void ksmd_add_clock(ksm_ipc_msg *resp)
+{
+	long long skew;
+	time_t at;
+	char text[32];
+
+	if (!ksmd_vault_clock(&skew, &at))
+		return;
+	snprintf(text, sizeof(text), "%lld", skew);
+	ksm_ipc_add_str(resp, "clock_skew", text);
+	ksm_ipc_add_u64(resp, "clock_at", (uint64_t)at);
+}
+
 static void op_ping(const struct ksmd *d, ksm_ipc_msg *resp)
 {
 	unsigned long requests, unsent;
@@ -96,8 +111,12 @@ static void op_ping(const struct ksmd *d, ksm_ipc_msg *resp)
 	ksm_ipc_add_u64(resp, "in_window", in_window);
 	ksm_ipc_add_u64(resp, "unsent", unsent);
 	ksm_ipc_add_u64(resp, "store_pending", ksmd_store_pending());
-	ksm_ipc_add_str(resp, "conf", d->conf_real);
-	ksm_ipc_add_str(resp, "conf_mtime", d->conf_mtime);
+	if (strlen(d->conf_real) < 1024) { /* ping answers stay small */
+		ksm_ipc_add_str(resp, "conf", d->conf_real);
+		ksm_ipc_add_str(resp, "conf_mtime", d->conf_mtime);
+	}
+	ksmd_add_clock(resp);
+	ksmd_stats_add(resp);
 }
 
 static bool allowed(const struct ksmd *d, const char *op,
@@ -135,6 +154,7 @@ static void serve(struct ksmd *d, int fd)
 			 "uid %ld pid %ld: %s refused: not "
 			 "allowed for this user",
 			 (long)p.uid, (long)p.pid, op);
+		ksmd_stat(KSMD_STAT_REFUSED);
 		ksm_ipc_add_str(&resp, "result", "refused");
 		ksm_ipc_add_str(&resp, "message", "not allowed for this user");
 	} else if (!strcmp(op, "ping")) {
@@ -149,8 +169,14 @@ static void serve(struct ksmd *d, int fd)
 		ksmd_op_records(d, &req, &resp);
 	} else if (!strcmp(op, "notation")) {
 		ksmd_op_notation(d, &req, &resp);
+	} else if (!strcmp(op, "resolve")) {
+		ksmd_op_resolve(d, &req, &resp);
+	} else if (!strcmp(op, "folders")) {
+		ksmd_op_folders(d, &req, &resp);
 	} else if (!strcmp(op, "bind")) {
 		ksmd_op_bind(d, &req, &resp);
+	} else if (!strcmp(op, "explain")) {
+		ksmd_op_explain(d, &req, &resp);
 	} else {
 		ksm_ipc_add_str(&resp, "result", "error");
 		ksm_ipc_add_str(&resp, "message", "unknown op");

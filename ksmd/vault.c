@@ -95,6 +95,10 @@ static struct {
 	unsigned long requests, unsent;
 	uint64_t seq;
 	bool bound; /* as the last request found it */
+	/* The Date of the latest answer, our clock minus it, and when. */
+	time_t server_date, clock_at;
+	long long clock_skew;
+	uint64_t warned; /* hash of the warnings last logged (0: none) */
 } V = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 };
@@ -280,16 +284,70 @@ static ksm_status client_get(int i, ksm_client **out, ksm_error *err)
 	return KSM_OK;
 }
 
+/* A Date the client has not shown before is a new answer's: measure. */
+static void note_clock(time_t date)
+{
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&V.mu);
+	if (date && date != V.server_date) {
+		V.server_date = date;
+		V.clock_skew = (long long)now - (long long)date;
+		V.clock_at = now;
+	}
+	pthread_mutex_unlock(&V.mu);
+}
+
+bool ksmd_vault_clock(long long *skew_s, time_t *at)
+{
+	bool known;
+
+	pthread_mutex_lock(&V.mu);
+	known = V.clock_at != 0;
+	*skew_s = V.clock_skew;
+	*at = V.clock_at;
+	pthread_mutex_unlock(&V.mu);
+	return known;
+}
+
+/* What runs with a client held: one vault request (and its downloads). */
+typedef ksm_status (*held_fn)(ksm_client *c, uint64_t deadline, void *ctx,
+			      ksm_error *err);
+
+/*
+ * The server's warnings (get_secret's "warnings", printable ASCII), logged
+ * when they change rather than at every login that reads a record.
+ */
+static void log_warnings(const ksm_secrets *s)
+{
+	size_t n = ksm_secrets_warning_count(s);
+	uint64_t h = n ? 14695981039346656037ull : 0; /* FNV-1a */
+	bool changed;
+
+	for (size_t i = 0; i < n; i++)
+		for (const char *w = ksm_secrets_warning(s, i);; w++) {
+			h = (h ^ (unsigned char)*w) * 1099511628211ull;
+			if (!*w)
+				break;
+		}
+	pthread_mutex_lock(&V.mu);
+	changed = V.warned != h;
+	V.warned = h;
+	pthread_mutex_unlock(&V.mu);
+	for (size_t i = 0; changed && i < n; i++)
+		ksmd_log(LOG_WARNING, "the vault warns: %s",
+			 ksm_secrets_warning(s, i));
+}
+
 /*
  * One request: a connection (waiting in line at most until deadline),
- * the budget, then the vault.
+ * the budget, then fn with the client; the budget's place is given back
+ * when nothing of it reached the server.
  */
-static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
-			   uint64_t deadline, ksmd_with_client_fn fn, void *ctx,
-			   ksm_secrets **out, struct query_meta *m,
-			   ksm_error *err)
+static ksm_status with_client(enum ksmd_priority prio, uint64_t deadline,
+			      held_fn fn, void *ctx, struct query_meta *m,
+			      ksm_error *err)
 {
-	ksm_secrets *s = NULL;
 	ksm_client *c = NULL;
 	unsigned long req0 = 0, unsent0 = 0;
 	unsigned slot, gen;
@@ -299,8 +357,6 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 	ksm_status st;
 
 	memset(m, 0, sizeof(*m));
-	if (out)
-		*out = NULL;
 	ci = conn_take(prio, deadline);
 	now = ksm_monotonic_ms();
 	if (ci < 0 || now >= deadline) {
@@ -318,6 +374,7 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 	if (!ok) {
 		conn_give(ci);
 		m->budget = true;
+		ksmd_stat(KSMD_STAT_BUDGET_REFUSED);
 		st = ksm_set_error(err, KSM_ERR_THROTTLED,
 				   "request_budget (%u per %u s) used up: "
 				   "not asking the vault now",
@@ -332,14 +389,10 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 	if (st == KSM_OK) {
 		req0 = ksm_client_request_count(c);
 		unsent0 = ksm_client_unsent_count(c);
-		now = ksm_monotonic_ms();
-		m->sent_at = now;
-		st = ksm_get_secrets(
-			c, q, now < deadline ? (unsigned)(deadline - now) : 0,
-			&s, err);
+		m->sent_at = ksm_monotonic_ms();
+		st = fn(c, deadline, ctx, err);
+		note_clock(ksm_client_server_date(c));
 	}
-	if (st == KSM_OK && fn)
-		st = fn(c, s, deadline, ctx);
 	/* Did any of it reach the server? */
 	reached = c && ksm_client_request_count(c) - req0 >
 			       ksm_client_unsent_count(c) - unsent0;
@@ -354,10 +407,83 @@ done:
 	pthread_mutex_lock(&V.mu);
 	m->seq = ++V.seq;
 	pthread_mutex_unlock(&V.mu);
+	return st;
+}
+
+static unsigned left_ms(uint64_t deadline)
+{
+	uint64_t now = ksm_monotonic_ms();
+
+	return now < deadline ? (unsigned)(deadline - now) : 0;
+}
+
+/* The vault's answer to one request, counted for ping's figures. */
+static ksm_status counted(ksm_status st)
+{
+	if (st == KSM_ERR_THROTTLED)
+		ksmd_stat(KSMD_STAT_THROTTLED);
+	else if (ksmd_unreachable(st))
+		ksmd_stat(KSMD_STAT_UNREACHABLE);
+	return st;
+}
+
+struct query {
+	const ksm_query *q;
+	ksmd_with_client_fn fn;
+	void *ctx;
+	ksm_secrets *s;
+};
+
+static ksm_status query_held(ksm_client *c, uint64_t deadline, void *ctx,
+			     ksm_error *err)
+{
+	struct query *x = ctx;
+	ksm_status st = counted(
+		ksm_get_secrets(c, x->q, left_ms(deadline), &x->s, err));
+
+	if (st == KSM_OK)
+		log_warnings(x->s);
+	if (st == KSM_OK && x->fn)
+		st = x->fn(c, x->s, deadline, x->ctx);
+	return st;
+}
+
+/* get_secret with q, then fn with the client still held. */
+static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
+			   uint64_t deadline, ksmd_with_client_fn fn, void *ctx,
+			   ksm_secrets **out, struct query_meta *m,
+			   ksm_error *err)
+{
+	struct query x = {q, fn, ctx, NULL};
+	ksm_status st;
+
+	if (out)
+		*out = NULL;
+	st = with_client(prio, deadline, query_held, &x, m, err);
 	if (st == KSM_OK && out)
-		*out = s;
+		*out = x.s;
 	else
-		ksm_secrets_free(s);
+		ksm_secrets_free(x.s);
+	return st;
+}
+
+static ksm_status folders_held(ksm_client *c, uint64_t deadline, void *ctx,
+			       ksm_error *err)
+{
+	return counted(ksm_get_folders(c, left_ms(deadline), ctx, err));
+}
+
+ksm_status ksmd_vault_folders(struct ksmd *d, uint64_t deadline,
+			      ksm_folders **out, bool *budget_refusal,
+			      ksm_error *err)
+{
+	struct query_meta m;
+	ksm_status st;
+
+	(void)d;
+	*out = NULL;
+	st = with_client(KSMD_ADMIN, deadline, folders_held, out, &m, err);
+	*budget_refusal = m.budget;
 	return st;
 }
 
@@ -583,10 +709,6 @@ ksm_status ksmd_vault_bind(struct ksmd *d, const char *token, const char *host,
 			   const char *server_key, char **config_json,
 			   size_t *records, ksm_error *err)
 {
-	ksm_client_options opt = {
-		.ca_file = d->conf->ca_file,
-		.client_version = d->conf->client_version,
-	};
 	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
@@ -606,7 +728,8 @@ ksm_status ksmd_vault_bind(struct ksmd *d, const char *token, const char *host,
 				     d->conf->request_window);
 	st = ksm_client_config_from_token(token, host, server_key, &cfg, err);
 	if (st == KSM_OK)
-		st = ksm_client_new(cfg, &opt, &c, err); /* takes cfg */
+		st = ksm_client_from_config(d->conf, cfg, &c,
+					    err); /* takes cfg */
 	if (st == KSM_OK)
 		st = ksm_get_secrets(c, NULL, d->conf->timeout_sync_ms, &s,
 				     err);

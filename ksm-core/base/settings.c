@@ -7,6 +7,7 @@
  * silently.
  */
 #include "fileio.h"
+#include "proxy.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -219,6 +220,34 @@ static ksm_status parse_rate(const char *v, unsigned *n, unsigned *window)
 	return KSM_OK;
 }
 
+/* The proxy URL (proxy.h); an empty value means none. It may hold the
+ * proxy's password: the old value is wiped. */
+static ksm_status set_proxy(ksm_settings *c, const char *v)
+{
+	ksm_proxy_url p;
+	ksm_status st = KSM_OK;
+
+	if (*v && ksm_proxy_parse(v, &p) != KSM_OK)
+		return KSM_ERR_INVALID;
+	if (*v)
+		ksm_proxy_url_clear(&p);
+	ksm_free_secret(c->proxy);
+	c->proxy = NULL;
+	if (*v && !(c->proxy = ksm_strdup(v)))
+		st = KSM_ERR_NOMEM;
+	return st;
+}
+
+static ksm_status set_no_proxy(ksm_settings *c, const char *v)
+{
+	ksm_status st = parse_list(&c->no_proxy, &c->n_no_proxy, v);
+
+	for (size_t i = 0; st == KSM_OK && i < c->n_no_proxy; i++)
+		if (!ksm_no_proxy_item_ok(c->no_proxy[i]))
+			st = KSM_ERR_INVALID;
+	return st;
+}
+
 static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 			     bool *replaced_default)
 {
@@ -249,6 +278,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return ksm_parse_duration(v, &c->keys_max_age);
 	if (!strcmp(k, "keys_max_stale"))
 		return ksm_parse_duration(v, &c->keys_max_stale);
+	if (!strcmp(k, "snapshot_warn_age"))
+		return ksm_parse_duration(v, &c->snapshot_warn_age);
 	if (!strcmp(k, "offline_max_age"))
 		return ksm_parse_duration(v, &c->offline_max_age);
 	if (!strcmp(k, "offline_max_failures"))
@@ -283,6 +314,16 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 	}
 	if (!strcmp(k, "insecure_client_config"))
 		return parse_bool(v, &c->insecure_client_config);
+	if (!strcmp(k, "proxy"))
+		return set_proxy(c, v);
+	if (!strcmp(k, "proxy_password_file"))
+		return set_str(&c->proxy_password_file, v);
+	if (!strcmp(k, "proxy_ca_file"))
+		return set_str(&c->proxy_ca_file, v);
+	if (!strcmp(k, "no_proxy"))
+		return set_no_proxy(c, v);
+	if (!strcmp(k, "keys_from_private_key"))
+		return parse_bool(v, &c->keys_from_private_key);
 	return KSM_ERR_NOT_FOUND;
 }
 
@@ -297,7 +338,9 @@ static ksm_status conf_defaults(ksm_settings **out)
 	c->uid_min = c->gid_min = 200000;
 	c->uid_max = c->gid_max = 299999;
 	c->keys_max_age = 5 * 60;
+	c->keys_from_private_key = true;
 	c->keys_max_stale = 24 * 3600;
+	c->snapshot_warn_age = 15 * 60;
 	c->offline_max_age = 86400;
 	c->offline_max_failures = 5;
 	c->session_secret_ttl = 12 * 3600;
@@ -318,7 +361,6 @@ static ksm_status conf_defaults(ksm_settings **out)
 	    set_str(&c->keys_user, "ksm-keys") ||
 	    set_str(&c->home_template, "/home/%u") ||
 	    set_str(&c->default_shell, "/bin/bash") ||
-	    parse_list(&c->local_groups, &c->n_local_groups, "sudo") ||
 	    add_session_secret(c, DEFAULT_SESSION_SECRET, &dummy)) {
 		ksm_settings_free(c);
 		return KSM_ERR_NOMEM;
@@ -386,6 +428,18 @@ ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
 					   what, lineno, key);
 			goto out;
 		}
+		if (st != KSM_OK && !strcmp(key, "proxy")) {
+			/* Never the value: it may hold the password. */
+			st = ksm_set_error(
+				err,
+				st == KSM_ERR_NOMEM ? KSM_ERR_NOMEM
+						    : KSM_ERR_CONFIG,
+				"%s:%u: bad value for proxy: expected "
+				"http://[USER[:PASSWORD]@]HOST:PORT or "
+				"https://[USER[:PASSWORD]@]HOST:PORT",
+				what, lineno);
+			goto out;
+		}
 		if (st != KSM_OK) {
 			st = ksm_set_error(
 				err,
@@ -400,7 +454,9 @@ ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
 	c = NULL;
 	st = KSM_OK;
 out:
-	free(copy);
+	/* The text may hold the proxy's password. */
+	if (copy)
+		ksm_free_wiped(copy, len + 1);
 	ksm_settings_free(c);
 	return st;
 }
@@ -423,7 +479,7 @@ ksm_status ksm_settings_load(const char *path, ksm_settings **out,
 	if (st != KSM_OK)
 		return st;
 	st = ksm_settings_parse(text, len, path, out, err);
-	free(text);
+	ksm_free_wiped(text, len);
 	return st;
 }
 
@@ -448,5 +504,9 @@ void ksm_settings_free(ksm_settings *c)
 		free(c->session_secrets[i].notation);
 	}
 	free(c->session_secrets);
+	ksm_free_secret(c->proxy);
+	free(c->proxy_password_file);
+	free(c->proxy_ca_file);
+	strv_clear(&c->no_proxy, &c->n_no_proxy);
 	free(c);
 }
