@@ -21,7 +21,7 @@ export TMPDIR
 make -s -C "$builddir" tests/load/load_driver tests/pam/pam_harness >/dev/null || exit 1
 
 pass=0 fail=0 skip=0 figures=
-for t in pam sshd keys nss ratelimit; do
+for t in pam sshd keys nss ratelimit ksmd; do
 	script="$srcdir/tests/load/test_load_$t.sh"
 	echo "--- $script"
 	t0=$SECONDS
