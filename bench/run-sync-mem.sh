@@ -17,6 +17,8 @@
 # Usage: bench/run-sync-mem.sh            (build first: make -j2)
 # Env:   SIZES="5000 100000"   BUILDDIR=. (where ksmctl, ksmd/ksmd, .libs are)
 #        OUT=bench/results/sync-mem.json
+#        WRAP="heaptrack -o FILE"  a profiler to run the direct sync under
+#                                  (its figures then are the profiler's)
 # Exit status: 0 if every sync succeeded (met or not: see "goal").
 set -u
 
@@ -69,8 +71,9 @@ for n in $SIZES; do
 		"$KSMCTL" --conf "$d/ksm.conf" init --host "$host" --server-key "$key" >/dev/null || die "ksmctl init"
 	# direct
 	rm -f "$d/snapshot"
+	# shellcheck disable=SC2086 # WRAP: a command and its options
 	line=$($PY "$here/rusage.py" --pid "$SERVER_PID" --out "$d/direct.out" -- \
-		"$KSMCTL" --conf "$d/ksm.conf" sync 2>"$d/direct.err") || die "rusage"
+		${WRAP:-} "$KSMCTL" --conf "$d/ksm.conf" sync 2>"$d/direct.err") || die "rusage"
 	echo "# $n direct: $line $(head -c 300 "$d/direct.err")"
 	[ -s "$d/snapshot" ] || die "$n direct: no snapshot: $(cat "$d/direct.err")"
 	echo "{\"size\":$n,\"mode\":\"direct\",\"m\":$line}" >>"$RAW"

@@ -203,6 +203,35 @@ static ksm_status parse_count(const char *v, unsigned max, unsigned *out)
 	return KSM_OK;
 }
 
+/*
+ * A size in bytes: "auto" (0: the default), or a whole number of MiB with
+ * an optional unit M or G ("512M", "2G", "300"); from 16 MiB to 64 GiB.
+ */
+static ksm_status parse_size(const char *v, size_t *out)
+{
+	unsigned long long n;
+	char *end = NULL;
+
+	if (!strcmp(v, "auto")) {
+		*out = 0;
+		return KSM_OK;
+	}
+	if (!isdigit((unsigned char)*v))
+		return KSM_ERR_INVALID;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || n > 64 * 1024)
+		return KSM_ERR_INVALID;
+	if ((*end == 'G' || *end == 'g') && !end[1])
+		n *= 1024;
+	else if (*end && !((*end == 'M' || *end == 'm') && !end[1]))
+		return KSM_ERR_INVALID;
+	if (n < 16 || n > 64 * 1024 || (uint64_t)n << 20 > SIZE_MAX)
+		return KSM_ERR_INVALID;
+	*out = (size_t)(n << 20);
+	return KSM_OK;
+}
+
 /* "N/DURATION", e.g. "90/10s": at least one request in a window of at
  * least one second. */
 static ksm_status parse_rate(const char *v, unsigned *n, unsigned *window)
@@ -306,6 +335,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return parse_count(v, 64, &c->max_auth_failures);
 	if (!strcmp(k, "auth_failure_window"))
 		return ksm_parse_duration(v, &c->auth_failure_window);
+	if (!strcmp(k, "max_response_size"))
+		return parse_size(v, &c->max_response_size);
 	if (!strcmp(k, "offline_verifiers")) {
 		if (strcmp(v, "login") && strcmp(v, "all"))
 			return KSM_ERR_INVALID;

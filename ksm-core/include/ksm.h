@@ -182,7 +182,14 @@ typedef struct ksm_client_options {
 	const char *proxy_ca_file;  /* verifies an https:// proxy */
 	char *const *no_proxy;	    /* hosts reached without the proxy */
 	size_t n_no_proxy;
+	/* Cap on a whole answer (a get_secret of the whole vault), bytes;
+	 * 0: ksm_default_max_response(). */
+	size_t max_response_size;
 } ksm_client_options;
+
+/* The default cap on a whole answer: a quarter of this host's physical
+ * memory, at least 256 MiB (max_response_size in ksm.conf). */
+size_t ksm_default_max_response(void);
 
 typedef struct ksm_client ksm_client;
 
@@ -212,8 +219,8 @@ typedef struct ksm_query {
 	const char *const *folder_uids; /* NULL: all folders */
 	size_t n_folder_uids;
 	bool request_links;
-	/* Cap on the answer's size, bytes; 0: the default (256 MiB), which
-	 * only whole-vault reads need. */
+	/* Cap on the answer's size, bytes; 0: the client's
+	 * max_response_size, which only whole-vault reads need. */
 	size_t max_response;
 } ksm_query;
 
@@ -522,6 +529,9 @@ typedef struct ksm_settings {
 		request_window;	      /* at most N requests per S s */
 	unsigned max_auth_failures;   /* per user, in the window */
 	unsigned auth_failure_window; /* seconds */
+	/* Cap on the get_secret answer of a whole vault, bytes (0: a quarter
+	 * of physical memory, at least 256 MiB). */
+	size_t max_response_size;
 	/* Offline verifiers: made at a successful live login (false), or for
 	 * every account with a password at each sync (true). */
 	bool offline_verifiers_all;

@@ -21,6 +21,7 @@ struct ksm_client {
 	time_t server_date;   /* Date of the last answer */
 	uint64_t last_rtt_ms; /* wall time of the last request */
 	size_t max_response;  /* cap of the answer being fetched; 0: default */
+	size_t response_limit; /* the default: max_response_size */
 };
 
 /*

@@ -420,10 +420,14 @@ static ksm_status add_records(ksm_secrets *s, const uint8_t key[32],
 		if (st != KSM_OK) {
 			s->bad++;
 			st = add_unreadable(s, jr, folder_uid, rerr.message);
+			json_object_array_put_idx(arr, i, NULL);
 			if (st != KSM_OK)
 				return st;
 			continue;
 		}
+		/* Read: its part of the answer goes now, so the answer's tree
+		 * and the records are not all held at once (big vaults). */
+		json_object_array_put_idx(arr, i, NULL);
 		if (!ksm_secrets_push(s, r)) {
 			ksm_record_free(r);
 			return KSM_ERR_NOMEM;
