@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MIN_RESPONSE_BYTES ((size_t)256 << 20)
+#define MIN_RESPONSE_BYTES   ((size_t)256 << 20)
 #define MAX_KEY_SWITCHES     3
 #define MAX_THROTTLE_RETRIES 5
 #define THROTTLE_BASE_MS     11000u

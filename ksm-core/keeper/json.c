@@ -45,7 +45,8 @@ static json_object *parse_pieces(struct json_tokener *tok, const char *text,
 	size_t at = 0;
 
 	do {
-		size_t n = len - at < KSM_JSON_CHUNK ? len - at : KSM_JSON_CHUNK;
+		size_t n =
+			len - at < KSM_JSON_CHUNK ? len - at : KSM_JSON_CHUNK;
 
 		obj = json_tokener_parse_ex(tok, text + at, (int)n);
 		*end = at + json_tokener_get_parse_end(tok);
@@ -76,9 +77,9 @@ ksm_status ksm_json_parse_max(const char *text, size_t len, size_t max,
 		return ksm_set_error(err, KSM_ERR_INVALID,
 				     "JSON parse: no input");
 	if (len > max)
-		return ksm_set_error(err, KSM_ERR_INVALID,
-				     "JSON text too large (%zu bytes, limit %zu)",
-				     len, max);
+		return ksm_set_error(
+			err, KSM_ERR_INVALID,
+			"JSON text too large (%zu bytes, limit %zu)", len, max);
 	if (memchr(text, '\0', len))
 		return ksm_set_error(
 			err, KSM_ERR_INVALID,
