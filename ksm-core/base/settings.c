@@ -205,7 +205,7 @@ static ksm_status parse_count(const char *v, unsigned max, unsigned *out)
 
 /*
  * A size in bytes: "auto" (0: the default), or a whole number of MiB with
- * an optional unit M or G ("512M", "2G", "300"); from 16 MiB to 64 GiB.
+ * an optional unit M or G ("512M", "2G", "300"); from 1 MiB to 64 GiB.
  */
 static ksm_status parse_size(const char *v, size_t *out)
 {
@@ -226,7 +226,7 @@ static ksm_status parse_size(const char *v, size_t *out)
 		n *= 1024;
 	else if (*end && !((*end == 'M' || *end == 'm') && !end[1]))
 		return KSM_ERR_INVALID;
-	if (n < 16 || n > 64 * 1024 || (uint64_t)n << 20 > SIZE_MAX)
+	if (n < 1 || n > 64 * 1024 || (uint64_t)n << 20 > SIZE_MAX)
 		return KSM_ERR_INVALID;
 	*out = (size_t)(n << 20);
 	return KSM_OK;

@@ -8,7 +8,8 @@ INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 	tests/integration/test_hostile.sh tests/integration/test_proxy.sh \
 	tests/integration/test_enroll.sh tests/integration/test_metrics.sh \
 	tests/integration/test_status.sh tests/integration/test_interpolate.sh \
-	tests/integration/test_ksmctl_records.sh tests/integration/test_demo_vault.sh
+	tests/integration/test_ksmctl_records.sh tests/integration/test_demo_vault.sh \
+	tests/integration/test_max_response.sh
 # test_check.sh runs system programs (sshd -T) with our NSS module in
 # place, test_explain.sh getent: not sanitized either.
 INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh \
