@@ -64,7 +64,7 @@ static ksm_status refusal(const ksm_ipc_msg *resp, ksm_error *err)
 }
 
 static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
-			   const char *purpose, ksm_secrets **out,
+			   const char *purpose, bool force, ksm_secrets **out,
 			   struct ksmctl_sync_info *info, ksm_error *err)
 {
 	ksm_ipc_msg req = {0}, resp = {0};
@@ -72,7 +72,8 @@ static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 	ksm_status st = KSM_OK;
 
 	if (ksm_ipc_add_str(&req, "op", "records") ||
-	    ksm_ipc_add_str(&req, "purpose", purpose))
+	    ksm_ipc_add_str(&req, "purpose", purpose) ||
+	    (force && ksm_ipc_add_str(&req, "force", "yes")))
 		st = KSM_ERR_NOMEM;
 	for (size_t i = 0; st == KSM_OK && q && i < q->n_record_uids; i++)
 		st = ksm_ipc_add_str(&req, "uid", q->record_uids[i]);
@@ -114,18 +115,18 @@ ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
 {
 	*out = NULL;
 	if (!c)
-		return via_ksmd(k, q, purpose, out, NULL, err);
+		return via_ksmd(k, q, purpose, false, out, NULL, err);
 	return ksm_get_secrets(c, q, k->conf->timeout_sync_ms, out, err);
 }
 
 ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
-			    ksm_secrets **out, struct ksmctl_sync_info *info,
-			    ksm_error *err)
+			    const char *purpose, bool force, ksm_secrets **out,
+			    struct ksmctl_sync_info *info, ksm_error *err)
 {
 	*out = NULL;
 	memset(info, 0, sizeof(*info));
 	if (!c)
-		return via_ksmd(k, NULL, "sync", out, info, err);
+		return via_ksmd(k, NULL, purpose, force, out, info, err);
 	return ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, out, err);
 }
 

@@ -9,6 +9,8 @@ ksmctl_SOURCES = \
 	tools/ksmctl_exec.c \
 	tools/ksmctl_status.c \
 	tools/ksmctl_sync.c \
+	tools/ksmctl_diff.h \
+	tools/ksmctl_diff.c \
 	tools/ksmctl_laststate.h \
 	tools/ksmctl_laststate.c \
 	tools/ksmctl_vault.c

@@ -6,7 +6,8 @@
  *
  * Invariants (abort on violation): refused input has a message; a set
  * that was read writes out and reads back with the same records, in the
- * same order, with the same data.
+ * same order, with the same data, and the same shared folders (no empty or
+ * repeated UID among them), which the sync checks account_folders with.
  */
 #include "get_secrets.h"
 
@@ -41,8 +42,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text ||
 	    ksm_secrets_from_json(text, strlen(text), &back, &err) != KSM_OK)
 		abort();
-	if (ksm_secrets_count(back) != ksm_secrets_count(s))
+	if (ksm_secrets_count(back) != ksm_secrets_count(s) ||
+	    back->n_folders != s->n_folders)
 		abort();
+	for (size_t i = 0; i < s->n_folders; i++) {
+		if (!s->folders[i][0] ||
+		    strcmp(s->folders[i], back->folders[i]) ||
+		    !ksm_secrets_sees_folder(back, s->folders[i]))
+			abort();
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(s->folders[i], s->folders[j]))
+				abort();
+	}
 	for (size_t i = 0; i < ksm_secrets_count(s); i++) {
 		char *a = ksm_record_data_json(ksm_secrets_record(s, i));
 		char *b = ksm_record_data_json(ksm_secrets_record(back, i));

@@ -4,7 +4,8 @@
 INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 	tests/integration/test_faults.sh tests/integration/test_api.sh \
 	tests/integration/test_sync.sh tests/integration/test_keys.sh \
-	tests/integration/test_hostile.sh
+	tests/integration/test_hostile.sh tests/integration/test_uids.sh \
+	tests/integration/test_sync_guard.sh
 INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh
 TESTS += $(INTEGRATION_TESTS)
 SANITIZER_TESTS += $(INTEGRATION_OWN_TESTS)
@@ -15,4 +16,4 @@ tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_PUBLIC)
 tests_integration_api_client_LDADD = libksm.la
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/vault-basic.json tests/integration/mkvault.py \
-	tests/integration/mkhostile.py
+	tests/integration/mkhostile.py tests/integration/mkuidvault.py

@@ -57,6 +57,9 @@ check "ksm-sync: no capability, no @privileged calls, no network but AF_UNIX (ks
 		grep -qx 'RestrictAddressFamilies=AF_UNIX' '$SERVICE' && grep -qx 'PrivateNetwork=yes' '$SERVICE'"
 check "ksm-sync writes only /var/lib/ksm" grep -qx 'ReadWritePaths=/var/lib/ksm' "$SERVICE"
 check "ksm-sync does nothing before ksmctl init" grep -qx 'ConditionPathExists=/etc/ksm/client.json' "$SERVICE"
+check "ksm-sync runs a plain 'ksmctl sync': the drop guard is never forced by the timer" \
+	bash -c "[ \"\$(grep -c '^ExecStart' '$SERVICE')\" = 1 ] && grep -qxE 'ExecStart=/[^ ]*/ksmctl sync' '$SERVICE' &&
+		! grep -q -- '--force' '$SERVICE' '$D/ksm-sync.timer'"
 check "ksm-sync wants and follows ksmd.socket" \
 	bash -c "grep -Eqx 'Wants=.*ksmd\.socket.*' '$SERVICE' && grep -Eqx 'After=.*ksmd\.socket.*' '$SERVICE'"
 check "ksmd: its own user, no capability, no @privileged calls, umask 0077" \

@@ -7,7 +7,7 @@ TEST_UNIT_LIBS = $(KSM_LIBS_INTERNAL) $(CMOCKA_LIBS)
 UNIT_TESTS = tests/unit/test_crypto tests/unit/test_record \
 	tests/unit/test_notation tests/unit/test_totp \
 	tests/unit/test_transcript tests/unit/test_config \
-	tests/unit/test_accounts
+	tests/unit/test_accounts tests/unit/test_sync_rules
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 SANITIZER_TESTS += $(UNIT_TESTS)
@@ -32,5 +32,8 @@ tests_unit_test_config_LDADD = $(TEST_UNIT_LIBS)
 tests_unit_test_accounts_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
 tests_unit_test_accounts_CFLAGS = $(TEST_UNIT_CFLAGS)
 tests_unit_test_accounts_LDADD = $(TEST_UNIT_LIBS)
+tests_unit_test_sync_rules_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
+tests_unit_test_sync_rules_CFLAGS = $(TEST_UNIT_CFLAGS)
+tests_unit_test_sync_rules_LDADD = $(TEST_UNIT_LIBS)
 endif
 EXTRA_DIST += tests/vectors/ksm-real-transcript.json tests/vectors/README.md
