@@ -6,6 +6,8 @@
 #
 #   ksmd.socket, ksmd.service         the broker, socket activated, hardened
 #   ksm-sync.service, ksm-sync.timer  ksmctl sync every 5 minutes, hardened
+#   ksm-metrics.service, .timer       node_exporter metrics every minute
+#                                     (off by default), hardened
 #   tmpfiles.d/ksm.conf               /var/lib/ksm, /var/lib/ksmd, /etc/ksm,
 #                                     /run/ksm
 #   sysusers.d/ksm.conf               users ksmd (ksmd's) and ksm-keys
@@ -25,6 +27,9 @@ dist_edit = sed -e 's|@sbindir[@]|$(sbindir)|g' \
 dist/ksm-sync.service: dist/ksm-sync.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
 		$(dist_edit) $(srcdir)/dist/ksm-sync.service.in >$@.tmp && mv $@.tmp $@
+dist/ksm-metrics.service: dist/ksm-metrics.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
+		$(dist_edit) $(srcdir)/dist/ksm-metrics.service.in >$@.tmp && mv $@.tmp $@
 dist/ksmd.service: dist/ksmd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
 		$(dist_edit) $(srcdir)/dist/ksmd.service.in >$@.tmp && mv $@.tmp $@
@@ -33,13 +38,14 @@ dist/sshd_config.d/ksm.conf: dist/sshd_config.d/ksm.conf.in Makefile
 		$(dist_edit) $(srcdir)/dist/sshd_config.d/ksm.conf.in >$@.tmp && mv $@.tmp $@
 
 DIST_GENERATED = dist/ksm-sync.service dist/ksmd.service \
-	dist/sshd_config.d/ksm.conf
+	dist/ksm-metrics.service dist/sshd_config.d/ksm.conf
 noinst_DATA = $(DIST_GENERATED)
 CLEANFILES += $(DIST_GENERATED)
 
 if HAVE_SYSTEMDSYSTEMUNITDIR
 systemdsystemunit_DATA = dist/ksm-sync.service dist/ksm-sync.timer \
-	dist/ksmd.service dist/ksmd.socket
+	dist/ksmd.service dist/ksmd.socket dist/ksm-metrics.service \
+	dist/ksm-metrics.timer
 endif
 if HAVE_TMPFILESDIR
 dist_tmpfiles_DATA = dist/tmpfiles.d/ksm.conf
@@ -56,6 +62,7 @@ dist_pkgdata_DATA = dist/ksm.conf
 dist_sbin_SCRIPTS = dist/ksm-nsswitch
 
 EXTRA_DIST += dist/ksm-sync.service.in dist/ksm-sync.timer \
+	dist/ksm-metrics.service.in dist/ksm-metrics.timer \
 	dist/ksmd.service.in dist/ksmd.socket dist/tmpfiles.d/ksm.conf \
 	dist/sysusers.d/ksm.conf dist/pam-configs/ksm dist/sshd_config.d/ksm.conf.in
 

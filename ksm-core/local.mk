@@ -51,6 +51,8 @@ libksm_base_la_SOURCES = \
 	ksm-core/base/fileio.c \
 	ksm-core/base/local_files.h \
 	ksm-core/base/local_files.c \
+	ksm-core/base/proxy.h \
+	ksm-core/base/proxy.c \
 	ksm-core/base/settings.c
 libksm_base_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_BASE)
 libksm_base_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
@@ -79,7 +81,9 @@ libksm_keeper_la_SOURCES = \
 	ksm-core/keeper/crypto_ec.c \
 	ksm-core/keeper/json.h \
 	ksm-core/keeper/json.c \
+	ksm-core/keeper/client_config.h \
 	ksm-core/keeper/client_config.c \
+	ksm-core/keeper/config_import.c \
 	ksm-core/keeper/token.c \
 	ksm-core/keeper/transport.h \
 	ksm-core/keeper/transport.c \

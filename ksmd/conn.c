@@ -94,6 +94,7 @@ static void op_ping(ksm_ipc_msg *resp)
 	ksm_ipc_add_u64(resp, "bound", bound);
 	ksm_ipc_add_u64(resp, "requests", requests);
 	ksm_ipc_add_u64(resp, "in_window", in_window);
+	ksmd_stats_add(resp);
 }
 
 static bool allowed(const struct ksmd *d, const char *op,
@@ -131,6 +132,7 @@ static void serve(struct ksmd *d, int fd)
 			 "uid %ld pid %ld: %s refused: not "
 			 "allowed for this user",
 			 (long)p.uid, (long)p.pid, op);
+		ksmd_stat(KSMD_STAT_REFUSED);
 		ksm_ipc_add_str(&resp, "result", "refused");
 		ksm_ipc_add_str(&resp, "message", "not allowed for this user");
 	} else if (!strcmp(op, "ping")) {

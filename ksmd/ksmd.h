@@ -115,6 +115,28 @@ KSM_HIDDEN void ksmd_op_bind(struct ksmd *d, const ksm_ipc_msg *req,
 KSM_HIDDEN bool ksmd_vault_user(struct ksmd *d, const char *user,
 				char record_uid[64], const char **why);
 
+/* ----------------------------------------------------------------- stats */
+
+/* Counted since ksmd started (stats.c); the ping answer carries them. */
+enum ksmd_stat {
+	KSMD_STAT_BUDGET_REFUSED, /* request_budget said no */
+	KSMD_STAT_THROTTLED,	  /* Keeper throttled a read to its end */
+	KSMD_STAT_UNREACHABLE,	  /* a read could not reach the vault */
+	KSMD_STAT_AUTH_LIVE_OK,
+	KSMD_STAT_AUTH_OFFLINE_OK, /* accepted by the offline verifier */
+	KSMD_STAT_AUTH_WRONG,
+	KSMD_STAT_AUTH_LOCKED,
+	KSMD_STAT_AUTH_UNAVAIL,
+	KSMD_STAT_REFUSED, /* not allowed for the asker's uid */
+	KSMD_STAT_N
+};
+KSM_HIDDEN void ksmd_stats_start(void);
+KSM_HIDDEN void ksmd_stat(enum ksmd_stat s);
+/* An auth answer's result and how (may be NULL). */
+KSM_HIDDEN void ksmd_stat_auth(const char *result, const char *how);
+/* "started" and every counter, into a ping answer. */
+KSM_HIDDEN void ksmd_stats_add(ksm_ipc_msg *resp);
+
 /* ------------------------------------------------------------------- log */
 
 KSM_HIDDEN void ksmd_log(int prio, const char *fmt, ...) KSM_PRINTF(2, 3);

@@ -9,6 +9,7 @@ ksmd_ksmd_SOURCES = \
 	ksmd/conn.c \
 	ksmd/vault.c \
 	ksmd/limits.c \
+	ksmd/stats.c \
 	ksmd/users.c \
 	ksmd/op_auth.c \
 	ksmd/op_session.c \

@@ -12,6 +12,7 @@
  */
 #include "ksmd.h"
 #include "local_files.h"
+#include "proxy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -115,6 +116,29 @@ static void make_store_dir(const char *path)
 	free(dir);
 }
 
+/* The proxy every request takes (never its password), and a warning when
+ * ksm.conf shows that password to every local user. */
+static void log_proxy(const struct ksmd *d)
+{
+	ksm_proxy_url p;
+	unsigned mode;
+
+	if (!d->conf->proxy || ksm_proxy_parse(d->conf->proxy, &p) != KSM_OK)
+		return;
+	ksmd_log(LOG_INFO,
+		 "requests to Keeper go through the proxy %s (%zu no_proxy "
+		 "entries)",
+		 p.display, d->conf->n_no_proxy);
+	ksm_proxy_url_clear(&p);
+	if (ksm_proxy_password_exposed(d->conf_path, d->conf, &mode))
+		ksmd_log(LOG_WARNING,
+			 "%s holds the proxy's password and every local user "
+			 "may read it (mode %04o): put the password in "
+			 "proxy_password_file (0600, owned by %s) instead",
+			 d->conf_path ? d->conf_path : KSM_DEFAULT_CONF, mode,
+			 d->conf->ksmd_user);
+}
+
 static int usage(FILE *f, int rc)
 {
 	fprintf(f, "usage: ksmd [--conf PATH] [--foreground]\n"
@@ -160,6 +184,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ksmd: %s\n", err.message);
 		return 1;
 	}
+	ksmd_stats_start();
+	log_proxy(&d);
 	ksmd_log(LOG_INFO, "listening on %s as uid %ld (keys_user %s)",
 		 d.conf->ksmd_socket, (long)geteuid(), d.conf->keys_user);
 	for (;;) {

@@ -35,6 +35,7 @@ static void answer(ksm_ipc_msg *resp, const char *result, const char *how,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	ksmd_stat_auth(result, how);
 	ksm_ipc_add_str(resp, "result", result);
 	if (how)
 		ksm_ipc_add_str(resp, "how", how);

@@ -192,6 +192,7 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 	pthread_mutex_unlock(&V.mu);
 	if (!ok) {
 		*budget = true;
+		ksmd_stat(KSMD_STAT_BUDGET_REFUSED);
 		return ksm_set_error(err, KSM_ERR_THROTTLED,
 				     "request_budget (%u per %u s) used up: "
 				     "not asking the vault now",
@@ -211,6 +212,10 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 		st = ksm_get_secrets(
 			c, q, now < deadline ? (unsigned)(deadline - now) : 0,
 			&s, err);
+	if (st == KSM_ERR_THROTTLED)
+		ksmd_stat(KSMD_STAT_THROTTLED);
+	else if (ksmd_unreachable(st))
+		ksmd_stat(KSMD_STAT_UNREACHABLE);
 	if (st == KSM_OK && fn)
 		st = fn(c, s, deadline, ctx);
 	pthread_mutex_unlock(&V.net_mu[prio]);
@@ -407,10 +412,6 @@ ksm_status ksmd_vault_bind(struct ksmd *d, const char *token, const char *host,
 			   const char *server_key, char **config_json,
 			   size_t *records, ksm_error *err)
 {
-	ksm_client_options opt = {
-		.ca_file = d->conf->ca_file,
-		.client_version = d->conf->client_version,
-	};
 	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
@@ -429,7 +430,8 @@ ksm_status ksmd_vault_bind(struct ksmd *d, const char *token, const char *host,
 				     d->conf->request_window);
 	st = ksm_client_config_from_token(token, host, server_key, &cfg, err);
 	if (st == KSM_OK)
-		st = ksm_client_new(cfg, &opt, &c, err); /* takes cfg */
+		st = ksm_client_from_config(d->conf, cfg, &c,
+					    err); /* takes cfg */
 	if (st == KSM_OK)
 		st = ksm_get_secrets(c, NULL, d->conf->timeout_sync_ms, &s,
 				     err);

@@ -14,6 +14,7 @@ PKGS=(
 	libnss-wrapper valgrind time
 	groff-base mandoc
 	debhelper dpkg-dev fakeroot systemd
+	tinyproxy stunnel4 prometheus
 )
 
 missing=()

@@ -96,6 +96,17 @@ step "fuzz smoke (${FUZZ_SECONDS} s per target)" tests/fuzz/run-smoke.sh "$FUZZ_
 # dpkg-buildpackage in a copy of the tree, then dpkg -i/-r/--purge in a
 # private mount namespace over overlays (tests/package/test_debs.sh).
 step "Debian packages build and install" tests/package/test_debs.sh
+# The README's first command, from a clean state (its own build under
+# build/demo): it must end with "N passed, 0 failed" and exit 0.
+demo() {
+	local log=$B/demo.log
+	rm -rf "$SRC/build/demo"
+	demo/demo.sh >"$log" 2>&1
+	local rc=$?
+	tail -n 15 "$log"
+	[ $rc -eq 0 ] && grep -Eq '^[0-9]+ passed, 0 failed' "$log"
+}
+step "the README's demo (demo/demo.sh, clean build)" demo
 step "make distcheck" make -s -C "$B/normal" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 
 [ $FAIL -eq 0 ] || echo "failed steps: ${FAILED_STEPS[*]}"

@@ -3,6 +3,7 @@
  * ksmctl.c - the ksm-unix admin CLI: option parsing, dispatch, exit codes.
  */
 #include "ksmctl.h"
+#include "proxy.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,16 +18,23 @@ static const char usage_text[] =
 	"Keeper Secrets Manager on this host (ksm-unix " KSM_VERSION ").\n"
 	"\n"
 	"Commands:\n"
-	"  init [--token-file FILE | --token -] [--host HOST[:PORT]]\n"
-	"       [--server-key ID:B64U] [--force]\n"
+	"  init [--token-file FILE | --token - | --config-file FILE | --config "
+	"-]\n"
+	"       [--host REGION|URL|HOST[:PORT]] [--server-key ID:B64U] "
+	"[--force]\n"
+	"       [--check]\n"
 	"                          bind this host with a one-time access token "
 	"(from\n"
 	"                          FILE, standard input or a prompt, or "
 	"KSM_TOKEN;\n"
-	"                          never on the command line) and write the "
+	"                          never on the command line), or install a\n"
+	"                          pre-initialized config (JSON, base64, "
+	"keeper.ini,\n"
+	"                          'ksm profile export'), and write the "
 	"client\n"
 	"                          config (client_config in ksm.conf) for "
-	"ksmd's user\n"
+	"ksmd's user;\n"
+	"                          --check proves it with one request\n"
 	"  secret list [--json]    records shared with the application\n"
 	"  secret get UID [--field TYPE_OR_LABEL] [--json] [--unmask]\n"
 	"                          one record; secret values masked unless "
@@ -40,10 +48,12 @@ static const char usage_text[] =
 	"  exec -- CMD [ARGS]      run CMD with environment values that start "
 	"with\n"
 	"                          keeper:// replaced by what they name\n"
-	"  status [--json] [--local]\n"
+	"  status [--json] [--local] [--prometheus[=PATH]]\n"
 	"                          config, server, clock, latency, snapshot "
 	"age and\n"
 	"                          last sync result (--local: no server "
+	"request;\n"
+	"                          --prometheus: node_exporter metrics, no "
 	"request)\n"
 	"  sync [--dry-run] [--force]\n"
 	"                          turn the vault's records into accounts and "
@@ -160,6 +170,22 @@ void ksmctl_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* ksm.conf is readable by every local user (the keys helper and ksmd
+ * read it): it is no place for the proxy's password. */
+static void warn_proxy_password(const struct ksmctl *k)
+{
+	unsigned mode;
+
+	if (ksm_proxy_password_exposed(k->conf_path, k->conf, &mode))
+		fprintf(stderr,
+			"ksmctl: warning: %s holds the proxy's password and "
+			"every local user may read it (mode %04o): put the "
+			"password in proxy_password_file (0600, owned by %s) "
+			"instead\n",
+			k->conf_path ? k->conf_path : KSM_DEFAULT_CONF, mode,
+			k->conf->ksmd_user);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct ksmctl *, int, char **);
@@ -212,6 +238,7 @@ int main(int argc, char **argv)
 		}
 		if (ksm_settings_load(k.conf_path, &k.conf, &err) != KSM_OK)
 			return ksmctl_fail(&k, &err);
+		warn_proxy_password(&k);
 		/* The command sees argv[0] = its name, getopt restarts. */
 		argc -= optind;
 		argv += optind;

@@ -40,6 +40,14 @@ int ksmctl_exit_code(ksm_status st);
  */
 int ksmctl_client(const struct ksmctl *k, ksm_client **c);
 bool ksmctl_ksmd_running(const struct ksmctl *k);
+/* ksmd's ping answer (its counters: docs/ksmd-protocol.md §4.1) into
+ * *resp, a ksm_ipc_msg (ipc_msg.h) the caller clears; false when ksmd
+ * does not answer. */
+struct ksm_ipc_msg;
+bool ksmctl_ksmd_ping(const struct ksmctl *k, struct ksm_ipc_msg *resp);
+/* ksmctl status --prometheus[=PATH] (ksmctl_metrics.c): node_exporter
+ * textfile metrics to stdout (path NULL) or atomically to path. */
+int ksmctl_metrics(struct ksmctl *k, const char *path);
 /* get_secret with c (ksmctl_client's), or through ksmd when c is NULL;
  * purpose "sync" lets ksmd update the offline verifiers too. */
 ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
@@ -76,6 +84,25 @@ void ksmctl_json_string(FILE *f, const char *s);
 /* Create the directory path is in (one level, 0755) if it is missing;
  * a failure is reported on stderr and left to the write that follows. */
 void ksmctl_ensure_parent_dir(const char *path);
+
+/* ksmctl init (ksmctl_init.c, ksmctl_init_config.c). */
+struct ksmctl_init_args {
+	const char *token_arg, *token_file; /* --token -, --token-file */
+	const char *config_file;	    /* --config-file */
+	bool config_stdin;		    /* --config - */
+	const char *host, *server_key;
+	bool force, check;
+};
+/* Give the written client config to ksmd's user. */
+void ksmctl_give_to_ksmd(const ksm_settings *conf, const char *path);
+/* Does path hold a bound device already (then init wants --force)? */
+bool ksmctl_already_bound(const char *path);
+void ksmctl_refuse_rebind(const char *path);
+/* --config-file PATH / --config -: install a pre-initialized config. */
+int ksmctl_init_config(struct ksmctl *k, const struct ksmctl_init_args *a);
+/* --check: one request with the config in place (through ksmd when it
+ * runs); prints the result, returns the exit code. */
+int ksmctl_init_check(struct ksmctl *k);
 
 int cmd_init(struct ksmctl *k, int argc, char **argv);
 int cmd_secret(struct ksmctl *k, int argc, char **argv);

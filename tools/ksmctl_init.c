@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ksmctl_init.c - "ksmctl init": bind the host with a one-time token.
+ * ksmctl_init.c - "ksmctl init": bind the host with a one-time token, or
+ * install a pre-initialized config (ksmctl_init_config.c), and with
+ * --check prove the binding with one request.
  *
  * The binding happens in memory; the config is written (atomically, 0600)
  * only once the server has answered with the app key, so a failed attempt
@@ -86,7 +88,7 @@ static int read_token(const char *arg, const char *file, char **out)
 }
 
 /* The credential belongs to ksmd's user (root can read it anyway). */
-static void give_to_ksmd(const ksm_settings *conf, const char *path)
+void ksmctl_give_to_ksmd(const ksm_settings *conf, const char *path)
 {
 	uid_t uid;
 	gid_t gid;
@@ -104,7 +106,7 @@ static void give_to_ksmd(const ksm_settings *conf, const char *path)
 			conf->ksmd_user, strerror(errno));
 }
 
-static bool already_bound(const char *path)
+bool ksmctl_already_bound(const char *path)
 {
 	ksm_client_config *cfg = NULL;
 	bool bound;
@@ -117,80 +119,30 @@ static bool already_bound(const char *path)
 	return bound;
 }
 
-int cmd_init(struct ksmctl *k, int argc, char **argv)
+/* The token path: bind in memory (through ksmd when it runs), then write. */
+static int init_token(struct ksmctl *k, const struct ksmctl_init_args *a)
 {
-	static const struct option opts[] = {
-		{"token", required_argument, NULL, 't'},
-		{"token-file", required_argument, NULL, 'T'},
-		{"host", required_argument, NULL, 'H'},
-		{"server-key", required_argument, NULL, 'k'},
-		{"force", no_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *token_arg = NULL, *token_file = NULL, *host = NULL;
-	const char *server_key = NULL;
-	char *token = NULL;
 	const char *path = k->conf->client_config;
-	bool force = false;
-	ksm_client_options copt = {
-		.ca_file = k->conf->ca_file,
-		.client_version = k->conf->client_version,
-	};
+	char *token = NULL;
 	ksm_client_config *cfg = NULL;
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
 	ksm_error err = {0};
 	ksm_status st;
 	size_t records = 0;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "t:H:k:f", opts, NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			token_arg = optarg;
-			break;
-		case 'T':
-			token_file = optarg;
-			break;
-		case 'H':
-			host = optarg;
-			break;
-		case 'k':
-			server_key = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		default:
-			return ksmctl_usage_error(k, "init: bad option");
-		}
-	}
-	if (token_arg && strcmp(token_arg, "-") != 0)
-		return ksmctl_usage_error(
-			k, "init: a token on the command line is visible to "
-			   "every local user (ps, /proc): use --token-file "
-			   "PATH, --token - (standard input or a prompt) or "
-			   "the KSM_TOKEN environment variable");
-	rc = read_token(token_arg, token_file, &token);
+	rc = read_token(a->token_arg, a->token_file, &token);
 	if (rc != EXIT_OK)
 		return rc;
-	if (optind < argc) {
-		ksm_free_secret(token);
-		return ksmctl_usage_error(k, "init: unexpected '%s'",
-					  argv[optind]);
-	}
-	if (!force && already_bound(path)) {
-		fprintf(stderr,
-			"ksmctl: %s already holds a bound device; use --force "
-			"to "
-			"replace it (the old device stays registered in Keeper "
-			"until you remove it there)\n",
-			path);
+	if (!a->force && ksmctl_already_bound(path)) {
+		ksmctl_refuse_rebind(path);
 		ksm_free_secret(token);
 		return EXIT_USAGE;
 	}
 	/* A token that does not parse is a typo, not a refusal: usage (2). */
-	st = ksm_client_config_from_token(token, host, server_key, &cfg, &err);
+	st = ksm_client_config_from_token(token, a->host, a->server_key, &cfg,
+					  &err);
 	if (st != KSM_OK) {
 		ksm_free_secret(token);
 		ksmctl_fail(k, &err);
@@ -201,11 +153,12 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 	if (ksmctl_ksmd_running(k)) {
 		ksm_client_config_free(cfg);
 		cfg = NULL;
-		st = ksmctl_bind_via_ksmd(k, token, host, server_key, &cfg,
-					  &records, &err);
+		st = ksmctl_bind_via_ksmd(k, token, a->host, a->server_key,
+					  &cfg, &records, &err);
 	}
 	ksm_free_secret(token);
-	if (st == KSM_OK && ksm_client_new(cfg, &copt, &c, &err) != KSM_OK)
+	if (st == KSM_OK &&
+	    ksm_client_from_config(k->conf, cfg, &c, &err) != KSM_OK)
 		return ksmctl_fail(k, &err);
 	if (st == KSM_OK && !ksm_client_is_bound(c) &&
 	    (st = ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, &s,
@@ -230,7 +183,7 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 		rc = ksmctl_fail(k, &err);
 		goto out;
 	}
-	give_to_ksmd(k->conf, path);
+	ksmctl_give_to_ksmd(k->conf, path);
 	printf("bound to %s; %zu record(s) visible; config written to %s\n",
 	       ksm_client_config_get(ksm_client_get_config(c),
 				     KSM_CFG_HOSTNAME),
@@ -239,5 +192,93 @@ int cmd_init(struct ksmctl *k, int argc, char **argv)
 out:
 	ksm_secrets_free(s);
 	ksm_client_free(c);
+	return rc;
+}
+
+void ksmctl_refuse_rebind(const char *path)
+{
+	fprintf(stderr,
+		"ksmctl: %s already holds a bound device; use --force to "
+		"replace it (the old device stays registered in Keeper until "
+		"you remove it there)\n",
+		path);
+}
+
+int cmd_init(struct ksmctl *k, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"token", required_argument, NULL, 't'},
+		{"token-file", required_argument, NULL, 'T'},
+		{"config", required_argument, NULL, 'C'},
+		{"config-file", required_argument, NULL, 'F'},
+		{"host", required_argument, NULL, 'H'},
+		{"server-key", required_argument, NULL, 'k'},
+		{"force", no_argument, NULL, 'f'},
+		{"check", no_argument, NULL, 'c'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ksmctl_init_args a = {0};
+	const char *config_arg = NULL;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "t:H:k:f", opts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			a.token_arg = optarg;
+			break;
+		case 'T':
+			a.token_file = optarg;
+			break;
+		case 'C':
+			config_arg = optarg;
+			break;
+		case 'F':
+			a.config_file = optarg;
+			break;
+		case 'H':
+			a.host = optarg;
+			break;
+		case 'k':
+			a.server_key = optarg;
+			break;
+		case 'f':
+			a.force = true;
+			break;
+		case 'c':
+			a.check = true;
+			break;
+		default:
+			return ksmctl_usage_error(k, "init: bad option");
+		}
+	}
+	if (a.token_arg && strcmp(a.token_arg, "-") != 0)
+		return ksmctl_usage_error(
+			k, "init: a token on the command line is visible to "
+			   "every local user (ps, /proc): use --token-file "
+			   "PATH, --token - (standard input or a prompt) or "
+			   "the KSM_TOKEN environment variable");
+	if (config_arg && strcmp(config_arg, "-") != 0)
+		return ksmctl_usage_error(
+			k, "init: a config on the command line is visible to "
+			   "every local user (ps, /proc): use --config-file "
+			   "PATH or --config - (standard input)");
+	a.config_stdin = config_arg != NULL;
+	if (optind < argc)
+		return ksmctl_usage_error(k, "init: unexpected '%s'",
+					  argv[optind]);
+	if ((a.config_stdin || a.config_file) &&
+	    (a.token_arg || a.token_file || (a.config_stdin && a.config_file)))
+		return ksmctl_usage_error(
+			k, "init: give one of --token-file, --token -, "
+			   "--config-file and --config -");
+	if (a.config_stdin || a.config_file)
+		rc = ksmctl_init_config(k, &a);
+	else if (a.check && !a.token_arg && !a.token_file &&
+		 !getenv("KSM_TOKEN"))
+		return ksmctl_init_check(k); /* the binding in place */
+	else
+		rc = init_token(k, &a);
+	if (rc == EXIT_OK && a.check)
+		rc = ksmctl_init_check(k);
 	return rc;
 }

@@ -175,8 +175,11 @@ int cmd_status(struct ksmctl *k, int argc, char **argv)
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"local", no_argument, NULL, 'l'},
+		{"prometheus", optional_argument, NULL, 'p'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *prom_path = NULL;
+	bool prom = false;
 	struct status S = {.asked = true};
 	bool json = false;
 	time_t now;
@@ -187,13 +190,19 @@ int cmd_status(struct ksmctl *k, int argc, char **argv)
 			json = true;
 		else if (opt == 'l')
 			S.asked = false;
+		else if (opt == 'p')
+			prom = true, prom_path = optarg;
 		else
 			return ksmctl_usage_error(
-				k, "usage: status [--json] [--local]");
+				k, "usage: status [--json] [--local] "
+				   "[--prometheus[=PATH]]");
 	}
 	if (optind != argc)
-		return ksmctl_usage_error(k,
-					  "usage: status [--json] [--local]");
+		return ksmctl_usage_error(k, "usage: status [--json] [--local] "
+					     "[--prometheus[=PATH]]");
+	/* Monitoring's own writer (ksmctl_metrics.c): no vault request. */
+	if (prom)
+		return ksmctl_metrics(k, prom_path);
 	check_server(k, &S);
 	now = time(NULL);
 	ksmctl_snapshot_summary(k->conf, &S.snap);

@@ -16,17 +16,24 @@
 #define RECORDS_MAX (1024u << 20)
 #define PING_MS	    1000
 
-bool ksmctl_ksmd_running(const struct ksmctl *k)
+bool ksmctl_ksmd_ping(const struct ksmctl *k, ksm_ipc_msg *resp)
 {
-	ksm_ipc_msg req = {0}, resp = {0};
+	ksm_ipc_msg req = {0};
 	bool up;
 
 	ksm_ipc_add_str(&req, "op", "ping");
-	up = ksm_ipc_call(k->conf, &req, &resp, 4096, PING_MS, NULL) ==
-		     KSM_OK &&
-	     ksm_ipc_get(&resp, "result") &&
-	     !strcmp(ksm_ipc_get(&resp, "result"), "ok");
+	up = ksm_ipc_call(k->conf, &req, resp, 4096, PING_MS, NULL) == KSM_OK &&
+	     ksm_ipc_get(resp, "result") &&
+	     !strcmp(ksm_ipc_get(resp, "result"), "ok");
 	ksm_ipc_clear(&req);
+	return up;
+}
+
+bool ksmctl_ksmd_running(const struct ksmctl *k)
+{
+	ksm_ipc_msg resp = {0};
+	bool up = ksmctl_ksmd_ping(k, &resp);
+
 	ksm_ipc_clear(&resp);
 	return up;
 }

@@ -5,9 +5,11 @@ ksmctl_SOURCES = \
 	tools/ksmctl.h \
 	tools/ksmctl.c \
 	tools/ksmctl_init.c \
+	tools/ksmctl_init_config.c \
 	tools/ksmctl_secret.c \
 	tools/ksmctl_exec.c \
 	tools/ksmctl_status.c \
+	tools/ksmctl_metrics.c \
 	tools/ksmctl_sync.c \
 	tools/ksmctl_diff.h \
 	tools/ksmctl_diff.c \

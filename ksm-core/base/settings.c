@@ -7,6 +7,7 @@
  * silently.
  */
 #include "fileio.h"
+#include "proxy.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -295,6 +296,34 @@ static ksm_status parse_rate(const char *v, unsigned *n, unsigned *window)
 	return KSM_OK;
 }
 
+/* The proxy URL (proxy.h); an empty value means none. It may hold the
+ * proxy's password: the old value is wiped. */
+static ksm_status set_proxy(ksm_settings *c, const char *v)
+{
+	ksm_proxy_url p;
+	ksm_status st = KSM_OK;
+
+	if (*v && ksm_proxy_parse(v, &p) != KSM_OK)
+		return KSM_ERR_INVALID;
+	if (*v)
+		ksm_proxy_url_clear(&p);
+	ksm_free_secret(c->proxy);
+	c->proxy = NULL;
+	if (*v && !(c->proxy = ksm_strdup(v)))
+		st = KSM_ERR_NOMEM;
+	return st;
+}
+
+static ksm_status set_no_proxy(ksm_settings *c, const char *v)
+{
+	ksm_status st = parse_list(&c->no_proxy, &c->n_no_proxy, v);
+
+	for (size_t i = 0; st == KSM_OK && i < c->n_no_proxy; i++)
+		if (!ksm_no_proxy_item_ok(c->no_proxy[i]))
+			st = KSM_ERR_INVALID;
+	return st;
+}
+
 static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 			     bool *replaced_default, char *why, size_t whylen)
 {
@@ -364,6 +393,14 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 	}
 	if (!strcmp(k, "insecure_client_config"))
 		return parse_bool(v, &c->insecure_client_config);
+	if (!strcmp(k, "proxy"))
+		return set_proxy(c, v);
+	if (!strcmp(k, "proxy_password_file"))
+		return set_str(&c->proxy_password_file, v);
+	if (!strcmp(k, "proxy_ca_file"))
+		return set_str(&c->proxy_ca_file, v);
+	if (!strcmp(k, "no_proxy"))
+		return set_no_proxy(c, v);
 	return KSM_ERR_NOT_FOUND;
 }
 
@@ -476,6 +513,18 @@ ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
 					   what, lineno, key);
 			goto out;
 		}
+		if (st != KSM_OK && !strcmp(key, "proxy")) {
+			/* Never the value: it may hold the password. */
+			st = ksm_set_error(
+				err,
+				st == KSM_ERR_NOMEM ? KSM_ERR_NOMEM
+						    : KSM_ERR_CONFIG,
+				"%s:%u: bad value for proxy: expected "
+				"http://[USER[:PASSWORD]@]HOST:PORT or "
+				"https://[USER[:PASSWORD]@]HOST:PORT",
+				what, lineno);
+			goto out;
+		}
 		if (st == KSM_ERR_INVALID && why[0]) {
 			st = ksm_set_error(err, KSM_ERR_CONFIG, "%s:%u: %s",
 					   what, lineno, why);
@@ -495,7 +544,9 @@ ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
 	c = NULL;
 	st = KSM_OK;
 out:
-	free(copy);
+	/* The text may hold the proxy's password. */
+	if (copy)
+		ksm_free_wiped(copy, len + 1);
 	ksm_settings_free(c);
 	return st;
 }
@@ -518,7 +569,7 @@ ksm_status ksm_settings_load(const char *path, ksm_settings **out,
 	if (st != KSM_OK)
 		return st;
 	st = ksm_settings_parse(text, len, path, out, err);
-	free(text);
+	ksm_free_wiped(text, len);
 	return st;
 }
 
@@ -543,5 +594,9 @@ void ksm_settings_free(ksm_settings *c)
 		free(c->session_secrets[i].notation);
 	}
 	free(c->session_secrets);
+	ksm_free_secret(c->proxy);
+	free(c->proxy_password_file);
+	free(c->proxy_ca_file);
+	strv_clear(&c->no_proxy, &c->n_no_proxy);
 	free(c);
 }

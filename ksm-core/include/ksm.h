@@ -111,6 +111,17 @@ ksm_status ksm_client_config_load_owned(const char *path, unsigned flags,
 ksm_status ksm_client_config_load_string(const char *text,
 					 ksm_client_config **out,
 					 ksm_error *err);
+/*
+ * A pre-initialized config as Keeper's tools print it: the SDKs' JSON,
+ * base64 of it, or the ksm CLI's keeper.ini, plain or base64 ("ksm profile
+ * export"; the active profile). It must be a bound device's (hostname,
+ * clientId, privateKey, appKey); a region code as hostname becomes the
+ * host name, the keys standard base64. *format (may be NULL) names what
+ * it was ("JSON", "base64 JSON", "INI", "base64 INI").
+ */
+ksm_status ksm_client_config_import(const char *text, size_t len,
+				    ksm_client_config **out,
+				    const char **format, ksm_error *err);
 /* Write atomically (temp file, fsync, rename), mode 0600. */
 ksm_status ksm_client_config_save_file(const ksm_client_config *cfg,
 				       const char *path, ksm_error *err);
@@ -135,6 +146,13 @@ ksm_status ksm_token_parse(const char *token, const char *host_override,
 			   char **host, uint8_t key[32], ksm_error *err);
 
 /*
+ * The server host of a --host style value: a region code (US, EU, AU, JP,
+ * CA, GOV, IL5, any case) as the SDKs map them, an https:// URL (its
+ * HOST[:PORT]; path ignored) or HOST[:PORT]. *host is malloc'd.
+ */
+ksm_status ksm_host_from_spec(const char *spec, char **host, ksm_error *err);
+
+/*
  * Prepare an unbound config from a token: hostname, clientId, clientKey,
  * a fresh privateKey, and the server key: server_key is "ID:B64U" for a
  * custom server public key (test servers, isolated deployments) or NULL.
@@ -144,6 +162,12 @@ ksm_status ksm_client_config_from_token(const char *token, const char *host,
 					ksm_client_config **out,
 					ksm_error *err);
 
+/* Set a custom server public key, "ID:B64U" (as ksm_client_config_from_token
+ * takes it), into cfg. */
+ksm_status ksm_client_config_set_server_key(ksm_client_config *cfg,
+					    const char *server_key,
+					    ksm_error *err);
+
 /* ------------------------------------------------------------------ client */
 
 typedef struct ksm_client_options {
@@ -151,6 +175,13 @@ typedef struct ksm_client_options {
 	const char *client_version; /* NULL: KSM_DEFAULT_CLIENT_VERSION */
 	/* Where to persist config changes (binding, key switch); NULL: none. */
 	const char *config_path;
+	/* An HTTP(S) proxy, "http[s]://[USER[:PASSWORD]@]HOST:PORT", or NULL:
+	 * none (the environment's proxy variables are never used). */
+	const char *proxy;
+	const char *proxy_password; /* NULL: the URL's, if any */
+	const char *proxy_ca_file;  /* verifies an https:// proxy */
+	char *const *no_proxy;	    /* hosts reached without the proxy */
+	size_t n_no_proxy;
 } ksm_client_options;
 
 typedef struct ksm_client ksm_client;
@@ -444,6 +475,18 @@ typedef struct ksm_settings {
 	/* Offline verifiers: made at a successful live login (false), or for
 	 * every account with a password at each sync (true). */
 	bool offline_verifiers_all;
+	/*
+	 * The HTTP(S) proxy every request to Keeper goes through (never the
+	 * environment's): "http[s]://[USER[:PASSWORD]@]HOST:PORT" or NULL
+	 * (secret when it holds a password); the password may come from
+	 * proxy_password_file instead; proxy_ca_file verifies an https://
+	 * proxy; no_proxy lists the hosts reached without it.
+	 */
+	char *proxy;
+	char *proxy_password_file;
+	char *proxy_ca_file;
+	char **no_proxy;
+	size_t n_no_proxy;
 } ksm_settings;
 
 /*
@@ -465,6 +508,14 @@ ksm_status ksm_parse_duration(const char *s, unsigned *seconds);
  */
 ksm_status ksm_client_from_settings(const ksm_settings *conf, ksm_client **out,
 				    ksm_error *err);
+/*
+ * A client for cfg (taken, also on failure) with conf's CA, client
+ * version and proxy but no persistence path: ksmctl init and ksmd's bind,
+ * whose config is not in place yet.
+ */
+ksm_status ksm_client_from_config(const ksm_settings *conf,
+				  ksm_client_config *cfg, ksm_client **out,
+				  ksm_error *err);
 
 /* ---------------------------------------------------------------- accounts */
 

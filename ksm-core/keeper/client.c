@@ -91,7 +91,20 @@ ksm_status ksm_client_new(ksm_client_config *cfg, const ksm_client_options *opt,
 				   "one-time token: bind with 'ksmctl init'");
 		goto fail;
 	}
-	st = ksm_http_new(opt ? opt->ca_file : NULL, &c->http, err);
+	if (opt) {
+		ksm_http_options ho = {
+			.ca_file = opt->ca_file,
+			.proxy = opt->proxy,
+			.proxy_password = opt->proxy_password,
+			.proxy_ca_file = opt->proxy_ca_file,
+			.no_proxy = opt->no_proxy,
+			.n_no_proxy = opt->n_no_proxy,
+		};
+
+		st = ksm_http_new(&ho, &c->http, err);
+	} else {
+		st = ksm_http_new(NULL, &c->http, err);
+	}
 	if (st != KSM_OK)
 		goto fail;
 	*out = c;

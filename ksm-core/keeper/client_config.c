@@ -6,6 +6,7 @@
  * The config holds the device's private key and the app key, so it is
  * refused when others could read it, and every copy is wiped when freed.
  */
+#include "client_config.h"
 #include "fileio.h"
 #include "record.h"
 
@@ -99,9 +100,9 @@ static ksm_status config_from_json(json_object *obj, const char *what,
 	return KSM_OK;
 }
 
-static ksm_status config_parse_text(const char *text, size_t len,
-				    const char *what, ksm_client_config **out,
-				    ksm_error *err)
+ksm_status ksm_client_config_parse(const char *text, size_t len,
+				   const char *what, ksm_client_config **out,
+				   ksm_error *err)
 {
 	json_object *obj = NULL;
 	ksm_status st;
@@ -175,7 +176,7 @@ ksm_status ksm_client_config_load_owned(const char *path, unsigned flags,
 		if (ret != KSM_OK)
 			goto out;
 	}
-	ret = config_parse_text(text, len, path, out, err);
+	ret = ksm_client_config_parse(text, len, path, out, err);
 out:
 	ksm_free_wiped(text, len);
 	return ret;
@@ -196,7 +197,8 @@ ksm_status ksm_client_config_load_string(const char *text,
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
 	if (*p == '{')
-		return config_parse_text(p, strlen(p), "KSM_CONFIG", out, err);
+		return ksm_client_config_parse(p, strlen(p), "KSM_CONFIG", out,
+					       err);
 	n = strlen(p);
 	while (n > 0 &&
 	       (p[n - 1] == '\n' || p[n - 1] == ' ' || p[n - 1] == '\r'))
@@ -205,7 +207,8 @@ ksm_status ksm_client_config_load_string(const char *text,
 		return ksm_set_error(err, KSM_ERR_CONFIG,
 				     "KSM_CONFIG is neither JSON nor base64 of "
 				     "JSON");
-	st = config_parse_text((const char *)dec, dlen, "KSM_CONFIG", out, err);
+	st = ksm_client_config_parse((const char *)dec, dlen, "KSM_CONFIG", out,
+				     err);
 	ksm_free_wiped(dec, dlen);
 	return st;
 }

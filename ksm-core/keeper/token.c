@@ -23,6 +23,79 @@ static const struct {
 	{"IL5", "il5.keepersecurity.us"},
 };
 
+/* The host part of an https:// URL or of HOST[:PORT]: name characters,
+ * an optional [IPv6] and an optional port. */
+static bool host_ok(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0 || n > 260)
+		return false;
+	if (s[0] == '[') {
+		for (i = 1; i < n && s[i] != ']'; i++)
+			if (!isxdigit((unsigned char)s[i]) && s[i] != ':' &&
+			    s[i] != '.')
+				return false;
+		if (i == n || i == 1)
+			return false;
+		i++;
+	} else {
+		for (; i < n && s[i] != ':'; i++)
+			if (!isalnum((unsigned char)s[i]) && s[i] != '.' &&
+			    s[i] != '-' && s[i] != '_')
+				return false;
+		if (i == 0)
+			return false;
+	}
+	if (i == n)
+		return true;
+	if (s[i] != ':' || i + 1 == n || n - i - 1 > 5)
+		return false;
+	for (i++; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+ksm_status ksm_host_from_spec(const char *spec, char **host, ksm_error *err)
+{
+	const char *p = spec;
+	size_t n;
+
+	*host = NULL;
+	if (!spec || !*spec)
+		return ksm_set_error(err, KSM_ERR_INVALID, "no server given");
+	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
+		if (strcasecmp(spec, regions[i].prefix) == 0) {
+			*host = ksm_strdup(regions[i].host);
+			goto done;
+		}
+	if (!strncasecmp(spec, "http://", 7))
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "%.200s: Keeper is reached over HTTPS "
+				     "only: use https:// or a host name",
+				     spec);
+	if (!strncasecmp(spec, "https://", 8))
+		p = spec + 8;
+	else if (strstr(spec, "://"))
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "%.200s: not an https:// URL", spec);
+	/* A URL's path, query and fragment are not the server's. */
+	n = p == spec ? strlen(p) : strcspn(p, "/?#");
+	if (p == spec && n && p[n - 1] == '/')
+		n--;
+	if (!host_ok(p, n))
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "%.200s: not a region code (US, EU, AU, "
+				     "JP, CA, GOV, IL5), an https:// URL or a "
+				     "host name",
+				     spec);
+	*host = ksm_strndup(p, n);
+done:
+	return *host ? KSM_OK
+		     : ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+}
+
 static bool all_digits(const char *s)
 {
 	if (!*s)
@@ -105,8 +178,13 @@ static ksm_status token_split(const char *token, const char *host_override,
 			goto out;
 		}
 	}
-	if (host_override && *host_override)
-		h = host_override;
+	if (host_override && *host_override) {
+		if (ksm_host_from_spec(host_override, host, err) != KSM_OK) {
+			st = KSM_ERR_TOKEN;
+			goto out;
+		}
+		h = *host;
+	}
 	if (!h || !*h) {
 		ksm_set_error(err, KSM_ERR_TOKEN,
 			      "the token has no region prefix (US:, EU:, ...): "
@@ -120,10 +198,15 @@ static ksm_status token_split(const char *token, const char *host_override,
 			"bytes: copy the whole one-time token from Keeper");
 		goto out;
 	}
-	*host = ksm_strdup(h);
+	if (!*host)
+		*host = ksm_strdup(h);
 	st = *host ? KSM_OK
 		   : ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 out:
+	if (st != KSM_OK) {
+		free(*host);
+		*host = NULL;
+	}
 	if (st != KSM_OK && srv_key) {
 		free(*srv_key);
 		*srv_key = NULL;
@@ -166,6 +249,24 @@ static ksm_status parse_server_key(const char *spec, char **id, char **b64u,
 	*b64u = ksm_b64_encode(point, 65, true);
 	return *b64u ? KSM_OK
 		     : ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+}
+
+ksm_status ksm_client_config_set_server_key(ksm_client_config *cfg,
+					    const char *server_key,
+					    ksm_error *err)
+{
+	char *id = NULL, *pub = NULL;
+	ksm_status st = parse_server_key(server_key, &id, &pub, err);
+
+	if (st == KSM_OK)
+		st = ksm_client_config_set(cfg, KSM_CFG_SERVER_PUBLIC_KEY_ID,
+					   id, err);
+	if (st == KSM_OK)
+		st = ksm_client_config_set(cfg, KSM_CFG_SERVER_PUBLIC_KEY, pub,
+					   err);
+	free(id);
+	free(pub);
+	return st;
 }
 
 ksm_status ksm_client_config_from_token(const char *token, const char *host,

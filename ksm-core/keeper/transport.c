@@ -3,8 +3,10 @@
  * transport.c - libcurl requests for the KSM client.
  */
 #include "transport.h"
+#include "proxy.h"
 
 #include <curl/curl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,11 @@
 struct ksm_http {
 	CURL *curl; /* reused: keeps the TLS connection alive */
 	char *ca_file;
+	bool has_proxy;
+	ksm_proxy_url proxy; /* user and password included */
+	char *proxy_ca_file;
+	char **no_proxy;
+	size_t n_no_proxy;
 };
 
 struct body_buf {
@@ -49,20 +56,62 @@ static void curl_init_once(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-ksm_status ksm_http_new(const char *ca_file, ksm_http **out, ksm_error *err)
+static ksm_status http_set_proxy(ksm_http *h, const ksm_http_options *o,
+				 ksm_error *err)
 {
+	if (!o->proxy || !*o->proxy)
+		return KSM_OK;
+	if (ksm_proxy_parse(o->proxy, &h->proxy) != KSM_OK)
+		return ksm_set_error(err, KSM_ERR_CONFIG,
+				     "proxy in ksm.conf is not "
+				     "http[s]://[USER[:PASSWORD]@]HOST:PORT");
+	h->has_proxy = true;
+	if (o->proxy_password) {
+		ksm_free_secret(h->proxy.password);
+		if (!(h->proxy.password = ksm_strdup(o->proxy_password)))
+			return KSM_ERR_NOMEM;
+	}
+	if (o->proxy_ca_file &&
+	    !(h->proxy_ca_file = ksm_strdup(o->proxy_ca_file)))
+		return KSM_ERR_NOMEM;
+	for (size_t i = 0; i < o->n_no_proxy; i++) {
+		char *item = ksm_strdup(o->no_proxy[i]);
+
+		if (!item ||
+		    !ksm_strv_push(&h->no_proxy, &h->n_no_proxy, item)) {
+			free(item);
+			return KSM_ERR_NOMEM;
+		}
+	}
+	return KSM_OK;
+}
+
+ksm_status ksm_http_new(const ksm_http_options *o, ksm_http **out,
+			ksm_error *err)
+{
+	static const ksm_http_options none = {0};
 	ksm_http *h;
+	ksm_status st;
 
 	*out = NULL;
+	if (!o)
+		o = &none;
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_rc != CURLE_OK)
 		return ksm_set_error(err, KSM_ERR_NETWORK,
 				     "cannot initialise libcurl");
 	h = calloc(1, sizeof(*h));
 	if (!h || !(h->curl = curl_easy_init()) ||
-	    (ca_file && !(h->ca_file = ksm_strdup(ca_file)))) {
+	    (o->ca_file && !(h->ca_file = ksm_strdup(o->ca_file)))) {
 		ksm_http_free(h);
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	}
+	st = http_set_proxy(h, o, err);
+	if (st != KSM_OK) {
+		ksm_http_free(h);
+		return st == KSM_ERR_NOMEM
+			       ? ksm_set_error(err, st, "out of memory")
+			       : st;
 	}
 	*out = h;
 	return KSM_OK;
@@ -75,6 +124,11 @@ void ksm_http_free(ksm_http *h)
 	if (h->curl)
 		curl_easy_cleanup(h->curl);
 	free(h->ca_file);
+	ksm_proxy_url_clear(&h->proxy);
+	free(h->proxy_ca_file);
+	for (size_t i = 0; i < h->n_no_proxy; i++)
+		free(h->no_proxy[i]);
+	free(h->no_proxy);
 	free(h);
 }
 
@@ -151,6 +205,112 @@ static ksm_status map_curl_error(CURLcode rc, const char *url,
 	return st;
 }
 
+/* "HOST[:PORT]" of an https:// URL. */
+static void url_hostport(const char *url, char *buf, size_t cap)
+{
+	const char *p = strstr(url, "://");
+	size_t n;
+
+	p = p ? p + 3 : url;
+	n = strcspn(p, "/?#");
+	snprintf(buf, cap, "%.*s", (int)n, p);
+}
+
+/*
+ * The proxy's part of a failure, with its fix; KSM_OK when the failure was
+ * not the proxy's (the caller then reports curl's error as usual). The
+ * proxy is named by its display form: never its user or password.
+ */
+static ksm_status map_proxy_error(ksm_http *h, CURLcode rc, const char *target,
+				  ksm_error *err)
+{
+	const char *px = h->proxy.display;
+	long code = 0, verify = 0;
+
+	curl_easy_getinfo(h->curl, CURLINFO_HTTP_CONNECTCODE, &code);
+	curl_easy_getinfo(h->curl, CURLINFO_PROXY_SSL_VERIFYRESULT, &verify);
+	if (rc == CURLE_COULDNT_RESOLVE_PROXY)
+		return ksm_set_error(
+			err, KSM_ERR_NETWORK,
+			"the proxy %s: its name does not resolve: "
+			"check proxy in ksm.conf and the host's DNS",
+			px);
+	/* Squid answers 407 to wrong credentials too, tinyproxy 401. */
+	if ((code == 407 || code == 401) && h->proxy.user)
+		return ksm_set_error(
+			err, KSM_ERR_NETWORK,
+			"the proxy %s refused the user name and "
+			"password (HTTP %ld): check the user in "
+			"proxy and the password (proxy_password_file "
+			"or the proxy URL) in ksm.conf",
+			px, code);
+	if (code == 407 || code == 401)
+		return ksm_set_error(err, KSM_ERR_NETWORK,
+				     "the proxy %s needs a user name and "
+				     "password (HTTP %ld): set proxy = "
+				     "%s://USER@%s:%u and proxy_password_file "
+				     "in ksm.conf",
+				     px, code,
+				     h->proxy.https ? "https" : "http",
+				     h->proxy.host, h->proxy.port);
+	if (code >= 500)
+		return ksm_set_error(
+			err, KSM_ERR_NETWORK,
+			"the proxy %s could not reach %s (HTTP %ld "
+			"to CONNECT): the proxy's own way to Keeper "
+			"(DNS, firewall) is broken, or the service "
+			"is down",
+			px, target, code);
+	if (code >= 300)
+		return ksm_set_error(err, KSM_ERR_NETWORK,
+				     "the proxy %s refused to connect to %s "
+				     "(HTTP %ld to CONNECT): allow CONNECT to "
+				     "%s on the proxy, or list the host in "
+				     "no_proxy if it can be reached directly",
+				     px, target, code, target);
+	if (h->proxy.https && verify != 0)
+		return ksm_set_error(err, KSM_ERR_TLS,
+				     "the proxy %s: its certificate is not "
+				     "trusted (%s): set proxy_ca_file in "
+				     "ksm.conf to the CA that issued it",
+				     px, X509_verify_cert_error_string(verify));
+	if (rc == CURLE_COULDNT_CONNECT && code == 0)
+		return ksm_set_error(err, KSM_ERR_NETWORK,
+				     "cannot connect to the proxy %s: check "
+				     "that it runs and that proxy in ksm.conf "
+				     "names it (or list the server's host, %s, "
+				     "in no_proxy to go direct)",
+				     px, target);
+	return KSM_OK;
+}
+
+/* A CONNECT tunnel through ksm.conf's proxy, with its credentials. */
+static void set_proxy_options(ksm_http *h)
+{
+	CURL *c = h->curl;
+
+	curl_easy_setopt(c, CURLOPT_PROXYTYPE,
+			 h->proxy.https ? (long)CURLPROXY_HTTPS
+					: (long)CURLPROXY_HTTP);
+	curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);
+	if (h->proxy.user) {
+		curl_easy_setopt(c, CURLOPT_PROXYAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_PROXYUSERNAME, h->proxy.user);
+		curl_easy_setopt(c, CURLOPT_PROXYPASSWORD,
+				 h->proxy.password ? h->proxy.password : "");
+	}
+	if (h->proxy.https) {
+		curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+		if (h->proxy_ca_file) {
+			curl_easy_setopt(c, CURLOPT_PROXY_CAINFO,
+					 h->proxy_ca_file);
+			curl_easy_setopt(c, CURLOPT_PROXY_CAPATH,
+					 SYSTEM_CA_PATH);
+		}
+	}
+}
+
 ksm_status ksm_http_request(ksm_http *h, const char *url,
 			    const char *const *headers, const uint8_t *body,
 			    size_t len, bool post, size_t max_response,
@@ -165,6 +325,8 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 	CURL *c = h->curl;
 	CURLcode rc;
 	ksm_status st = KSM_OK;
+	char target[300];
+	bool via_proxy;
 
 	memset(resp, 0, sizeof(*resp));
 	if (now >= deadline)
@@ -189,9 +351,16 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	url_hostport(url, target, sizeof(target));
+	via_proxy = h->has_proxy &&
+		    !ksm_no_proxy_match(h->no_proxy, h->n_no_proxy, target);
 	/* No proxy unless configured: "" also makes libcurl ignore the
-	 * https_proxy/ALL_PROXY environment variables. */
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	 * https_proxy/ALL_PROXY environment variables, and an explicit
+	 * NOPROXY its no_proxy one (ksm.conf's no_proxy is decided above). */
+	curl_easy_setopt(c, CURLOPT_PROXY, via_proxy ? h->proxy.display : "");
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "");
+	if (via_proxy)
+		set_proxy_options(h);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -224,7 +393,13 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 				   "%s: response larger than %zu bytes", url,
 				   max_response);
 	} else if (rc != CURLE_OK) {
-		st = map_curl_error(rc, url, errbuf, err);
+		st = via_proxy ? map_proxy_error(h, rc, target, err) : KSM_OK;
+		if (st == KSM_OK) {
+			st = map_curl_error(rc, url, errbuf, err);
+			if (via_proxy && err)
+				ksm_error_prefix(err, "through the proxy %s",
+						 h->proxy.display);
+		}
 	} else {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (!b.data)

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_conf.c - libFuzzer target: ksm.conf parsing and durations.
+ * fuzz_conf.c - libFuzzer target: ksm.conf parsing and durations, and
+ * the proxy URL and no_proxy list it accepts (proxy.c).
  */
 #include "base.h"
+#include "proxy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +18,40 @@ static void check_duration(const char *s)
 
 	if (ksm_parse_duration(s, &secs) != KSM_OK && secs != 12345)
 		abort(); /* a failure must not touch the output */
+}
+
+/* An accepted proxy parses again, and its display form (what messages
+ * show) holds neither user nor password; every no_proxy entry is valid,
+ * matches its own host and "*" matches anything. */
+static void check_proxy(const ksm_settings *conf)
+{
+	ksm_proxy_url p;
+	char want[sizeof(p.display)];
+
+	if (conf->proxy) {
+		if (ksm_proxy_parse(conf->proxy, &p) != KSM_OK || !p.port)
+			abort();
+		snprintf(want, sizeof(want), "%s://%s:%u",
+			 p.https ? "https" : "http", p.host, p.port);
+		if (strcmp(want, p.display) != 0 || strchr(p.host, '@'))
+			abort();
+		(void)ksm_no_proxy_match(conf->no_proxy, conf->n_no_proxy,
+					 p.host);
+		ksm_proxy_url_clear(&p);
+	}
+	for (size_t i = 0; i < conf->n_no_proxy; i++) {
+		const char *item = conf->no_proxy[i];
+
+		if (!ksm_no_proxy_item_ok(item))
+			abort();
+		if (item[0] != '[' && item[0] != '.' && !strchr(item, ':') &&
+		    strcmp(item, "*") &&
+		    !ksm_no_proxy_match(conf->no_proxy, conf->n_no_proxy, item))
+			abort();
+		if (!strcmp(item, "*") &&
+		    !ksm_no_proxy_match(conf->no_proxy, conf->n_no_proxy, "x"))
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!conf->timeout_auth_ms || !conf->timeout_keys_ms ||
 		    !conf->timeout_sync_ms)
 			abort();
+		check_proxy(conf);
 		ksm_settings_free(conf);
 	}
 

@@ -8,6 +8,8 @@
   corpus/fuzz_folders/   decrypted get_folders answers (folder keys and names
                          that open with fuzz_folders.c's keys) and
                          wrapped-mode folder-name plaintexts
+  corpus/fuzz_config_import/  ksmctl init --config-file inputs (JSON, base64,
+                          keeper.ini, "ksm profile export") with a real key
   corpus/fuzz_config/    client.json / KSM_CONFIG texts with a real P-256
                          device key (the SDKs' 138-byte PKCS#8 layout)
 
@@ -257,7 +259,58 @@ def write_config():
             f.write(text)
 
 
+def write_config_import():
+    """ksmctl init --config-file inputs: the SDKs' JSON, base64 of it, and
+    the ksm CLI's keeper.ini (as configparser writes it), plain and base64."""
+    import configparser
+    import io
+    out = os.path.join(HERE, "corpus", "fuzz_config_import")
+    os.makedirs(out, exist_ok=True)
+    der = pkcs8_138(0x2F2E3D4C5B6A79880123456789ABCDEF0F1E2D3C4B5A69788796A5B4C3D2E1F0)
+    bound = {
+        "hostname": "EU",
+        "clientId": b64(bytes(range(64))),
+        "privateKey": b64(der),
+        "appKey": b64u(APP_KEY),
+        "serverPublicKeyId": "10",
+        "appOwnerPublicKey": "BOwnerKeyNotCheckedByTheClient",
+    }
+
+    def ini(profiles, active="_default"):
+        c = configparser.ConfigParser(allow_no_value=True)
+        c["_config"] = {"active_profile": active, "color": "True",
+                        "cache": "False", "record_type_dir": None,
+                        "editor": None}
+        for name, p in profiles.items():
+            c[name] = {"clientid": p["clientId"], "privatekey": p["privateKey"],
+                       "appkey": p["appKey"], "hostname": p["hostname"],
+                       "appownerpublickey": p["appOwnerPublicKey"],
+                       "serverpublickeyid": p["serverPublicKeyId"]}
+        f = io.StringIO()
+        c.write(f)
+        return f.getvalue()
+
+    one = ini({"_default": bound})
+    two = ini({"App1": dict(bound, hostname="https://keepersecurity.com/x"),
+               "App2": dict(bound, hostname="localhost:8443")}, active="App2")
+    seeds = {
+        "sdk.json": json.dumps(dict(bound, hostname="keepersecurity.com"), indent=4),
+        "sdk_b64.txt": b64u(json.dumps(bound).encode()) + "\n",
+        "keeper.ini": one,
+        "profile_export.txt": b64u(one.encode()) + "\n",
+        "two_profiles.ini": two,
+        "wrapped_b64.txt": "\n".join(b64(one.encode())[i:i + 76]
+                                      for i in range(0, len(b64(one.encode())), 76)),
+        "unbound.json": json.dumps(dict(bound, clientKey="AAAA", appKey=None)),
+        "storage.ini": "[_default]\nstorage = aws\nclientid = x\n",
+    }
+    for name, text in seeds.items():
+        with open(os.path.join(out, name), "w") as f:
+            f.write(text)
+
+
 if __name__ == "__main__":
     write_response()
     write_folders()
     write_config()
+    write_config_import()

@@ -4,8 +4,9 @@
 INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 	tests/integration/test_faults.sh tests/integration/test_api.sh \
 	tests/integration/test_sync.sh tests/integration/test_keys.sh \
-	tests/integration/test_hostile.sh tests/integration/test_uids.sh \
-	tests/integration/test_sync_guard.sh
+	tests/integration/test_hostile.sh tests/integration/test_proxy.sh \
+	tests/integration/test_enroll.sh tests/integration/test_metrics.sh \
+	tests/integration/test_uids.sh tests/integration/test_sync_guard.sh
 INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh
 TESTS += $(INTEGRATION_TESTS)
 SANITIZER_TESTS += $(INTEGRATION_OWN_TESTS)

@@ -179,6 +179,9 @@ check "/run/ksm made by tmpfiles, 0755 root" [ "$(stat -c '%a %U' /run/ksm 2>/de
 check "ksm-sync.timer enabled (timers.target.wants)" \
 	[ "$(readlink /etc/systemd/system/timers.target.wants/ksm-sync.timer)" = /lib/systemd/system/ksm-sync.timer ]
 check "ksm-sync.service not enabled by itself" [ ! -e /etc/systemd/system/multi-user.target.wants/ksm-sync.service ]
+check "ksm-metrics.timer shipped but not enabled (node_exporter metrics are opt-in)" \
+	bash -c "[ -f /lib/systemd/system/ksm-metrics.timer ] && [ -f /lib/systemd/system/ksm-metrics.service ] &&
+		! ls /etc/systemd/system/*.wants/ksm-metrics.* 2>/dev/null | grep -q ."
 check "ksmd.socket enabled (sockets.target.wants)" \
 	[ "$(readlink /etc/systemd/system/sockets.target.wants/ksmd.socket)" = /lib/systemd/system/ksmd.socket ]
 check "ksmd.service not enabled by itself (the socket starts it)" \

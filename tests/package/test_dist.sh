@@ -21,19 +21,21 @@ D=$srcdir/dist
 SERVICE=$builddir/dist/ksm-sync.service
 KSMD_SERVICE=$builddir/dist/ksmd.service
 KSMD_SOCKET=$D/ksmd.socket
+METRICS=$builddir/dist/ksm-metrics.service
 SNIPPET=$builddir/dist/sshd_config.d/ksm.conf
 NSW=$D/ksm-nsswitch
 
-for f in "$SERVICE" "$KSMD_SERVICE" "$SNIPPET"; do
+for f in "$SERVICE" "$KSMD_SERVICE" "$METRICS" "$SNIPPET"; do
 	[ -f "$f" ] || { echo "not built: $f (run make)"; exit 99; }
 done
-check "no @...@ left in the generated files" bash -c "! grep -n '@[a-z]*@' '$SERVICE' '$KSMD_SERVICE' '$SNIPPET'"
+check "no @...@ left in the generated files" bash -c "! grep -n '@[a-z]*@' '$SERVICE' '$KSMD_SERVICE' '$METRICS' '$SNIPPET'"
 
 # --- units. verify wants ExecStart to exist: point it at the built programs.
 mkdir -p "$T/units"
 sed "s|^ExecStart=[^ ]*|ExecStart=$builddir/ksmctl|" "$SERVICE" >"$T/units/ksm-sync.service"
 sed "s|^ExecStart=[^ ]*|ExecStart=$builddir/ksmd/ksmd|" "$KSMD_SERVICE" >"$T/units/ksmd.service"
-cp "$D/ksm-sync.timer" "$KSMD_SOCKET" "$T/units/"
+sed "s|^ExecStart=[^ ]*|ExecStart=$builddir/ksmctl|" "$METRICS" >"$T/units/ksm-metrics.service"
+cp "$D/ksm-sync.timer" "$D/ksm-metrics.timer" "$KSMD_SOCKET" "$T/units/"
 # exposure UNIT MAX: systemd-analyze security's overall score is at most MAX.
 exposure() {
 	local score
@@ -48,6 +50,9 @@ if command -v systemd-analyze >/dev/null; then
 		"$T/units/ksmd.service" "$T/units/ksmd.socket"
 	exposure ksm-sync.service 2.5
 	exposure ksmd.service 2.0
+	check "systemd-analyze verify ksm-metrics.service ksm-metrics.timer" \
+		systemd-analyze verify --man=no "$T/units/ksm-metrics.service" "$T/units/ksm-metrics.timer"
+	exposure ksm-metrics.service 2.5
 else
 	skip "systemd-analyze not installed"
 fi
@@ -55,6 +60,12 @@ check "ksm-sync: no capability, no @privileged calls, no network but AF_UNIX (ks
 	bash -c "grep -qx 'CapabilityBoundingSet=' '$SERVICE' && ! grep -q '^SystemCallFilter=@chown' '$SERVICE' &&
 		grep -qx 'SystemCallFilter=~@privileged @resources' '$SERVICE' &&
 		grep -qx 'RestrictAddressFamilies=AF_UNIX' '$SERVICE' && grep -qx 'PrivateNetwork=yes' '$SERVICE'"
+check "ksm-metrics: no capability, no network but AF_UNIX (ksmd), writes only node_exporter's textfile directory" \
+	bash -c "grep -qx 'CapabilityBoundingSet=' '$METRICS' && grep -qx 'RestrictAddressFamilies=AF_UNIX' '$METRICS' &&
+		grep -qx 'PrivateNetwork=yes' '$METRICS' &&
+		grep -qx 'ReadWritePaths=/var/lib/prometheus/node-exporter' '$METRICS' &&
+		grep -qx 'ExecStart=.*/ksmctl status --prometheus=/var/lib/prometheus/node-exporter/ksm.prom' '$METRICS'"
+check "ksm-metrics.timer: every minute" grep -qx 'OnUnitActiveSec=1min' "$D/ksm-metrics.timer"
 check "ksm-sync writes only /var/lib/ksm" grep -qx 'ReadWritePaths=/var/lib/ksm' "$SERVICE"
 check "ksm-sync does nothing before ksmctl init" grep -qx 'ConditionPathExists=/etc/ksm/client.json' "$SERVICE"
 check "ksm-sync runs a plain 'ksmctl sync': the drop guard is never forced by the timer" \

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "proxy.h"
 
 static char tmpdir[] = "/tmp/ksm-test-config.XXXXXX";
 
@@ -309,6 +310,157 @@ static void test_sync_settings(void **state)
 			    "to 64 of A-Z a-z 0-9 - _)");
 }
 
+static void test_proxy_url(void **state)
+{
+	static const char *const bad[] = {
+		"proxy:3128",		    /* no scheme */
+		"socks5://p:1080",	    /* another scheme */
+		"http://proxy",		    /* no port */
+		"http://proxy:0",	    /* port 0 */
+		"http://proxy:65536",	    /* too big */
+		"http://:3128",		    /* no host */
+		"http://@proxy:3128",	    /* empty user */
+		"http://u:p%4@proxy:3128",  /* a broken escape */
+		"http://u:p%0a@proxy:3128", /* a control byte */
+		"http://pro xy:3128",
+		"http://proxy:3128/path",
+		"http://[zz::1]:3128",
+	};
+	char *no[] = {"*"}, *list[] = {".corp.example", "10.1.2.3", "[::1]"};
+	ksm_proxy_url p;
+	ksm_settings *c = NULL;
+	ksm_error err = {0};
+	const char *conf = "proxy = http://fleet:p%40ss@proxy:3128\n";
+
+	(void)state;
+	assert_int_equal(
+		ksm_proxy_parse("HTTP://fleet:p%40ss:w@proxy.corp:3128/", &p),
+		KSM_OK);
+	assert_false(p.https);
+	assert_string_equal(p.user, "fleet");
+	assert_string_equal(p.password, "p@ss:w");
+	assert_string_equal(p.host, "proxy.corp");
+	assert_int_equal(p.port, 3128);
+	assert_string_equal(p.display, "http://proxy.corp:3128");
+	ksm_proxy_url_clear(&p);
+	assert_int_equal(ksm_proxy_parse("https://[fd00::1]:8443", &p), KSM_OK);
+	assert_true(p.https);
+	assert_null(p.user);
+	assert_string_equal(p.display, "https://[fd00::1]:8443");
+	ksm_proxy_url_clear(&p);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ksm_proxy_parse(bad[i], &p), KSM_ERR_INVALID);
+
+	assert_true(ksm_no_proxy_match(no, 1, "keepersecurity.com"));
+	assert_true(ksm_no_proxy_match(list, 3, "KEEPER.corp.example:443"));
+	assert_true(ksm_no_proxy_match(list, 3, "corp.example"));
+	assert_false(ksm_no_proxy_match(list, 3, "xcorp.example"));
+	assert_true(ksm_no_proxy_match(list, 3, "10.1.2.3:8443"));
+	assert_false(ksm_no_proxy_match(list, 3, "10.1.2.30"));
+	assert_true(ksm_no_proxy_match(list, 3, "[::1]:443"));
+	assert_false(ksm_no_proxy_item_ok("host:8443"));
+	assert_false(ksm_no_proxy_item_ok("a/b"));
+	assert_true(ksm_no_proxy_item_ok("fd00::1"));
+
+	/* In ksm.conf: kept as written, wiped when freed; a bad one is an
+	 * error that does not repeat the value. */
+	assert_int_equal(ksm_settings_parse(conf, strlen(conf), "t", &c, &err),
+			 KSM_OK);
+	assert_string_equal(c->proxy, "http://fleet:p%40ss@proxy:3128");
+	ksm_settings_free(c);
+	conf = "proxy = http://fleet:s3cret@proxy\n";
+	assert_int_equal(ksm_settings_parse(conf, strlen(conf), "t", &c, &err),
+			 KSM_ERR_CONFIG);
+	assert_null(strstr(err.message, "s3cret"));
+	assert_non_null(strstr(err.message, "bad value for proxy"));
+}
+
+static void test_hosts(void **state)
+{
+	static const struct {
+		const char *spec, *want;
+	} ok[] = {
+		{"US", "keepersecurity.com"},
+		{"eu", "keepersecurity.eu"},
+		{"Gov", "govcloud.keepersecurity.us"},
+		{"IL5", "il5.keepersecurity.us"},
+		{"https://keepersecurity.jp", "keepersecurity.jp"},
+		{"https://127.0.0.1:8443/api/x?y", "127.0.0.1:8443"},
+		{"HTTPS://[::1]:443/", "[::1]:443"},
+		{"keeper.corp.example:8443", "keeper.corp.example:8443"},
+	};
+	static const char *const bad[] = {
+		"",	    "http://keepersecurity.com",
+		"ftp://x",  "a b",
+		"host:",    "host:123456",
+		"https://", "https://u@h",
+	};
+	ksm_error err = {0};
+	char *host;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(ksm_host_from_spec(ok[i].spec, &host, &err),
+				 KSM_OK);
+		assert_string_equal(host, ok[i].want);
+		free(host);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(ksm_host_from_spec(bad[i], &host, &err),
+				 KSM_ERR_INVALID);
+		assert_null(host);
+	}
+}
+
+/* The ksm CLI's keeper.ini, as configparser writes it. */
+static void test_import_ini(void **state)
+{
+	ksm_client_config *cfg = NULL, *ref = NULL;
+	const char *format = NULL;
+	ksm_error err = {0};
+	char ini[4096];
+
+	(void)state;
+	assert_int_equal(ksm_client_config_from_token(
+				 "YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c",
+				 "127.0.0.1:9", NULL, &ref, &err),
+			 KSM_OK);
+	assert_int_equal(
+		ksm_client_config_set(ref, KSM_CFG_APP_KEY,
+				      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+				      "AAAAAAAAAAA=",
+				      &err),
+		KSM_OK);
+	snprintf(ini, sizeof(ini),
+		 "[_config]\nactive_profile = App2\ncolor = True\n"
+		 "record_type_dir\neditor\n\n"
+		 "[App1]\nclientid = x\n\n"
+		 "; a comment\n[App2]\nclientid = %s\nprivatekey: %s\n"
+		 "appkey = %s\nhostname = EU\nappownerpublickey\n"
+		 "serverpublickeyid = 10\n\n",
+		 ksm_client_config_get(ref, KSM_CFG_CLIENT_ID),
+		 ksm_client_config_get(ref, KSM_CFG_PRIVATE_KEY),
+		 ksm_client_config_get(ref, KSM_CFG_APP_KEY));
+	assert_int_equal(
+		ksm_client_config_import(ini, strlen(ini), &cfg, &format, &err),
+		KSM_OK);
+	assert_string_equal(format, "INI");
+	assert_string_equal(ksm_client_config_get(cfg, KSM_CFG_HOSTNAME),
+			    "keepersecurity.eu");
+	assert_string_equal(ksm_client_config_get(cfg, KSM_CFG_PRIVATE_KEY),
+			    ksm_client_config_get(ref, KSM_CFG_PRIVATE_KEY));
+	assert_null(ksm_client_config_get(cfg, KSM_CFG_APP_OWNER_PUBLIC_KEY));
+	ksm_client_config_free(cfg);
+	/* Two profiles and no active_profile: which one is not guessed. */
+	snprintf(ini, sizeof(ini), "[A]\nclientid = x\n[B]\nclientid = y\n");
+	assert_int_equal(
+		ksm_client_config_import(ini, strlen(ini), &cfg, &format, &err),
+		KSM_ERR_CONFIG);
+	assert_non_null(strstr(err.message, "several profiles"));
+	assert_null(cfg);
+	ksm_client_config_free(ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +469,9 @@ int main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_conf),
 		cmocka_unit_test(test_sync_settings),
+		cmocka_unit_test(test_proxy_url),
+		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_import_ini),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
