@@ -121,7 +121,7 @@ static void drop_message(const ksm_drop_check *d, const ksm_settings *conf,
 static int dry_run(struct ksmctl *k, const ksm_accounts *as,
 		   const ksm_drop_check *drop, bool force)
 {
-	ksm_snap old, new;
+	ksm_snap old = {0}, new = {0}; /* from_memory reads .mapped */
 	uint8_t *img = NULL;
 	size_t len = 0, whole;
 	ksm_error err = {0};
