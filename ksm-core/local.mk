@@ -101,6 +101,8 @@ libksm_keeper_la_SOURCES = \
 	ksm-core/keeper/file_download.c \
 	ksm-core/keeper/record.h \
 	ksm-core/keeper/record.c \
+	ksm-core/keeper/links.h \
+	ksm-core/keeper/links.c \
 	ksm-core/keeper/notation.c \
 	ksm-core/keeper/notation_resolve.c \
 	ksm-core/keeper/totp.c
@@ -116,6 +118,9 @@ libksm_accounts_la_SOURCES = \
 	ksm-core/accounts/local_db.h \
 	ksm-core/accounts/local_db.c \
 	ksm-core/accounts/sshkey.c \
+	ksm-core/accounts/labels.c \
+	ksm-core/accounts/privkey.c \
+	ksm-core/accounts/privkey_openssh.c \
 	ksm-core/accounts/snapshot_writer.c \
 	ksm-core/accounts/private_store.c
 libksm_accounts_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_ACCOUNTS)

@@ -6,6 +6,7 @@
  * users who are gone or whose password changed are dropped, and with
  * offline_verifiers = all new ones are hashed here; not when the sync's
  * drop guard refuses it (force=yes overrides, as ksmctl sync --force).
+ * links=yes asks for the records' links too (requestLinks).
  */
 #include "ksmd.h"
 
@@ -87,6 +88,7 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 {
 	const char *purpose = ksm_ipc_get(req, "purpose");
 	const char *force = ksm_ipc_get(req, "force");
+	const char *links = ksm_ipc_get(req, "links");
 	bool sync = purpose && !strcmp(purpose, "sync");
 	const char **uids = calloc(req->n + 1, sizeof(char *));
 	const char **folders = calloc(req->n + 1, sizeof(char *));
@@ -112,10 +114,12 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		q.record_uids = NULL;
 	if (!q.n_folder_uids)
 		q.folder_uids = NULL;
-	st = ksmd_vault_query(d, q.record_uids || q.folder_uids ? &q : NULL,
-			      KSMD_ADMIN,
-			      ksm_monotonic_ms() + d->conf->timeout_sync_ms,
-			      NULL, NULL, &s, &budget, &err);
+	q.request_links = links && !strcmp(links, "yes");
+	st = ksmd_vault_query(
+		d,
+		q.record_uids || q.folder_uids || q.request_links ? &q : NULL,
+		KSMD_ADMIN, ksm_monotonic_ms() + d->conf->timeout_sync_ms, NULL,
+		NULL, &s, &budget, &err);
 	if (st != KSM_OK) {
 		ksm_ipc_add_str(resp, "result", "error");
 		ksm_ipc_add_str(resp, "status", ksm_status_name(st));
@@ -140,6 +144,7 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	ksm_ipc_add_str(resp, "result", "ok");
 	ksm_ipc_add_str(resp, "records", json);
 	ksm_ipc_add_u64(resp, "verifiers_made", hashed);
+	ksmd_add_clock(resp);
 	/* The snapshot is still worth writing; the sync must fail loudly. */
 	if (verr)
 		ksm_ipc_add_str(resp, "verifiers_error", verr);

@@ -35,26 +35,62 @@ static const char usage_text[] =
 	"                          config (client_config in ksm.conf) for "
 	"ksmd's user;\n"
 	"                          --check proves it with one request\n"
-	"  secret list [--json]    records shared with the application\n"
-	"  secret get UID [--field TYPE_OR_LABEL] [--json] [--unmask]\n"
-	"                          one record; secret values masked unless "
+	"  secret list [--folder UID_OR_NAME] [--title REGEX] [--json]\n"
+	"                          records shared with the application (in "
+	"that\n"
+	"                          folder, with a title that matches)\n"
+	"  secret get UID_OR_TITLE... [--field TYPE_OR_LABEL [--raw]] "
+	"[--json]\n"
+	"       [--unmask]         records; secret values masked unless "
 	"--unmask;\n"
 	"                          --field prints that field's values as they "
-	"are\n"
+	"are,\n"
+	"                          --raw only its first value, exactly\n"
+	"  secret download UID (--name NAME | --file-uid F) -o PATH [--mode "
+	"M]\n"
+	"                          save an attached file to PATH "
+	"(--output; -:\n"
+	"                          standard output), atomically, mode 0600\n"
+	"  secret notation NOTATION, secret totp UID_OR_TITLE...\n"
+	"                          the same as notation and totp\n"
 	"  notation NOTATION       resolve "
 	"keeper://UID_OR_TITLE/field/TYPE[..]\n"
-	"  totp UID                current one-time code of the record's "
-	"oneTimeCode\n"
-	"  exec -- CMD [ARGS]      run CMD with environment values that start "
+	"  totp UID_OR_TITLE... [--json]\n"
+	"                          current one-time codes of the records'\n"
+	"                          oneTimeCode fields\n"
+	"  folder list [--json]    folders shared with the application: UIDs, "
+	"names,\n"
+	"                          parents, record counts\n"
+	"  interpolate [-o OUT | -w [-b SUFFIX]] [--dry-run] [--mode M] "
+	"[FILE...]\n"
+	"                          replace the keeper:// notations of config\n"
+	"                          templates (all with one request); files "
+	"written\n"
+	"                          atomically, mode 0600; nothing written if "
+	"one fails\n"
+	"                          (--output, --in-place, --backup-suffix; "
+	"-n)\n"
+	"  exec [--inline] -- CMD [ARGS]\n"
+	"                          run CMD with environment values that start "
 	"with\n"
-	"                          keeper:// replaced by what they name\n"
+	"                          keeper:// replaced by what they name "
+	"(--inline:\n"
+	"                          in CMD's arguments too)\n"
 	"  status [--json] [--local] [--prometheus[=PATH]]\n"
-	"                          config, server, clock, latency, snapshot "
-	"age and\n"
-	"                          last sync result (--local: no server "
-	"request;\n"
-	"                          --prometheus: node_exporter metrics, no "
-	"request)\n"
+	"                          config, server, clock, latency, device "
+	"expiry,\n"
+	"                          snapshot age and last sync result "
+	"(--local: no\n"
+	"                          server request; --prometheus: "
+	"node_exporter\n"
+	"                          metrics, no request); exit 7: a warning\n"
+	"  check [--json]          the host doctor: ksm.conf, client config, "
+	"ksmd,\n"
+	"                          snapshot, sshd, nsswitch.conf, PAM, the "
+	"timer,\n"
+	"                          clock and device expiry; each failure "
+	"names its\n"
+	"                          fix; exit 0 only when every check passes\n"
 	"  sync [--dry-run] [--force]\n"
 	"                          turn the vault's records into accounts and "
 	"write\n"
@@ -85,7 +121,11 @@ static const char usage_text[] =
 	"HTTP 5xx\n"
 	"  5  access denied: device revoked, token used, key or version "
 	"refused\n"
-	"  6  not found: record, field or file\n";
+	"  6  not found: record, field, file or folder\n"
+	"  7  status: a warning (snapshot older than snapshot_warn_age, "
+	"records\n"
+	"     refused, device access expiring within 7 days, clock off "
+	"by > 30 s)\n";
 
 int ksmctl_exit_code(ksm_status st)
 {
@@ -186,14 +226,98 @@ static void warn_proxy_password(const struct ksmctl *k)
 			k->conf->ksmd_user);
 }
 
+static const char check_help[] =
+	"\nChecks (each: ok, FAIL with the command that fixes it, or skip):\n"
+	"  conf           ksm.conf parses\n"
+	"  client_config  owned by ksmd_user, mode 0600, bound\n"
+	"  ksmd           answers a ping on ksmd_socket, same version\n"
+	"  snapshot       valid, root's, not group/other writable, readable "
+	"by all,\n"
+	"                 younger than snapshot_warn_age\n"
+	"  sshd           sshd -T: our AuthorizedKeysCommand and keys_user "
+	"win\n"
+	"  nsswitch       passwd and group name ksm after files\n"
+	"  pam            pam_ksm in sshd's auth and account; every pam_ksm "
+	"line of\n"
+	"                 /etc/pam.d lets non-vault users through when "
+	"ksm.conf,"
+	"\n"
+	"                 ksmd or the snapshot is broken\n"
+	"  timer          ksm-sync.timer enabled and active (skip without "
+	"systemd)\n"
+	"  clock          within 30 s of the server's (ksmd's latest answer, "
+	"or the\n"
+	"                 last sync)\n"
+	"  device         the device's access does not expire within 7 days\n"
+	"Exit codes: 0 every check passed, 1 a check failed, 2 usage.\n";
+
+static const char status_help[] =
+	"\nExit status: 3, 4, 5 the server check failed (5: the vault "
+	"refused this\n"
+	"device); 1 a problem (snapshot unusable or older than "
+	"keys_max_stale, last\n"
+	"sync failed, device access expired); 7 a warning (see below); 0 "
+	"all well.\n";
+
+static const char sync_help[] =
+	"\nExit status: 0 the snapshot was written (--dry-run: would be); 1 "
+	"the drop\n"
+	"guard refused the sync (max_account_drop; --force accepts it) or "
+	"another\n"
+	"failure; 3 ksm.conf or the client config is unusable, or an "
+	"account_folders\n"
+	"entry names no folder the application sees; 4, 5 the vault could not "
+	"be\n"
+	"read.\n";
+
 static const struct {
 	const char *name;
 	int (*run)(struct ksmctl *, int, char **);
+	const char *more; /* its --help after the usage lines, or NULL */
+	bool own_conf;	  /* runs (and reports) with a ksm.conf that fails */
 } commands[] = {
-	{"init", cmd_init}, {"secret", cmd_secret}, {"notation", cmd_notation},
-	{"totp", cmd_totp}, {"exec", cmd_exec},	    {"status", cmd_status},
-	{"sync", cmd_sync}, {"users", cmd_users},
+	{"init", cmd_init, NULL, false},
+	{"secret", cmd_secret, NULL, false},
+	{"notation", cmd_notation, NULL, false},
+	{"totp", cmd_totp, NULL, false},
+	{"folder", cmd_folder, NULL, false},
+	{"interpolate", cmd_interpolate, NULL, false},
+	{"exec", cmd_exec, NULL, false},
+	{"status", cmd_status, status_help, false},
+	{"check", cmd_check, check_help, true},
+	{"sync", cmd_sync, sync_help, false},
+	{"users", cmd_users, NULL, false},
 };
+
+/*
+ * "ksmctl CMD --help": the command's lines of the usage text (those that
+ * start with "  CMD" and the deeper indented ones after them), its own
+ * text, and the exit codes.
+ */
+static void command_help(const char *name, const char *more)
+{
+	const char *p = strstr(usage_text, "Commands:\n"), *codes;
+	size_t n = strlen(name);
+	bool in = false;
+
+	printf("Usage: ksmctl [--conf PATH] %s ...\n\n", name);
+	for (p = p ? strchr(p, '\n') + 1 : usage_text; *p && *p != '\n';) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) + 1 : strlen(p);
+
+		if (!strncmp(p, "  ", 2) && p[2] != ' ')
+			in = !strncmp(p + 2, name, n) &&
+			     (p[2 + n] == ' ' || p[2 + n] == '\n');
+		if (in)
+			fwrite(p, 1, len, stdout);
+		p += len;
+	}
+	if (more)
+		fputs(more, stdout);
+	if ((!more || !strstr(more, "Exit codes:")) &&
+	    (codes = strstr(usage_text, "\nExit codes:")))
+		fputs(codes, stdout);
+}
 
 int main(int argc, char **argv)
 {
@@ -228,16 +352,21 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)
 			continue;
-		/* "ksmctl CMD --help": the one usage text covers every command.
-		 */
 		if (argc - optind == 2 &&
 		    (!strcmp(argv[optind + 1], "--help") ||
 		     !strcmp(argv[optind + 1], "-h"))) {
-			fputs(usage_text, stdout);
+			command_help(commands[i].name, commands[i].more);
 			return EXIT_OK;
 		}
-		if (ksm_settings_load(k.conf_path, &k.conf, &err) != KSM_OK)
-			return ksmctl_fail(&k, &err);
+		if (ksm_settings_load(k.conf_path, &k.conf, &err) != KSM_OK) {
+			if (!commands[i].own_conf)
+				return ksmctl_fail(&k, &err);
+			/* The doctor reports it and checks the rest. */
+			if (ksm_settings_parse("", 0, "defaults", &k.conf,
+					       NULL) != KSM_OK)
+				return ksmctl_fail(&k, &err);
+			k.conf_error = &err;
+		}
 		warn_proxy_password(&k);
 		/* The command sees argv[0] = its name, getopt restarts. */
 		argc -= optind;

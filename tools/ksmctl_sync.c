@@ -21,18 +21,60 @@
 #include <syslog.h>
 #include <time.h>
 
-/* SNAPSHOT.status: {"time","ok","message","accounts","groups","refused":[..]}
+/*
+ * What the vault said of itself (appData's name, the device's expiresOn
+ * in seconds, 0 for none, and its warnings); a sync that did not read the
+ * vault keeps what the last one that did wrote.
  */
+static void add_vault_info(json_object *o, const ksm_settings *conf,
+			   const ksm_secrets *s)
+{
+	static const char *const keys[] = {"app_name", "device_expires_on",
+					   "warnings"};
+	json_object *w, *last, *v;
+
+	if (!s) {
+		last = ksmctl_last_sync_load(conf);
+		for (size_t i = 0; last && i < sizeof(keys) / sizeof(*keys);
+		     i++)
+			if (json_object_object_get_ex(last, keys[i], &v))
+				json_object_object_add(o, keys[i],
+						       json_object_get(v));
+		json_object_put(last);
+		return;
+	}
+	json_object_object_add(o, "app_name",
+			       json_object_new_string(ksm_secrets_app_name(s)));
+	json_object_object_add(
+		o, "device_expires_on",
+		json_object_new_int64(ksm_secrets_expires_on(s) > 0
+					      ? ksm_secrets_expires_on(s) / 1000
+					      : 0));
+	w = json_object_new_array();
+	for (size_t i = 0; i < ksm_secrets_warning_count(s); i++)
+		json_object_array_add(
+			w, json_object_new_string(ksm_secrets_warning(s, i)));
+	json_object_object_add(o, "warnings", w);
+}
+
+/* SNAPSHOT.status: {"time","ok","message","accounts","groups","refused":[..],
+ * "clock_skew_s" (when the server answered), "app_name",
+ * "device_expires_on","warnings":[..]} */
 static void write_status(const ksm_settings *conf, bool ok, const char *message,
-			 const ksm_accounts *as)
+			 const ksm_accounts *as, const ksm_secrets *s)
 {
 	json_object *o = json_object_new_object(),
 		    *ref = json_object_new_array();
 	char *path = ksmctl_sync_status_path(conf->snapshot);
 	const char *text;
 	ksm_error err = {0};
+	long long skew;
 
 	json_object_object_add(o, "time", json_object_new_int64(time(NULL)));
+	/* For "ksmctl check": the clock as this sync's answer showed it. */
+	if (ksmctl_server_clock(&skew))
+		json_object_object_add(o, "clock_skew_s",
+				       json_object_new_int64(skew));
 	json_object_object_add(o, "ok", json_object_new_boolean(ok));
 	json_object_object_add(o, "message", json_object_new_string(message));
 	json_object_object_add(
@@ -59,6 +101,7 @@ static void write_status(const ksm_settings *conf, bool ok, const char *message,
 		json_object_array_add(ref, r);
 	}
 	json_object_object_add(o, "refused", ref);
+	add_vault_info(o, conf, s);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	if (path && ksm_write_file_atomic(path, text, strlen(text), 0644,
 					  &err) != KSM_OK)
@@ -67,8 +110,10 @@ static void write_status(const ksm_settings *conf, bool ok, const char *message,
 	json_object_put(o);
 }
 
-/* kept: what is still in place ("the old snapshot is kept", ...). */
-static int sync_fail(struct ksmctl *k, const ksm_error *err, const char *kept)
+/* kept: what is still in place ("the old snapshot is kept", ...); s: what
+ * the vault answered, if it did. */
+static int sync_fail(struct ksmctl *k, const ksm_error *err, const char *kept,
+		     const ksm_secrets *s)
 {
 	char msg[600];
 
@@ -78,7 +123,7 @@ static int sync_fail(struct ksmctl *k, const ksm_error *err, const char *kept)
 		 err->message);
 	fprintf(stderr, "ksmctl: sync failed, %s: %s\n", kept, msg);
 	syslog(LOG_ERR, "sync failed, %s: %s", kept, msg);
-	write_status(k->conf, false, msg, NULL);
+	write_status(k->conf, false, msg, NULL, s);
 	return ksmctl_exit_code(err->code);
 }
 
@@ -204,7 +249,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	if (rc != EXIT_OK) {
 		if (!dry)
 			write_status(k->conf, false, "no usable client config",
-				     NULL);
+				     NULL, NULL);
 		goto out;
 	}
 	if (ksmctl_sync_read(k, c, dry ? "read" : "sync", force, &s, &info,
@@ -214,10 +259,17 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	    ksm_accounts_build_since(s, k->conf, local, prior, &as, &err) !=
 		    KSM_OK) {
 		rc = dry ? ksmctl_fail(k, &err)
-			 : sync_fail(k, &err, "the old snapshot is kept");
+			 : sync_fail(k, &err, "the old snapshot is kept", s);
 		goto out;
 	}
 	ksm_accounts_drop_check(as, prior, k->conf, &drop);
+	for (size_t i = 0; i < ksm_secrets_warning_count(s); i++) {
+		fprintf(stderr, "ksmctl: the vault warns: %s\n",
+			ksm_secrets_warning(s, i));
+		if (!dry)
+			syslog(LOG_WARNING, "the vault warns: %s",
+			       ksm_secrets_warning(s, i));
+	}
 	if (dry) {
 		rc = dry_run(k, as, &drop, force);
 		goto out;
@@ -235,7 +287,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		fprintf(stderr, "ksmctl: sync %s; the old snapshot is kept\n",
 			msg);
 		syslog(LOG_ERR, "sync %s; the old snapshot is kept", msg);
-		write_status(k->conf, false, msg, NULL);
+		write_status(k->conf, false, msg, NULL, s);
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -247,7 +299,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	ksmctl_ensure_parent_dir(k->conf->snapshot);
 	if (ksm_snapshot_write(as, k->conf->snapshot, time(NULL), &err) !=
 	    KSM_OK) {
-		rc = sync_fail(k, &err, "the old snapshot is kept");
+		rc = sync_fail(k, &err, "the old snapshot is kept", s);
 		goto out;
 	}
 	/* The offline verifiers are ksmd's alone: it kept them in step with
@@ -260,7 +312,8 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 			 info.verifiers_error);
 		rc = sync_fail(k, &err,
 			       "the new snapshot is written but the offline "
-			       "verifiers are the old ones");
+			       "verifiers are the old ones",
+			       s);
 		goto out;
 	}
 	snprintf(msg, sizeof(msg),
@@ -269,7 +322,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		 "verifiers made",
 		 as->n_accounts, as->n_groups, whole, as->n_refusals - whole,
 		 hashed);
-	write_status(k->conf, true, msg, as);
+	write_status(k->conf, true, msg, as, s);
 	printf("sync: %s; snapshot %s\n", msg, k->conf->snapshot);
 	syslog(LOG_INFO, "sync: %s", msg);
 	rc = EXIT_OK;

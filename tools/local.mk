@@ -7,8 +7,22 @@ ksmctl_SOURCES = \
 	tools/ksmctl_init.c \
 	tools/ksmctl_init_config.c \
 	tools/ksmctl_secret.c \
+	tools/ksmctl_records.c \
+	tools/ksmctl_totp.c \
 	tools/ksmctl_exec.c \
+	tools/ksmctl_interpolate.c \
+	tools/ksmctl_template.h \
+	tools/ksmctl_template.c \
+	tools/ksmctl_output.c \
+	tools/ksmctl_folder.c \
 	tools/ksmctl_status.c \
+	tools/ksmctl_check.h \
+	tools/ksmctl_check.c \
+	tools/ksmctl_check_host.c \
+	tools/ksmctl_check_sshd.c \
+	tools/ksmctl_check_pam.c \
+	tools/ksmctl_check_parse.h \
+	tools/ksmctl_check_parse.c \
 	tools/ksmctl_metrics.c \
 	tools/ksmctl_sync.c \
 	tools/ksmctl_diff.h \
@@ -16,11 +30,16 @@ ksmctl_SOURCES = \
 	tools/ksmctl_laststate.h \
 	tools/ksmctl_laststate.c \
 	tools/ksmctl_vault.c
-ksmctl_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_SNAPSHOT)
-ksmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+# check compares ksm.conf's snapshot with nss_ksm's built-in path and
+# names the sshd snippet's installed path.
+ksmctl_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_SNAPSHOT) \
+	-DKSM_NSS_SNAPSHOT_PATH='"$(nss_ksm_snapshot)"' \
+	-DKSM_PKGDATADIR='"$(pkgdatadir)"'
+ksmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
 # The snapshot reader is hidden inside libksm.so: link our own copy.
+# libcrypto: the digests of interpolate's sha256 and md5 transforms.
 ksmctl_LDADD = libksm.la libksm_snapshot.la libksm_ipc.la libksm_base.la \
-	$(JSONC_LIBS)
+	$(JSONC_LIBS) $(OPENSSL_LIBS)
 
 # sshd's AuthorizedKeysCommand: libc, the base layer and the snapshot
 # reader on the cached path; the live path asks ksmd (the ipc layer).

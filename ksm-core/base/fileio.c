@@ -55,6 +55,14 @@ ksm_status ksm_atomic_write_group(const char *path, const void *data,
 				  size_t len, mode_t mode, gid_t gid,
 				  ksm_error *err)
 {
+	return ksm_atomic_write_owned(path, data, len, mode, (uid_t)-1, gid,
+				      err);
+}
+
+ksm_status ksm_atomic_write_owned(const char *path, const void *data,
+				  size_t len, mode_t mode, uid_t uid, gid_t gid,
+				  ksm_error *err)
+{
 	char tmp[4096];
 	int fd = -1, n;
 	ksm_status st = KSM_ERR_IO;
@@ -77,10 +85,14 @@ ksm_status ksm_atomic_write_group(const char *path, const void *data,
 		return ksm_set_error(err, KSM_ERR_IO,
 				     "cannot create a temporary file beside %s",
 				     path);
-	/* The group and mode asked for (whatever the umask), before data. */
-	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) {
-		ksm_set_error(err, KSM_ERR_IO, "cannot give %s group %u: %s",
-			      tmp, (unsigned)gid, strerror(errno));
+	/* The owner and mode asked for (whatever the umask), before data. */
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchown(fd, uid, gid) != 0) {
+		ksm_set_error(err, KSM_ERR_IO,
+			      "cannot give %s owner %ld group %ld: %s", tmp,
+			      uid == (uid_t)-1 ? -1L : (long)uid,
+			      gid == (gid_t)-1 ? -1L : (long)gid,
+			      strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != KSM_OK ||

@@ -359,6 +359,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return ksm_parse_duration(v, &c->keys_max_age);
 	if (!strcmp(k, "keys_max_stale"))
 		return ksm_parse_duration(v, &c->keys_max_stale);
+	if (!strcmp(k, "snapshot_warn_age"))
+		return ksm_parse_duration(v, &c->snapshot_warn_age);
 	if (!strcmp(k, "offline_max_age"))
 		return ksm_parse_duration(v, &c->offline_max_age);
 	if (!strcmp(k, "offline_max_failures"))
@@ -401,6 +403,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return set_str(&c->proxy_ca_file, v);
 	if (!strcmp(k, "no_proxy"))
 		return set_no_proxy(c, v);
+	if (!strcmp(k, "keys_from_private_key"))
+		return parse_bool(v, &c->keys_from_private_key);
 	return KSM_ERR_NOT_FOUND;
 }
 
@@ -422,7 +426,9 @@ static ksm_status conf_defaults(ksm_settings **out)
 	c->max_drop_percent = 10;
 	c->max_drop_count = 5;
 	c->keys_max_age = 5 * 60;
+	c->keys_from_private_key = true;
 	c->keys_max_stale = 24 * 3600;
+	c->snapshot_warn_age = 15 * 60;
 	c->offline_max_age = 86400;
 	c->offline_max_failures = 5;
 	c->session_secret_ttl = 12 * 3600;

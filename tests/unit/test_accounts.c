@@ -263,7 +263,8 @@ static bool in_group(const ksm_accounts *as, const char *group)
 	return false;
 }
 
-/* A single-valued custom field given twice refuses the account. */
+/* A single-valued custom field given twice with different values refuses
+ * the account (tests/unit/test_privkey.c has the label spellings). */
 static void test_duplicate_custom_field(void **state)
 {
 	ksm_record *rs[1] = {
@@ -277,7 +278,8 @@ static void test_duplicate_custom_field(void **state)
 	assert_non_null(r);
 	assert_true(r->whole_account);
 	assert_string_equal(r->reason,
-			    "custom field 'uid' appears more than once");
+			    "custom field 'uid' appears more than once, with "
+			    "different values");
 	ksm_accounts_free(as);
 }
 
