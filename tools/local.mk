@@ -25,6 +25,8 @@ ksmctl_SOURCES = \
 	tools/ksmctl_check_parse.c \
 	tools/ksmctl_metrics.c \
 	tools/ksmctl_sync.c \
+	tools/ksmctl_diff.h \
+	tools/ksmctl_diff.c \
 	tools/ksmctl_users.c \
 	tools/ksmctl_snapview.h \
 	tools/ksmctl_snapview.c \
