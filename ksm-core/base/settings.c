@@ -279,23 +279,6 @@ static ksm_status add_session_secret(ksm_settings *c, const char *v,
 	return KSM_OK;
 }
 
-<<<<<<< HEAD
-/* A whole number from 0 to max. */
-static ksm_status parse_count(const char *v, unsigned max, unsigned *out)
-{
-	char *end = NULL;
-	unsigned long n;
-
-	if (!isdigit((unsigned char)*v))
-		return KSM_ERR_INVALID;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno || *end || n > max)
-		return KSM_ERR_INVALID;
-	*out = (unsigned)n;
-	return KSM_OK;
-}
-
 /*
  * A size in bytes: "auto" (0: the default), or a whole number of MiB with
  * an optional unit M or G ("512M", "2G", "300"); from 1 MiB to 64 GiB.
@@ -325,8 +308,6 @@ static ksm_status parse_size(const char *v, size_t *out)
 	return KSM_OK;
 }
 
-=======
->>>>>>> origin/main
 /* "N/DURATION", e.g. "90/10s": at least one request in a window of at
  * least one second. */
 static ksm_status parse_rate(const char *v, unsigned *n, unsigned *window)
