@@ -58,7 +58,7 @@ for n in $SIZES; do
 	mkdir -p "$d/private"
 	chmod 700 "$d/private"
 	$PY "$here/gen-vault.py" "$n" >"$d/vault.json" || die "gen-vault.py $n"
-	server_start "$d/srv" "$d/vault.json" "$W/server.log" 600 || die "ksm-server did not start"
+	server_start "$d/srv" "$d/vault.json" "$W/server.log" 3000 || die "ksm-server did not start"
 	host=$(server_field "$d/srv" hostname)
 	key="$(server_field "$d/srv" server_public_key_id):$(server_field "$d/srv" server_public_key)"
 	conf() {
