@@ -66,6 +66,68 @@ size_t ksmctl_last_refused(json_object *last)
 		       : 0;
 }
 
+static void print_rows(json_object *arr)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *r = json_object_array_get_idx(arr, i), *v;
+		const char *f[3] = {"", "", ""};
+		const char *keys[3] = {"record", "name", "reason"};
+
+		for (int j = 0; j < 3; j++)
+			if (json_object_object_get_ex(r, keys[j], &v))
+				f[j] = json_object_get_string(v);
+		printf("  %-22s %-16s %s\n", f[0], f[1], f[2]);
+	}
+}
+
+static const char *joined(json_object *arr, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; arr && json_object_is_type(arr, json_type_array) &&
+			   i < json_object_array_length(arr) && len < cap;
+	     i++)
+		len += (size_t)snprintf(
+			buf + len, cap - len, "%s%s", i ? ", " : "",
+			json_object_get_string(
+				json_object_array_get_idx(arr, i)));
+	return buf[0] ? buf : "none";
+}
+
+/* host_record: which pamMachine scopes this host, who is admin, and why
+ * the other account records are not here. */
+static void print_host_record(json_object *o)
+{
+	json_object *h, *v, *adm = NULL, *ag = NULL;
+	char a[512], g[256], title[128];
+	const char *t, *uid;
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "host_record", &h))
+		return;
+	json_object_object_get_ex(h, "admins", &adm);
+	json_object_object_get_ex(h, "admin_groups", &ag);
+	t = ksmctl_last_str(h, "title");
+	uid = ksmctl_last_str(h, "record");
+	/* A title is vault text: no control characters on the terminal. */
+	for (i = 0; t && t[i] && i < sizeof(title) - 1; i++)
+		title[i] = (unsigned char)t[i] < 0x20 || t[i] == 0x7f ? '?'
+								     : t[i];
+	title[i] = '\0';
+	printf("host_record: pamMachine %s (%s): the accounts are the %lld "
+	       "records linked to it\n",
+	       uid ? uid : "?", title, ksmctl_last_int(h, "linked"));
+	printf("  linked with is_admin (admin_groups %s): %s\n",
+	       joined(ag, g, sizeof(g)), joined(adm, a, sizeof(a)));
+	if (json_object_object_get_ex(o, "off_host", &v) &&
+	    json_object_is_type(v, json_type_array) &&
+	    json_object_array_length(v) > 0) {
+		printf("not on this host:\n");
+		print_rows(v);
+	}
+}
+
 void ksmctl_print_refusals(const ksm_settings *conf)
 {
 	json_object *o = ksmctl_last_sync_load(conf), *ref, *msg;
@@ -77,17 +139,10 @@ void ksmctl_print_refusals(const ksm_settings *conf)
 	    json_object_is_type(ref, json_type_array) &&
 	    json_object_array_length(ref) > 0) {
 		printf("refused:\n");
-		for (size_t i = 0; i < json_object_array_length(ref); i++) {
-			json_object *r = json_object_array_get_idx(ref, i), *v;
-			const char *f[3] = {"", "", ""};
-			const char *keys[3] = {"record", "name", "reason"};
-
-			for (int j = 0; j < 3; j++)
-				if (json_object_object_get_ex(r, keys[j], &v))
-					f[j] = json_object_get_string(v);
-			printf("  %-22s %-16s %s\n", f[0], f[1], f[2]);
-		}
+		print_rows(ref);
 	}
+	if (o)
+		print_host_record(o);
 	json_object_put(o);
 }
 

@@ -25,6 +25,8 @@ ksmctl_SOURCES = \
 	tools/ksmctl_check_parse.c \
 	tools/ksmctl_metrics.c \
 	tools/ksmctl_sync.c \
+	tools/ksmctl_sessions.h \
+	tools/ksmctl_sessions.c \
 	tools/ksmctl_laststate.h \
 	tools/ksmctl_laststate.c \
 	tools/ksmctl_vault.c

@@ -701,5 +701,7 @@ void ksm_accounts_free(ksm_accounts *as)
 		free(as->refusals[i].reason);
 	}
 	free(as->refusals);
+	free(as->host_record_uid);
+	free(as->host_record_title);
 	free(as);
 }
