@@ -240,8 +240,8 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		 as->n_refusals - whole - off_host, hashed);
 	if (as->host_record_uid)
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-			 "; host_record %s: %zu linked, %zu account "
-			 "records of other hosts",
+			 "; host_record %s: %zu linked, %zu records not "
+			 "on this host",
 			 as->host_record_uid, as->host_linked, off_host);
 	write_status(k->conf, true, msg, as, s);
 	printf("sync: %s; snapshot %s\n", msg, k->conf->snapshot);

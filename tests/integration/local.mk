@@ -12,10 +12,12 @@ INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 # test_check.sh runs system programs (sshd -T) with our NSS module in
 # place: not sanitized either.
 INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh \
-	tests/integration/test_sshd_pem.sh tests/integration/test_check.sh
+	tests/integration/test_sshd_pem.sh tests/integration/test_sshd_keeperpam.sh \
+	tests/integration/test_check.sh
 TESTS += $(INTEGRATION_TESTS)
 SANITIZER_TESTS += $(INTEGRATION_OWN_TESTS)
 ROOT_TESTS += tests/integration/test_sshd.sh tests/integration/test_sshd_pem.sh \
+	tests/integration/test_sshd_keeperpam.sh \
 	tests/integration/test_check.sh
 check_PROGRAMS += tests/integration/api_client
 tests_integration_api_client_SOURCES = tests/integration/api_client.c
