@@ -112,8 +112,8 @@ static void print_host_record(json_object *o)
 	uid = ksmctl_last_str(h, "record");
 	/* A title is vault text: no control characters on the terminal. */
 	for (i = 0; t && t[i] && i < sizeof(title) - 1; i++)
-		title[i] = (unsigned char)t[i] < 0x20 || t[i] == 0x7f ? '?'
-								     : t[i];
+		title[i] =
+			(unsigned char)t[i] < 0x20 || t[i] == 0x7f ? '?' : t[i];
 	title[i] = '\0';
 	printf("host_record: pamMachine %s (%s): the accounts are the %lld "
 	       "records linked to it\n",

@@ -194,8 +194,7 @@ static void end_one(const ksm_settings *conf, uint32_t uid, const char *name,
 }
 
 void ksmctl_end_sessions(const ksm_settings *conf,
-			 const struct ksmctl_prev *prev,
-			 const ksm_accounts *as)
+			 const struct ksmctl_prev *prev, const ksm_accounts *as)
 {
 	int64_t now = (int64_t)time(NULL);
 

@@ -14,7 +14,7 @@ struct ksmctl_prev {
 	struct {
 		char name[64];
 		uint32_t uid;
-	} *users;
+	} * users;
 	size_t n;
 };
 

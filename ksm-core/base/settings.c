@@ -258,8 +258,9 @@ static ksm_status set_host_record(ksm_settings *c, const char *v)
 		c->host_record = NULL;
 		return KSM_OK;
 	}
-	if (!n || n > 64 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
-				      "mnopqrstuvwxyz0123456789-_") != n)
+	if (!n || n > 64 ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
+		      "mnopqrstuvwxyz0123456789-_") != n)
 		return KSM_ERR_INVALID;
 	return set_str(&c->host_record, v);
 }
