@@ -223,6 +223,27 @@ static void test_conf(void **state)
 	assert_string_equal(c->session_secrets[0].name, "password");
 	assert_int_equal(c->session_secret_ttl, 12 * 3600);
 	assert_int_equal(c->offline_max_failures, 5);
+	assert_null(c->host_record);
+	assert_int_equal(c->n_admin_groups, 0);
+	assert_true(c->end_sessions);
+	assert_int_equal(c->end_sessions_grace, 5);
+	ksm_settings_free(c);
+
+	/* host_record: a UID, auto, or none (NULL again). */
+	text = "host_record = Abc-_123\nadmin_groups = sudo, adm\n"
+	       "end_sessions = no\nend_sessions_grace = 1m\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_string_equal(c->host_record, "Abc-_123");
+	assert_int_equal(c->n_admin_groups, 2);
+	assert_string_equal(c->admin_groups[1], "adm");
+	assert_false(c->end_sessions);
+	assert_int_equal(c->end_sessions_grace, 60);
+	ksm_settings_free(c);
+	text = "host_record = auto\nhost_record = none\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_null(c->host_record);
 	ksm_settings_free(c);
 
 	static const char *const bad[] = {
@@ -234,6 +255,9 @@ static void test_conf(void **state)
 		"timeout_auth = -1\n",
 		"session_secret = onlyname\n",
 		"offline_max_failures = many\n",
+		"host_record = a/b\n",
+		"host_record = has space\n",
+		"end_sessions = maybe\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ksm_settings_parse(bad[i], strlen(bad[i]),
