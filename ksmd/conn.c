@@ -10,7 +10,7 @@
  *   keys                  root and keys_user (sshd's AuthorizedKeysCommandUser)
  *   records, notation,    root (ksmctl)
  *   resolve, folders,
- *   bind
+ *   bind, explain
  */
 #include "ipc_io.h"
 #include "ksmd.h"
@@ -169,6 +169,8 @@ static void serve(struct ksmd *d, int fd)
 		ksmd_op_folders(d, &req, &resp);
 	} else if (!strcmp(op, "bind")) {
 		ksmd_op_bind(d, &req, &resp);
+	} else if (!strcmp(op, "explain")) {
+		ksmd_op_explain(d, &req, &resp);
 	} else {
 		ksm_ipc_add_str(&resp, "result", "error");
 		ksm_ipc_add_str(&resp, "message", "unknown op");

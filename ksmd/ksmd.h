@@ -99,6 +99,8 @@ KSM_HIDDEN bool ksmd_unreachable(ksm_status st);
 
 /* Is user over max_auth_failures within auth_failure_window? */
 KSM_HIDDEN bool ksmd_failures_exceeded(struct ksmd *d, const char *user);
+/* How many wrong live answers user had within auth_failure_window. */
+KSM_HIDDEN unsigned ksmd_failures_recent(struct ksmd *d, const char *user);
 KSM_HIDDEN void ksmd_failure_add(struct ksmd *d, const char *user);
 KSM_HIDDEN void ksmd_failures_reset(const char *user);
 
@@ -123,6 +125,8 @@ KSM_HIDDEN void ksmd_op_bind(struct ksmd *d, const ksm_ipc_msg *req,
 KSM_HIDDEN void ksmd_op_resolve(struct ksmd *d, const ksm_ipc_msg *req,
 				ksm_ipc_msg *resp);
 KSM_HIDDEN void ksmd_op_folders(struct ksmd *d, const ksm_ipc_msg *req,
+				ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_explain(struct ksmd *d, const ksm_ipc_msg *req,
 				ksm_ipc_msg *resp);
 
 /* The vault user behind a login name: in the snapshot and not shadowed by

@@ -28,9 +28,26 @@ struct ksmctl {
 	const char *conf_path; /* --conf */
 	ksm_settings *conf;
 	const char *prog;
+	const struct ksmctl_command *cmd; /* the command that runs */
 	/* check only: ksm.conf did not load (conf then holds the defaults) */
 	const ksm_error *conf_error;
 };
+
+/* One command of ksmctl (the table is ksmctl_help.c). */
+struct ksmctl_command {
+	const char *name;
+	int (*run)(struct ksmctl *k, int argc, char **argv);
+	const char *forms[4]; /* its usage forms, after "ksmctl [--conf P] " */
+	const char *about[4]; /* what each form does */
+	const char *options;  /* its option lines, or NULL */
+	const char *more;     /* more for its --help (checks, exit codes) */
+	bool own_conf; /* runs (and reports) with a ksm.conf that fails */
+};
+const struct ksmctl_command *ksmctl_command_find(const char *name);
+/* ksmctl --help, from the table. */
+void ksmctl_print_help(FILE *f);
+/* ksmctl COMMAND --help: its forms, what it does, its options. */
+void ksmctl_print_usage(const struct ksmctl_command *c, FILE *f);
 
 /* Print "ksmctl: <message>" and return the exit code for err. */
 int ksmctl_fail(const struct ksmctl *k, const ksm_error *err);
@@ -172,6 +189,10 @@ int ksmctl_find_records(const struct ksmctl *k, ksm_client *c,
 			const ksm_record **out);
 /* Print a JSON string literal. */
 void ksmctl_json_string(FILE *f, const char *s);
+/* t as ISO 8601 UTC, "2026-12-01T09:30:00Z" (out: at least 32 bytes). */
+const char *ksmctl_iso_time(int64_t t, char *out, size_t cap);
+/* The same as a JSON string literal, or null when t is 0. */
+void ksmctl_json_time(FILE *f, int64_t t);
 /* Create the directory path is in (one level, 0755) if it is missing;
  * a failure is reported on stderr and left to the write that follows. */
 void ksmctl_ensure_parent_dir(const char *path);
@@ -186,6 +207,9 @@ struct ksmctl_init_args {
 };
 /* Give the written client config to ksmd's user. */
 void ksmctl_give_to_ksmd(const ksm_settings *conf, const char *path);
+/* On stderr: the drop-in each path ksm.conf moves away from the units'
+ * defaults needs (client_config, snapshot, private_store). */
+void ksmctl_unit_notes(const ksm_settings *conf);
 /* Does path hold a bound device already (then init wants --force)? */
 bool ksmctl_already_bound(const char *path);
 void ksmctl_refuse_rebind(const char *path);
@@ -206,5 +230,6 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv);
 int cmd_users(struct ksmctl *k, int argc, char **argv);
 int cmd_interpolate(struct ksmctl *k, int argc, char **argv);
 int cmd_folder(struct ksmctl *k, int argc, char **argv);
+int cmd_explain(struct ksmctl *k, int argc, char **argv);
 
 #endif

@@ -14,18 +14,21 @@
 
 /*
  * What pam_ksm answers a user who is not a vault user (not in the
- * snapshot, or local), and everyone when ksm.conf is broken, per stage
- * (pam_ksm(8), RETURN VALUES): each must be "ignore" for the stack to go
- * on to pam_unix. The auth line also carries setcred (PAM_IGNORE).
+ * snapshot, or local), and everyone else when ksm.conf is broken, per
+ * stage (pam_ksm(8), RETURN VALUES), plus libpam's answer when pam_ksm.so
+ * is missing (module_unknown): each must be "ignore" for the stack to go
+ * on to pam_unix. The auth line also carries setcred, which answers as
+ * authenticate does.
  */
 static const struct {
 	const char *type;
-	const char *codes[4];
+	const char *codes[5];
 } failsafe_codes[] = {
-	{"auth", {"user_unknown", "service_err", "ignore", NULL}},
-	{"account", {"user_unknown", "service_err", "ignore", NULL}},
-	{"session", {"service_err", "ignore", NULL}},
-	{"password", {"service_err", "ignore", NULL}},
+	{"auth", {"user_unknown", "service_err", "module_unknown", NULL}},
+	{"account",
+	 {"user_unknown", "service_err", "ignore", "module_unknown", NULL}},
+	{"session", {"service_err", "ignore", "module_unknown", NULL}},
+	{"password", {"ignore", "module_unknown", NULL}},
 };
 
 /* libpam's expansions of the simple keywords (pam.conf(5)). */

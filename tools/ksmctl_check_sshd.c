@@ -82,9 +82,11 @@ static bool first_set(const char *keyword, struct ksmctl_sshd_hit *hit)
 	return scan_file(&s, CHECK_SSHD_CONF, hit);
 }
 
+/* README's step 8: an Include, which a removed package cannot leave
+ * dangling (sshd ignores an Include that matches nothing). */
 static void install_fix(const struct check_report *r, char *fix, size_t n)
 {
-	snprintf(fix, n, "install -m 0644 %s %s && sshd -t && %s", SNIPPET,
+	snprintf(fix, n, "echo 'Include %s' >%s && sshd -t && %s", SNIPPET,
 		 CHECK_SSHD_DROPIN, check_sshd_reload(r));
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ksmctl_sync.c - "ksmctl sync" (records -> accounts -> snapshot) and
- * "ksmctl users" (what the snapshot publishes, and what was refused).
+ * ksmctl_sync.c - "ksmctl sync" (records -> accounts -> snapshot); what
+ * it published is read back by "ksmctl users" (ksmctl_users.c).
  *
  * Next to the snapshot, SNAPSHOT.status (0644, nothing secret) keeps the
  * last sync's result and refusals for `ksmctl users` and monitoring.
@@ -9,7 +9,6 @@
 #include "ksmctl.h"
 #include "ksmctl_laststate.h"
 #include "ksmctl_sessions.h"
-#include "snapshot_reader.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -255,42 +254,4 @@ out:
 	ksm_client_free(c);
 	closelog();
 	return rc;
-}
-
-int cmd_users(struct ksmctl *k, int argc, char **argv)
-{
-	ksm_snap s;
-	ksm_snap_status st;
-
-	if (argc != 1)
-		return ksmctl_usage_error(k, "usage: users");
-	st = ksm_snap_open(k->conf->snapshot, &s);
-	if (st != KSM_SNAPST_OK) {
-		fprintf(stderr,
-			"ksmctl: snapshot %s is %s: run 'ksmctl sync'\n",
-			k->conf->snapshot, ksm_snap_status_str(st));
-		return EXIT_NOT_BOUND;
-	}
-	printf("%-16s %8s %8s %-5s %-20s %s\n", "NAME", "UID", "GID", "KEYS",
-	       "EXPIRES", "RECORD");
-	for (uint32_t i = 0; i < s.h->n_users; i++) {
-		const struct ksm_snap_user *u = &s.users[s.user_by_name[i]];
-		char exp[32] = "-";
-
-		if (u->valid_until) {
-			time_t t = (time_t)u->valid_until;
-			struct tm tm;
-
-			strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ",
-				 gmtime_r(&t, &tm));
-		}
-		printf("%-16s %8u %8u %-5u %-20s %s\n",
-		       ksm_snap_str(&s, u->name), u->uid, u->gid, u->n_keys,
-		       exp, ksm_snap_str(&s, u->record_uid));
-	}
-	printf("(%u accounts, %u groups, snapshot of %lld)\n", s.h->n_users,
-	       s.h->n_groups, (long long)s.h->generated_at);
-	ksm_snap_close(&s);
-	ksmctl_print_refusals(k->conf);
-	return EXIT_OK;
 }

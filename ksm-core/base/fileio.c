@@ -45,6 +45,17 @@ static void fsync_dir_of(const char *path)
 	free(copy);
 }
 
+const char *ksm_write_error(int e)
+{
+	if (e == EROFS)
+		return "Read-only file system (under a systemd unit with "
+		       "ProtectSystem=, a path outside the unit's "
+		       "ReadWritePaths= is read-only: add the directory to "
+		       "ReadWritePaths= with 'systemctl edit UNIT', or keep "
+		       "the default paths)";
+	return strerror(e);
+}
+
 ksm_status ksm_atomic_write(const char *path, const void *data, size_t len,
 			    mode_t mode, ksm_error *err)
 {
@@ -79,7 +90,7 @@ ksm_status ksm_atomic_write_owned(const char *path, const void *data,
 		if (fd < 0 && errno != EEXIST)
 			return ksm_set_error(err, KSM_ERR_IO,
 					     "cannot create %s: %s", tmp,
-					     strerror(errno));
+					     ksm_write_error(errno));
 	}
 	if (fd < 0)
 		return ksm_set_error(err, KSM_ERR_IO,
@@ -110,7 +121,7 @@ ksm_status ksm_atomic_write_owned(const char *path, const void *data,
 	fd = -1;
 	if (rename(tmp, path) != 0) {
 		ksm_set_error(err, KSM_ERR_IO, "cannot replace %s: %s", path,
-			      strerror(errno));
+			      ksm_write_error(errno));
 		goto out;
 	}
 	fsync_dir_of(path);

@@ -388,7 +388,6 @@ static ksm_status conf_defaults(ksm_settings **out)
 	    set_str(&c->keys_user, "ksm-keys") ||
 	    set_str(&c->home_template, "/home/%u") ||
 	    set_str(&c->default_shell, "/bin/bash") ||
-	    parse_list(&c->local_groups, &c->n_local_groups, "sudo") ||
 	    add_session_secret(c, DEFAULT_SESSION_SECRET, &dummy)) {
 		ksm_settings_free(c);
 		return KSM_ERR_NOMEM;

@@ -702,11 +702,11 @@ ksm_status ksm_snapshot_write(const ksm_accounts *a, const char *path,
  * exclusive lock.
  */
 typedef struct ksm_offline_entry {
-	char record_uid[64];
-	int64_t revision;
-	char verifier[256]; /* crypt(3) string */
-	int64_t confirmed;  /* unix seconds */
-	unsigned failures;
+	char record_uid[64]; /* the record it was made from */
+	int64_t revision;    /* at this revision */
+	int64_t confirmed;   /* unix seconds: the vault last confirmed it */
+	unsigned failures;   /* consecutive wrong offline passwords */
+	bool usable;	     /* yescrypt: the one method trusted */
 } ksm_offline_entry;
 
 typedef enum ksm_offline_result {
@@ -731,6 +731,14 @@ ksm_status ksm_offline_verify(const char *path, const char *user,
 			      const char *password, const ksm_settings *conf,
 			      int64_t now, ksm_offline_result *result,
 			      ksm_error *err);
+/*
+ * What the store holds for user, without the verifier itself (ksmctl
+ * explain, through ksmd): KSM_ERR_NOT_FOUND when it has no entry with a
+ * verifier; the store's own errors (unsafe owner, damaged) as for
+ * ksm_offline_verify.
+ */
+ksm_status ksm_offline_lookup(const char *path, const char *user,
+			      ksm_offline_entry *out, ksm_error *err);
 /*
  * At a sync: for every account with a password, keep entries whose
  * revision is unchanged (confirmed now), drop users that are gone and
