@@ -128,14 +128,15 @@ static void print_host_record(json_object *o)
 	}
 }
 
-bool ksmctl_last_refusal(json_object *last, size_t i, struct ksmctl_refusal *r)
+static bool last_entry(json_object *last, const char *key, size_t i,
+		       struct ksmctl_refusal *r)
 {
 	json_object *ref, *e, *v;
 
 	memset(r, 0, sizeof(*r));
 	r->record = r->name = r->reason = "";
 	/* json-c asserts (aborts) on the length of a non-array. */
-	if (!last || !json_object_object_get_ex(last, "refused", &ref) ||
+	if (!last || !json_object_object_get_ex(last, key, &ref) ||
 	    !json_object_is_type(ref, json_type_array) ||
 	    i >= json_object_array_length(ref))
 		return false;
@@ -150,6 +151,40 @@ bool ksmctl_last_refusal(json_object *last, size_t i, struct ksmctl_refusal *r)
 	r->whole_account = json_object_object_get_ex(e, "account", &v) &&
 			   json_object_get_boolean(v);
 	return true;
+}
+
+bool ksmctl_last_refusal(json_object *last, size_t i, struct ksmctl_refusal *r)
+{
+	return last_entry(last, "refused", i, r);
+}
+
+bool ksmctl_last_off_host(json_object *last, const char *name,
+			  struct ksmctl_refusal *r)
+{
+	for (size_t i = 0; last_entry(last, "off_host", i, r); i++)
+		if (r->name[0] && !strcmp(r->name, name))
+			return true;
+	return false;
+}
+
+const char *ksmctl_last_host_record(json_object *last, const char *name,
+				    bool *admin)
+{
+	json_object *h, *adm;
+
+	*admin = false;
+	if (!last || !json_object_object_get_ex(last, "host_record", &h))
+		return NULL;
+	if (json_object_object_get_ex(h, "admins", &adm) &&
+	    json_object_is_type(adm, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(adm); i++) {
+			const char *n = json_object_get_string(
+				json_object_array_get_idx(adm, i));
+
+			if (n && !strcmp(n, name))
+				*admin = true;
+		}
+	return ksmctl_last_str(h, "record");
 }
 
 void ksmctl_print_refusals(const ksm_settings *conf)

@@ -228,6 +228,7 @@ ksm_status ksm_add_refusal(ksm_accounts *out, const char *uid, const char *name,
 	p->name = ksm_strdup(name ? name : "");
 	p->reason = reason;
 	p->whole_account = whole;
+	p->off_host = false;
 	out->n_refusals++;
 	return KSM_OK;
 }

@@ -4,7 +4,7 @@
 # sshd with pam_ksm:
 #  - host_record (none, auto by pamHostname, a UID, errors): the accounts
 #    are the pamUsers linked to this host's pamMachine; is_admin links get
-#    admin_groups; ksmctl users says why the others are not here;
+#    admin_groups; ksmctl users and explain say why the others are not here;
 #  - scripts_only (NOOP) rotation by ksm-server-admin rotate: a new
 #    password works at once and the old one is refused; a new key logs in
 #    and the old one is refused within one keys_max_age, with no sync;
@@ -160,6 +160,16 @@ check "users: ada is linked with is_admin" grep -q "linked with is_admin (admin_
 check "users: why carl is not here" grep -q "KpCarl0000000000000000 *carl *not linked to this host's pamMachine $M" <<<"$OUT"
 check "users: a linked record the application cannot see" \
 	grep -q "KpGone0000000000000000.*not in the vault's answer" <<<"$OUT"
+
+run_ksmctl explain carl
+check "explain carl: not on this host, and why (exit 1)" \
+	bash -c '[ "$1" = 1 ] && grep -q "carl: not on this host: record KpCarl0000000000000000 is not linked to this host.s pamMachine" <<<"$2"' _ "$RC" "$OUT"
+run_ksmctl explain ada
+check "explain ada: served, linked with is_admin" \
+	grep -q "ada: a vault user, served by ksm-unix (host_record: linked to this host's pamMachine $M with is_admin" <<<"$OUT"
+run_ksmctl explain bob
+check "explain bob: served, linked (no is_admin)" \
+	grep -q "bob: a vault user, served by ksm-unix (host_record: linked to this host's pamMachine $M)" <<<"$OUT"
 
 # --- Ambiguous and missing machines: the sync fails, the snapshot stays.
 admin set-field --record "$O" --field pamHostname --json \
