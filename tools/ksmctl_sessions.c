@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -122,7 +123,9 @@ static unsigned signal_uid(uid_t uid, int sig)
 		    proc_uid(e->d_name) != (long long)uid)
 			continue;
 		pid = (pid_t)strtol(e->d_name, NULL, 10);
-		if (pid > 1 && pid != getpid() && kill(pid, sig) == 0)
+		/* Signal 0 counts what exists, even what we may not signal. */
+		if (pid > 1 && pid != getpid() &&
+		    (kill(pid, sig) == 0 || (sig == 0 && errno == EPERM)))
 			n++;
 	}
 	closedir(d);
@@ -180,6 +183,16 @@ static void end_one(const ksm_settings *conf, uint32_t uid, const char *name,
 
 	if (uid == 0 || uid < 1000 || uid < conf->uid_min || local_uid(uid))
 		return;
+	if (geteuid() != 0) {
+		/* Only root may; say so when there is something to end. */
+		if (signal_uid(uid, 0))
+			fprintf(stderr,
+				"ksmctl: end_sessions: not root: the "
+				"processes of %s (uid %u) are left running "
+				"(%s)\n",
+				name, uid, reason);
+		return;
+	}
 	n = end_uid(uid, conf->end_sessions_grace, &killed);
 	if (!n)
 		return;
@@ -200,12 +213,6 @@ void ksmctl_end_sessions(const ksm_settings *conf,
 
 	if (!conf->end_sessions)
 		return;
-	if (geteuid() != 0) {
-		fprintf(stderr, "ksmctl: end_sessions: not root, the sessions "
-				"of expired or removed accounts are left "
-				"running\n");
-		return;
-	}
 	for (size_t i = 0; i < prev->n; i++) {
 		const ksm_account *a = account_by_uid(as, prev->users[i].uid);
 

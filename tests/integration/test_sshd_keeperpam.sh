@@ -51,13 +51,13 @@ def machine(uid, title, hostname, links):
                                  "value": [{"hostName": hostname, "port": "22"}]}]},
             "links": links}
 records = [
-    pam_user("KpAda00000000000000000", "ada", 252001, "ada-pass-1", "ada"),
-    pam_user("KpBob00000000000000000", "bob", 252002, "bob-pass-1"),
-    pam_user("KpCarl0000000000000000", "carl", 252003, "carl-pass-1", "carl"),
-    pam_user("KpErin0000000000000000", "erin", 252004, "", "erin",
+    pam_user("KpAda00000000000000000", "ada", 263101, "ada-pass-1", "ada"),
+    pam_user("KpBob00000000000000000", "bob", 263102, "bob-pass-1"),
+    pam_user("KpCarl0000000000000000", "carl", 263103, "carl-pass-1", "carl"),
+    pam_user("KpErin0000000000000000", "erin", 263104, "", "erin",
              [{"type": "text", "label": "valid_until", "value": ["2099-01-01"]}]),
     # Linked the other way round: the pamUser's link names the machine.
-    pam_user("KpFay00000000000000000", "fay", 252005, "fay-pass-1"),
+    pam_user("KpFay00000000000000000", "fay", 263105, "fay-pass-1"),
     machine(m, "this host", host,
             [{"recordUid": "KpAda00000000000000000",
               "data": {"is_admin": True, "belongs_to": True}},
@@ -69,7 +69,7 @@ records = [
             [{"recordUid": "KpCarl0000000000000000", "data": {"is_admin": True}}]),
 ]
 # A pamUser linked to this host that the application is not shared with.
-gone = pam_user("KpGone0000000000000000", "gone", 252006)
+gone = pam_user("KpGone0000000000000000", "gone", 263106)
 del gone["folder"]
 records.append(gone)
 records[4]["links"] = [{"recordUid": m, "data": {"belongs_to": True}}]
@@ -140,7 +140,7 @@ session_start carl carl
 check "carl's session runs" bash -c 'pgrep -u carl -x sleep >/dev/null'
 
 # --- host_record = auto: this host's pamMachine by its pamHostname.
-sysconf "host_record = auto" "admin_groups = kadmins, sudo"
+sysconf "host_record = auto" "admin_groups = kadmins, sudo" "end_sessions = yes"
 run_ksmctl sync
 expect_rc "host_record auto: sync" 0
 for u in ada bob erin fay; do check "host_record auto: $u (linked) is an account" on_host "$u"; done
@@ -151,9 +151,9 @@ check "host_record auto: bob (not admin) is in none" bash -c '! id -Gn bob | gre
 check "host_record auto: the sync counts the linked and the other records" \
 	grep -q "host_record $M: 5 linked, 2 records not on this host" <<<"$OUT"
 check "host_record auto: carl's record is not logged as a refusal" bash -c '! grep -q "refused.*carl" <<<"$1"' _ "$ERR"
-session_ended "carl left this host's links" carl 252003
-check "carl's session end is on stderr" grep -q "ended the sessions of carl (uid 252003): no longer linked to this host" <<<"$ERR"
-check "carl's session end is logged" grep -q "ended the sessions of carl (uid 252003)" "$SYSLOG"
+session_ended "carl left this host's links" carl 263103
+check "carl's session end is on stderr" grep -q "ended the sessions of carl (uid 263103): no longer linked to this host" <<<"$ERR"
+check "carl's session end is logged" grep -q "ended the sessions of carl (uid 263103)" "$SYSLOG"
 run_ksmctl users
 check "users: the host's pamMachine" grep -qF "host_record: pamMachine $M (this host)" <<<"$OUT"
 check "users: ada is linked with is_admin" grep -q "linked with is_admin (admin_groups kadmins, sudo): ada" <<<"$OUT"
@@ -192,7 +192,7 @@ check "host_record UID: carl is the only account" \
 	bash -c 'getent passwd carl >/dev/null && ! getent passwd ada && ! getent passwd bob'
 
 # --- NOOP rotation (scripts_only) of bob's password and ada's key.
-sysconf "host_record = auto" "admin_groups = kadmins" "keys_max_age = 3s"
+sysconf "host_record = auto" "admin_groups = kadmins" "keys_max_age = 3s" "end_sessions = yes"
 run_ksmctl sync
 expect_rc "back to host_record auto" 0
 pw_ok "before rotation: bob's password logs in" bob bob-pass-1
@@ -219,9 +219,9 @@ admin set-field --record KpErin0000000000000000 --field valid_until --value 2020
 	fail "set-field valid_until"
 run_ksmctl sync
 expect_rc "sync after erin expired" 0
-session_ended "erin expired (valid_until)" erin 252004
-check "erin's session end is on stderr" grep -q "ended the sessions of erin (uid 252004): access expired (valid_until)" <<<"$ERR"
-check "erin's session end is logged" grep -q "ended the sessions of erin (uid 252004): access expired" "$SYSLOG"
+session_ended "erin expired (valid_until)" erin 263104
+check "erin's session end is on stderr" grep -q "ended the sessions of erin (uid 263104): access expired (valid_until)" <<<"$ERR"
+check "erin's session end is logged" grep -q "ended the sessions of erin (uid 263104): access expired" "$SYSLOG"
 run_ksmctl sync
 check "a second sync has nothing to end" bash -c '! grep -q "ended the sessions" <<<"$1"' _ "$ERR"
 
@@ -233,7 +233,7 @@ session_start erin erin
 admin set-field --record KpErin0000000000000000 --field valid_until --value 2020-01-01 >/dev/null
 run_ksmctl sync
 expect_rc "end_sessions = no: sync" 0
-check "end_sessions = no: erin's session still runs" bash -c 'pgrep -u 252004 -x sleep >/dev/null'
+check "end_sessions = no: erin's session still runs" bash -c 'pgrep -u 263104 -x sleep >/dev/null'
 kill "$SESSION_PID" 2>/dev/null # the client: sshd ends erin's side
 
 finish
