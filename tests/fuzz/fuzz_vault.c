@@ -13,11 +13,16 @@
  * the mask is set (the same record reached twice, e.g. by a shortcut).
  *   flags bit 0  a ksm.conf with narrow uid and gid ranges (5000-5009,
  *                5005-5020), so that derived ids collide;
- *   flags bit 1  an empty local passwd/group instead of the fixture's.
+ *   flags bit 1  an empty local passwd/group instead of the fixture's;
+ *   flags bit 2  host_record = auto, admin_groups = sudo, staff, root
+ *                (this host's pamMachine by pamHostname; records parsed
+ *                here have no links, so a match publishes no account,
+ *                and none or several fails the build).
  *
  * Invariants (abort on violation): published names and uids are unique and
  * clash with no local user, uid, group gid or group name; a refused record
- * publishes nothing; every account's primary gid has a group; groups have
+ * publishes nothing; with host_record no account (no links); every
+ * account's primary gid has a group; groups have
  * unique names and gids and valid member indexes; the snapshot written is
  * accepted by the reader and gives back every account and group as built.
  */
@@ -36,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_RECORDS 12
 
-static ksm_settings *confs[2];
+static ksm_settings *confs[4];
 static ksm_local_db *locals[2];
 static char dir[256], snap_path[300], pw_path[300], gr_path[300];
 static char empty_path[300];
@@ -83,6 +88,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char alt[] = "uid_range = 5000-5009\n"
 				  "gid_range = 5005-5020\n";
+	static const char host[] = "host_record = auto\n"
+				   "admin_groups = sudo, staff, root\n";
+	static const char host_alt[] = "uid_range = 5000-5009\n"
+				       "gid_range = 5005-5020\n"
+				       "host_record = auto\n"
+				       "admin_groups = sudo, staff, root\n";
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 
 	snprintf(dir, sizeof(dir), "%s/fuzz_vault.XXXXXX",
@@ -101,6 +112,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (ksm_settings_parse("", 0, "fuzz", &confs[0], NULL) != KSM_OK ||
 	    ksm_settings_parse(alt, sizeof(alt) - 1, "fuzz-alt", &confs[1],
 			       NULL) != KSM_OK ||
+	    ksm_settings_parse(host, sizeof(host) - 1, "fuzz-host", &confs[2],
+			       NULL) != KSM_OK ||
+	    ksm_settings_parse(host_alt, sizeof(host_alt) - 1, "fuzz-host-alt",
+			       &confs[3], NULL) != KSM_OK ||
 	    ksm_local_db_load(pw_path, gr_path, &locals[0], NULL) != KSM_OK ||
 	    ksm_local_db_load(empty_path, empty_path, &locals[1], NULL) !=
 		    KSM_OK)
@@ -292,8 +307,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ksm_record_free(recs[i]);
 		return 0;
 	}
-	if (ksm_accounts_build(sec, confs[flags & 1], locals[(flags >> 1) & 1],
-			       &as, &err) == KSM_OK) {
+	if (ksm_accounts_build(sec, confs[(flags & 1) | ((flags >> 1) & 2)],
+			       locals[(flags >> 1) & 1], &as, &err) == KSM_OK) {
+		/* host_record: accounts come only from links, and records
+		 * parsed here have none. */
+		if ((flags & 4) && as->n_accounts)
+			abort();
 		if (verbose) {
 			fprintf(stderr,
 				"fuzz_vault: %zu records, %zu accounts, "
