@@ -158,6 +158,12 @@ bool ksmctl_last_refusal(json_object *last, size_t i, struct ksmctl_refusal *r)
 	return last_entry(last, "refused", i, r);
 }
 
+bool ksmctl_last_off_host_at(json_object *last, size_t i,
+			     struct ksmctl_refusal *r)
+{
+	return last_entry(last, "off_host", i, r);
+}
+
 bool ksmctl_last_off_host(json_object *last, const char *name,
 			  struct ksmctl_refusal *r)
 {

@@ -161,6 +161,10 @@ check "users: why carl is not here" grep -q "KpCarl0000000000000000 *carl *not l
 check "users: a linked record the application cannot see" \
 	grep -q "KpGone0000000000000000.*not in the vault's answer" <<<"$OUT"
 
+run_ksmctl users --json
+check "users --json: host_record and off_host" /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1])
+assert d["host_record"]["record"] == sys.argv[2] and d["host_record"]["admins"] == ["ada"], d["host_record"]
+assert {(o["record"], o["name"]) for o in d["off_host"]} == {("KpCarl0000000000000000", "carl"), ("KpGone0000000000000000", "")}, d["off_host"]' "$OUT" "$M"
 run_ksmctl explain carl
 check "explain carl: not on this host, and why (exit 1)" \
 	bash -c '[ "$1" = 1 ] && grep -q "carl: not on this host: record KpCarl0000000000000000 is not linked to this host.s pamMachine" <<<"$2"' _ "$RC" "$OUT"
