@@ -27,6 +27,8 @@ ksmctl_SOURCES = \
 	tools/ksmctl_sync.c \
 	tools/ksmctl_sessions.h \
 	tools/ksmctl_sessions.c \
+	tools/ksmctl_diff.h \
+	tools/ksmctl_diff.c \
 	tools/ksmctl_users.c \
 	tools/ksmctl_snapview.h \
 	tools/ksmctl_snapview.c \
