@@ -31,7 +31,11 @@ print-sanitizer-tests:
 	@echo $(SANITIZER_TESTS)
 print-root-tests:
 	@echo $(ROOT_TESTS)
-.PHONY: check-sanitizer print-sanitizer-tests print-root-tests
+# Where the built programs install (ksmctl unenroll runs ksm-nsswitch
+# from there; tests/integration/test_unenroll.sh puts it there).
+print-sbindir:
+	@echo $(sbindir)
+.PHONY: check-sanitizer print-sanitizer-tests print-root-tests print-sbindir
 
 # Whole directories; dist-hook drops what is generated in them.
 EXTRA_DIST += tests/README.md tests/lib tests/lint tests/server tests/interop tests/fuzz \

@@ -69,6 +69,16 @@ static const char usage_text[] =
 	"the old)\n"
 	"  users                   accounts in the snapshot, and refused "
 	"records\n"
+	"  unenroll [--dry-run] [--yes]\n"
+	"                          undo the enrollment: pam_ksm out of PAM, "
+	"our sshd\n"
+	"                          drop-in, ksm out of nsswitch.conf, the "
+	"timers and\n"
+	"                          ksmd stopped, then the device key, "
+	"snapshot and\n"
+	"                          verifiers removed; names the device to "
+	"remove\n"
+	"                          in Keeper\n"
 	"\n"
 	"Options:\n"
 	"  --conf PATH             ksm.conf to use (default " KSM_DEFAULT_CONF
@@ -215,6 +225,28 @@ static const char check_help[] =
 	"  device         the device's access does not expire within 7 days\n"
 	"Exit codes: 0 every check passed, 1 a check failed, 2 usage.\n";
 
+static const char unenroll_help[] =
+	"\nIn this order, each step only when there is something to undo:\n"
+	"  pam-auth-update --disable ksm, and the pam_ksm lines added by "
+	"hand taken\n"
+	"  out of /etc/pam.d (refused when the rest of a file would change "
+	"meaning);\n"
+	"  our sshd drop-ins removed (sshd -t before and after; put back "
+	"when it\n"
+	"  fails), sshd reloaded; ksm-nsswitch disable; ksm-sync.timer,\n"
+	"  ksm-metrics.timer and ksmd.socket disabled, ksmd stopped; "
+	"client_config,\n"
+	"  the snapshot and its .status, private_store and its .lock, the "
+	"metrics\n"
+	"  file removed. Everything is planned first: a step that cannot be "
+	"done\n"
+	"  safely refuses the run before anything changes. Without --yes it "
+	"asks on\n"
+	"  a terminal and refuses elsewhere; --dry-run prints the plan.\n"
+	"Exit codes: 0 done (or nothing to undo), 1 refused or a step "
+	"failed, 2 usage\n"
+	"or not confirmed.\n";
+
 static const char status_help[] =
 	"\nExit status: 3, 4, 5 the server check failed (5: the vault "
 	"refused this\n"
@@ -238,6 +270,7 @@ static const struct {
 	{"check", cmd_check, check_help, true},
 	{"sync", cmd_sync, NULL, false},
 	{"users", cmd_users, NULL, false},
+	{"unenroll", cmd_unenroll, unenroll_help, false},
 };
 
 /*

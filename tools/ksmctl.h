@@ -127,5 +127,6 @@ int cmd_status(struct ksmctl *k, int argc, char **argv);
 int cmd_check(struct ksmctl *k, int argc, char **argv);
 int cmd_sync(struct ksmctl *k, int argc, char **argv);
 int cmd_users(struct ksmctl *k, int argc, char **argv);
+int cmd_unenroll(struct ksmctl *k, int argc, char **argv);
 
 #endif

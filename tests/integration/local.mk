@@ -9,11 +9,13 @@ INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 	tests/integration/test_status.sh
 # test_check.sh runs system programs (sshd -T) with our NSS module in
 # place: not sanitized either.
+# test_unenroll.sh likewise (sshd -t, pam-auth-update).
 INTEGRATION_TESTS = $(INTEGRATION_OWN_TESTS) tests/integration/test_sshd.sh \
-	tests/integration/test_check.sh
+	tests/integration/test_check.sh tests/integration/test_unenroll.sh
 TESTS += $(INTEGRATION_TESTS)
 SANITIZER_TESTS += $(INTEGRATION_OWN_TESTS)
-ROOT_TESTS += tests/integration/test_sshd.sh tests/integration/test_check.sh
+ROOT_TESTS += tests/integration/test_sshd.sh tests/integration/test_check.sh \
+	tests/integration/test_unenroll.sh
 check_PROGRAMS += tests/integration/api_client
 tests_integration_api_client_SOURCES = tests/integration/api_client.c
 tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_PUBLIC)
