@@ -9,7 +9,8 @@
  *   auth, session         root (pam_ksm in sshd, su, sudo)
  *   keys                  root and keys_user (sshd's AuthorizedKeysCommandUser)
  *   records, notation,    root (ksmctl)
- *   bind
+ *   resolve, folders,
+ *   bind, explain
  */
 #include "ipc_io.h"
 #include "ksmd.h"
@@ -162,8 +163,14 @@ static void serve(struct ksmd *d, int fd)
 		ksmd_op_records(d, &req, &resp);
 	} else if (!strcmp(op, "notation")) {
 		ksmd_op_notation(d, &req, &resp);
+	} else if (!strcmp(op, "resolve")) {
+		ksmd_op_resolve(d, &req, &resp);
+	} else if (!strcmp(op, "folders")) {
+		ksmd_op_folders(d, &req, &resp);
 	} else if (!strcmp(op, "bind")) {
 		ksmd_op_bind(d, &req, &resp);
+	} else if (!strcmp(op, "explain")) {
+		ksmd_op_explain(d, &req, &resp);
 	} else {
 		ksm_ipc_add_str(&resp, "result", "error");
 		ksm_ipc_add_str(&resp, "message", "unknown op");

@@ -69,6 +69,10 @@ KSM_HIDDEN ksm_status ksmd_vault_query(struct ksmd *d, const ksm_query *q,
 				       ksmd_with_client_fn fn, void *ctx,
 				       ksm_secrets **out, bool *budget_refusal,
 				       ksm_error *err);
+/* get_folders at the admin priority (ksmctl folder list). */
+KSM_HIDDEN ksm_status ksmd_vault_folders(struct ksmd *d, uint64_t deadline,
+					 ksm_folders **out,
+					 bool *budget_refusal, ksm_error *err);
 /*
  * Bind a new device with a one-time token (ksmctl init through ksmd): the
  * binding request, then the bound config as JSON (secret) for ksmctl to
@@ -95,6 +99,8 @@ KSM_HIDDEN bool ksmd_unreachable(ksm_status st);
 
 /* Is user over max_auth_failures within auth_failure_window? */
 KSM_HIDDEN bool ksmd_failures_exceeded(struct ksmd *d, const char *user);
+/* How many wrong live answers user had within auth_failure_window. */
+KSM_HIDDEN unsigned ksmd_failures_recent(struct ksmd *d, const char *user);
 KSM_HIDDEN void ksmd_failure_add(struct ksmd *d, const char *user);
 KSM_HIDDEN void ksmd_failures_reset(const char *user);
 
@@ -116,6 +122,12 @@ KSM_HIDDEN void ksmd_op_notation(struct ksmd *d, const ksm_ipc_msg *req,
 				 ksm_ipc_msg *resp);
 KSM_HIDDEN void ksmd_op_bind(struct ksmd *d, const ksm_ipc_msg *req,
 			     ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_resolve(struct ksmd *d, const ksm_ipc_msg *req,
+				ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_folders(struct ksmd *d, const ksm_ipc_msg *req,
+				ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_explain(struct ksmd *d, const ksm_ipc_msg *req,
+				ksm_ipc_msg *resp);
 
 /* The vault user behind a login name: in the snapshot and not shadowed by
  * a local account. Fills record_uid; false (with why) otherwise. */

@@ -4,7 +4,8 @@
  * as the JSON text of ksm_secrets_to_json. With purpose=sync ksmd also
  * keeps the offline verifier store in step with the vault: entries of
  * users who are gone or whose password changed are dropped, and with
- * offline_verifiers = all new ones are hashed here.
+ * offline_verifiers = all new ones are hashed here. links=yes asks for the
+ * records' links too (requestLinks).
  */
 #include "ksmd.h"
 
@@ -62,6 +63,7 @@ static size_t sync_store(struct ksmd *d, const ksm_secrets *s,
 void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 {
 	const char *purpose = ksm_ipc_get(req, "purpose");
+	const char *links = ksm_ipc_get(req, "links");
 	bool sync = purpose && !strcmp(purpose, "sync");
 	const char **uids = calloc(req->n + 1, sizeof(char *));
 	const char **folders = calloc(req->n + 1, sizeof(char *));
@@ -87,10 +89,12 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		q.record_uids = NULL;
 	if (!q.n_folder_uids)
 		q.folder_uids = NULL;
-	st = ksmd_vault_query(d, q.record_uids || q.folder_uids ? &q : NULL,
-			      KSMD_ADMIN,
-			      ksm_monotonic_ms() + d->conf->timeout_sync_ms,
-			      NULL, NULL, &s, &budget, &err);
+	q.request_links = links && !strcmp(links, "yes");
+	st = ksmd_vault_query(
+		d,
+		q.record_uids || q.folder_uids || q.request_links ? &q : NULL,
+		KSMD_ADMIN, ksm_monotonic_ms() + d->conf->timeout_sync_ms, NULL,
+		NULL, &s, &budget, &err);
 	if (st != KSM_OK) {
 		ksm_ipc_add_str(resp, "result", "error");
 		ksm_ipc_add_str(resp, "status", ksm_status_name(st));

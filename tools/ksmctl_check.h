@@ -30,7 +30,8 @@
 /* Where ksm-metrics.service writes (dist/ksm-metrics.service.in). */
 #define CHECK_METRICS_FILE    "/var/lib/prometheus/node-exporter/ksm.prom"
 #define CHECK_PAM_AUTH_UPDATE "/usr/sbin/pam-auth-update"
-#define CHECK_PAM_PROFILE     "/usr/share/pam-configs/ksm"
+#define CHECK_PAM_CONFIGS     "/usr/share/pam-configs"
+#define CHECK_PAM_PROFILE     CHECK_PAM_CONFIGS "/ksm"
 #ifndef KSM_PKGDATADIR
 #define KSM_PKGDATADIR "/usr/share/ksm-unix"
 #endif

@@ -23,10 +23,11 @@
 /* The lines pam_ksm(8) documents as fail-safe, for a stack that lacks them. */
 static const char auth_line[] =
 	"auth [success=done user_unknown=ignore service_err=ignore "
-	"ignore=ignore default=die] pam_ksm.so";
+	"module_unknown=ignore default=die] pam_ksm.so";
 static const char account_line[] =
-	"account [success=done new_authtok_reqd=done user_unknown=ignore "
-	"service_err=ignore ignore=ignore default=die] pam_ksm.so";
+	"account [success=done new_authtok_reqd=done ignore=ignore "
+	"user_unknown=ignore service_err=ignore module_unknown=ignore "
+	"default=die] pam_ksm.so";
 
 void check_pam_dir_free(struct check_pam_dir *d)
 {
@@ -133,8 +134,8 @@ static void unsafe_line(struct check_report *r, const struct check_pam_file *f,
 			 l->lineno, CHECK_PAM_DIR, f->name, line);
 	check_add(r, "pam", CHECK_FAIL, fix,
 		  "%s/%s:%u: %s %s pam_ksm.so is not fail-safe (%s): a broken "
-		  "ksm.conf or a user who is not a vault user fails the %s "
-		  "stack, root and local users included",
+		  "ksm.conf, a missing pam_ksm.so or a user who is not a vault "
+		  "user fails the %s stack, root and local users included",
 		  CHECK_PAM_DIR, f->name, l->lineno, l->type, l->control, why,
 		  l->type);
 }

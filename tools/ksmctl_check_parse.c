@@ -16,18 +16,21 @@
 
 /*
  * What pam_ksm answers a user who is not a vault user (not in the
- * snapshot, or local), and everyone when ksm.conf is broken, per stage
- * (pam_ksm(8), RETURN VALUES): each must be "ignore" for the stack to go
- * on to pam_unix. The auth line also carries setcred (PAM_IGNORE).
+ * snapshot, or local), and everyone else when ksm.conf is broken, per
+ * stage (pam_ksm(8), RETURN VALUES), plus libpam's answer when pam_ksm.so
+ * is missing (module_unknown): each must be "ignore" for the stack to go
+ * on to pam_unix. The auth line also carries setcred, which answers as
+ * authenticate does.
  */
 static const struct {
 	const char *type;
-	const char *codes[4];
+	const char *codes[5];
 } failsafe_codes[] = {
-	{"auth", {"user_unknown", "service_err", "ignore", NULL}},
-	{"account", {"user_unknown", "service_err", "ignore", NULL}},
-	{"session", {"service_err", "ignore", NULL}},
-	{"password", {"service_err", "ignore", NULL}},
+	{"auth", {"user_unknown", "service_err", "module_unknown", NULL}},
+	{"account",
+	 {"user_unknown", "service_err", "ignore", "module_unknown", NULL}},
+	{"session", {"service_err", "ignore", "module_unknown", NULL}},
+	{"password", {"ignore", "module_unknown", NULL}},
 };
 
 /* libpam's expansions of the simple keywords (pam.conf(5)). */
@@ -590,7 +593,21 @@ bool ksmctl_sshd_is_helper(const char *cmd)
 	       !strncmp(base, HELPER, strlen(HELPER));
 }
 
-bool ksmctl_sshd_only_ours(const char *text, size_t len)
+/* An Include value that names the snippet and nothing else. */
+static bool includes_only(char *value, const char *snippet)
+{
+	char *save = NULL, *pat = strtok_r(value, " \t", &save);
+	bool any = false;
+
+	for (; pat; pat = strtok_r(NULL, " \t", &save)) {
+		if (strcmp(pat, snippet) != 0)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+bool ksmctl_sshd_only_ours(const char *text, size_t len, const char *snippet)
 {
 	char line[1024];
 	bool command = false;
@@ -610,8 +627,10 @@ bool ksmctl_sshd_only_ours(const char *text, size_t len)
 		pos = e + 1;
 		if (!config_line(line, &key, &value))
 			continue;
-		if (!strcasecmp(key, "AuthorizedKeysCommand") &&
-		    ksmctl_sshd_is_helper(value))
+		if ((!strcasecmp(key, "AuthorizedKeysCommand") &&
+		     ksmctl_sshd_is_helper(value)) ||
+		    (!strcasecmp(key, "Include") &&
+		     includes_only(value, snippet)))
 			command = true;
 		else if (strcasecmp(key, "AuthorizedKeysCommandUser") != 0)
 			return false;

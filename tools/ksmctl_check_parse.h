@@ -86,11 +86,12 @@ bool ksmctl_sshd_T_value(const char *text, const char *keyword, char *buf,
 bool ksmctl_sshd_is_helper(const char *cmd);
 /*
  * Is this sshd_config text our drop-in and nothing else: every setting in
- * it AuthorizedKeysCommand running ksm-authorized-keys or
- * AuthorizedKeysCommandUser, and at least one of the former (the shipped
- * snippet, a copy of it, a link to it)? Such a file can be removed whole.
+ * it "Include SNIPPET" (the README's 10-ksm.conf), AuthorizedKeysCommand
+ * running ksm-authorized-keys or AuthorizedKeysCommandUser, and at least
+ * one of the first two (a copy of the snippet, a link to it, an include
+ * of it)? Such a file can be removed whole.
  */
-bool ksmctl_sshd_only_ours(const char *text, size_t len);
+bool ksmctl_sshd_only_ours(const char *text, size_t len, const char *snippet);
 
 /*
  * Where sshd_config text (file) first sets keyword (case-insensitive), as

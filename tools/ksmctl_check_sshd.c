@@ -90,9 +90,11 @@ void check_sshd_files(check_sshd_file_fn visit, void *ctx)
 	scan_file(&s, CHECK_SSHD_CONF, &hit);
 }
 
+/* README's step 8: an Include, which a removed package cannot leave
+ * dangling (sshd ignores an Include that matches nothing). */
 static void install_fix(const struct check_report *r, char *fix, size_t n)
 {
-	snprintf(fix, n, "install -m 0644 %s %s && sshd -t && %s",
+	snprintf(fix, n, "echo 'Include %s' >%s && sshd -t && %s",
 		 CHECK_SSHD_SNIPPET, CHECK_SSHD_DROPIN, check_sshd_reload(r));
 }
 

@@ -164,6 +164,24 @@ static void fmt_time(long long t, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
 }
 
+/* The server's own warnings, as the last sync that reached it wrote them
+ * (printable ASCII already; any JSON is tolerated). */
+static void vault_warnings(struct status *S)
+{
+	json_object *w = NULL;
+
+	if (!S->last || !json_object_object_get_ex(S->last, "warnings", &w) ||
+	    !json_object_is_type(w, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(w); i++) {
+		json_object *e = json_object_array_get_idx(w, i);
+
+		if (json_object_is_type(e, json_type_string))
+			add_warn(S, "the vault warns: %s",
+				 json_object_get_string(e));
+	}
+}
+
 /* What the admin must do about local state, in one sentence, and the
  * warnings: each with a command that works. */
 static void check_local(const ksm_settings *conf, struct status *S, time_t now)
@@ -217,6 +235,7 @@ static void check_local(const ksm_settings *conf, struct status *S, time_t now)
 			"it in Keeper (the application's Devices), or bind a "
 			"new device: " REBIND_HINT,
 			when, (S->expires_on - now) / 3600);
+	vault_warnings(S);
 	if (S->clock_known && (S->skew > SKEW_WARN_S || S->skew < -SKEW_WARN_S))
 		add_warn(S,
 			 "the clock is %+lld s off the server's (TOTP and "

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ksmctl_sync.c - "ksmctl sync" (records -> accounts -> snapshot) and
- * "ksmctl users" (what the snapshot publishes, and what was refused).
+ * ksmctl_sync.c - "ksmctl sync" (records -> accounts -> snapshot); what
+ * it published is read back by "ksmctl users" (ksmctl_users.c).
  *
  * Next to the snapshot, SNAPSHOT.status (0644, nothing secret) keeps the
  * last sync's result and refusals for `ksmctl users` and monitoring.
  */
 #include "ksmctl.h"
 #include "ksmctl_laststate.h"
-#include "snapshot_reader.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -18,10 +17,47 @@
 #include <syslog.h>
 #include <time.h>
 
+/*
+ * What the vault said of itself (appData's name, the device's expiresOn
+ * in seconds, 0 for none, and its warnings); a sync that did not read the
+ * vault keeps what the last one that did wrote.
+ */
+static void add_vault_info(json_object *o, const ksm_settings *conf,
+			   const ksm_secrets *s)
+{
+	static const char *const keys[] = {"app_name", "device_expires_on",
+					   "warnings"};
+	json_object *w, *last, *v;
+
+	if (!s) {
+		last = ksmctl_last_sync_load(conf);
+		for (size_t i = 0; last && i < sizeof(keys) / sizeof(*keys);
+		     i++)
+			if (json_object_object_get_ex(last, keys[i], &v))
+				json_object_object_add(o, keys[i],
+						       json_object_get(v));
+		json_object_put(last);
+		return;
+	}
+	json_object_object_add(o, "app_name",
+			       json_object_new_string(ksm_secrets_app_name(s)));
+	json_object_object_add(
+		o, "device_expires_on",
+		json_object_new_int64(ksm_secrets_expires_on(s) > 0
+					      ? ksm_secrets_expires_on(s) / 1000
+					      : 0));
+	w = json_object_new_array();
+	for (size_t i = 0; i < ksm_secrets_warning_count(s); i++)
+		json_object_array_add(
+			w, json_object_new_string(ksm_secrets_warning(s, i)));
+	json_object_object_add(o, "warnings", w);
+}
+
 /* SNAPSHOT.status: {"time","ok","message","accounts","groups","refused":[..],
- * "clock_skew_s" (when the server answered)} */
+ * "clock_skew_s" (when the server answered), "app_name",
+ * "device_expires_on","warnings":[..]} */
 static void write_status(const ksm_settings *conf, bool ok, const char *message,
-			 const ksm_accounts *as)
+			 const ksm_accounts *as, const ksm_secrets *s)
 {
 	json_object *o = json_object_new_object(),
 		    *ref = json_object_new_array();
@@ -61,6 +97,7 @@ static void write_status(const ksm_settings *conf, bool ok, const char *message,
 		json_object_array_add(ref, r);
 	}
 	json_object_object_add(o, "refused", ref);
+	add_vault_info(o, conf, s);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	if (path && ksm_write_file_atomic(path, text, strlen(text), 0644,
 					  &err) != KSM_OK)
@@ -69,8 +106,10 @@ static void write_status(const ksm_settings *conf, bool ok, const char *message,
 	json_object_put(o);
 }
 
-/* kept: what is still in place ("the old snapshot is kept", ...). */
-static int sync_fail(struct ksmctl *k, const ksm_error *err, const char *kept)
+/* kept: what is still in place ("the old snapshot is kept", ...); s: what
+ * the vault answered, if it did. */
+static int sync_fail(struct ksmctl *k, const ksm_error *err, const char *kept,
+		     const ksm_secrets *s)
 {
 	char msg[600];
 
@@ -80,7 +119,7 @@ static int sync_fail(struct ksmctl *k, const ksm_error *err, const char *kept)
 		 err->message);
 	fprintf(stderr, "ksmctl: sync failed, %s: %s\n", kept, msg);
 	syslog(LOG_ERR, "sync failed, %s: %s", kept, msg);
-	write_status(k->conf, false, msg, NULL);
+	write_status(k->conf, false, msg, NULL, s);
 	return ksmctl_exit_code(err->code);
 }
 
@@ -101,14 +140,21 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	openlog("ksmctl", LOG_PID, LOG_AUTHPRIV);
 	rc = ksmctl_client(k, &c);
 	if (rc != EXIT_OK) {
-		write_status(k->conf, false, "no usable client config", NULL);
+		write_status(k->conf, false, "no usable client config", NULL,
+			     NULL);
 		return rc;
 	}
 	if (ksmctl_sync_read(k, c, &s, &info, &err) != KSM_OK ||
 	    ksm_local_db_load(NULL, NULL, &local, &err) != KSM_OK ||
 	    ksm_accounts_build(s, k->conf, local, &as, &err) != KSM_OK) {
-		rc = sync_fail(k, &err, "the old snapshot is kept");
+		rc = sync_fail(k, &err, "the old snapshot is kept", s);
 		goto out;
+	}
+	for (size_t i = 0; i < ksm_secrets_warning_count(s); i++) {
+		fprintf(stderr, "ksmctl: the vault warns: %s\n",
+			ksm_secrets_warning(s, i));
+		syslog(LOG_WARNING, "the vault warns: %s",
+		       ksm_secrets_warning(s, i));
 	}
 	for (size_t i = 0; i < as->n_refusals; i++) {
 		const ksm_refusal *r = &as->refusals[i];
@@ -123,7 +169,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	ksmctl_ensure_parent_dir(k->conf->snapshot);
 	if (ksm_snapshot_write(as, k->conf->snapshot, time(NULL), &err) !=
 	    KSM_OK) {
-		rc = sync_fail(k, &err, "the old snapshot is kept");
+		rc = sync_fail(k, &err, "the old snapshot is kept", s);
 		goto out;
 	}
 	/* The offline verifiers are ksmd's alone: it kept them in step with
@@ -136,7 +182,8 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 			 info.verifiers_error);
 		rc = sync_fail(k, &err,
 			       "the new snapshot is written but the offline "
-			       "verifiers are the old ones");
+			       "verifiers are the old ones",
+			       s);
 		goto out;
 	}
 	snprintf(msg, sizeof(msg),
@@ -145,7 +192,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		 "verifiers made",
 		 as->n_accounts, as->n_groups, whole, as->n_refusals - whole,
 		 hashed);
-	write_status(k->conf, true, msg, as);
+	write_status(k->conf, true, msg, as, s);
 	printf("sync: %s; snapshot %s\n", msg, k->conf->snapshot);
 	syslog(LOG_INFO, "sync: %s", msg);
 	rc = EXIT_OK;
@@ -156,42 +203,4 @@ out:
 	ksm_client_free(c);
 	closelog();
 	return rc;
-}
-
-int cmd_users(struct ksmctl *k, int argc, char **argv)
-{
-	ksm_snap s;
-	ksm_snap_status st;
-
-	if (argc != 1)
-		return ksmctl_usage_error(k, "usage: users");
-	st = ksm_snap_open(k->conf->snapshot, &s);
-	if (st != KSM_SNAPST_OK) {
-		fprintf(stderr,
-			"ksmctl: snapshot %s is %s: run 'ksmctl sync'\n",
-			k->conf->snapshot, ksm_snap_status_str(st));
-		return EXIT_NOT_BOUND;
-	}
-	printf("%-16s %8s %8s %-5s %-20s %s\n", "NAME", "UID", "GID", "KEYS",
-	       "EXPIRES", "RECORD");
-	for (uint32_t i = 0; i < s.h->n_users; i++) {
-		const struct ksm_snap_user *u = &s.users[s.user_by_name[i]];
-		char exp[32] = "-";
-
-		if (u->valid_until) {
-			time_t t = (time_t)u->valid_until;
-			struct tm tm;
-
-			strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ",
-				 gmtime_r(&t, &tm));
-		}
-		printf("%-16s %8u %8u %-5u %-20s %s\n",
-		       ksm_snap_str(&s, u->name), u->uid, u->gid, u->n_keys,
-		       exp, ksm_snap_str(&s, u->record_uid));
-	}
-	printf("(%u accounts, %u groups, snapshot of %lld)\n", s.h->n_users,
-	       s.h->n_groups, (long long)s.h->generated_at);
-	ksm_snap_close(&s);
-	ksmctl_print_refusals(k->conf);
-	return EXIT_OK;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ksmctl_unenroll_pam.c - pam_ksm out of the PAM stacks: the
- * pam-auth-update profile is disabled with pam-auth-update (which owns the
- * common-* files), and the lines an admin put in by hand (pam_ksm(8),
- * "ksmctl check"'s fixes) are taken out of their files, each only when the
- * rest of its file does the same without it (ksmctl_pam_removable: no
- * empty stack, no jump that would land elsewhere). Each file is replaced
- * atomically with its owner and mode, and read back: the rules it keeps
- * must be the ones it had.
+ * pam-auth-update profiles (ksm, ksm-totp, ksm-password) are disabled with
+ * pam-auth-update (which owns the common-* files), and the lines an admin put
+ * in by hand (pam_ksm(8), "ksmctl check"'s fixes) are taken out of their files,
+ * each only when the rest of its file does the same without it
+ * (ksmctl_pam_removable: no empty stack, no jump that would land elsewhere).
+ * Each file is replaced atomically with its owner and mode, and read back: the
+ * rules it keeps must be the ones it had.
  */
 #include "fileio.h"
 #include "ksmctl_unenroll.h"
@@ -167,13 +167,43 @@ static void by_hand(struct unenroll *u, const struct check_pam_file *f)
 		rewrite(u, f);
 }
 
+/* "pam-auth-update --disable" and our profiles that are installed
+ * (pam-auth-update refuses to name one that is not); false when none is
+ * or pam-auth-update is missing. what gets the command as text. */
+static bool disable_argv(const char *argv[], size_t n, char *what,
+			 size_t what_n)
+{
+	static const char *const profiles[] = {"ksm", "ksm-totp",
+					       "ksm-password"};
+	size_t a = 0;
+
+	if (access(CHECK_PAM_AUTH_UPDATE, X_OK) != 0)
+		return false;
+	argv[a++] = CHECK_PAM_AUTH_UPDATE;
+	argv[a++] = "--disable";
+	snprintf(what, what_n, "pam-auth-update --disable");
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(*profiles); i++) {
+		char path[PATH_MAX];
+		size_t have = strlen(what);
+
+		snprintf(path, sizeof(path), "%s/%s", CHECK_PAM_CONFIGS,
+			 profiles[i]);
+		if (a + 1 >= n || access(path, F_OK) != 0)
+			continue;
+		argv[a++] = profiles[i];
+		snprintf(what + have, what_n - have, " %s", profiles[i]);
+	}
+	argv[a] = NULL;
+	return a > 2;
+}
+
 void unenroll_pam(struct unenroll *u)
 {
-	const char *argv[] = {CHECK_PAM_AUTH_UPDATE, "--disable", "ksm", NULL};
+	const char *argv[8];
+	char what[200], names[512] = "";
 	struct check_pam_dir d;
-	bool profile = access(CHECK_PAM_AUTH_UPDATE, X_OK) == 0 &&
-		       access(CHECK_PAM_PROFILE, F_OK) == 0;
-	char names[512] = "";
+	bool profile = disable_argv(argv, sizeof(argv) / sizeof(*argv), what,
+				    sizeof(what));
 
 	if (!check_pam_dir_load(&d)) {
 		unenroll_refuse(u, "cannot read the PAM files of %s",
@@ -189,14 +219,11 @@ void unenroll_pam(struct unenroll *u)
 				 have ? ", " : "", d.f[i].name);
 	}
 	if (names[0]) {
-		unenroll_plan(u,
-			      "pam-auth-update --disable ksm (pam_ksm in %s)",
-			      names);
+		unenroll_plan(u, "%s (pam_ksm in %s)", what, names);
 		if (u->act) {
-			if (!unenroll_run(u, "pam-auth-update --disable ksm",
-					  argv, PAM_AUTH_UPDATE_MS))
+			if (!unenroll_run(u, what, argv, PAM_AUTH_UPDATE_MS))
 				goto out;
-			unenroll_done(u, "pam-auth-update --disable ksm");
+			unenroll_done(u, "%s", what);
 			/* What it left is judged like a hand-made line. */
 			check_pam_dir_free(&d);
 			if (!check_pam_dir_load(&d)) {

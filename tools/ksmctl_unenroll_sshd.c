@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ksmctl_unenroll_sshd.c - our sshd drop-in out: every file sshd reads
- * (check_sshd_files) that holds nothing but our AuthorizedKeysCommand and
- * its user (ksmctl_sshd_only_ours: the shipped snippet, a link to it, the
- * doctor's 10-ksm.conf) is removed. sshd must accept its configuration
+ * (check_sshd_files) in /etc/ssh that holds nothing but our
+ * AuthorizedKeysCommand and its user or an Include of the package's
+ * snippet (ksmctl_sshd_only_ours: the README's 10-ksm.conf, a copy of the
+ * snippet, a link to it) is removed. sshd must accept its configuration
  * before ("sshd -t"; otherwise nothing is touched) and after (otherwise
  * the files are put back as they were); then sshd is told to reload. Our
  * command set among other settings is the admin's to take out: refused,
@@ -44,8 +45,11 @@ static void visit(void *ctx, const char *path, const char *text, size_t len)
 	struct dropin *d;
 
 	memset(&hit, 0, sizeof(hit));
-	if (strcmp(path, CHECK_SSHD_CONF) != 0 &&
-	    ksmctl_sshd_only_ours(text, len)) {
+	/* The snippet itself, and anything outside /etc/ssh, is the
+	 * packages' or the admin's. */
+	if (!strncmp(path, CHECK_SSHD_DIR "/", sizeof(CHECK_SSHD_DIR)) &&
+	    strcmp(path, CHECK_SSHD_CONF) != 0 &&
+	    ksmctl_sshd_only_ours(text, len, CHECK_SSHD_SNIPPET)) {
 		for (size_t i = 0; i < s->n; i++)
 			if (!strcmp(s->d[i].path, path))
 				return; /* included twice */
@@ -55,7 +59,8 @@ static void visit(void *ctx, const char *path, const char *text, size_t len)
 		snprintf(d->path, sizeof(d->path), "%s", path);
 		return;
 	}
-	if (ksmctl_sshd_config_first(text, len, path, "AuthorizedKeysCommand",
+	if (strcmp(path, CHECK_SSHD_SNIPPET) != 0 &&
+	    ksmctl_sshd_config_first(text, len, path, "AuthorizedKeysCommand",
 				     NULL, NULL, &hit) &&
 	    ksmctl_sshd_is_helper(hit.value))
 		unenroll_refuse(s->u,

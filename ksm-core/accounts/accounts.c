@@ -22,6 +22,10 @@
 static const char *const account_types[] = {"pamUser", "login", "sshKeys",
 					    "serverCredentials"};
 
+/* KeeperPAM's fields for a rotated SSH key (pamUser, pamMachine). */
+#define PRIVATE_KEY_LABEL "privatePEMKey"
+#define PASSPHRASE_LABEL  "Private Key Passphrase"
+
 #define MAX_NAME 32
 #define MAX_TEXT 1024
 
@@ -189,15 +193,13 @@ static bool parse_time(const char *s, int64_t *out)
 	return true;
 }
 
-/* The first value of a custom field labelled (or typed) name, or NULL. */
+/* The first value of the custom field called name (labels.c), or NULL;
+ * check_single_fields has refused conflicting ones already. */
 static char *custom_value(const ksm_record *r, const char *name)
 {
-	const ksm_field *f = NULL;
+	ksm_status st;
 
-	if (ksm_record_find_field(r, KSM_CUSTOM, name, &f) != KSM_OK ||
-	    ksm_field_value_count(f) == 0)
-		return NULL;
-	return ksm_field_value_text(f, 0);
+	return ksm_field_lookup_text(r, KSM_CUSTOM, name, &st);
 }
 
 ksm_status ksm_add_refusal(ksm_accounts *out, const char *uid, const char *name,
@@ -266,7 +268,7 @@ static ksm_status add_key(ksm_account *a, const ksm_record *r, const char *line,
 	return KSM_OK;
 }
 
-/* keyPair publicKeys anywhere, and custom ssh_public_key lines. */
+/* keyPair publicKeys anywhere, and ssh_public_key lines. */
 static ksm_status collect_keys(ksm_account *a, const ksm_record *r,
 			       ksm_accounts *dropped)
 {
@@ -275,9 +277,8 @@ static ksm_status collect_keys(ksm_account *a, const ksm_record *r,
 	for (size_t i = 0;
 	     st == KSM_OK && i < ksm_record_field_count(r, KSM_ANY); i++) {
 		const ksm_field *f = ksm_record_field_at(r, KSM_ANY, i);
-		const char *label = ksm_field_label(f);
 		bool pair = strcmp(ksm_field_type(f), "keyPair") == 0;
-		bool lines = label && strcmp(label, "ssh_public_key") == 0;
+		bool lines = !pair && ksm_field_is(f, "ssh_public_key");
 
 		for (size_t j = 0; st == KSM_OK && (pair || lines) &&
 				   j < ksm_field_value_count(f);
@@ -302,6 +303,61 @@ static ksm_status collect_keys(ksm_account *a, const ksm_record *r,
 			free(v);
 		}
 	}
+	return st;
+}
+
+/*
+ * KeeperPAM rotates SSH keys in privatePEMKey and stores no public key:
+ * publish the public half (privkey.c). An encrypted PEM key takes the
+ * record's "Private Key Passphrase" (the Terraform provider's and the
+ * Gateway's field), else its password (Commander's convention). A key
+ * that cannot be read is dropped with a reason; two different ones refuse
+ * the record (err).
+ */
+static ksm_status key_from_private(ksm_account *a, const ksm_record *r,
+				   ksm_accounts *dropped, ksm_error *err)
+{
+	const char *pass[2];
+	size_t npass = 0;
+	char *pem, *phrase = NULL, *pw = NULL, *line = NULL;
+	ksm_error kerr = {0};
+	ksm_status st;
+
+	pem = ksm_field_lookup_text(r, KSM_ANY, PRIVATE_KEY_LABEL, &st);
+	if (st == KSM_ERR_AMBIGUOUS)
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "field '" PRIVATE_KEY_LABEL "' appears "
+				     "more than once, with different values");
+	if (st != KSM_OK || !pem || !*pem)
+		goto out;
+	phrase = ksm_field_lookup_text(r, KSM_ANY, PASSPHRASE_LABEL, &st);
+	if (st == KSM_ERR_AMBIGUOUS) {
+		st = ksm_set_error(err, KSM_ERR_INVALID,
+				   "field '" PASSPHRASE_LABEL "' appears more "
+				   "than once, with different values");
+		goto out;
+	}
+	if (phrase && *phrase)
+		pass[npass++] = phrase;
+	pw = ksm_record_first_value(r, "password");
+	if (pw && *pw)
+		pass[npass++] = pw;
+	st = ksm_ssh_key_from_private(pem, pass, npass, &line, &kerr);
+	if (st == KSM_OK)
+		st = add_key(a, r, line, dropped);
+	else if (st == KSM_ERR_INVALID)
+		st = ksm_add_refusal(dropped, ksm_record_uid(r), a->name, false,
+				     "key from '" PRIVATE_KEY_LABEL
+				     "' dropped: %s%s",
+				     kerr.message,
+				     npass ? ""
+					   : " (a passphrase goes in a field "
+					     "'" PASSPHRASE_LABEL "')");
+out:
+	free(line);
+	ksm_free_secret(pem);
+	ksm_free_secret(phrase);
+	ksm_free_secret(pw);
 	return st;
 }
 
@@ -498,9 +554,10 @@ static ksm_status pick_text(ksm_account *a, const ksm_record *r,
 }
 
 /*
- * The custom fields that hold one value: twice is refused, not resolved
- * by picking one (a second 'uid' added by a hostile editor must not be
- * silently ignored, nor silently win).
+ * The custom fields that hold one value: twice with different values is
+ * refused, not resolved by picking one (a second 'uid' added by a hostile
+ * editor must not be silently ignored, nor silently win). Labels compare
+ * ignoring case, spaces and punctuation ("UID", "Valid Until").
  */
 static ksm_status check_single_fields(const ksm_record *r, ksm_error *err)
 {
@@ -509,13 +566,17 @@ static ksm_status check_single_fields(const ksm_record *r, ksm_error *err)
 					     "valid_until"};
 	const ksm_field *f;
 
-	for (size_t i = 0; i < sizeof(single) / sizeof(*single); i++)
-		if (ksm_record_find_field(r, KSM_CUSTOM, single[i], &f) ==
-		    KSM_ERR_AMBIGUOUS)
+	for (size_t i = 0; i < sizeof(single) / sizeof(*single); i++) {
+		ksm_status st = ksm_field_lookup(r, KSM_CUSTOM, single[i], &f);
+
+		if (st == KSM_ERR_AMBIGUOUS)
 			return ksm_set_error(err, KSM_ERR_INVALID,
 					     "custom field '%s' appears more "
-					     "than once",
+					     "than once, with different values",
 					     single[i]);
+		if (st == KSM_ERR_NOMEM)
+			return st;
+	}
 	return KSM_OK;
 }
 
@@ -530,9 +591,13 @@ ksm_status ksm_account_from_record(const ksm_record *r,
 	memset(out, 0, sizeof(*out));
 	if (!is_account_type(ksm_record_type(r)) || !in_folders(r, conf))
 		return KSM_ERR_NOT_FOUND;
-	if (ksm_record_find_field(r, KSM_FIELDS, "login", &f) != KSM_OK &&
-	    ksm_record_find_field(r, KSM_CUSTOM, "login", &f) != KSM_OK)
-		return KSM_ERR_NOT_FOUND;
+	st = ksm_field_lookup(r, KSM_ANY, "login", &f);
+	if (st == KSM_ERR_AMBIGUOUS)
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "field 'login' appears more than once, "
+				     "with different values");
+	if (st != KSM_OK)
+		return st;
 	out->name =
 		ksm_field_value_count(f) ? ksm_field_value_text(f, 0) : NULL;
 	if (!out->name || !*out->name) {
@@ -560,6 +625,8 @@ ksm_status ksm_account_from_record(const ksm_record *r,
 		st = pick_text(out, r, conf, err);
 	if (st == KSM_OK)
 		st = collect_keys(out, r, dropped);
+	if (st == KSM_OK && conf->keys_from_private_key)
+		st = key_from_private(out, r, dropped, err);
 	if (st != KSM_OK)
 		goto fail;
 	v = ksm_record_first_value(r, "password");

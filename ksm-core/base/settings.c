@@ -322,6 +322,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return set_str(&c->proxy_ca_file, v);
 	if (!strcmp(k, "no_proxy"))
 		return set_no_proxy(c, v);
+	if (!strcmp(k, "keys_from_private_key"))
+		return parse_bool(v, &c->keys_from_private_key);
 	return KSM_ERR_NOT_FOUND;
 }
 
@@ -336,6 +338,7 @@ static ksm_status conf_defaults(ksm_settings **out)
 	c->uid_min = c->gid_min = 200000;
 	c->uid_max = c->gid_max = 299999;
 	c->keys_max_age = 5 * 60;
+	c->keys_from_private_key = true;
 	c->keys_max_stale = 24 * 3600;
 	c->snapshot_warn_age = 15 * 60;
 	c->offline_max_age = 86400;
@@ -358,7 +361,6 @@ static ksm_status conf_defaults(ksm_settings **out)
 	    set_str(&c->keys_user, "ksm-keys") ||
 	    set_str(&c->home_template, "/home/%u") ||
 	    set_str(&c->default_shell, "/bin/bash") ||
-	    parse_list(&c->local_groups, &c->n_local_groups, "sudo") ||
 	    add_session_secret(c, DEFAULT_SESSION_SECRET, &dummy)) {
 		ksm_settings_free(c);
 		return KSM_ERR_NOMEM;

@@ -14,6 +14,11 @@ struct ksm_unreadable {
 	char *reason;
 };
 
+/* Bounds on what an answer's appData and warnings may put in logs. */
+#define KSM_APP_NAME_MAX 256
+#define KSM_WARNINGS_MAX 32
+#define KSM_WARNING_MAX	 512
+
 struct ksm_secrets {
 	ksm_record **records;
 	size_t n, cap;
@@ -22,8 +27,20 @@ struct ksm_secrets {
 	struct ksm_unreadable *unreadable; /* the bad records, named */
 	size_t n_unreadable;
 	int64_t expires_on;
+	/* appData (decrypted with the app key): the application's name and
+	 * type; NULL when the answer had none. Control characters become
+	 * '?'. */
+	char *app_name, *app_type;
+	/* The answer's warnings, each reduced to printable ASCII. */
+	char **warnings;
+	size_t n_warnings;
 };
 
+/* The answer's "warnings" array (any JSON) into s; false on ENOMEM. */
+KSM_HIDDEN bool ksm_secrets_set_warnings(ksm_secrets *s, json_object *arr);
+/* Name and type as ksm_secrets_app_name gives them; false on ENOMEM. */
+KSM_HIDDEN bool ksm_secrets_set_app(ksm_secrets *s, const char *name,
+				    const char *type);
 /* Append a record (taken on success); false on ENOMEM. */
 KSM_HIDDEN bool ksm_secrets_push(ksm_secrets *s, ksm_record *r);
 /* (Re)build the UID index once every record is in; false on ENOMEM. */

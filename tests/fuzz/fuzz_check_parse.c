@@ -14,11 +14,14 @@
  * an sshd_config is NUL-terminated within its field and on a line that
  * exists.
  */
+#define _GNU_SOURCE
 #include "../../tools/ksmctl_check_parse.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SNIPPET "/usr/share/ksm-unix/sshd_config.d/ksm.conf"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -137,14 +140,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (!hit.line || hit.line > count_lines(text, size - 1) ||
 		     strlen(hit.value) >= sizeof(hit.value)))
 			abort();
-		/* A file unenroll removes whole runs our helper first. */
+		/* A file unenroll removes whole runs our helper first, or
+		 * includes the snippet and sets nothing itself. */
 		memset(&hit, 0, sizeof(hit));
-		if (ksmctl_sshd_only_ours(text, size - 1) &&
-		    (!ksmctl_sshd_config_first(text, size - 1, "f",
-					       "AuthorizedKeysCommand", NULL,
-					       NULL, &hit) ||
-		     (strlen(hit.value) + 1 < sizeof(hit.value) &&
-		      !ksmctl_sshd_is_helper(hit.value))))
+		if (ksmctl_sshd_only_ours(text, size - 1, SNIPPET) &&
+		    (ksmctl_sshd_config_first(text, size - 1, "f",
+					      "AuthorizedKeysCommand", NULL,
+					      NULL, &hit)
+			     ? strlen(hit.value) + 1 < sizeof(hit.value) &&
+				       !ksmctl_sshd_is_helper(hit.value)
+			     : !memmem(text, size - 1, SNIPPET,
+				       strlen(SNIPPET))))
 			abort();
 	}
 	free(text);

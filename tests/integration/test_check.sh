@@ -127,7 +127,7 @@ run_fix() {
 
 # --- first the PAM stacks: sshd reaches no pam_ksm. The fixes (sed) add
 # the fail-safe lines of pam_ksm(8).
-expect_fail pam "sshd's auth stack .* has no pam_ksm" "^sed -i '[0-9]+i auth \[.*ignore=ignore.*\] pam_ksm.so' /etc/pam.d/sshd$"
+expect_fail pam "sshd's auth stack .* has no pam_ksm" "^sed -i '[0-9]+i auth \[.*module_unknown=ignore.*\] pam_ksm.so' /etc/pam.d/sshd$"
 check "pam: the account stack is named too" grep -q "sshd's account stack" <<<"$OUT"
 run_fix pam 2
 check "pam: the auth line went in above common-auth" bash -c \
@@ -140,8 +140,9 @@ for c in conf client_config ksmd snapshot sshd nsswitch pam clock; do
 	check "healthy: $c ok" grep -qE "^ok +$c " <<<"$OUT"
 done
 check "healthy: timer skipped (systemd not running)" grep -qE "^skip +timer .*systemd is not running" <<<"$OUT"
-check "healthy: device unknown (no expiry recorded)" grep -qE "^skip +device .*unknown" <<<"$OUT"
-check "the last line counts the checks" bash -c "tail -n 1 '$T/out' | grep -qE '^checks: [0-9]+ ok, 0 failed, 2 skipped$'"
+# The sync records the device's expiry (0: the test server's devices never expire).
+check "healthy: device ok (the sync recorded no expiry)" grep -qE "^ok +device .*does not expire" <<<"$OUT"
+check "the last line counts the checks" bash -c "tail -n 1 '$T/out' | grep -qE '^checks: [0-9]+ ok, 0 failed, 1 skipped$'"
 doctor
 check "--json: a stable structure" "$PY" -c '
 import json, sys
@@ -214,7 +215,7 @@ check "sshd: sshd -T now runs our helper as nobody" bash -c \
 	"/usr/sbin/sshd -T | grep -qx 'authorizedkeyscommand /usr/sbin/ksm-authorized-keys %u %f' && /usr/sbin/sshd -T | grep -qx 'authorizedkeyscommanduser nobody'"
 rm /etc/ssh/sshd_config.d/20-systemd-userdb.conf
 mv /etc/ssh/sshd_config.d/ksm.conf "$T/ksm-dropin.kept"
-expect_fail sshd "sshd has no AuthorizedKeysCommand" "^install -m 0644 .*/sshd_config.d/ksm.conf /etc/ssh/sshd_config.d/10-ksm.conf && sshd -t && "
+expect_fail sshd "sshd has no AuthorizedKeysCommand" "^echo 'Include .*/sshd_config.d/ksm.conf' >/etc/ssh/sshd_config.d/10-ksm.conf && sshd -t && "
 mv "$T/ksm-dropin.kept" /etc/ssh/sshd_config.d/10-ksm.conf
 conf_only "keys_user = ksm-keys"
 expect_fail sshd "AuthorizedKeysCommandUser is 'nobody' .*keys_user \(ksm-keys\)" "AuthorizedKeysCommandUser ksm-keys"
@@ -239,18 +240,19 @@ cp "$T/nss.copy" /etc/nsswitch.conf
 expect_ok nsswitch "nsswitch: passes with the fixed line"
 
 # --- pam: lines that lock local users out when pam_ksm cannot answer.
-# The documented-but-unsafe forms: no service_err=ignore (a broken
-# ksm.conf), the issue's default=die setcred (PAM_IGNORE), required.
+# The formerly documented, unsafe forms: no service_err=ignore (a broken
+# ksm.conf), no module_unknown=ignore (pam_ksm.so removed, lines left),
+# required.
 cp /etc/pam.d/sudo "$T/sudo.kept"
 sed -i '1a auth [success=done user_unknown=ignore default=die] pam_ksm.so totp=if_present' /etc/pam.d/sudo
-expect_fail pam "/etc/pam.d/sudo:2: auth \[success=done user_unknown=ignore default=die\] pam_ksm.so is not fail-safe \(service_err=die, ignore=die\)" \
-	"^sed -i '2c auth \[success=done user_unknown=ignore service_err=ignore ignore=ignore default=die\] pam_ksm.so totp=if_present' /etc/pam.d/sudo$"
+expect_fail pam "/etc/pam.d/sudo:2: auth \[success=done user_unknown=ignore default=die\] pam_ksm.so is not fail-safe \(service_err=die, module_unknown=die\)" \
+	"^sed -i '2c auth \[success=done user_unknown=ignore service_err=ignore module_unknown=ignore default=die\] pam_ksm.so totp=if_present' /etc/pam.d/sudo$"
 run_fix pam
 echo "account required pam_ksm.so" >>/etc/pam.d/su
-expect_fail pam "/etc/pam.d/su:[0-9]+: account required pam_ksm.so is not fail-safe \(user_unknown=bad, service_err=bad\)"
+expect_fail pam "/etc/pam.d/su:[0-9]+: account required pam_ksm.so is not fail-safe \(user_unknown=bad, service_err=bad, module_unknown=bad\)"
 run_fix pam
 echo "session [success=ok ignore=ignore default=die] pam_ksm.so" >>/etc/pam.d/login
-expect_fail pam "login:[0-9]+: session .* is not fail-safe \(service_err=die\)"
+expect_fail pam "login:[0-9]+: session .* is not fail-safe \(service_err=die, module_unknown=die\)"
 run_fix pam
 cp "$T/sudo.kept" /etc/pam.d/sudo
 

@@ -53,14 +53,22 @@ for d in /var/lib/pam /var/cache/debconf; do
 	mkdir -p "$T/state$d" && cp -a "$d/." "$T/state$d/" && sys_mount --bind "$T/state$d" "$d"
 done
 mkdir -p "$T/ov/pam-configs" && chmod 0755 "$T/ov/pam-configs"
-install -m 0644 "$TOP_SRC/dist/pam-configs/ksm" "$T/ov/pam-configs/ksm"
+install -m 0644 "$TOP_SRC"/dist/pam-configs/ksm* "$T/ov/pam-configs/"
 sys_mount -t overlay overlay -o "lowerdir=$T/ov/pam-configs:/usr/share/pam-configs" /usr/share/pam-configs
-# ksm-nsswitch where this build's ksmctl runs it.
+# ksm-nsswitch and the sshd snippet where this build's ksmctl looks.
 SBINDIR=$(make -s -C "$builddir" print-sbindir)
-[ -d "$SBINDIR" ] || { echo "SKIP: no $SBINDIR to put ksm-nsswitch in"; exit 77; }
-mkdir -p "$T/ov/tool" && chmod 0755 "$T/ov/tool"
+PKGDATADIR=$(make -s -C "$builddir" print-pkgdatadir)
+SHAREDIR=$(dirname "$PKGDATADIR")
+for d in "$SBINDIR" "$SHAREDIR"; do
+	[ -d "$d" ] || { echo "SKIP: no $d to put ksm-nsswitch and the snippet in"; exit 77; }
+done
+mkdir -p "$T/ov/tool" "$T/ov/share/${PKGDATADIR##*/}/sshd_config.d"
+chmod -R 0755 "$T/ov/tool" "$T/ov/share"
 install -m 0755 "$TOP_SRC/dist/ksm-nsswitch" "$T/ov/tool/ksm-nsswitch"
+SNIPPET=$PKGDATADIR/sshd_config.d/ksm.conf
+install -m 0644 "$builddir/dist/sshd_config.d/ksm.conf" "$T/ov/share/${SNIPPET#"$SHAREDIR"/}"
 sys_mount -t overlay overlay -o "lowerdir=$T/ov/tool:$SBINDIR" "$SBINDIR"
+sys_mount -t overlay overlay -o "lowerdir=$T/ov/share:$SHAREDIR" "$SHAREDIR"
 
 # sums: a checksum line for every file (a link: its target) of the
 # login configuration.
@@ -84,10 +92,16 @@ awk '
 { print }
 /pam_keyinit\.so/ { print "session  optional pam_ksm.so" }' /etc/pam.d/sshd >"$T/sshd.pam" && cat "$T/sshd.pam" >/etc/pam.d/sshd
 check "enrolled: the README's lines in /etc/pam.d/sshd" [ "$(grep -c pam_ksm /etc/pam.d/sshd)" -ge 2 ]
-printf 'AuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %%u %%f\nAuthorizedKeysCommandUser nobody\n' \
-	>/etc/ssh/sshd_config.d/10-ksm.conf
-ln -s "$builddir/dist/sshd_config.d/ksm.conf" /etc/ssh/sshd_config.d/ksm.conf
-check "enrolled: sshd -t accepts both drop-ins" /usr/sbin/sshd -t
+# The README's drop-in (an Include of the snippet), an earlier README's
+# link to it, the earlier doctor's copy of its lines.
+echo "Include $SNIPPET" >/etc/ssh/sshd_config.d/10-ksm.conf
+ln -s "$SNIPPET" /etc/ssh/sshd_config.d/ksm.conf
+printf '# ours\nAuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %%u %%f\nAuthorizedKeysCommandUser nobody\n' \
+	>/etc/ssh/sshd_config.d/11-ksm-copy.conf
+check "enrolled: sshd -t accepts the drop-ins" /usr/sbin/sshd -t
+check "enrolled: sshd -T runs our helper" bash -c "/usr/sbin/sshd -T | grep -q '^authorizedkeyscommand .*ksm-authorized-keys %u %f'"
+check "pam-auth-update --enable ksm-password too (passwd's line)" \
+	bash -c "pam-auth-update --enable ksm-password >>'$T/pau.log' 2>&1 && grep -q pam_ksm /etc/pam.d/common-password"
 ksm-nsswitch() { "$SBINDIR/ksm-nsswitch" "$@"; }
 ksm-nsswitch enable >/dev/null
 check "enrolled: nsswitch.conf names ksm" grep -q '^passwd:.*ksm' /etc/nsswitch.conf
@@ -121,9 +135,10 @@ unchanged "... nothing changed"
 
 run "$KSMCTL" unenroll --dry-run
 expect_rc "--dry-run" 0
-for want in "would: pam-auth-update --disable ksm \(pam_ksm in common-account, common-auth, common-session" \
+for want in "would: pam-auth-update --disable ksm ksm-totp ksm-password \(pam_ksm in common-account, common-auth, common-password, common-session" \
 	"would: take pam_ksm out of /etc/pam.d/sshd \(line [0-9]+, [0-9]+" \
 	"would: remove /etc/ssh/sshd_config.d/10-ksm.conf" "would: remove /etc/ssh/sshd_config.d/ksm.conf" \
+	"would: remove /etc/ssh/sshd_config.d/11-ksm-copy.conf" \
 	"would: $SBINDIR/ksm-nsswitch disable" "would: stop ksmd \(pid $KSMD," \
 	"would: remove /etc/ksm/client.json \(the device key\)" "would: remove /var/lib/ksm/snapshot " \
 	"would: remove /var/lib/ksm/snapshot.status" "would: remove /var/lib/ksm/private " \
@@ -131,8 +146,8 @@ for want in "would: pam-auth-update --disable ksm \(pam_ksm in common-account, c
 	check "--dry-run: /$want/" grep -Eq -- "$want" <<<"$OUT"
 done
 not_in_out() { ! grep -Eq -- "$1" <<<"$OUT"; }
-check "--dry-run: nothing of 50-site.conf (not ours), no common-* file by hand" \
-	not_in_out '50-site|common-[a-z-]+ \(line'
+check "--dry-run: nothing of 50-site.conf (not ours) nor of the snippet itself, no common-* file by hand" \
+	not_in_out "50-site|remove $SNIPPET|common-[a-z-]+ \\(line"
 order() {
 	[ "$(grep -o -E 'pam-auth-update|10-ksm.conf|ksm-nsswitch|stop ksmd|client.json' <<<"$OUT" | tr '\n' ' ')" = \
 		"pam-auth-update 10-ksm.conf ksm-nsswitch stop ksmd client.json " ]
@@ -172,7 +187,7 @@ check "sshd -t failing without our drop-ins: exit 1" [ "$RC" = 1 ]
 check "... and put back" in_err 'sshd -t fails without our drop-in'
 check "... and stopped there" in_err 'stopped at the failure'
 ssh_same() { sums | grep /etc/ssh/ | cmp -s - <(grep /etc/ssh/ "$T/shadowing.sums"); }
-check "... both drop-ins back as they were (file and link)" ssh_same
+check "... the drop-ins back as they were (files and link)" ssh_same
 half_done() {
 	! grep -rq pam_ksm /etc/pam.d && grep -q '^passwd:.*ksm' /etc/nsswitch.conf &&
 		[ -e /etc/ksm/client.json ] && kill -0 "$KSMD"

@@ -48,7 +48,8 @@ VAULT = {
         {"name": "test-app", "shares": [{"folder": FOLDER, "editable": True},
                                         {"folder": RO_FOLDER, "editable": False},
                                         {"folder": EMPTY_FOLDER, "editable": True},
-                                        {"record": TOP, "editable": True}]},
+                                        {"record": TOP, "editable": True}],
+         "warnings": ["Test notice"]},
         {"name": "other-app", "shares": [{"record": TOP, "editable": False}]}],
     "folders": [{"uid": FOLDER, "name": "Linux"},
                 {"uid": SUBFOLDER, "name": "Admins", "parent": FOLDER},
@@ -61,7 +62,15 @@ VAULT = {
                              {"type": "password", "value": ["alice-pw-1"]}],
                   "custom": [{"type": "text", "label": "uid", "value": ["2001"]}]},
          "files": [{"name": "id.pub", "title": "pub key", "type": "text/plain",
-                    "content_b64": base64.b64encode(FILE_CONTENT).decode()}]},
+                    "content_b64": base64.b64encode(FILE_CONTENT).decode()}],
+         # Keeper's link shapes: a credential link (by title), a self-link with
+         # encrypted settings, a meta link without data, data served verbatim.
+         "links": [{"recordUid": "top", "data": {"is_admin": True,
+                                                 "rotation_settings": {"noop": True}}},
+                   {"recordUid": ALICE, "path": "jit_settings",
+                    "data": {"createEphemeral": False, "elevationMethod": "group"}},
+                   {"recordUid": ALICE, "path": "meta"},
+                   {"recordUid": BOB, "data_b64": "bm90IGpzb24="}]},
         {"uid": BOB, "folder": SUBFOLDER,
          "data": {"type": "login", "title": "bob",
                   "fields": [{"type": "login", "value": ["bob"]},
@@ -430,6 +439,38 @@ class ServerTest(unittest.TestCase):
     def test_request_links(self):
         r = self.client.get_secret(requestedRecords=[TOP], requestLinks=True)
         self.assertEqual(r.json["records"][0]["links"], [])
+        r = self.client.get_secret(requestedRecords=[ALICE], requestLinks=True)
+        rec, _, rkey = self.client.records(r)[ALICE]
+        links = rec["links"]
+        self.assertEqual([(l["recordUid"], l["path"]) for l in links],
+                         [(TOP, None), (ALICE, "jit_settings"), (ALICE, "meta"), (BOB, None)])
+        self.assertEqual(json.loads(base64.b64decode(links[0]["data"], validate=True)),
+                         {"is_admin": True, "rotation_settings": {"noop": True}})
+        # jit_settings: GCM under the owning record's key, standard base64.
+        jit = base64.b64decode(links[1]["data"], validate=True)
+        self.assertNotEqual(jit[:1], b"{")
+        self.assertEqual(json.loads(gcm_dec(rkey, jit)),
+                         {"createEphemeral": False, "elevationMethod": "group"})
+        self.assertIsNone(links[2]["data"])
+        self.assertEqual(links[3]["data"], "bm90IGpzb24=")
+        # Without requestLinks: no links member at all.
+        r = self.client.get_secret(requestedRecords=[ALICE])
+        self.assertNotIn("links", r.json["folders"][0]["records"][0])
+
+    def test_expires_on_and_warnings(self):
+        r = self.client.get_secret()
+        self.assertEqual(r.json["expiresOn"], 0)
+        self.assertEqual(r.json["warnings"], ["Test notice"])
+        c = Client(self.info, admin(self.state, "token", "--app", "test-app",
+                                    "--expires-on", "1893456000000"))
+        self.assertEqual(c.get_secret().json["expiresOn"], 1893456000000)
+        self.assertEqual(c.get_secret().json["expiresOn"], 1893456000000)
+        other = self.new_client(app="other-app")
+        self.assertIsNone(other.get_secret().json["warnings"])
+        admin(self.state, "warnings", "--app", "other-app", "one", "two")
+        self.assertEqual(other.get_secret().json["warnings"], ["one", "two"])
+        admin(self.state, "warnings", "--app", "other-app")
+        self.assertIsNone(other.get_secret().json["warnings"])
 
     def test_other_app_sees_only_its_share(self):
         c = self.new_client(app="other-app")

@@ -182,6 +182,66 @@ static void test_tokens(void **state)
 	}
 }
 
+/* Each malformed token gets the message that names its fault, and none
+ * repeats a key the admin pasted in the wrong place. */
+static void test_token_messages(void **state)
+{
+#define KEY43 "YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c"
+	static const struct {
+		const char *token, *host, *want;
+	} bad[] = {
+		{"", NULL, "the token is empty"},
+		{" \t\n", NULL, "the token is empty"},
+		{"", "127.0.0.1:8443", "the token is empty"},
+		{KEY43, NULL, "no region prefix (US:, EU:, ...)"},
+		{"XX:" KEY43, NULL, "region 'XX' is not one ksm-unix knows"},
+		{"us1:" KEY43, NULL, "region 'us1' is not one ksm-unix knows"},
+		{":" KEY43, NULL, "starts with ':'"},
+		{"US:", NULL, "no key after its region"},
+		{"US:short", NULL, "not base64url of 32 bytes"},
+		{"localhost:8443:" KEY43, NULL, "has 3 ':'-separated parts"},
+		{"a:b:c:d:e:f", NULL, "has 6 ':'-separated parts"},
+		{"US:" KEY43 ":9", NULL, "has 3 ':'-separated parts"},
+		{KEY43 ":x", NULL, "first part (43 characters before ':')"},
+	};
+	static const struct {
+		const char *token, *host, *want;
+	} good[] = {
+		/* A host name (a dot, or localhost), as the SDKs take it. */
+		{"localhost:" KEY43, NULL, "localhost"},
+		{"ksm.example.org:" KEY43, NULL, "ksm.example.org"},
+		{"127.0.0.1:" KEY43, NULL, "127.0.0.1"},
+		/* --host wins over any prefix, also an unknown region. */
+		{"XX:" KEY43, "127.0.0.1:8443", "127.0.0.1:8443"},
+		{"il5:" KEY43, NULL, "il5.keepersecurity.us"},
+	};
+	uint8_t key[32];
+	char *host = NULL;
+	ksm_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(ksm_token_parse(bad[i].token, bad[i].host,
+						 &host, key, &err),
+				 KSM_ERR_TOKEN);
+		assert_null(host);
+		if (!strstr(err.message, bad[i].want))
+			fail_msg("token '%s': '%s' lacks '%s'", bad[i].token,
+				 err.message, bad[i].want);
+		assert_null(strstr(err.message, KEY43));
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(ksm_token_parse(good[i].token, good[i].host,
+						 &host, key, &err),
+				 KSM_OK);
+		assert_string_equal(host, good[i].want);
+		free(host);
+		host = NULL;
+	}
+#undef KEY43
+}
+
 static void test_conf(void **state)
 {
 	const char *text =
@@ -404,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_file_round_trip_and_mode),
 		cmocka_unit_test(test_sdk_base64_config),
 		cmocka_unit_test(test_tokens),
+		cmocka_unit_test(test_token_messages),
 		cmocka_unit_test(test_conf),
 		cmocka_unit_test(test_proxy_url),
 		cmocka_unit_test(test_hosts),

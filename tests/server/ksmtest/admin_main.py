@@ -23,7 +23,8 @@ def cmd_token(sd, args):
             raise SystemExit("ksm-server-admin: no application %r (have: %s)"
                              % (args.app, ", ".join(st["apps"]) or "none"))
         st["clients"][crypto.client_id_for_token(token)] = {
-            "app": args.app, "status": "new", "token": crypto.b64(token), "publicKey": None}
+            "app": args.app, "status": "new", "token": crypto.b64(token), "publicKey": None,
+            "expiresOn": args.expires_on or 0}
         sd.save_state(st)
     print(crypto.b64u(token))
 
@@ -85,6 +86,16 @@ def cmd_revoke(sd, args):
     print("%s %s" % (hits[0][:8], client["app"]))
 
 
+def cmd_warnings(sd, args):
+    """Set the warnings every get_secret answer of the application carries."""
+    with sd.locked():
+        st = sd.load_state()
+        if args.app not in st["apps"]:
+            raise SystemExit("ksm-server-admin: no application %r" % args.app)
+        st["apps"][args.app]["warnings"] = list(args.text)
+        sd.save_state(st)
+
+
 def cmd_fault(sd, args):
     try:
         store.parse_fault(args.mode)
@@ -131,7 +142,13 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("token", help="print a new one-time access token for an application")
     p.add_argument("--app", required=True)
+    p.add_argument("--expires-on", type=int, default=0, metavar="MS",
+                   help="the device's access expiry (ms since the epoch), sent as expiresOn")
     p.set_defaults(fn=cmd_token)
+    p = sub.add_parser("warnings", help="set the warnings of an application's answers")
+    p.add_argument("--app", required=True)
+    p.add_argument("text", nargs="*", help="one warning each; none clears them")
+    p.set_defaults(fn=cmd_warnings)
     p = sub.add_parser("set-field", help="change the first value of a field (new revision)")
     p.add_argument("--record", required=True, help="record UID (or unique title)")
     p.add_argument("--field", required=True, help="field type or label")

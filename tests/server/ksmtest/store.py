@@ -322,8 +322,10 @@ def import_vault(vault):
     for uid, f in st["folders"].items():
         if f["parent"]:
             f["parent"] = folder_ref(f["parent"], "folder %s" % uid)
+    record_links = []  # resolved once every record (and title) is known
     for r in vault.get("records", []):
         uid = r.get("uid") or crypto.random_uid()
+        record_links.append((uid, r.get("links")))
         folder = folder_ref(r["folder"], "record %s" % uid) if r.get("folder") else None
         data = json.loads(json.dumps(r["data"]))
         files = _import_files(r)
@@ -334,10 +336,41 @@ def import_vault(vault):
             st["records"][uid]["data_text"] = r["data_text"]
         st["next_revision"] += 1
     record_ref = _resolver("record", st["records"], lambda r: r["data"].get("title"))
+    for uid, links in record_links:
+        st["records"][uid]["links"] = _import_links(links, record_ref, "record %s" % uid)
     for app in vault.get("applications", []):
         st["apps"][app["name"]] = {"appKey": _key(),
-                                   "shares": _import_shares(st, app, folder_ref, record_ref)}
+                                   "shares": _import_shares(st, app, folder_ref, record_ref),
+                                   "warnings": _import_warnings(app)}
     return st
+
+
+# Link paths whose data Keeper encrypts with the owning record's key.
+ENCRYPTED_LINK_PATHS = ("jit_settings", "ai_settings")
+
+
+def _import_links(links, record_ref, where):
+    """VAULT.json links -> state: [{"recordUid", "path", "data" (a JSON object, or None),
+    "data_b64" (served verbatim), "encrypt"}]. recordUid may name a record by title."""
+    out = []
+    for i, link in enumerate(links or []):
+        if not isinstance(link, dict) or not link.get("recordUid"):
+            raise VaultError("%s: links[%d] needs a recordUid" % (where, i))
+        path = link.get("path")
+        data = link.get("data")
+        if data is not None and not isinstance(data, dict):
+            raise VaultError("%s: links[%d].data must be a JSON object" % (where, i))
+        out.append({"recordUid": record_ref(link["recordUid"], "%s links[%d]" % (where, i)),
+                    "path": path, "data": data, "data_b64": link.get("data_b64"),
+                    "encrypt": bool(link.get("encrypt", path in ENCRYPTED_LINK_PATHS))})
+    return out
+
+
+def _import_warnings(app):
+    warnings = app.get("warnings") or []
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        raise VaultError("app %s: warnings must be a list of strings" % app["name"])
+    return warnings
 
 
 def _import_shares(st, app, folder_ref, record_ref):
