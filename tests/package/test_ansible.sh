@@ -127,7 +127,7 @@ play() {
 	PLAYS=$((PLAYS + 1))
 	(cd "$T" && HOME=$T/home ANSIBLE_LOCAL_TEMP=$T/ansible-tmp ANSIBLE_REMOTE_TEMP=$T/ansible-tmp \
 		ANSIBLE_ROLES_PATH=$SRC/contrib/ansible/roles ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 \
-		ANSIBLE_FORCE_COLOR=0 timeout 600 ansible-playbook -i "$T/hosts.ini" \
+		ANSIBLE_FORCE_COLOR=0 ANSIBLE_PIPELINING=1 timeout 600 ansible-playbook -v -i "$T/hosts.ini" \
 		"$SRC/contrib/ansible/ksm-unix.yml" -e "@$T/vars.json" "$@") >"$T/play-$PLAYS.log" 2>&1
 	RC=$?
 	cp "$T/play-$PLAYS.log" "$T/play.log"
@@ -152,9 +152,11 @@ check "ksm.conf from the variables" bash -c "grep -qx 'ca_file = $W/pub/ca.pem' 
 	grep -qx 'local_groups = sudo' /etc/ksm/ksm.conf && grep -qx 'timeout_sync = 10' /etc/ksm/ksm.conf"
 check "client.json 0600 ksmd; the token file copy is gone" bash -c \
 	"[ \"\$(stat -c '%a %U' /etc/ksm/client.json)\" = '600 ksmd' ] && [ ! -e /var/lib/ksm-unix-ansible/enroll ]"
-check "the token never on a command line: init took --token-file" grep -q "'--token-file', '/var/lib/ksm-unix-ansible/enroll'" "$T/play.log"
+check "the token never on a command line: init took --token-file" \
+	grep -q '"cmd": \["/usr/sbin/ksmctl", "init", "--token-file", "/var/lib/ksm-unix-ansible/enroll"' "$T/play.log"
+check "... and the token is in no output of the play" bash -c "! grep -rqF -- \"\$(cat '$T/token')\" '$T'/play-*.log"
 check "NSS, PAM, sshd drop-in switched on" bash -c "ksm-nsswitch status >/dev/null && grep -q pam_ksm /etc/pam.d/common-auth &&
-	cmp -s /etc/ssh/sshd_config.d/10-ksm.conf /usr/share/ksm-unix/sshd_config.d/ksm.conf"
+	[ \"\$(cat /etc/ssh/sshd_config.d/10-ksm.conf)\" = 'Include /usr/share/ksm-unix/sshd_config.d/ksm.conf' ]"
 run /usr/sbin/ksmctl check
 check "ksmctl check passes whole (exit $RC)" [ "$RC" = 0 ]
 check "getent passwd alice: the vault account through nss_ksm" bash -c "getent passwd alice | grep -q '^alice:x:250001:'"
