@@ -122,7 +122,10 @@ unchanged() { # DESCRIPTION
 	fi
 }
 
-# --- asked, not told.
+# --- asked, not told; and only root.
+run setpriv --reuid=nobody --regid=nogroup --clear-groups "$KSMCTL" unenroll --dry-run
+check "as nobody: exit 1, needs root" [ "$RC" = 1 ]
+check "... saying so" grep -q 'needs root' <<<"$ERR"
 run "$KSMCTL" unenroll </dev/null
 check "without --yes and no terminal: exit 2" [ "$RC" = 2 ]
 check "... naming --yes" grep -q -- '--yes' <<<"$ERR"
@@ -224,4 +227,38 @@ check "... and the Commander line names it" grep -q -- "--client $SHORT\$" <<<"$
 run "$KSMCTL" unenroll --yes
 check "again: nothing to undo, exit 0" [ "$RC" = 0 ]
 check "... and says so" grep -q 'nothing to undo' <<<"$OUT"
+
+# --- with systemd: a stand-in systemctl (as test_check.sh's) that keeps
+# the units' state in $T/units and logs each call; its "stop ksmd.service"
+# ends the test's ksmd, as systemd would.
+mkdir -p /run/systemd/system "$T/ov/bin" && chmod 0755 "$T/ov/bin"
+cat >"$T/ov/bin/systemctl" <<'EOF'
+#!/bin/sh
+echo "$*" >>@T@/systemctl.log
+case $1 in
+is-enabled | is-active) grep -qx "$2" @T@/units ;;
+disable) grep -vx "$3" @T@/units >@T@/units.new; mv @T@/units.new @T@/units ;;
+stop) kill "$(cat @T@/ksmd.pid)"; grep -vx "$2" @T@/units >@T@/units.new; mv @T@/units.new @T@/units ;;
+try-reload-or-restart) exit 0 ;;
+*) exit 1 ;;
+esac
+EOF
+sed -i "s|@T@|$T|g" "$T/ov/bin/systemctl" && chmod 0755 "$T/ov/bin/systemctl"
+sys_mount -t overlay overlay -o "lowerdir=$T/ov/bin:/usr/bin" /usr/bin
+printf '%s\n' ksm-sync.timer ksmd.socket ksmd.service >"$T/units"
+bind
+expect_rc "systemd: enrolled again" 0
+echo "$KSMD_PID" >"$T/ksmd.pid"
+echo "Include $SNIPPET" >/etc/ssh/sshd_config.d/10-ksm.conf
+run "$KSMCTL" unenroll --yes
+expect_rc "systemd: unenroll --yes" 0
+for want in "done: ksm-sync.timer disabled and stopped" "done: ksmd.socket disabled and stopped" \
+	"done: ksmd stopped" "done: sshd reloaded \(systemctl\)" "done: removed /etc/ksm/client.json"; do
+	check "systemd: /$want/" grep -Eq -- "$want" <<<"$OUT"
+done
+calls() { tr '\n' ';' <"$T/systemctl.log" | grep -Eo '(disable|stop|try-reload-or-restart) [^;]*' | tr '\n' ';'; }
+check "systemd: the calls, in order: sshd, the timer, the socket, ksmd ($(calls))" [ "$(calls)" = \
+	"try-reload-or-restart ssh.service;disable --now ksm-sync.timer;disable --now ksmd.socket;stop ksmd.service;" ]
+check "systemd: ksm-metrics.timer (never enabled) left alone" not_in_out 'ksm-metrics'
+KSMD_PID=
 finish

@@ -188,6 +188,11 @@ check "ssh alice@ with her vault password (pam_ksm through pam-auth-update's sta
 OUT=
 kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
 
+# ksm-metrics.service's file, as the timer would write it.
+PROM=/var/lib/prometheus/node-exporter/ksm.prom
+mkdir -p "$(dirname "$PROM")" && /usr/sbin/ksmctl status --prometheus="$PROM" >/dev/null 2>&1
+check "the metrics file written (as ksm-metrics.timer would)" [ -s "$PROM" ]
+
 # --- roll back.
 t0=$SECONDS
 play -e ksm_unix_state=absent
@@ -198,6 +203,7 @@ check "... nothing had to be restored from the role's copies" log_has "restored 
 check "no ksm package, no ksmd or ksm-keys user, no state of the role, no ksmd running" bash -c \
 	"! dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\n' 2>/dev/null | grep -Eq '^(ii|rc) +(libksm|libpam-ksm|libnss-ksm|ksm-tools)' &&
 	 ! getent passwd ksmd ksm-keys && [ ! -e /var/lib/ksm-unix-ansible ] && ! pgrep -x ksmd >/dev/null"
+check "no snapshot, verifiers or metrics left" bash -c "[ ! -e /var/lib/ksm ] && [ ! -e /var/lib/ksmd ] && [ ! -e '$PROM' ]"
 etc_sums >"$W/etc.after"
 if cmp -s "$W/etc.before" "$W/etc.after"; then
 	ok "/etc after the rollback is /etc before the role ($(wc -l <"$W/etc.before") entries)"
