@@ -14,7 +14,6 @@
  * an sshd_config is NUL-terminated within its field and on a line that
  * exists.
  */
-#define _GNU_SOURCE
 #include "../../tools/ksmctl_check_parse.h"
 
 #include <stdint.h>
