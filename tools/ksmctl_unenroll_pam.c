@@ -6,8 +6,8 @@
  * in by hand (pam_ksm(8), "ksmctl check"'s fixes) are taken out of their files,
  * each only when the rest of its file does the same without it
  * (ksmctl_pam_removable: no empty stack, no jump that would land elsewhere).
- * Each file is replaced atomically with its owner and mode, and read back: the
- * rules it keeps must be the ones it had.
+ * Each file is replaced atomically with its owner and mode, and only when
+ * its new text, parsed again, keeps every other rule as it was.
  */
 #include "fileio.h"
 #include "ksmctl_unenroll.h"
