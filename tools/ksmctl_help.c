@@ -178,11 +178,24 @@ static const struct ksmctl_command commands[] = {
 	 true},
 	{"sync",
 	 cmd_sync,
-	 {"sync"},
+	 {"sync [--dry-run] [--force]"},
 	 {"turn the vault's records into accounts and write\n"
-	  "the snapshot (atomically; a failure keeps the old)"},
-	 NULL,
-	 NULL,
+	  "the snapshot (atomically; a failure keeps the old);\n"
+	  "refused when it would remove more accounts than\n"
+	  "max_account_drop allows, unless --force; --dry-run\n"
+	  "prints the changes and writes nothing"},
+	 "  -n, --dry-run           what the sync would change; nothing "
+	 "written\n"
+	 "  -f, --force             past the drop guard (max_account_drop)\n",
+	 "\nExit status: 0 the snapshot was written (--dry-run: would be); 1 "
+	 "the drop\n"
+	 "guard refused the sync (max_account_drop; --force accepts it) or "
+	 "another\n"
+	 "failure; 3 ksm.conf or the client config is unusable, or an "
+	 "account_folders\n"
+	 "entry names no folder the application sees; 4, 5 the vault could not "
+	 "be\n"
+	 "read.\n",
 	 false},
 	{"users",
 	 cmd_users,
@@ -263,7 +276,9 @@ static const char tail[] =
 	"\n"
 	"Exit codes:\n"
 	"  0  success\n"
-	"  1  other failure (local I/O, protocol or server error)\n"
+	"  1  other failure (local I/O, protocol or server error, a sync the "
+	"drop\n"
+	"     guard refused)\n"
 	"  2  usage error\n"
 	"  3  not bound: client config missing, invalid or unsafe\n"
 	"  4  network: server unreachable, timeout, TLS failure, throttled, "

@@ -30,6 +30,8 @@ ksmctl_SOURCES = \
 	tools/ksmctl_unenroll_host.c \
 	tools/ksmctl_metrics.c \
 	tools/ksmctl_sync.c \
+	tools/ksmctl_diff.h \
+	tools/ksmctl_diff.c \
 	tools/ksmctl_users.c \
 	tools/ksmctl_snapview.h \
 	tools/ksmctl_snapview.c \

@@ -496,7 +496,17 @@ typedef struct ksm_settings {
 	char *private_store;
 	char **account_folders; /* NULL: all visible records */
 	size_t n_account_folders;
+	/* Where a uid or gid custom field may lie (uid_range, gid_range). */
 	uint32_t uid_min, uid_max, gid_min, gid_max;
+	/* Where ids derived from a record UID or group name go, and where
+	 * custom fields may lie as well (derived_uid_range, derived_gid_range;
+	 * docs/decisions.md, "Derived uids"). */
+	uint32_t derived_uid_min, derived_uid_max, derived_gid_min,
+		derived_gid_max;
+	/* The drop guard (max_account_drop): a sync that would remove more
+	 * than the larger of max_drop_count and max_drop_percent % of the
+	 * previous snapshot's accounts is refused unless forced. */
+	unsigned max_drop_percent, max_drop_count;
 	char *home_template;
 	char *default_shell;
 	unsigned keys_max_age, keys_max_stale; /* seconds */
@@ -638,11 +648,51 @@ ksm_status ksm_account_from_record(const ksm_record *r,
 				   ksm_accounts *dropped, ksm_error *err);
 void ksm_account_clear(ksm_account *a);
 
-/* All accounts of a get_secret answer, collisions refused on both sides. */
+/*
+ * What the previous sync published (its snapshot), as the next one needs
+ * it: which record held which uid and gid, and how many accounts there
+ * were. A missing or unusable snapshot gives an empty set (a first sync);
+ * only running out of memory is an error.
+ */
+typedef struct ksm_prior ksm_prior;
+
+ksm_status ksm_prior_load(const char *snapshot, ksm_prior **out,
+			  ksm_error *err);
+size_t ksm_prior_count(const ksm_prior *p); /* 0 for NULL */
+void ksm_prior_free(ksm_prior *p);
+
+/*
+ * All accounts of a get_secret answer. A name claimed twice refuses every
+ * claimant; so does a uid (or a derived gid), unless one claimant held it
+ * in prior (may be NULL): that one keeps it and the newcomers are refused.
+ * An account_folders entry naming no folder the answer shows is an error
+ * (KSM_ERR_CONFIG).
+ */
+ksm_status ksm_accounts_build_since(const ksm_secrets *s,
+				    const ksm_settings *conf,
+				    const ksm_local_db *local,
+				    const ksm_prior *prior, ksm_accounts **out,
+				    ksm_error *err);
+/* The same without a previous sync. */
 ksm_status ksm_accounts_build(const ksm_secrets *s, const ksm_settings *conf,
 			      const ksm_local_db *local, ksm_accounts **out,
 			      ksm_error *err);
 void ksm_accounts_free(ksm_accounts *a);
+
+/*
+ * The drop guard (max_account_drop): how many of prior's accounts (by
+ * record) as no longer publishes, and whether that is more than the
+ * larger of max_drop_count and max_drop_percent % of them.
+ */
+typedef struct ksm_drop_check {
+	size_t before;	/* accounts of the previous snapshot */
+	size_t removed; /* of those, not in as */
+	size_t allowed; /* the most max_account_drop allows */
+	bool refused;	/* removed > allowed */
+} ksm_drop_check;
+
+void ksm_accounts_drop_check(const ksm_accounts *as, const ksm_prior *prior,
+			     const ksm_settings *conf, ksm_drop_check *out);
 
 /*
  * Validate one authorized_keys line "type base64 [comment]" (no options,
@@ -669,6 +719,9 @@ ksm_status ksm_ssh_key_from_private(const char *text,
 /* Write the snapshot atomically (0644) for nss_ksm and the keys helper. */
 ksm_status ksm_snapshot_write(const ksm_accounts *a, const char *path,
 			      int64_t now, ksm_error *err);
+/* The same snapshot in memory (*image: free() it), for a dry run. */
+ksm_status ksm_snapshot_build(const ksm_accounts *a, int64_t now,
+			      uint8_t **image, size_t *len, ksm_error *err);
 
 /* ----------------------------------------------------------- private store */
 

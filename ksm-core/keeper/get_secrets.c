@@ -205,6 +205,9 @@ void ksm_secrets_free(ksm_secrets *s)
 		free(s->unreadable[i].reason);
 	}
 	free(s->unreadable);
+	for (size_t i = 0; i < s->n_folders; i++)
+		free(s->folders[i]);
+	free(s->folders);
 	free(s->app_name);
 	free(s->app_type);
 	for (size_t i = 0; i < s->n_warnings; i++)
@@ -213,6 +216,44 @@ void ksm_secrets_free(ksm_secrets *s)
 	free(s->records);
 	free(s->by_uid);
 	free(s);
+}
+
+bool ksm_secrets_add_folder(ksm_secrets *s, const char *uid)
+{
+	char *copy;
+
+	if (!uid || !*uid)
+		return true;
+	for (size_t i = 0; i < s->n_folders; i++)
+		if (!strcmp(s->folders[i], uid))
+			return true;
+	copy = ksm_strdup(uid);
+	if (!copy || !ksm_strv_push(&s->folders, &s->n_folders, copy)) {
+		free(copy);
+		return false;
+	}
+	return true;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a && !strcmp(a, b);
+}
+
+bool ksm_secrets_sees_folder(const ksm_secrets *s, const char *uid)
+{
+	for (size_t i = 0; i < s->n_folders; i++)
+		if (same(s->folders[i], uid))
+			return true;
+	for (size_t i = 0; i < s->n; i++)
+		if (same(s->records[i]->folder_uid, uid) ||
+		    same(s->records[i]->inner_folder_uid, uid))
+			return true;
+	for (size_t i = 0; i < s->n_unreadable; i++)
+		if (same(s->unreadable[i].folder_uid, uid) ||
+		    same(s->unreadable[i].inner_folder_uid, uid))
+			return true;
+	return false;
 }
 
 bool ksm_secrets_push(ksm_secrets *s, ksm_record *r)
@@ -474,6 +515,11 @@ static ksm_status build_secrets(const ksm_client *c, json_object *resp,
 				    *recs;
 			uint8_t fkey[32];
 
+			if (!ksm_secrets_add_folder(
+				    s, ksm_json_str(jf, "folderUid"))) {
+				st = KSM_ERR_NOMEM;
+				break;
+			}
 			if (ksm_unwrap_key_b64(c->app_key,
 					       ksm_json_str(jf, "folderKey"),
 					       fkey) != KSM_OK) {

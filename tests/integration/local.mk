@@ -8,7 +8,8 @@ INTEGRATION_OWN_TESTS = tests/integration/test_ksmctl.sh \
 	tests/integration/test_hostile.sh tests/integration/test_proxy.sh \
 	tests/integration/test_enroll.sh tests/integration/test_metrics.sh \
 	tests/integration/test_status.sh tests/integration/test_interpolate.sh \
-	tests/integration/test_ksmctl_records.sh tests/integration/test_demo_vault.sh
+	tests/integration/test_ksmctl_records.sh tests/integration/test_demo_vault.sh \
+	tests/integration/test_uids.sh tests/integration/test_sync_guard.sh
 # test_check.sh runs system programs (sshd -T) with our NSS module in
 # place, test_explain.sh getent, test_unenroll.sh sshd -t and
 # pam-auth-update: not sanitized either.
@@ -28,4 +29,4 @@ tests_integration_api_client_LDADD = libksm.la
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh demo/vault.json \
 	tests/integration/vault-basic.json tests/integration/vault-cli.json \
 	tests/integration/mkvault.py \
-	tests/integration/mkhostile.py
+	tests/integration/mkhostile.py tests/integration/mkuidvault.py

@@ -68,6 +68,9 @@ check "ksm-metrics: no capability, no network but AF_UNIX (ksmd), writes only no
 check "ksm-metrics.timer: every minute" grep -qx 'OnUnitActiveSec=1min' "$D/ksm-metrics.timer"
 check "ksm-sync writes only /var/lib/ksm" grep -qx 'ReadWritePaths=/var/lib/ksm' "$SERVICE"
 check "ksm-sync does nothing before ksmctl init" grep -qx 'ConditionPathExists=/etc/ksm/client.json' "$SERVICE"
+check "ksm-sync runs a plain 'ksmctl sync': the drop guard is never forced by the timer" \
+	bash -c "[ \"\$(grep -c '^ExecStart' '$SERVICE')\" = 1 ] && grep -qxE 'ExecStart=/[^ ]*/ksmctl sync' '$SERVICE' &&
+		! grep -q -- '--force' '$SERVICE' '$D/ksm-sync.timer'"
 check "ksm-sync wants and follows ksmd.socket" \
 	bash -c "grep -Eqx 'Wants=.*ksmd\.socket.*' '$SERVICE' && grep -Eqx 'After=.*ksmd\.socket.*' '$SERVICE'"
 check "ksmd: its own user, no capability, no @privileged calls, umask 0077" \

@@ -307,6 +307,69 @@ static void test_conf(void **state)
 			 KSM_ERR_INVALID);
 }
 
+/* The settings of the sync's guards: derived ranges, max_account_drop,
+ * account_folders entries that are not folder UIDs. */
+static void test_sync_settings(void **state)
+{
+	static const char *const bad_drop[] = {
+		"max_account_drop = \n",     "max_account_drop = 101%\n",
+		"max_account_drop = 5, 6\n", "max_account_drop = 10%, 20%\n",
+		"max_account_drop = x\n",    "max_account_drop = %\n",
+		"max_account_drop = -1\n",   "max_account_drop = 1,2,3\n",
+	};
+	ksm_settings *c = NULL;
+	ksm_error err = {0};
+	const char *text = "derived_uid_range = 1879048192-1879100000\n"
+			   "derived_gid_range = 1900000000-1900000100\n"
+			   "max_account_drop = 25\n";
+
+	assert_int_equal(ksm_settings_parse("", 0, "t", &c, &err), KSM_OK);
+	assert_int_equal(c->derived_uid_min, 1879048192u);
+	assert_int_equal(c->derived_uid_max, 2147352575u);
+	assert_int_equal(c->max_drop_percent, 10);
+	assert_int_equal(c->max_drop_count, 5);
+	ksm_settings_free(c);
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_int_equal(c->derived_uid_max, 1879100000u);
+	assert_int_equal(c->derived_gid_min, 1900000000u);
+	assert_int_equal(c->max_drop_percent, 0);
+	assert_int_equal(c->max_drop_count, 25);
+	ksm_settings_free(c);
+	text = "max_account_drop = 3% , 7\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_int_equal(c->max_drop_percent, 3);
+	assert_int_equal(c->max_drop_count, 7);
+	ksm_settings_free(c);
+	for (size_t i = 0; i < sizeof(bad_drop) / sizeof(*bad_drop); i++) {
+		assert_int_equal(ksm_settings_parse(bad_drop[i],
+						    strlen(bad_drop[i]),
+						    "ksm.conf", &c, &err),
+				 KSM_ERR_CONFIG);
+		assert_non_null(strstr(err.message, "max_account_drop"));
+	}
+
+	/* A trailing comment or a stray character is an error naming the
+	 * entry and the line, never a folder that matches nothing. */
+	text = "# folders\naccount_folders = Fo1der_-x, B # the admins\n";
+	assert_int_equal(
+		ksm_settings_parse(text, strlen(text), "ksm.conf", &c, &err),
+		KSM_ERR_CONFIG);
+	assert_string_equal(err.message,
+			    "ksm.conf:2: account_folders: 'B # the admins' is "
+			    "not a folder UID (1 to 64 of A-Z a-z 0-9 - _); a "
+			    "comment must be on a line of its own");
+	text = "account_folders = AAAAAAAAAAAAAAAAAAAAAA;\n";
+	assert_int_equal(
+		ksm_settings_parse(text, strlen(text), "ksm.conf", &c, &err),
+		KSM_ERR_CONFIG);
+	assert_string_equal(err.message,
+			    "ksm.conf:1: account_folders: "
+			    "'AAAAAAAAAAAAAAAAAAAAAA;' is not a folder UID (1 "
+			    "to 64 of A-Z a-z 0-9 - _)");
+}
+
 static void test_proxy_url(void **state)
 {
 	static const char *const bad[] = {
@@ -466,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_token_messages),
 		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_sync_settings),
 		cmocka_unit_test(test_proxy_url),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_import_ini),

@@ -126,6 +126,35 @@ def cmd_stats(sd, args):
         print(json.dumps(sd.read_stats(), sort_keys=True))
 
 
+def cmd_add_records(sd, args):
+    """Add the records of a VAULT.json file (its "records") to existing folders."""
+    with open(args.file) as f:
+        records = json.load(f).get("records", [])
+    with sd.locked():
+        st = sd.load_state()
+        try:
+            store.add_records(st, records)
+        except store.VaultError as exc:
+            raise SystemExit("ksm-server-admin: %s" % exc)
+        sd.save_state(st)
+    print(len(records))
+
+
+def cmd_delete_records(sd, args):
+    """Delete records (and their direct shares), as deleting them in Keeper does."""
+    with sd.locked():
+        st = sd.load_state()
+        missing = [u for u in args.uids if u not in st["records"]]
+        if missing:
+            raise SystemExit("ksm-server-admin: no record %s" % ", ".join(missing))
+        for uid in args.uids:
+            del st["records"][uid]
+            for app in st["apps"].values():
+                app["shares"] = [s for s in app["shares"] if s.get("record") != uid]
+        sd.save_state(st)
+    print(len(args.uids))
+
+
 def cmd_records(sd, args):
     """List records (uid, title, type, folder, revision, pending) as JSON lines."""
     st = sd.load_state()
@@ -164,6 +193,12 @@ def main(argv=None):
     p = sub.add_parser("stats", help="print request counts per endpoint as JSON")
     p.add_argument("--reset", action="store_true")
     p.set_defaults(fn=cmd_stats)
+    p = sub.add_parser("add-records", help="add the records of a VAULT.json file")
+    p.add_argument("file")
+    p.set_defaults(fn=cmd_add_records)
+    p = sub.add_parser("delete-records", help="delete records by UID")
+    p.add_argument("uids", nargs="+", metavar="UID")
+    p.set_defaults(fn=cmd_delete_records)
     p = sub.add_parser("records", help="list records as JSON lines")
     p.set_defaults(fn=cmd_records)
     args = ap.parse_args(argv)
