@@ -28,18 +28,9 @@ setup_system_ns
 sshd_system_dirs
 
 # /etc/ssh: our drop-in, as the doctor asks for it (10-ksm.conf).
-mkdir -p "$T/etc-ssh/sshd_config.d"
-ssh-keygen -q -t ed25519 -N '' -f "$T/etc-ssh/hostkey" || exit 99
-cat >"$T/etc-ssh/sshd_config" <<'EOF'
-Include /etc/ssh/sshd_config.d/*.conf
-HostKey /etc/ssh/hostkey
-UsePAM yes
-KbdInteractiveAuthentication yes
-EOF
+sshd_etc_ssh
 printf 'AuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %%u %%f\nAuthorizedKeysCommandUser nobody\n' \
-	>"$T/etc-ssh/sshd_config.d/10-ksm.conf"
-chmod -R go-w "$T/etc-ssh"
-sys_mount --bind "$T/etc-ssh" /etc/ssh
+	>/etc/ssh/sshd_config.d/10-ksm.conf
 
 # /etc/pam.d: the host's files (sshd among them) with pam_ksm nowhere yet.
 [ -f /etc/pam.d/sshd ] || { echo "SKIP: no /etc/pam.d/sshd"; exit 77; }
