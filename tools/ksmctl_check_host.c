@@ -350,7 +350,7 @@ void check_device(struct check_report *r)
 	json_object *last = ksmctl_last_sync_load(r->k->conf);
 	long long exp = -1, now = (long long)time(NULL);
 	char when[32], fix[900];
-	time_t t = (time_t)exp;
+	time_t t;
 	struct tm tm;
 
 	snprintf(fix, sizeof(fix),
@@ -370,6 +370,7 @@ void check_device(struct check_report *r)
 			  "the device's access does not expire");
 		return;
 	}
+	t = (time_t)exp;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	if (exp <= now)
 		check_add(r, "device", CHECK_FAIL, fix,

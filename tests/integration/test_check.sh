@@ -300,7 +300,9 @@ json.dump(d, open(path, "w"))
 PY
 }
 status_set $((3 * 86400))
-expect_fail device "the device's access expires at .*, in 7[12] h" "ksmctl init --force --token -$"
+# The date it names is the expiry's (three days from now), not the epoch's.
+WHEN=$(date -u -d @$(($(date +%s) + 3 * 86400)) +%Y-%m-%d)
+expect_fail device "the device's access expires at ${WHEN}T.*, in 7[12] h" "ksmctl init --force --token -$"
 status_set -60
 expect_fail device "the device's access expired at"
 status_set $((30 * 86400))
