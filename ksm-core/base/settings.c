@@ -353,6 +353,23 @@ static ksm_status set_no_proxy(ksm_settings *c, const char *v)
 	return st;
 }
 
+/* "none" (NULL), "auto", or a record UID (the B64U alphabet). */
+static ksm_status set_host_record(ksm_settings *c, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!strcmp(v, "none")) {
+		free(c->host_record);
+		c->host_record = NULL;
+		return KSM_OK;
+	}
+	if (!n || n > 64 ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
+		      "mnopqrstuvwxyz0123456789-_") != n)
+		return KSM_ERR_INVALID;
+	return set_str(&c->host_record, v);
+}
+
 static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 			     bool *replaced_default, char *why, size_t whylen)
 {
@@ -436,6 +453,14 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return set_no_proxy(c, v);
 	if (!strcmp(k, "keys_from_private_key"))
 		return parse_bool(v, &c->keys_from_private_key);
+	if (!strcmp(k, "host_record"))
+		return set_host_record(c, v);
+	if (!strcmp(k, "admin_groups"))
+		return parse_list(&c->admin_groups, &c->n_admin_groups, v);
+	if (!strcmp(k, "end_sessions"))
+		return parse_bool(v, &c->end_sessions);
+	if (!strcmp(k, "end_sessions_grace"))
+		return ksm_parse_duration(v, &c->end_sessions_grace);
 	return KSM_ERR_NOT_FOUND;
 }
 
@@ -458,6 +483,8 @@ static ksm_status conf_defaults(ksm_settings **out)
 	c->max_drop_count = 5;
 	c->keys_max_age = 5 * 60;
 	c->keys_from_private_key = true;
+	c->end_sessions = true;
+	c->end_sessions_grace = 5;
 	c->keys_max_stale = 24 * 3600;
 	c->snapshot_warn_age = 15 * 60;
 	c->offline_max_age = 86400;
@@ -634,5 +661,7 @@ void ksm_settings_free(ksm_settings *c)
 	free(c->proxy_password_file);
 	free(c->proxy_ca_file);
 	strv_clear(&c->no_proxy, &c->n_no_proxy);
+	free(c->host_record);
+	strv_clear(&c->admin_groups, &c->n_admin_groups);
 	free(c);
 }

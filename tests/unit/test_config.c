@@ -286,6 +286,27 @@ static void test_conf(void **state)
 	assert_int_equal(c->session_secret_ttl, 12 * 3600);
 	assert_int_equal(c->offline_max_failures, 5);
 	assert_true(c->max_response_size == 0); /* auto */
+	assert_null(c->host_record);
+	assert_int_equal(c->n_admin_groups, 0);
+	assert_true(c->end_sessions);
+	assert_int_equal(c->end_sessions_grace, 5);
+	ksm_settings_free(c);
+
+	/* host_record: a UID, auto, or none (NULL again). */
+	text = "host_record = Abc-_123\nadmin_groups = sudo, adm\n"
+	       "end_sessions = no\nend_sessions_grace = 1m\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_string_equal(c->host_record, "Abc-_123");
+	assert_int_equal(c->n_admin_groups, 2);
+	assert_string_equal(c->admin_groups[1], "adm");
+	assert_false(c->end_sessions);
+	assert_int_equal(c->end_sessions_grace, 60);
+	ksm_settings_free(c);
+	text = "host_record = auto\nhost_record = none\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_null(c->host_record);
 	ksm_settings_free(c);
 	assert_true(ksm_default_max_response() >= (size_t)256 << 20);
 	assert_int_equal(ksm_settings_parse("max_response_size = 300\n", 24,
@@ -307,6 +328,9 @@ static void test_conf(void **state)
 		"max_response_size = 65G\n",
 		"max_response_size = 1T\n",
 		"max_response_size = 512MB\n",
+		"host_record = a/b\n",
+		"host_record = has space\n",
+		"end_sessions = maybe\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ksm_settings_parse(bad[i], strlen(bad[i]),
