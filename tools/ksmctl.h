@@ -93,9 +93,11 @@ struct ksmctl_sync_info {
 	size_t verifiers_made;
 	char verifiers_error[400]; /* "" when they were kept in step */
 };
+/* purpose "sync" (ksmd keeps its verifiers in step, unless its drop guard
+ * refuses and force is false) or "read" (a dry run: ksmd changes nothing). */
 ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
-			    ksm_secrets **out, struct ksmctl_sync_info *info,
-			    ksm_error *err);
+			    const char *purpose, bool force, ksm_secrets **out,
+			    struct ksmctl_sync_info *info, ksm_error *err);
 /* A notation against records s got that way; a file through ksmd when
  * c is NULL (text: the notation as written). */
 ksm_status ksmctl_resolve_parsed(const struct ksmctl *k, ksm_client *c,
@@ -231,5 +233,6 @@ int cmd_users(struct ksmctl *k, int argc, char **argv);
 int cmd_interpolate(struct ksmctl *k, int argc, char **argv);
 int cmd_folder(struct ksmctl *k, int argc, char **argv);
 int cmd_explain(struct ksmctl *k, int argc, char **argv);
+int cmd_unenroll(struct ksmctl *k, int argc, char **argv);
 
 #endif

@@ -178,11 +178,24 @@ static const struct ksmctl_command commands[] = {
 	 true},
 	{"sync",
 	 cmd_sync,
-	 {"sync"},
+	 {"sync [--dry-run] [--force]"},
 	 {"turn the vault's records into accounts and write\n"
-	  "the snapshot (atomically; a failure keeps the old)"},
-	 NULL,
-	 NULL,
+	  "the snapshot (atomically; a failure keeps the old);\n"
+	  "refused when it would remove more accounts than\n"
+	  "max_account_drop allows, unless --force; --dry-run\n"
+	  "prints the changes and writes nothing"},
+	 "  -n, --dry-run           what the sync would change; nothing "
+	 "written\n"
+	 "  -f, --force             past the drop guard (max_account_drop)\n",
+	 "\nExit status: 0 the snapshot was written (--dry-run: would be); 1 "
+	 "the drop\n"
+	 "guard refused the sync (max_account_drop; --force accepts it) or "
+	 "another\n"
+	 "failure; 3 ksm.conf or the client config is unusable, or an "
+	 "account_folders\n"
+	 "entry names no folder the application sees; 4, 5 the vault could not "
+	 "be\n"
+	 "read.\n",
 	 false},
 	{"users",
 	 cmd_users,
@@ -195,6 +208,40 @@ static const struct ksmctl_command commands[] = {
 	 "times\n"
 	 "                          in ISO 8601 UTC\n",
 	 NULL,
+	 false},
+	{"unenroll",
+	 cmd_unenroll,
+	 {"unenroll [--dry-run] [--yes]"},
+	 {"undo the enrollment: pam_ksm out of PAM, our sshd\n"
+	  "drop-in, ksm out of nsswitch.conf, the timers and\n"
+	  "ksmd stopped, then the device key, snapshot and\n"
+	  "verifiers removed; names the device to remove\n"
+	  "in Keeper"},
+	 "  --dry-run, -n           print the plan, change nothing\n"
+	 "  --yes, -y               do it without asking (needed when "
+	 "standard\n"
+	 "                          input is not a terminal)\n",
+	 "\nIn this order, each step only when there is something to undo:\n"
+	 "  our pam-auth-update profiles disabled (ksm, ksm-totp, "
+	 "ksm-password), the\n"
+	 "  pam_ksm lines added by hand taken out of /etc/pam.d (refused when "
+	 "the rest\n"
+	 "  of a file would change meaning);\n"
+	 "  our sshd drop-ins removed (sshd -t before and after; put back "
+	 "when it\n"
+	 "  fails), sshd reloaded; ksm-nsswitch disable; ksm-sync.timer,\n"
+	 "  ksm-metrics.timer and ksmd.socket disabled, ksmd stopped; "
+	 "client_config,\n"
+	 "  the snapshot and its .status, private_store and its .lock, the "
+	 "metrics\n"
+	 "  file removed. Everything is planned first: a step that cannot be "
+	 "done\n"
+	 "  safely refuses the run before anything changes. Without --yes it "
+	 "asks on\n"
+	 "  a terminal and refuses elsewhere.\n"
+	 "Exit codes: 0 done (or nothing to undo), 1 refused or a step "
+	 "failed, 2 usage\n"
+	 "or not confirmed.\n",
 	 false},
 	{"explain",
 	 cmd_explain,
@@ -229,7 +276,9 @@ static const char tail[] =
 	"\n"
 	"Exit codes:\n"
 	"  0  success\n"
-	"  1  other failure (local I/O, protocol or server error)\n"
+	"  1  other failure (local I/O, protocol or server error, a sync the "
+	"drop\n"
+	"     guard refused)\n"
 	"  2  usage error\n"
 	"  3  not bound: client config missing, invalid or unsafe\n"
 	"  4  network: server unreachable, timeout, TLS failure, throttled, "

@@ -190,7 +190,7 @@ static ksm_status nomem(ksm_error *err)
 }
 
 static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
-			   const char *purpose, ksm_secrets **out,
+			   const char *purpose, bool force, ksm_secrets **out,
 			   struct ksmctl_sync_info *info, ksm_error *err)
 {
 	ksm_ipc_msg req = {0}, resp = {0};
@@ -199,6 +199,7 @@ static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 
 	if (ksm_ipc_add_str(&req, "op", "records") ||
 	    ksm_ipc_add_str(&req, "purpose", purpose) ||
+	    (force && ksm_ipc_add_str(&req, "force", "yes")) ||
 	    (q && q->request_links && ksm_ipc_add_str(&req, "links", "yes")))
 		st = KSM_ERR_NOMEM;
 	for (size_t i = 0; st == KSM_OK && q && i < q->n_record_uids; i++)
@@ -241,15 +242,15 @@ ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
 
 	*out = NULL;
 	if (!c)
-		return via_ksmd(k, q, purpose, out, NULL, err);
+		return via_ksmd(k, q, purpose, false, out, NULL, err);
 	st = ksm_get_secrets(c, q, k->conf->timeout_sync_ms, out, err);
 	note_client_clock(c);
 	return st;
 }
 
 ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
-			    ksm_secrets **out, struct ksmctl_sync_info *info,
-			    ksm_error *err)
+			    const char *purpose, bool force, ksm_secrets **out,
+			    struct ksmctl_sync_info *info, ksm_error *err)
 {
 	/* Every record, with its links (which pamUsers a pamMachine has). */
 	ksm_query q = {.request_links = true};
@@ -258,7 +259,7 @@ ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
 	*out = NULL;
 	memset(info, 0, sizeof(*info));
 	if (!c)
-		return via_ksmd(k, &q, "sync", out, info, err);
+		return via_ksmd(k, &q, purpose, force, out, info, err);
 	st = ksm_get_secrets(c, &q, k->conf->timeout_sync_ms, out, err);
 	note_client_clock(c);
 	return st;

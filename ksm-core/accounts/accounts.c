@@ -228,6 +228,7 @@ ksm_status ksm_add_refusal(ksm_accounts *out, const char *uid, const char *name,
 	p->name = ksm_strdup(name ? name : "");
 	p->reason = reason;
 	p->whole_account = whole;
+	p->off_host = false;
 	out->n_refusals++;
 	return KSM_OK;
 }
@@ -452,52 +453,66 @@ static bool is_account_type(const char *t)
 	return false;
 }
 
-/* Custom uid/gid or a stable one derived from the record UID. */
+/* Inside the range custom fields may use, or the one derived ids use? */
+static bool in_ranges(uint32_t id, uint32_t lo, uint32_t hi, uint32_t dlo,
+		      uint32_t dhi)
+{
+	return (id >= lo && id <= hi) || (id >= dlo && id <= dhi);
+}
+
+/* A custom uid or gid field: a number inside one of the two ranges. */
+static ksm_status custom_id(const char *what, char *v, uint32_t *id,
+			    uint32_t lo, uint32_t hi, uint32_t dlo,
+			    uint32_t dhi, ksm_error *err)
+{
+	ksm_status st = KSM_OK;
+
+	if (!parse_u32(v, id))
+		st = ksm_set_error(
+			err, KSM_ERR_INVALID, "%s%s%.20s%s is not a number",
+			what, printable(v) ? " '" : "", printable(v) ? v : "",
+			printable(v) ? "'" : "");
+	else if (!in_ranges(*id, lo, hi, dlo, dhi))
+		st = ksm_set_error(err, KSM_ERR_INVALID,
+				   "%s %u is outside %s_range %u-%u and "
+				   "derived_%s_range %u-%u",
+				   what, *id, what, lo, hi, what, dlo, dhi);
+	free(v);
+	return st;
+}
+
+/*
+ * Custom uid/gid, or stable ones derived from the record UID into the
+ * derived ranges (docs/decisions.md, "Derived uids").
+ */
 static ksm_status pick_ids(ksm_account *a, const ksm_record *r,
 			   const ksm_settings *conf, ksm_error *err)
 {
 	char *v = custom_value(r, "uid");
 	ksm_status st = KSM_OK;
 
-	if (v) {
-		if (!parse_u32(v, &a->uid))
-			st = ksm_set_error(err, KSM_ERR_INVALID,
-					   "uid%s%.20s%s is not a number",
-					   printable(v) ? " '" : "",
-					   printable(v) ? v : "",
-					   printable(v) ? "'" : "");
-		else if (a->uid < conf->uid_min || a->uid > conf->uid_max)
-			st = ksm_set_error(err, KSM_ERR_INVALID,
-					   "uid %u is outside uid_range %u-%u",
-					   a->uid, conf->uid_min,
-					   conf->uid_max);
-		free(v);
-	} else {
-		a->uid = ksm_derived_id(ksm_record_uid(r), conf->uid_min,
-					conf->uid_max);
-	}
+	if (v)
+		st = custom_id("uid", v, &a->uid, conf->uid_min, conf->uid_max,
+			       conf->derived_uid_min, conf->derived_uid_max,
+			       err);
+	else
+		a->uid =
+			ksm_derived_id(ksm_record_uid(r), conf->derived_uid_min,
+				       conf->derived_uid_max);
 	if (st != KSM_OK)
 		return st;
 	v = custom_value(r, "gid");
-	if (v) {
-		if (!parse_u32(v, &a->gid))
-			st = ksm_set_error(err, KSM_ERR_INVALID,
-					   "gid%s%.20s%s is not a number",
-					   printable(v) ? " '" : "",
-					   printable(v) ? v : "",
-					   printable(v) ? "'" : "");
-		else if (a->gid < conf->gid_min || a->gid > conf->gid_max)
-			st = ksm_set_error(err, KSM_ERR_INVALID,
-					   "gid %u is outside gid_range %u-%u",
-					   a->gid, conf->gid_min,
-					   conf->gid_max);
-		free(v);
-	} else if (a->uid >= conf->gid_min && a->uid <= conf->gid_max) {
+	if (v)
+		st = custom_id("gid", v, &a->gid, conf->gid_min, conf->gid_max,
+			       conf->derived_gid_min, conf->derived_gid_max,
+			       err);
+	else if (in_ranges(a->uid, conf->gid_min, conf->gid_max,
+			   conf->derived_gid_min, conf->derived_gid_max))
 		a->gid = a->uid; /* a user private group with the same id */
-	} else {
-		a->gid = ksm_derived_id(ksm_record_uid(r), conf->gid_min,
-					conf->gid_max);
-	}
+	else
+		a->gid =
+			ksm_derived_id(ksm_record_uid(r), conf->derived_gid_min,
+				       conf->derived_gid_max);
 	return st;
 }
 
@@ -578,6 +593,19 @@ static ksm_status check_single_fields(const ksm_record *r, ksm_error *err)
 			return st;
 	}
 	return KSM_OK;
+}
+
+ksm_status ksm_account_ids(const ksm_record *r, const ksm_settings *conf,
+			   uint32_t *uid, uint32_t *gid)
+{
+	ksm_account a = {0};
+	ksm_status st = check_single_fields(r, NULL);
+
+	if (st == KSM_OK)
+		st = pick_ids(&a, r, conf, NULL);
+	*uid = a.uid;
+	*gid = a.gid;
+	return st;
 }
 
 ksm_status ksm_account_from_record(const ksm_record *r,
@@ -701,5 +729,7 @@ void ksm_accounts_free(ksm_accounts *as)
 		free(as->refusals[i].reason);
 	}
 	free(as->refusals);
+	free(as->host_record_uid);
+	free(as->host_record_title);
 	free(as);
 }

@@ -50,8 +50,50 @@ KSM_HIDDEN ksm_status ksm_add_refusal(ksm_accounts *out, const char *uid,
 /* A stable id for seed inside [lo, hi] (SHA-256 of the seed, mod size). */
 KSM_HIDDEN uint32_t ksm_derived_id(const char *seed, uint32_t lo, uint32_t hi);
 
+/* The previous sync's ids by record UID, sorted (prior.c). */
+struct ksm_prior_id {
+	char *record_uid;
+	uint32_t uid, gid;
+};
+
+struct ksm_prior {
+	struct ksm_prior_id *ids;
+	size_t n;
+};
+
+/* The previous sync's entry of a record, or NULL. */
+KSM_HIDDEN const struct ksm_prior_id *ksm_prior_find(const ksm_prior *p,
+						     const char *record_uid);
+
+/* The uid and gid a record's account has or would have (accounts.c): its
+ * custom fields or the derived ones; an error when a field is bad. */
+KSM_HIDDEN ksm_status ksm_account_ids(const ksm_record *r,
+				      const ksm_settings *conf, uint32_t *uid,
+				      uint32_t *gid);
+
 /* A whole-account refusal for each unreadable record of s (get_secrets.h). */
 KSM_HIDDEN ksm_status ksm_add_unreadable_refusals(ksm_accounts *as,
 						  const ksm_secrets *s,
 						  const ksm_settings *conf);
+
+/* ------------------------------------------------------- host_scope.c */
+
+/* host_record's pamMachine and the records linked to it. */
+typedef struct ksm_host_scope {
+	bool active; /* host_record is set */
+	const ksm_record *machine;
+	char **members; /* record UIDs */
+	bool *admin;	/* the link says is_admin */
+	size_t n;
+} ksm_host_scope;
+
+/* Find the pamMachine (by UID or, for "auto", by pamHostname) and its
+ * links; inactive when host_record is none. An error names why (no match,
+ * the candidates of several). */
+KSM_HIDDEN ksm_status ksm_host_scope_resolve(const ksm_secrets *s,
+					     const ksm_settings *conf,
+					     ksm_host_scope *h, ksm_error *err);
+KSM_HIDDEN bool ksm_host_scope_has(const ksm_host_scope *h, const char *uid,
+				   bool *admin);
+KSM_HIDDEN void ksm_host_scope_clear(ksm_host_scope *h);
 #endif

@@ -117,6 +117,22 @@ static void strv_clear(char ***v, size_t *n)
 	*n = 0;
 }
 
+/* A whole number from 0 to max. */
+static ksm_status parse_count(const char *v, unsigned max, unsigned *out)
+{
+	char *end = NULL;
+	unsigned long n;
+
+	if (!isdigit((unsigned char)*v))
+		return KSM_ERR_INVALID;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n > max)
+		return KSM_ERR_INVALID;
+	*out = (unsigned)n;
+	return KSM_OK;
+}
+
 /* Comma separated, blanks around items ignored; replaces the old list. */
 static ksm_status parse_list(char ***v, size_t *n, const char *text)
 {
@@ -142,6 +158,82 @@ static ksm_status parse_list(char ***v, size_t *n, const char *text)
 		p += e ? (size_t)(e - p) + 1 : strlen(p);
 	}
 	return KSM_OK;
+}
+
+/*
+ * account_folders: folder UIDs (1-64 characters of the URL-safe base64
+ * alphabet, as record UIDs). Anything else is an error naming the entry,
+ * never a folder that matches nothing: "UID # comment" would otherwise
+ * silently give 0 accounts (ksm.conf has whole-line comments only).
+ */
+static ksm_status parse_folders(ksm_settings *c, const char *v, char *why,
+				size_t whylen)
+{
+	ksm_status st =
+		parse_list(&c->account_folders, &c->n_account_folders, v);
+
+	for (size_t i = 0; st == KSM_OK && i < c->n_account_folders; i++) {
+		const char *f = c->account_folders[i];
+		size_t n =
+			strspn(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
+				  "rstuvwxyz0123456789-_");
+
+		if (n == strlen(f) && n <= 64)
+			continue;
+		snprintf(why, whylen,
+			 "account_folders: '%.64s' is not a folder UID (1 to "
+			 "64 of A-Z a-z 0-9 - _)%s",
+			 f,
+			 strchr(f, '#') ? "; a comment must be on a line of "
+					  "its own"
+					: "");
+		st = KSM_ERR_INVALID;
+	}
+	return st;
+}
+
+/*
+ * max_account_drop: "P%", "N" or both ("10%, 5"): a sync may remove at most
+ * the larger of N accounts and P % of the previous snapshot's.
+ */
+static ksm_status parse_drop(ksm_settings *c, const char *v)
+{
+	char **items = NULL;
+	size_t n = 0;
+	bool pct = false, cnt = false;
+	ksm_status st = parse_list(&items, &n, v);
+
+	if (st == KSM_OK && (n == 0 || n > 2))
+		st = KSM_ERR_INVALID;
+	for (size_t i = 0; st == KSM_OK && i < n; i++) {
+		size_t len = strlen(items[i]);
+		bool is_pct = len > 1 && items[i][len - 1] == '%';
+		unsigned val;
+
+		if (is_pct)
+			items[i][len - 1] = '\0';
+		if ((is_pct ? pct : cnt) ||
+		    parse_count(items[i], is_pct ? 100 : 10000000, &val) !=
+			    KSM_OK) {
+			st = KSM_ERR_INVALID;
+			break;
+		}
+		if (is_pct) {
+			pct = true;
+			c->max_drop_percent = val;
+		} else {
+			cnt = true;
+			c->max_drop_count = val;
+		}
+	}
+	if (st == KSM_OK) {
+		if (!pct)
+			c->max_drop_percent = 0;
+		if (!cnt)
+			c->max_drop_count = 0;
+	}
+	strv_clear(&items, &n);
+	return st;
 }
 
 /* "NAME NOTATION"; the first explicit one replaces the default list. */
@@ -187,19 +279,32 @@ static ksm_status add_session_secret(ksm_settings *c, const char *v,
 	return KSM_OK;
 }
 
-/* A whole number from 0 to max. */
-static ksm_status parse_count(const char *v, unsigned max, unsigned *out)
+/*
+ * A size in bytes: "auto" (0: the default), or a whole number of MiB with
+ * an optional unit M or G ("512M", "2G", "300"); from 1 MiB to 64 GiB.
+ */
+static ksm_status parse_size(const char *v, size_t *out)
 {
+	unsigned long long n;
 	char *end = NULL;
-	unsigned long n;
 
+	if (!strcmp(v, "auto")) {
+		*out = 0;
+		return KSM_OK;
+	}
 	if (!isdigit((unsigned char)*v))
 		return KSM_ERR_INVALID;
 	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno || *end || n > max)
+	n = strtoull(v, &end, 10);
+	if (errno || n > 64 * 1024)
 		return KSM_ERR_INVALID;
-	*out = (unsigned)n;
+	if ((*end == 'G' || *end == 'g') && !end[1])
+		n *= 1024;
+	else if (*end && !((*end == 'M' || *end == 'm') && !end[1]))
+		return KSM_ERR_INVALID;
+	if (n < 1 || n > 64 * 1024 || (uint64_t)n << 20 > SIZE_MAX)
+		return KSM_ERR_INVALID;
+	*out = (size_t)(n << 20);
 	return KSM_OK;
 }
 
@@ -248,8 +353,25 @@ static ksm_status set_no_proxy(ksm_settings *c, const char *v)
 	return st;
 }
 
+/* "none" (NULL), "auto", or a record UID (the B64U alphabet). */
+static ksm_status set_host_record(ksm_settings *c, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!strcmp(v, "none")) {
+		free(c->host_record);
+		c->host_record = NULL;
+		return KSM_OK;
+	}
+	if (!n || n > 64 ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
+		      "mnopqrstuvwxyz0123456789-_") != n)
+		return KSM_ERR_INVALID;
+	return set_str(&c->host_record, v);
+}
+
 static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
-			     bool *replaced_default)
+			     bool *replaced_default, char *why, size_t whylen)
 {
 	if (!strcmp(k, "client_config"))
 		return set_str(&c->client_config, v);
@@ -262,14 +384,19 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 	if (!strcmp(k, "private_store"))
 		return set_str(&c->private_store, v);
 	if (!strcmp(k, "account_folders"))
-		return parse_list(&c->account_folders, &c->n_account_folders,
-				  v);
+		return parse_folders(c, v, why, whylen);
 	if (!strcmp(k, "local_groups"))
 		return parse_list(&c->local_groups, &c->n_local_groups, v);
 	if (!strcmp(k, "uid_range"))
 		return parse_range(v, &c->uid_min, &c->uid_max);
 	if (!strcmp(k, "gid_range"))
 		return parse_range(v, &c->gid_min, &c->gid_max);
+	if (!strcmp(k, "derived_uid_range"))
+		return parse_range(v, &c->derived_uid_min, &c->derived_uid_max);
+	if (!strcmp(k, "derived_gid_range"))
+		return parse_range(v, &c->derived_gid_min, &c->derived_gid_max);
+	if (!strcmp(k, "max_account_drop"))
+		return parse_drop(c, v);
 	if (!strcmp(k, "home_template"))
 		return set_str(&c->home_template, v);
 	if (!strcmp(k, "default_shell"))
@@ -306,6 +433,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return parse_count(v, 64, &c->max_auth_failures);
 	if (!strcmp(k, "auth_failure_window"))
 		return ksm_parse_duration(v, &c->auth_failure_window);
+	if (!strcmp(k, "max_response_size"))
+		return parse_size(v, &c->max_response_size);
 	if (!strcmp(k, "offline_verifiers")) {
 		if (strcmp(v, "login") && strcmp(v, "all"))
 			return KSM_ERR_INVALID;
@@ -324,6 +453,14 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return set_no_proxy(c, v);
 	if (!strcmp(k, "keys_from_private_key"))
 		return parse_bool(v, &c->keys_from_private_key);
+	if (!strcmp(k, "host_record"))
+		return set_host_record(c, v);
+	if (!strcmp(k, "admin_groups"))
+		return parse_list(&c->admin_groups, &c->n_admin_groups, v);
+	if (!strcmp(k, "end_sessions"))
+		return parse_bool(v, &c->end_sessions);
+	if (!strcmp(k, "end_sessions_grace"))
+		return ksm_parse_duration(v, &c->end_sessions_grace);
 	return KSM_ERR_NOT_FOUND;
 }
 
@@ -337,8 +474,17 @@ static ksm_status conf_defaults(ksm_settings **out)
 		return KSM_ERR_NOMEM;
 	c->uid_min = c->gid_min = 200000;
 	c->uid_max = c->gid_max = 299999;
+	/* systemd's unused 0x70000000-0x7FFDFFFF: above the container ranges,
+	 * below the foreign range and the 31-bit boundary (docs/decisions.md,
+	 * "Derived uids"). */
+	c->derived_uid_min = c->derived_gid_min = 1879048192u;
+	c->derived_uid_max = c->derived_gid_max = 2147352575u;
+	c->max_drop_percent = 10;
+	c->max_drop_count = 5;
 	c->keys_max_age = 5 * 60;
 	c->keys_from_private_key = true;
+	c->end_sessions = true;
+	c->end_sessions_grace = 5;
 	c->keys_max_stale = 24 * 3600;
 	c->snapshot_warn_age = 15 * 60;
 	c->offline_max_age = 86400;
@@ -384,7 +530,7 @@ static char *trim(char *s)
 ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
 			      ksm_settings **out, ksm_error *err)
 {
-	char *copy = NULL, *line, *next;
+	char *copy = NULL, *line, *next, why[200];
 	bool replaced_default = false;
 	ksm_settings *c = NULL;
 	unsigned lineno = 0;
@@ -420,7 +566,9 @@ ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
 		*eq = '\0';
 		key = trim(line);
 		val = trim(eq + 1);
-		st = set_option(c, key, val, &replaced_default);
+		why[0] = '\0';
+		st = set_option(c, key, val, &replaced_default, why,
+				sizeof(why));
 		if (st == KSM_ERR_NOT_FOUND) {
 			st = ksm_set_error(err, KSM_ERR_CONFIG,
 					   "%s:%u: unknown option '%.64s' (see "
@@ -438,6 +586,11 @@ ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
 				"http://[USER[:PASSWORD]@]HOST:PORT or "
 				"https://[USER[:PASSWORD]@]HOST:PORT",
 				what, lineno);
+			goto out;
+		}
+		if (st == KSM_ERR_INVALID && why[0]) {
+			st = ksm_set_error(err, KSM_ERR_CONFIG, "%s:%u: %s",
+					   what, lineno, why);
 			goto out;
 		}
 		if (st != KSM_OK) {
@@ -508,5 +661,7 @@ void ksm_settings_free(ksm_settings *c)
 	free(c->proxy_password_file);
 	free(c->proxy_ca_file);
 	strv_clear(&c->no_proxy, &c->n_no_proxy);
+	free(c->host_record);
+	strv_clear(&c->admin_groups, &c->n_admin_groups);
 	free(c);
 }

@@ -182,7 +182,14 @@ typedef struct ksm_client_options {
 	const char *proxy_ca_file;  /* verifies an https:// proxy */
 	char *const *no_proxy;	    /* hosts reached without the proxy */
 	size_t n_no_proxy;
+	/* Cap on a whole answer (a get_secret of the whole vault), bytes;
+	 * 0: ksm_default_max_response(). */
+	size_t max_response_size;
 } ksm_client_options;
+
+/* The default cap on a whole answer: a quarter of this host's physical
+ * memory, at least 256 MiB (max_response_size in ksm.conf). */
+size_t ksm_default_max_response(void);
 
 typedef struct ksm_client ksm_client;
 
@@ -218,8 +225,8 @@ typedef struct ksm_query {
 	const char *const *folder_uids; /* NULL: all folders */
 	size_t n_folder_uids;
 	bool request_links;
-	/* Cap on the answer's size, bytes; 0: the default (256 MiB), which
-	 * only whole-vault reads need. */
+	/* Cap on the answer's size, bytes; 0: the client's
+	 * max_response_size, which only whole-vault reads need. */
 	size_t max_response;
 } ksm_query;
 
@@ -502,7 +509,17 @@ typedef struct ksm_settings {
 	char *private_store;
 	char **account_folders; /* NULL: all visible records */
 	size_t n_account_folders;
+	/* Where a uid or gid custom field may lie (uid_range, gid_range). */
 	uint32_t uid_min, uid_max, gid_min, gid_max;
+	/* Where ids derived from a record UID or group name go, and where
+	 * custom fields may lie as well (derived_uid_range, derived_gid_range;
+	 * docs/decisions.md, "Derived uids"). */
+	uint32_t derived_uid_min, derived_uid_max, derived_gid_min,
+		derived_gid_max;
+	/* The drop guard (max_account_drop): a sync that would remove more
+	 * than the larger of max_drop_count and max_drop_percent % of the
+	 * previous snapshot's accounts is refused unless forced. */
+	unsigned max_drop_percent, max_drop_count;
 	char *home_template;
 	char *default_shell;
 	unsigned keys_max_age, keys_max_stale; /* seconds */
@@ -528,6 +545,9 @@ typedef struct ksm_settings {
 		request_window;	      /* at most N requests per S s */
 	unsigned max_auth_failures;   /* per user, in the window */
 	unsigned auth_failure_window; /* seconds */
+	/* Cap on the get_secret answer of a whole vault, bytes (0: a quarter
+	 * of physical memory, at least 256 MiB). */
+	size_t max_response_size;
 	/* Offline verifiers: made at a successful live login (false), or for
 	 * every account with a password at each sync (true). */
 	bool offline_verifiers_all;
@@ -549,6 +569,20 @@ typedef struct ksm_settings {
 	/* Publish the public half of a record's privatePEMKey (KeeperPAM's
 	 * rotated SSH key) as one of its keys. Default: yes. */
 	bool keys_from_private_key;
+	/*
+	 * Machine-scoped accounts (KeeperPAM): NULL ("none", the default):
+	 * every account record; "auto": the pamMachine whose pamHostname is
+	 * this host's name; else that pamMachine's UID. The accounts are then
+	 * the pamUsers linked to it; admin_groups are added to those whose
+	 * link says is_admin.
+	 */
+	char *host_record;
+	char **admin_groups;
+	size_t n_admin_groups;
+	/* ksmctl sync ends the sessions of accounts that expired or left
+	 * (default: yes); end_sessions_grace: SIGHUP to SIGKILL, seconds. */
+	bool end_sessions;
+	unsigned end_sessions_grace;
 } ksm_settings;
 
 /*
@@ -595,6 +629,8 @@ typedef struct ksm_account {
 	size_t n_keys;
 	int64_t valid_until; /* unix seconds; 0: none */
 	bool has_password, has_totp;
+	/* host_record: linked to this host's pamMachine with is_admin. */
+	bool host_admin;
 } ksm_account;
 
 /* Why a record (or one of its keys or groups) was not published. */
@@ -603,6 +639,9 @@ typedef struct ksm_refusal {
 	char *name; /* the account name if known, else "" */
 	char *reason;
 	bool whole_account; /* false: only a key or group was dropped */
+	/* host_record: not linked to this host's pamMachine (not a fault:
+	 * listed by ksmctl users, not logged one by one). */
+	bool off_host;
 } ksm_refusal;
 
 /* A group the snapshot publishes (vault groups) or refers to (local). */
@@ -621,6 +660,9 @@ typedef struct ksm_accounts {
 	size_t n_groups;
 	ksm_refusal *refusals;
 	size_t n_refusals;
+	/* host_record's pamMachine (NULL when host_record = none). */
+	char *host_record_uid, *host_record_title;
+	size_t host_linked; /* records linked to it */
 } ksm_accounts;
 
 /* Local users and groups (from /etc/passwd and /etc/group, never NSS). */
@@ -644,11 +686,51 @@ ksm_status ksm_account_from_record(const ksm_record *r,
 				   ksm_accounts *dropped, ksm_error *err);
 void ksm_account_clear(ksm_account *a);
 
-/* All accounts of a get_secret answer, collisions refused on both sides. */
+/*
+ * What the previous sync published (its snapshot), as the next one needs
+ * it: which record held which uid and gid, and how many accounts there
+ * were. A missing or unusable snapshot gives an empty set (a first sync);
+ * only running out of memory is an error.
+ */
+typedef struct ksm_prior ksm_prior;
+
+ksm_status ksm_prior_load(const char *snapshot, ksm_prior **out,
+			  ksm_error *err);
+size_t ksm_prior_count(const ksm_prior *p); /* 0 for NULL */
+void ksm_prior_free(ksm_prior *p);
+
+/*
+ * All accounts of a get_secret answer. A name claimed twice refuses every
+ * claimant; so does a uid (or a derived gid), unless one claimant held it
+ * in prior (may be NULL): that one keeps it and the newcomers are refused.
+ * An account_folders entry naming no folder the answer shows is an error
+ * (KSM_ERR_CONFIG).
+ */
+ksm_status ksm_accounts_build_since(const ksm_secrets *s,
+				    const ksm_settings *conf,
+				    const ksm_local_db *local,
+				    const ksm_prior *prior, ksm_accounts **out,
+				    ksm_error *err);
+/* The same without a previous sync. */
 ksm_status ksm_accounts_build(const ksm_secrets *s, const ksm_settings *conf,
 			      const ksm_local_db *local, ksm_accounts **out,
 			      ksm_error *err);
 void ksm_accounts_free(ksm_accounts *a);
+
+/*
+ * The drop guard (max_account_drop): how many of prior's accounts (by
+ * record) as no longer publishes, and whether that is more than the
+ * larger of max_drop_count and max_drop_percent % of them.
+ */
+typedef struct ksm_drop_check {
+	size_t before;	/* accounts of the previous snapshot */
+	size_t removed; /* of those, not in as */
+	size_t allowed; /* the most max_account_drop allows */
+	bool refused;	/* removed > allowed */
+} ksm_drop_check;
+
+void ksm_accounts_drop_check(const ksm_accounts *as, const ksm_prior *prior,
+			     const ksm_settings *conf, ksm_drop_check *out);
 
 /*
  * Validate one authorized_keys line "type base64 [comment]" (no options,
@@ -675,6 +757,9 @@ ksm_status ksm_ssh_key_from_private(const char *text,
 /* Write the snapshot atomically (0644) for nss_ksm and the keys helper. */
 ksm_status ksm_snapshot_write(const ksm_accounts *a, const char *path,
 			      int64_t now, ksm_error *err);
+/* The same snapshot in memory (*image: free() it), for a dry run. */
+ksm_status ksm_snapshot_build(const ksm_accounts *a, int64_t now,
+			      uint8_t **image, size_t *len, ksm_error *err);
 
 /* ----------------------------------------------------------- private store */
 

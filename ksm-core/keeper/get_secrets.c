@@ -49,28 +49,42 @@ ksm_record *ksm_secrets_edit(ksm_secrets *s, const char *uid)
 	return NULL;
 }
 
-static ksm_record *const *sort_records;
+struct uid_key {
+	const char *uid;
+	size_t index;
+};
 
 static int by_uid_then_index(const void *x, const void *y)
 {
-	size_t a = *(const size_t *)x, b = *(const size_t *)y;
-	int c = strcmp(sort_records[a]->uid, sort_records[b]->uid);
+	const struct uid_key *a = x, *b = y;
+	int c = strcmp(a->uid, b->uid);
 
-	return c ? c : (a < b ? -1 : a > b);
+	return c ? c : (a->index < b->index ? -1 : a->index > b->index);
 }
 
-/* Index the records by UID (lookups in O(log n): syncs of large vaults). */
+/*
+ * Index the records by UID (lookups in O(log n): syncs of large vaults).
+ * The keys are sorted in an array of their own, not through a global the
+ * comparator reads: ksmd indexes answers in several threads at once.
+ */
 bool ksm_secrets_index(ksm_secrets *s)
 {
-	s->by_uid = malloc((s->n ? s->n : 1) * sizeof(*s->by_uid));
-	if (!s->by_uid)
-		return false;
+	size_t n = s->n ? s->n : 1;
+	struct uid_key *keys = malloc(n * sizeof(*keys));
+	bool ok = false;
+
+	s->by_uid = malloc(n * sizeof(*s->by_uid));
+	if (!keys || !s->by_uid)
+		goto out;
 	for (size_t i = 0; i < s->n; i++)
-		s->by_uid[i] = i;
-	sort_records = s->records;
-	qsort(s->by_uid, s->n, sizeof(*s->by_uid), by_uid_then_index);
-	sort_records = NULL;
-	return true;
+		keys[i] = (struct uid_key){s->records[i]->uid, i};
+	qsort(keys, s->n, sizeof(*keys), by_uid_then_index);
+	for (size_t i = 0; i < s->n; i++)
+		s->by_uid[i] = keys[i].index;
+	ok = true;
+out:
+	free(keys);
+	return ok;
 }
 
 size_t ksm_secrets_bad_count(const ksm_secrets *s)
@@ -205,6 +219,9 @@ void ksm_secrets_free(ksm_secrets *s)
 		free(s->unreadable[i].reason);
 	}
 	free(s->unreadable);
+	for (size_t i = 0; i < s->n_folders; i++)
+		free(s->folders[i]);
+	free(s->folders);
 	free(s->app_name);
 	free(s->app_type);
 	for (size_t i = 0; i < s->n_warnings; i++)
@@ -213,6 +230,44 @@ void ksm_secrets_free(ksm_secrets *s)
 	free(s->records);
 	free(s->by_uid);
 	free(s);
+}
+
+bool ksm_secrets_add_folder(ksm_secrets *s, const char *uid)
+{
+	char *copy;
+
+	if (!uid || !*uid)
+		return true;
+	for (size_t i = 0; i < s->n_folders; i++)
+		if (!strcmp(s->folders[i], uid))
+			return true;
+	copy = ksm_strdup(uid);
+	if (!copy || !ksm_strv_push(&s->folders, &s->n_folders, copy)) {
+		free(copy);
+		return false;
+	}
+	return true;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a && !strcmp(a, b);
+}
+
+bool ksm_secrets_sees_folder(const ksm_secrets *s, const char *uid)
+{
+	for (size_t i = 0; i < s->n_folders; i++)
+		if (same(s->folders[i], uid))
+			return true;
+	for (size_t i = 0; i < s->n; i++)
+		if (same(s->records[i]->folder_uid, uid) ||
+		    same(s->records[i]->inner_folder_uid, uid))
+			return true;
+	for (size_t i = 0; i < s->n_unreadable; i++)
+		if (same(s->unreadable[i].folder_uid, uid) ||
+		    same(s->unreadable[i].inner_folder_uid, uid))
+			return true;
+	return false;
 }
 
 bool ksm_secrets_push(ksm_secrets *s, ksm_record *r)
@@ -406,10 +461,14 @@ static ksm_status add_records(ksm_secrets *s, const uint8_t key[32],
 		if (st != KSM_OK) {
 			s->bad++;
 			st = add_unreadable(s, jr, folder_uid, rerr.message);
+			json_object_array_put_idx(arr, i, NULL);
 			if (st != KSM_OK)
 				return st;
 			continue;
 		}
+		/* Read: its part of the answer goes now, so the answer's tree
+		 * and the records are not all held at once (big vaults). */
+		json_object_array_put_idx(arr, i, NULL);
 		if (!ksm_secrets_push(s, r)) {
 			ksm_record_free(r);
 			return KSM_ERR_NOMEM;
@@ -474,6 +533,11 @@ static ksm_status build_secrets(const ksm_client *c, json_object *resp,
 				    *recs;
 			uint8_t fkey[32];
 
+			if (!ksm_secrets_add_folder(
+				    s, ksm_json_str(jf, "folderUid"))) {
+				st = KSM_ERR_NOMEM;
+				break;
+			}
 			if (ksm_unwrap_key_b64(c->app_key,
 					       ksm_json_str(jf, "folderKey"),
 					       fkey) != KSM_OK) {

@@ -107,6 +107,13 @@ char *ksm_secrets_to_json(const ksm_secrets *s)
 		e = record_json(s->records[i]);
 		ok = e && json_object_array_add(recs, e) == 0;
 	}
+	ok = ok && (e = json_object_new_array()) &&
+	     json_object_object_add(o, "folders", e) == 0;
+	for (size_t i = 0; ok && i < s->n_folders; i++) {
+		json_object *f = json_object_new_string(s->folders[i]);
+
+		ok = f && json_object_array_add(e, f) == 0;
+	}
 	for (size_t i = 0; ok && i < s->n_unreadable; i++) {
 		const struct ksm_unreadable *u = &s->unreadable[i];
 
@@ -243,6 +250,26 @@ static ksm_status unreadable_from(ksm_secrets *s, json_object *arr)
 	return KSM_OK;
 }
 
+/* "folders": the shared folder UIDs (strings; anything else is skipped). */
+static ksm_status folders_from(ksm_secrets *s, json_object *o)
+{
+	json_object *arr;
+	size_t n;
+
+	if (!json_object_object_get_ex(o, "folders", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return KSM_OK;
+	n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		json_object *f = json_object_array_get_idx(arr, i);
+
+		if (json_object_is_type(f, json_type_string) &&
+		    !ksm_secrets_add_folder(s, json_object_get_string(f)))
+			return KSM_ERR_NOMEM;
+	}
+	return KSM_OK;
+}
+
 ksm_status ksm_secrets_from_json(const char *text, size_t len,
 				 ksm_secrets **out, ksm_error *err)
 {
@@ -253,7 +280,8 @@ ksm_status ksm_secrets_from_json(const char *text, size_t len,
 	*out = NULL;
 	if (!s)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
-	st = ksm_json_parse(text, len, &o, err);
+	/* Bounded by the IPC answer's cap (docs/ksmd-protocol.md §2.2). */
+	st = ksm_json_parse_max(text, len, SIZE_MAX, &o, err);
 	if (st == KSM_OK && (!json_object_is_type(o, json_type_object) ||
 			     !json_object_object_get_ex(o, "records", &recs) ||
 			     !json_object_is_type(recs, json_type_array)))
@@ -271,7 +299,8 @@ ksm_status ksm_secrets_from_json(const char *text, size_t len,
 	}
 	if (st == KSM_OK) {
 		json_object_object_get_ex(o, "unreadable", &bad);
-		if (unreadable_from(s, bad) != KSM_OK || !ksm_secrets_index(s))
+		if (unreadable_from(s, bad) != KSM_OK ||
+		    folders_from(s, o) != KSM_OK || !ksm_secrets_index(s))
 			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 		s->bad = (size_t)int_member(o, "bad");
 		s->expires_on = int_member(o, "expiresOn");

@@ -394,6 +394,7 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 	if (curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent) != CURLE_OK ||
 	    sent > 0 || rc == CURLE_OK)
 		resp->unsent = false;
+	resp->too_big = b.too_big;
 	if (b.too_big) {
 		st = ksm_set_error(err, KSM_ERR_PROTOCOL,
 				   "%s: response larger than %zu bytes", url,

@@ -6,8 +6,9 @@
  *
  * Invariants (abort on violation): refused input has a message; a set
  * that was read writes out and reads back with the same records, in the
- * same order, with the same data and links, and the same application
- * name, expiry and warnings.
+ * same order, with the same data and links, the same application name,
+ * expiry and warnings, and the same shared folders (no empty or repeated
+ * UID among them), which the sync checks account_folders with.
  */
 #include "get_secrets.h"
 
@@ -61,8 +62,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text ||
 	    ksm_secrets_from_json(text, strlen(text), &back, &err) != KSM_OK)
 		abort();
-	if (ksm_secrets_count(back) != ksm_secrets_count(s))
+	if (ksm_secrets_count(back) != ksm_secrets_count(s) ||
+	    back->n_folders != s->n_folders)
 		abort();
+	for (size_t i = 0; i < s->n_folders; i++) {
+		if (!s->folders[i][0] ||
+		    strcmp(s->folders[i], back->folders[i]) ||
+		    !ksm_secrets_sees_folder(back, s->folders[i]))
+			abort();
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(s->folders[i], s->folders[j]))
+				abort();
+	}
 	if (strcmp(ksm_secrets_app_name(s), ksm_secrets_app_name(back)) ||
 	    ksm_secrets_expires_on(s) != ksm_secrets_expires_on(back) ||
 	    ksm_secrets_warning_count(s) != ksm_secrets_warning_count(back))

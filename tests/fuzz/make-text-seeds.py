@@ -215,6 +215,14 @@ def vault_seeds():
                                                      gid="230000")),
         vault(0, 0, record("jo", groups="lab,ops,sudo,users,newgrp"),
               record("kim", groups="newgrp,jo")),
+        # A previous sync (flag 4): the last record is the newcomer.
+        vault(5, 0, record("u1"), record("u2"), record("u3"), record("u4"),
+              record("u5"), record("u6")),
+        vault(4, 0, record("bob", uid="200001"), record("carol"),
+              record("dave", uid="200001")),
+        vault(4, 0, record("bob"), record("bob", "Other Bob")),
+        vault(5, 0, record("v1", gid="5010"), record("v2"), record("v3"),
+              record("v4", gid="5010")),
     ]
 
 

@@ -56,8 +56,8 @@ if command -v systemd-analyze >/dev/null; then
 else
 	skip "systemd-analyze not installed"
 fi
-check "ksm-sync: no capability, no @privileged calls, no network but AF_UNIX (ksmd)" \
-	bash -c "grep -qx 'CapabilityBoundingSet=' '$SERVICE' && ! grep -q '^SystemCallFilter=@chown' '$SERVICE' &&
+check "ksm-sync: only CAP_KILL (end_sessions), no @privileged calls, no network but AF_UNIX (ksmd)" \
+	bash -c "grep -qx 'CapabilityBoundingSet=CAP_KILL' '$SERVICE' && grep -qx 'AmbientCapabilities=CAP_KILL' '$SERVICE' && ! grep -q '^SystemCallFilter=@chown' '$SERVICE' &&
 		grep -qx 'SystemCallFilter=~@privileged @resources' '$SERVICE' &&
 		grep -qx 'RestrictAddressFamilies=AF_UNIX' '$SERVICE' && grep -qx 'PrivateNetwork=yes' '$SERVICE'"
 check "ksm-metrics: no capability, no network but AF_UNIX (ksmd), writes only node_exporter's textfile directory" \
@@ -68,6 +68,9 @@ check "ksm-metrics: no capability, no network but AF_UNIX (ksmd), writes only no
 check "ksm-metrics.timer: every minute" grep -qx 'OnUnitActiveSec=1min' "$D/ksm-metrics.timer"
 check "ksm-sync writes only /var/lib/ksm" grep -qx 'ReadWritePaths=/var/lib/ksm' "$SERVICE"
 check "ksm-sync does nothing before ksmctl init" grep -qx 'ConditionPathExists=/etc/ksm/client.json' "$SERVICE"
+check "ksm-sync runs a plain 'ksmctl sync': the drop guard is never forced by the timer" \
+	bash -c "[ \"\$(grep -c '^ExecStart' '$SERVICE')\" = 1 ] && grep -qxE 'ExecStart=/[^ ]*/ksmctl sync' '$SERVICE' &&
+		! grep -q -- '--force' '$SERVICE' '$D/ksm-sync.timer'"
 check "ksm-sync wants and follows ksmd.socket" \
 	bash -c "grep -Eqx 'Wants=.*ksmd\.socket.*' '$SERVICE' && grep -Eqx 'After=.*ksmd\.socket.*' '$SERVICE'"
 check "ksmd: its own user, no capability, no @privileged calls, umask 0077" \

@@ -594,6 +594,22 @@ class ServerTest(unittest.TestCase):
         admin(self.state, "set-field", "--record", ALICE, "--field", "uid", "--value", "2002")
         self.assertEqual(self.client.record(ALICE)[1]["custom"][0]["value"], ["2002"])
 
+    def test_admin_add_and_delete_records(self):
+        path = os.path.join(self.state, "more.json")
+        new = {"uid": "RecAddedEEEEEEEEEEEEEA", "folder": FOLDER,
+               "data": {"type": "login", "title": "added", "fields": []}}
+        with open(path, "w") as f:
+            json.dump({"records": [new]}, f)
+        self.assertEqual(admin(self.state, "add-records", path), "1")
+        recs = self.client.records(self.client.get_secret())
+        self.assertEqual(recs[new["uid"]][1]["title"], "added")
+        with self.assertRaises(subprocess.CalledProcessError):
+            admin(self.state, "add-records", path)  # exists already
+        with self.assertRaises(subprocess.CalledProcessError):
+            admin(self.state, "delete-records", new["uid"], "RecNoSuchFFFFFFFFFFFFA")
+        self.assertEqual(admin(self.state, "delete-records", new["uid"]), "1")
+        self.assertNotIn(new["uid"], self.client.records(self.client.get_secret()))
+
     def test_admin_stats(self):
         admin(self.state, "stats", "--reset")
         self.client.get_secret()

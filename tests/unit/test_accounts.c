@@ -228,8 +228,9 @@ static void test_defaults_keys_groups(void **state)
 
 	assert_non_null(a);
 	assert_non_null(b);
-	/* Defaults: derived uid in range, private group gid = uid. */
-	assert_true(a->uid >= 250000 && a->uid <= 259999);
+	/* Defaults: derived uid in derived_uid_range, private group gid =
+	 * uid. */
+	assert_true(a->uid >= 1879048192u && a->uid <= 2147352575u);
 	assert_int_equal(a->gid, a->uid);
 	assert_string_equal(a->home, "/home/alice");
 	assert_string_equal(a->shell, "/bin/bash");
@@ -449,6 +450,7 @@ static void test_unreadable_records(void **state)
 	ksm_secrets *s = NULL;
 	ksm_accounts *as = NULL;
 	ksm_settings *cf = NULL;
+	ksm_error err = {0};
 	json_object *resp;
 	size_t big = (1u << 20) + 10, n;
 
@@ -495,10 +497,17 @@ static void test_unreadable_records(void **state)
 	}
 	ksm_accounts_free(as);
 
-	/* Outside account_folders they are not accounts: no refusals. */
+	/* A folder the answer does not show is an error, not 0 accounts. */
 	assert_int_equal(
 		ksm_settings_parse(folders, strlen(folders), "t", &cf, NULL),
 		KSM_OK);
+	assert_int_equal(ksm_accounts_build(s, cf, local, &as, &err),
+			 KSM_ERR_CONFIG);
+	assert_null(as);
+	assert_non_null(strstr(err.message, "account_folders names "
+					    "SomeFolder, but no folder"));
+	/* Outside account_folders they are not accounts: no refusals. */
+	assert_true(ksm_secrets_add_folder(s, "SomeFolder"));
 	assert_int_equal(ksm_accounts_build(s, cf, local, &as, NULL), KSM_OK);
 	assert_int_equal(as->n_refusals, 0);
 	ksm_accounts_free(as);

@@ -251,6 +251,7 @@ static void test_conf(void **state)
 		"keys_max_age = 90s\n"
 		"offline_max_age = 2d\n"
 		"timeout_auth = 1.5\n"
+		"max_response_size = 2G\n"
 		"account_folders = A , B,,C\n"
 		"session_secret = db keeper://x/field/password\n"
 		"session_secret = key keeper://{record}/custom_field/k\n";
@@ -268,6 +269,7 @@ static void test_conf(void **state)
 	assert_int_equal(c->offline_max_age, 2 * 86400);
 	assert_int_equal(c->timeout_auth_ms, 1500);
 	assert_int_equal(c->timeout_keys_ms, 2000);
+	assert_true(c->max_response_size == (size_t)2 << 30);
 	assert_int_equal(c->n_account_folders, 3);
 	assert_string_equal(c->account_folders[2], "C");
 	assert_int_equal(c->n_session_secrets, 2);
@@ -283,6 +285,34 @@ static void test_conf(void **state)
 	assert_string_equal(c->session_secrets[0].name, "password");
 	assert_int_equal(c->session_secret_ttl, 12 * 3600);
 	assert_int_equal(c->offline_max_failures, 5);
+	assert_true(c->max_response_size == 0); /* auto */
+	assert_null(c->host_record);
+	assert_int_equal(c->n_admin_groups, 0);
+	assert_true(c->end_sessions);
+	assert_int_equal(c->end_sessions_grace, 5);
+	ksm_settings_free(c);
+
+	/* host_record: a UID, auto, or none (NULL again). */
+	text = "host_record = Abc-_123\nadmin_groups = sudo, adm\n"
+	       "end_sessions = no\nend_sessions_grace = 1m\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_string_equal(c->host_record, "Abc-_123");
+	assert_int_equal(c->n_admin_groups, 2);
+	assert_string_equal(c->admin_groups[1], "adm");
+	assert_false(c->end_sessions);
+	assert_int_equal(c->end_sessions_grace, 60);
+	ksm_settings_free(c);
+	text = "host_record = auto\nhost_record = none\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_null(c->host_record);
+	ksm_settings_free(c);
+	assert_true(ksm_default_max_response() >= (size_t)256 << 20);
+	assert_int_equal(ksm_settings_parse("max_response_size = 300\n", 24,
+					    "t", &c, &err),
+			 KSM_OK);
+	assert_true(c->max_response_size == (size_t)300 << 20);
 	ksm_settings_free(c);
 
 	static const char *const bad[] = {
@@ -294,6 +324,13 @@ static void test_conf(void **state)
 		"timeout_auth = -1\n",
 		"session_secret = onlyname\n",
 		"offline_max_failures = many\n",
+		"max_response_size = 0\n",
+		"max_response_size = 65G\n",
+		"max_response_size = 1T\n",
+		"max_response_size = 512MB\n",
+		"host_record = a/b\n",
+		"host_record = has space\n",
+		"end_sessions = maybe\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ksm_settings_parse(bad[i], strlen(bad[i]),
@@ -305,6 +342,69 @@ static void test_conf(void **state)
 	assert_int_equal(s, 86400);
 	assert_int_equal(ksm_parse_duration("99999999999d", &s),
 			 KSM_ERR_INVALID);
+}
+
+/* The settings of the sync's guards: derived ranges, max_account_drop,
+ * account_folders entries that are not folder UIDs. */
+static void test_sync_settings(void **state)
+{
+	static const char *const bad_drop[] = {
+		"max_account_drop = \n",     "max_account_drop = 101%\n",
+		"max_account_drop = 5, 6\n", "max_account_drop = 10%, 20%\n",
+		"max_account_drop = x\n",    "max_account_drop = %\n",
+		"max_account_drop = -1\n",   "max_account_drop = 1,2,3\n",
+	};
+	ksm_settings *c = NULL;
+	ksm_error err = {0};
+	const char *text = "derived_uid_range = 1879048192-1879100000\n"
+			   "derived_gid_range = 1900000000-1900000100\n"
+			   "max_account_drop = 25\n";
+
+	assert_int_equal(ksm_settings_parse("", 0, "t", &c, &err), KSM_OK);
+	assert_int_equal(c->derived_uid_min, 1879048192u);
+	assert_int_equal(c->derived_uid_max, 2147352575u);
+	assert_int_equal(c->max_drop_percent, 10);
+	assert_int_equal(c->max_drop_count, 5);
+	ksm_settings_free(c);
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_int_equal(c->derived_uid_max, 1879100000u);
+	assert_int_equal(c->derived_gid_min, 1900000000u);
+	assert_int_equal(c->max_drop_percent, 0);
+	assert_int_equal(c->max_drop_count, 25);
+	ksm_settings_free(c);
+	text = "max_account_drop = 3% , 7\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_int_equal(c->max_drop_percent, 3);
+	assert_int_equal(c->max_drop_count, 7);
+	ksm_settings_free(c);
+	for (size_t i = 0; i < sizeof(bad_drop) / sizeof(*bad_drop); i++) {
+		assert_int_equal(ksm_settings_parse(bad_drop[i],
+						    strlen(bad_drop[i]),
+						    "ksm.conf", &c, &err),
+				 KSM_ERR_CONFIG);
+		assert_non_null(strstr(err.message, "max_account_drop"));
+	}
+
+	/* A trailing comment or a stray character is an error naming the
+	 * entry and the line, never a folder that matches nothing. */
+	text = "# folders\naccount_folders = Fo1der_-x, B # the admins\n";
+	assert_int_equal(
+		ksm_settings_parse(text, strlen(text), "ksm.conf", &c, &err),
+		KSM_ERR_CONFIG);
+	assert_string_equal(err.message,
+			    "ksm.conf:2: account_folders: 'B # the admins' is "
+			    "not a folder UID (1 to 64 of A-Z a-z 0-9 - _); a "
+			    "comment must be on a line of its own");
+	text = "account_folders = AAAAAAAAAAAAAAAAAAAAAA;\n";
+	assert_int_equal(
+		ksm_settings_parse(text, strlen(text), "ksm.conf", &c, &err),
+		KSM_ERR_CONFIG);
+	assert_string_equal(err.message,
+			    "ksm.conf:1: account_folders: "
+			    "'AAAAAAAAAAAAAAAAAAAAAA;' is not a folder UID (1 "
+			    "to 64 of A-Z a-z 0-9 - _)");
 }
 
 static void test_proxy_url(void **state)
@@ -466,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_token_messages),
 		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_sync_settings),
 		cmocka_unit_test(test_proxy_url),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_import_ini),

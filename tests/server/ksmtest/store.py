@@ -303,6 +303,31 @@ def _resolver(kind, items, alias_of):
     return resolve
 
 
+def add_records(st, records):
+    """Add the records of a VAULT.json "records" list to a vault state, in folders it has
+    (by UID or name), as creating them in Keeper does: each gets a new key and revision."""
+    from . import crypto
+    folder_ref = _resolver("folder", st["folders"], lambda f: f["name"])
+    for r in records:
+        uid = r.get("uid") or crypto.random_uid()
+        if uid in st["records"]:
+            raise VaultError("record %s already exists" % uid)
+        _add_record(st, uid, r, folder_ref)
+
+
+def _add_record(st, uid, r, folder_ref):
+    """One VAULT.json record into the state, with a new key and the next revision."""
+    folder = folder_ref(r["folder"], "record %s" % uid) if r.get("folder") else None
+    data = json.loads(json.dumps(r["data"]))
+    files = _import_files(r)
+    _link_files(data, files)
+    st["records"][uid] = {"folder": folder, "key": _key(), "data": data,
+                          "revision": st["next_revision"], "files": files, "pending": None}
+    if r.get("data_text") is not None:  # served verbatim (malformed-content tests)
+        st["records"][uid]["data_text"] = r["data_text"]
+    st["next_revision"] += 1
+
+
 def import_vault(vault):
     """Turn a VAULT.json document into a fresh vault state with generated keys.
 
@@ -326,15 +351,7 @@ def import_vault(vault):
     for r in vault.get("records", []):
         uid = r.get("uid") or crypto.random_uid()
         record_links.append((uid, r.get("links")))
-        folder = folder_ref(r["folder"], "record %s" % uid) if r.get("folder") else None
-        data = json.loads(json.dumps(r["data"]))
-        files = _import_files(r)
-        _link_files(data, files)
-        st["records"][uid] = {"folder": folder, "key": _key(), "data": data,
-                              "revision": st["next_revision"], "files": files, "pending": None}
-        if r.get("data_text") is not None:  # served verbatim (malformed-content tests)
-            st["records"][uid]["data_text"] = r["data_text"]
-        st["next_revision"] += 1
+        _add_record(st, uid, r, folder_ref)
     record_ref = _resolver("record", st["records"], lambda r: r["data"].get("title"))
     for uid, links in record_links:
         st["records"][uid]["links"] = _import_links(links, record_ref, "record %s" % uid)
