@@ -67,7 +67,9 @@ static size_t print_snapshot_keys(const ksm_snap *s,
 {
 	size_t n = 0;
 
-	for (uint32_t i = 0; i < u->n_keys; i++) {
+	/* u was checked by the lookup (its CRC covers its keys). */
+	for (uint32_t i = 0; i < u->n_keys && (uint64_t)u->keys + i < s->n_keys;
+	     i++) {
 		const struct ksm_snap_key *k = &s->keys[u->keys + i];
 
 		n += print_line(ksm_snap_str(s, k->line),
@@ -183,9 +185,18 @@ int main(int argc, char **argv)
 	/* A local account of that name wins over the vault's. */
 	if (ksm_passwd_file_has(NULL, user))
 		goto out;
-	u = ksm_snap_user_by_name(&s, user);
-	if (!u)
+	switch (ksm_snap_find_user_by_name(&s, user, &u)) {
+	case KSM_SNAP_FOUND:
+		break;
+	case KSM_SNAP_DAMAGED:
+		logmsg(LOG_ERR,
+		       "snapshot %s: the entry of %s is damaged: no vault keys "
+		       "(run ksmctl sync)",
+		       conf->snapshot, user);
+		goto out;
+	default:
 		goto out; /* unknown: quietly nothing */
+	}
 	if (u->valid_until && u->valid_until < now) {
 		logmsg(LOG_NOTICE, "%s: account expired (valid_until): no keys",
 		       user);

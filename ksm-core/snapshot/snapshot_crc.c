@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snapshot_crc.c - CRC-32C for the snapshot checksum. Every process that
- * maps the snapshot checks it once, so it must be fast: SSE4.2's crc32
- * instruction when the CPU has it, a table otherwise. libc only.
+ * snapshot_crc.c - CRC-32C for the snapshot's checksums. Lookups check the
+ * entries they read and the full check the whole file, so it must be fast,
+ * for a few bytes as for megabytes: SSE4.2's crc32 instruction when the CPU
+ * has it, a table otherwise. libc only.
  */
 #include "snapshot_format.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define POLY 0x82f63b78u /* Castagnoli, reflected */
@@ -54,13 +56,34 @@ crc_hw(uint32_t crc, const uint8_t *p, size_t len)
 }
 #endif
 
+#if defined(__x86_64__)
+/* 0: not asked yet, 1: SSE4.2, 2: none. Racing askers store one value. */
+static int hw;
+
+static bool have_hw(void)
+{
+	int v = __atomic_load_n(&hw, __ATOMIC_RELAXED);
+
+	if (!v) {
+		__builtin_cpu_init(); /* needed before constructors ran */
+		v = __builtin_cpu_supports("sse4.2") ? 1 : 2;
+		__atomic_store_n(&hw, v, __ATOMIC_RELAXED);
+	}
+	return v == 1;
+}
+#endif
+
 uint32_t ksm_crc32c(uint32_t crc, const void *data, size_t len)
 {
 	crc = ~crc;
 #if defined(__x86_64__)
-	__builtin_cpu_init(); /* idempotent; needed before constructors ran */
-	if (__builtin_cpu_supports("sse4.2"))
+	if (have_hw())
 		return ~crc_hw(crc, data, len);
 #endif
 	return ~crc_soft(crc, data, len);
+}
+
+uint32_t ksm_snap_name_key(const char *name)
+{
+	return ksm_crc32c(0, name, strlen(name));
 }
