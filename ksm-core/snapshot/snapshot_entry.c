@@ -26,14 +26,20 @@ bool ksm_snap_str_span(const ksm_snap *s, uint32_t off, size_t *n)
 	return true;
 }
 
-/* Add the string at off, NUL included, to crc. */
+/* Add the string at off, NUL included, to crc (one pass: measured and
+ * summed together). */
 static bool add_str(const ksm_snap *s, uint32_t off, uint32_t *crc)
 {
-	size_t n;
+	size_t max, n;
+	uint32_t c;
 
-	if (!ksm_snap_str_span(s, off, &n))
+	if (off >= s->strings_len)
 		return false;
-	*crc = ksm_crc32c(*crc, s->strings + off, n + 1);
+	max = s->strings_len - off;
+	c = ksm_crc32c_str(*crc, s->strings + off, max, &n);
+	if (n == max)
+		return false;
+	*crc = c;
 	return true;
 }
 

@@ -153,6 +153,10 @@ struct ksm_snap_hent {
 
 /* CRC-32C (Castagnoli), hardware-assisted where the CPU has it. */
 uint32_t ksm_crc32c(uint32_t crc, const void *data, size_t len);
+/* The same over s[0 ..] up to and including its first NUL, read no further
+ * than s[max - 1]; *len: the string's length, max if no NUL was found (the
+ * CRC is then of no use). */
+uint32_t ksm_crc32c_str(uint32_t crc, const char *s, size_t max, size_t *len);
 
 /* The hash key of a name: CRC-32C of its bytes (no NUL). */
 uint32_t ksm_snap_name_key(const char *name);

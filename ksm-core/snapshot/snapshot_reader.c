@@ -423,8 +423,8 @@ const struct ksm_snap_group *ksm_snap_group_by_gid(const ksm_snap *s,
 	return g;
 }
 
-/* The sections each walk reads: entries, order, and all that the entries'
- * CRCs cover (strings, ids; users' keys, groups' members' names). */
+/* The sections each walk reads: entries, order, strings, ids (and users'
+ * keys), so that a walk yields all entries or fails at its start. */
 static uint32_t walk_sections(enum ksm_snap_walk walk)
 {
 	if (walk == KSM_SNAP_WALK_USERS)
@@ -461,13 +461,42 @@ static bool walk_ready(const ksm_snap *s, enum ksm_snap_walk walk)
 	return s->h && (s->verified & need) == need;
 }
 
-/* Lazy: each entry is checked as a lookup checks it, so that even a file
- * rewritten in place under a long enumeration yields no entry it did not
- * hold (the start's section check makes a damaged file fail as a whole). */
+/*
+ * The walk's sections were checked whole when it started, so each entry is
+ * as written: only its bounds and rules remain to be checked (lazy), from
+ * one copy of the record. Its own CRC is not: that would cost more than the
+ * rest of a walk, and would only matter for a file rewritten in place during
+ * the walk, which nss_ksm detects by its size and mtime (docs/nss_ksm.md).
+ */
+static bool user_walkable(const ksm_snap *s, const struct ksm_snap_user *u)
+{
+	struct ksm_snap_user c = *u;
+
+	return ksm_snap_user_rules(s, &c) && c.gecos < s->strings_len &&
+	       c.home < s->strings_len && c.shell < s->strings_len &&
+	       c.record_uid < s->strings_len &&
+	       ksm_snap_range_ok(c.keys, c.n_keys, s->n_keys);
+}
+
+static bool group_walkable(const ksm_snap *s, const struct ksm_snap_group *g)
+{
+	struct ksm_snap_group c = *g;
+
+	if (!ksm_snap_group_rules(s, &c) ||
+	    !ksm_snap_range_ok(c.members, c.n_members, s->n_ids))
+		return false;
+	for (uint32_t m = 0; m < c.n_members; m++) {
+		uint32_t who = s->ids[c.members + m];
+
+		if (who >= s->n_users || s->users[who].name >= s->strings_len)
+			return false;
+	}
+	return true;
+}
+
 ksm_snap_found ksm_snap_user_at(const ksm_snap *s, uint32_t pos,
 				const struct ksm_snap_user **out)
 {
-	struct ksm_snap_user copy;
 	uint32_t i;
 
 	*out = NULL;
@@ -476,7 +505,7 @@ ksm_snap_found ksm_snap_user_at(const ksm_snap *s, uint32_t pos,
 	if (pos >= s->n_users)
 		return KSM_SNAP_NOTFOUND;
 	i = s->user_by_uid[pos];
-	if (i >= s->n_users || !user_copy(s, i, &copy))
+	if (i >= s->n_users || (s->lazy && !user_walkable(s, &s->users[i])))
 		return KSM_SNAP_DAMAGED;
 	*out = &s->users[i];
 	return KSM_SNAP_FOUND;
@@ -485,7 +514,6 @@ ksm_snap_found ksm_snap_user_at(const ksm_snap *s, uint32_t pos,
 ksm_snap_found ksm_snap_group_at(const ksm_snap *s, uint32_t pos,
 				 const struct ksm_snap_group **out)
 {
-	struct ksm_snap_group copy;
 	uint32_t i;
 
 	*out = NULL;
@@ -494,7 +522,7 @@ ksm_snap_found ksm_snap_group_at(const ksm_snap *s, uint32_t pos,
 	if (pos >= s->n_groups)
 		return KSM_SNAP_NOTFOUND;
 	i = s->group_by_gid[pos];
-	if (i >= s->n_groups || !group_copy(s, i, &copy))
+	if (i >= s->n_groups || (s->lazy && !group_walkable(s, &s->groups[i])))
 		return KSM_SNAP_DAMAGED;
 	*out = &s->groups[i];
 	return KSM_SNAP_FOUND;

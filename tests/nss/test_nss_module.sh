@@ -344,8 +344,9 @@ if [ "$RC" -eq 0 ] && [ "$got" = "getpwent SUCCESS Alice Example,,,|pwnam SUCCES
 else
 	fail "in-place change (rc $RC): $got $ERR"
 fi
-# An enumeration alone re-checks the path every 64 entries: a file changed
-# in place without truncation (same size, rewritten) ends it there.
+# An enumeration alone re-checks the path every 64 entries: a file rewritten
+# in place without a lookup in between (cp over it, here a longer file, so
+# no page goes missing) ends it there.
 cp "$T/old" "$T/live"
 args=(setpwent)
 for i in $(seq 1 10); do args+=(getpwent 8192); done
