@@ -83,9 +83,9 @@ if d:
     c = d.get("cold")
     if c:
         cp, small = c["per_process"], "{:,}".format(c["small_accounts"])
-        rows.append(("id NAME, fresh process: %s vs %s accounts" % (n, small),
+        rows.append(("cold id NAME, %s vs %s accounts" % (n, small),
                      cp["big:id"]["median_us"] / 1e3, cp["small:id"]["median_us"] / 1e3,
-                     "nss_ksm at %s" % n, "nss_ksm at %s" % small, "time"))
+                     "nss_ksm, fresh process: %s" % n, small, "time"))
 
 if not rows:
     sys.exit("plot.sh: no results in %s" % results)
