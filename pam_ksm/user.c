@@ -55,7 +55,10 @@ int pam_ksm_user_load(pam_handle_t *pamh, const struct pam_ksm_args *args,
 		pam_syslog(pamh, LOG_ERR, "%s", err.message);
 		return PAM_SERVICE_ERR;
 	}
-	sst = ksm_snap_open(ku->conf->snapshot, &ku->snap);
+	/* Lazy, as the keys helper: a login's cost must not grow with the
+	 * vault; the lookup checks the entry it returns (its CRC covers every
+	 * field copied below). */
+	sst = ksm_snap_open_flags(ku->conf->snapshot, KSM_SNAP_LAZY, &ku->snap);
 	if (sst != KSM_SNAPST_OK) {
 		pam_syslog(pamh, LOG_ERR,
 			   "snapshot %s is %s: no vault users until 'ksmctl "
@@ -63,8 +66,16 @@ int pam_ksm_user_load(pam_handle_t *pamh, const struct pam_ksm_args *args,
 			   ku->conf->snapshot, ksm_snap_status_str(sst));
 		return PAM_USER_UNKNOWN;
 	}
-	ku->u = ksm_snap_user_by_name(&ku->snap, ku->name);
-	if (!ku->u) {
+	switch (ksm_snap_find_user_by_name(&ku->snap, ku->name, &ku->u)) {
+	case KSM_SNAP_FOUND:
+		break;
+	case KSM_SNAP_DAMAGED:
+		pam_syslog(pamh, LOG_ERR,
+			   "snapshot %s: the entry of %s is damaged: not "
+			   "served until 'ksmctl sync' rewrites it",
+			   ku->conf->snapshot, ku->name);
+		return PAM_USER_UNKNOWN;
+	default:
 		KSM_LOG(pamh, args, LOG_DEBUG, "%s is not a vault user",
 			ku->name);
 		return PAM_USER_UNKNOWN;

@@ -2,7 +2,7 @@
 /*
  * snapshot_full.c - the full check (ksm_snap_open without KSM_SNAP_LAZY):
  * every byte and every entry once, O(n), so that lookups then need no check
- * at all. For ksmctl users/status, pam_ksm and the tests: whatever passes
+ * at all. For ksmctl users/status and the tests: whatever passes
  * here also passes every lazy check except the entries' and buckets' own
  * CRCs, which only a faulty writer gets wrong (the section CRCs already
  * vouch for every byte).
@@ -88,31 +88,14 @@ static bool indexes_ok(const ksm_snap *s)
 	return true;
 }
 
-/* Entry e's key in table t. */
-static uint32_t key_of(const ksm_snap *s, int t, uint32_t e)
-{
-	switch (t) {
-	case 0:
-		return ksm_snap_name_key(ksm_snap_str(s, s->users[e].name));
-	case 1:
-		return s->users[e].uid;
-	case 2:
-		return ksm_snap_name_key(ksm_snap_str(s, s->groups[e].name));
-	default:
-		return s->groups[e].gid;
-	}
-}
-
 /*
- * Every entry in its key's bucket, with its own key, sorted (key, entry)
- * strictly within the bucket. Entries of different buckets have different
- * keys, so no entry is there twice: with n places for n entries, each is
- * there exactly once and every lookup finds it.
+ * A table's shape: buckets in order and in bounds, each entry in its key's
+ * bucket, entries sorted (key, entry) strictly within a bucket. Entries of
+ * different buckets have different keys, so no (key, entry) pair is there
+ * twice. Read in the table's order only.
  */
-static bool table_ok(const ksm_snap *s, int t)
+static bool table_shape_ok(const struct ksm_snap_table *tab)
 {
-	const struct ksm_snap_table *tab = &s->tab[t];
-
 	if (tab->buckets[0].start != 0 ||
 	    tab->buckets[tab->nb].start != tab->n ||
 	    tab->buckets[tab->nb].crc != 0)
@@ -126,7 +109,6 @@ static bool table_ok(const ksm_snap *s, int t)
 			struct ksm_snap_hent e = tab->ents[i], p;
 
 			if (e.entry >= tab->n ||
-			    key_of(s, t, e.entry) != e.key ||
 			    ksm_snap_bucket(e.key, tab->nb) != b)
 				return false;
 			if (i == start)
@@ -137,6 +119,59 @@ static bool table_ok(const ksm_snap *s, int t)
 				return false;
 		}
 	}
+	return true;
+}
+
+/* A (key, entry) pair through splitmix64's finaliser. */
+static uint64_t mix(uint32_t key, uint32_t entry)
+{
+	uint64_t z = (uint64_t)key << 32 | entry;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t table_sum(const struct ksm_snap_table *tab)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < tab->n; i++)
+		sum += mix(tab->ents[i].key, tab->ents[i].entry);
+	return sum;
+}
+
+/*
+ * Each table holds exactly the entries' own (key, entry) pairs. Both sides
+ * have n distinct pairs (the shape check, and one pair per entry), so they
+ * are the same set when the sums of their mixes agree; that they agree by
+ * accident is a 2^-64 chance, and a table that lies could not make a lookup
+ * return a wrong entry anyway (lookups compare the entry they reach with
+ * what they were asked), only miss one. Both sides are read in order: a
+ * lookup per entry here cost 4 cache misses each.
+ */
+static bool tables_ok(const ksm_snap *s)
+{
+	uint64_t sum[KSM_SNAP_NTABLES] = {0};
+
+	for (int t = 0; t < KSM_SNAP_NTABLES; t++)
+		if (!table_shape_ok(&s->tab[t]))
+			return false;
+	for (uint32_t i = 0; i < s->n_users; i++) {
+		const struct ksm_snap_user *u = &s->users[i];
+
+		sum[0] += mix(ksm_snap_name_key(ksm_snap_str(s, u->name)), i);
+		sum[1] += mix(u->uid, i);
+	}
+	for (uint32_t i = 0; i < s->n_groups; i++) {
+		const struct ksm_snap_group *g = &s->groups[i];
+
+		sum[2] += mix(ksm_snap_name_key(ksm_snap_str(s, g->name)), i);
+		sum[3] += mix(g->gid, i);
+	}
+	for (int t = 0; t < KSM_SNAP_NTABLES; t++)
+		if (table_sum(&s->tab[t]) != sum[t])
+			return false;
 	return true;
 }
 
@@ -154,10 +189,5 @@ bool ksm_snap_full_check(const ksm_snap *s)
 		if (!str_ok(s, s->keys[i].line) ||
 		    !str_ok(s, s->keys[i].fingerprint))
 			return false;
-	if (!indexes_ok(s))
-		return false;
-	for (int t = 0; t < KSM_SNAP_NTABLES; t++)
-		if (!table_ok(s, t))
-			return false;
-	return true;
+	return indexes_ok(s) && tables_ok(s);
 }
