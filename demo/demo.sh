@@ -47,6 +47,9 @@ ksmd_socket = $T/ksmd.sock
 ksmd_user = $(id -un)
 private_store = $T/private/store
 snapshot = $T/snapshot
+# alice's record asks for the local group sudo: allowed only by this opt-in
+# (by default a record may join no local group)
+local_groups = sudo
 CONF
 ADMIN="tests/server/ksm-server-admin --state $T/srv"
 

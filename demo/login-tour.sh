@@ -9,7 +9,9 @@
 # namespace and its system view, the syslog capture, sshd, the broker ksmd
 # (started by bind, as ksmctl init is followed by ksmd on a host), and the
 # vault of tests/pam/mkvault.py (pamvault.sh), where gina is a vault user
-# in the local group sudo.
+# in the local group sudo (allowed with local_groups = sudo). sshd and sudo
+# use Debian's PAM files with the lines of pam_ksm(8), EXAMPLES, taken from
+# the man page itself (pamdocs.sh).
 : "${builddir:?run demo/demo.sh}"
 lib="$(dirname "$0")/../tests/lib"
 . "$lib/common.sh"
@@ -18,6 +20,7 @@ lib="$(dirname "$0")/../tests/lib"
 . "$lib/syslog.sh"
 . "$lib/sshd.sh"
 . "$lib/pamvault.sh"
+. "$lib/pamdocs.sh"
 need_root_ns "$@"
 private_dev_log
 
@@ -32,6 +35,9 @@ ksm_start_server "$T/vault.json"
 setup_system_ns
 sshd_system_dirs
 for d in /run/sudo /var/lib/sudo; do mkdir -p "$d" && sys_mount -t tmpfs -o mode=0711 tmpfs "$d"; done
+say "ksm.conf: gina's record asks for the local group sudo, which takes an explicit opt-in"
+show "echo 'local_groups = sudo' >>/etc/ksm/ksm.conf   (the default allows no local group)"
+sysconf "local_groups = sudo"
 bind
 expect_rc "ksmctl init (bind this host)" 0
 show "ksmd --foreground &   (the broker: pam_ksm and ksm-authorized-keys ask it, it asks Keeper)"
@@ -44,19 +50,14 @@ getent passwd gina
 id gina
 mkdir -p /home/gina && chown gina: /home/gina
 
-cat >"$T/pam" <<'PAM'
-#%PAM-1.0
-auth     [success=done default=die] pam_ksm.so
-account  [success=done ignore=ignore default=die] pam_ksm.so
-account  required pam_unix.so
-session  optional pam_keyinit.so force revoke
-session  optional pam_ksm.so
-session  required pam_permit.so
-password required pam_deny.so
-PAM
-chmod 0644 "$T/pam"
-sys_mount --bind "$T/pam" /etc/pam.d/sshd
-sys_mount --bind "$T/pam" /etc/pam.d/sudo
+say "PAM: the lines of pam_ksm(8), EXAMPLES, in Debian's /etc/pam.d/sshd and /etc/pam.d/sudo"
+for svc in sshd sudo; do
+	doc_block "$TOP_SRC/man/pam_ksm.8" "$svc" >"$T/block.$svc" || { echo "man/pam_ksm.8: no $svc example"; exit 99; }
+	doc_merge "/etc/pam.d/$svc" "$T/block.$svc" >"$T/pam-$svc"
+	chmod 0644 "$T/pam-$svc"
+	sys_mount --bind "$T/pam-$svc" "/etc/pam.d/$svc"
+done
+grep -E 'pam_ksm|@include' /etc/pam.d/sshd
 grep -qE '^%sudo' /etc/sudoers || {
 	printf 'root ALL=(ALL:ALL) ALL\n%%sudo ALL=(ALL:ALL) ALL\n' >"$T/sudoers"
 	chmod 0440 "$T/sudoers"

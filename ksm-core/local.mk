@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 #
-# libksm in four layers, one folder and one internal library each; a layer
+# ksm-core in layers, one folder and one internal library each; a layer
 # is compiled with the include folders of itself and the layers below only,
 # so the compiler enforces the layering (docs/architecture.md):
 #
@@ -12,6 +12,10 @@
 #   ipc/       libksm_ipc.la       libc only: ksmd's messages, frames with a
 #                                  deadline, the client call (pam_ksm, the
 #                                  keys helper, ksmctl, ksmd itself)
+#   login/     libksm_login.la     libc only, on base and snapshot: who a
+#                                  login name is and what the login
+#                                  consumers do for it (pam_ksm, the keys
+#                                  helper, ksmd, ksmctl explain)
 #   keeper/    libksm_keeper.la    the KSM protocol client (OpenSSL, libcurl,
 #                                  json-c): client config, tokens, crypto,
 #                                  get/update, folders, records, notation, TOTP
@@ -19,11 +23,15 @@
 #                                  SSH keys, the snapshot writer, the offline
 #                                  verifier store (libcrypt)
 #
-#   libksm.la  the installed shared library: all four, exporting only ksm.h
+#   libksm.la  the installed shared library: base, snapshot, keeper and
+#              accounts, exporting only ksm.h (ipc and login are linked
+#              into the parts that use them)
 KSM_INC_PUBLIC = -I$(top_srcdir)/ksm-core/include
 KSM_INC_BASE = $(KSM_INC_PUBLIC) -I$(top_srcdir)/ksm-core/base
 KSM_INC_SNAPSHOT = -I$(top_srcdir)/ksm-core/snapshot
 KSM_INC_IPC = $(KSM_INC_BASE) -I$(top_srcdir)/ksm-core/ipc
+KSM_INC_LOGIN = $(KSM_INC_BASE) $(KSM_INC_SNAPSHOT) \
+	-I$(top_srcdir)/ksm-core/login
 KSM_INC_KEEPER = $(KSM_INC_BASE) -I$(top_srcdir)/ksm-core/keeper
 KSM_INC_ACCOUNTS = $(KSM_INC_KEEPER) $(KSM_INC_SNAPSHOT) \
 	-I$(top_srcdir)/ksm-core/accounts
@@ -34,7 +42,7 @@ KSM_LIBS_INTERNAL = libksm_accounts.la libksm_keeper.la libksm_snapshot.la \
 	libksm_base.la $(KSM_LIBS_EXTERNAL)
 
 noinst_LTLIBRARIES += libksm_base.la libksm_snapshot.la libksm_ipc.la \
-	libksm_keeper.la libksm_accounts.la
+	libksm_login.la libksm_keeper.la libksm_accounts.la
 
 libksm_base_la_SOURCES = \
 	ksm-core/base/base.h \
@@ -81,6 +89,12 @@ libksm_ipc_la_SOURCES = \
 libksm_ipc_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC)
 libksm_ipc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 
+libksm_login_la_SOURCES = \
+	ksm-core/login/login.h \
+	ksm-core/login/login_user.c
+libksm_login_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_LOGIN)
+libksm_login_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+
 libksm_keeper_la_SOURCES = \
 	ksm-core/keeper/crypto.h \
 	ksm-core/keeper/crypto_aes.c \
@@ -107,6 +121,8 @@ libksm_keeper_la_SOURCES = \
 	ksm-core/keeper/file_download.c \
 	ksm-core/keeper/record.h \
 	ksm-core/keeper/record.c \
+	ksm-core/keeper/links.h \
+	ksm-core/keeper/links.c \
 	ksm-core/keeper/notation.c \
 	ksm-core/keeper/notation_resolve.c \
 	ksm-core/keeper/totp.c
@@ -118,9 +134,13 @@ libksm_accounts_la_SOURCES = \
 	ksm-core/accounts/accounts.h \
 	ksm-core/accounts/accounts.c \
 	ksm-core/accounts/accounts_build.c \
+	ksm-core/accounts/prior.c \
 	ksm-core/accounts/local_db.h \
 	ksm-core/accounts/local_db.c \
 	ksm-core/accounts/sshkey.c \
+	ksm-core/accounts/labels.c \
+	ksm-core/accounts/privkey.c \
+	ksm-core/accounts/privkey_openssh.c \
 	ksm-core/accounts/snapshot_writer.c \
 	ksm-core/accounts/private_store.c
 libksm_accounts_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_ACCOUNTS)

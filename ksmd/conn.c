@@ -9,11 +9,13 @@
  *   auth, session         root (pam_ksm in sshd, su, sudo)
  *   keys                  root and keys_user (sshd's AuthorizedKeysCommandUser)
  *   records, notation,    root (ksmctl)
- *   bind
+ *   resolve, folders,
+ *   bind, explain
  */
 #include "ipc_io.h"
 #include "ksmd.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,6 +84,19 @@ static void other_drop(uid_t uid)
 		}
 }
 
+void ksmd_add_clock(ksm_ipc_msg *resp)
+{
+	long long skew;
+	time_t at;
+	char text[32];
+
+	if (!ksmd_vault_clock(&skew, &at))
+		return;
+	snprintf(text, sizeof(text), "%lld", skew);
+	ksm_ipc_add_str(resp, "clock_skew", text);
+	ksm_ipc_add_u64(resp, "clock_at", (uint64_t)at);
+}
+
 static void op_ping(ksm_ipc_msg *resp)
 {
 	unsigned long requests;
@@ -94,6 +109,7 @@ static void op_ping(ksm_ipc_msg *resp)
 	ksm_ipc_add_u64(resp, "bound", bound);
 	ksm_ipc_add_u64(resp, "requests", requests);
 	ksm_ipc_add_u64(resp, "in_window", in_window);
+	ksmd_add_clock(resp);
 	ksmd_stats_add(resp);
 }
 
@@ -147,8 +163,14 @@ static void serve(struct ksmd *d, int fd)
 		ksmd_op_records(d, &req, &resp);
 	} else if (!strcmp(op, "notation")) {
 		ksmd_op_notation(d, &req, &resp);
+	} else if (!strcmp(op, "resolve")) {
+		ksmd_op_resolve(d, &req, &resp);
+	} else if (!strcmp(op, "folders")) {
+		ksmd_op_folders(d, &req, &resp);
 	} else if (!strcmp(op, "bind")) {
 		ksmd_op_bind(d, &req, &resp);
+	} else if (!strcmp(op, "explain")) {
+		ksmd_op_explain(d, &req, &resp);
 	} else {
 		ksm_ipc_add_str(&resp, "result", "error");
 		ksm_ipc_add_str(&resp, "message", "unknown op");

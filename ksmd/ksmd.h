@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 #include <syslog.h>
+#include <time.h>
 
 /* Who is asking, from SO_PEERCRED (never from the message). */
 struct ksmd_peer {
@@ -68,6 +69,10 @@ KSM_HIDDEN ksm_status ksmd_vault_query(struct ksmd *d, const ksm_query *q,
 				       ksmd_with_client_fn fn, void *ctx,
 				       ksm_secrets **out, bool *budget_refusal,
 				       ksm_error *err);
+/* get_folders at the admin priority (ksmctl folder list). */
+KSM_HIDDEN ksm_status ksmd_vault_folders(struct ksmd *d, uint64_t deadline,
+					 ksm_folders **out,
+					 bool *budget_refusal, ksm_error *err);
 /*
  * Bind a new device with a one-time token (ksmctl init through ksmd): the
  * binding request, then the bound config as JSON (secret) for ksmctl to
@@ -80,6 +85,12 @@ KSM_HIDDEN ksm_status ksmd_vault_bind(struct ksmd *d, const char *token,
 /* Figures for ping/status. */
 KSM_HIDDEN void ksmd_vault_stats(unsigned long *requests, unsigned *in_window,
 				 bool *bound);
+/* The clock against Keeper's: our time minus the Date of the latest
+ * answer, and when it came (false before any answer). */
+KSM_HIDDEN bool ksmd_vault_clock(long long *skew_s, time_t *at);
+/* Add clock_skew (signed seconds, as text) and clock_at (epoch s) to an
+ * answer, when an answer has been seen (ping, records). */
+KSM_HIDDEN void ksmd_add_clock(ksm_ipc_msg *resp);
 
 /* Errors that mean "the vault could not answer", not "the vault said no". */
 KSM_HIDDEN bool ksmd_unreachable(ksm_status st);
@@ -88,6 +99,8 @@ KSM_HIDDEN bool ksmd_unreachable(ksm_status st);
 
 /* Is user over max_auth_failures within auth_failure_window? */
 KSM_HIDDEN bool ksmd_failures_exceeded(struct ksmd *d, const char *user);
+/* How many wrong live answers user had within auth_failure_window. */
+KSM_HIDDEN unsigned ksmd_failures_recent(struct ksmd *d, const char *user);
 KSM_HIDDEN void ksmd_failure_add(struct ksmd *d, const char *user);
 KSM_HIDDEN void ksmd_failures_reset(const char *user);
 
@@ -109,6 +122,12 @@ KSM_HIDDEN void ksmd_op_notation(struct ksmd *d, const ksm_ipc_msg *req,
 				 ksm_ipc_msg *resp);
 KSM_HIDDEN void ksmd_op_bind(struct ksmd *d, const ksm_ipc_msg *req,
 			     ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_resolve(struct ksmd *d, const ksm_ipc_msg *req,
+				ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_folders(struct ksmd *d, const ksm_ipc_msg *req,
+				ksm_ipc_msg *resp);
+KSM_HIDDEN void ksmd_op_explain(struct ksmd *d, const ksm_ipc_msg *req,
+				ksm_ipc_msg *resp);
 
 /* The vault user behind a login name: in the snapshot and not shadowed by
  * a local account. Fills record_uid; false (with why) otherwise. */

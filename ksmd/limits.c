@@ -63,21 +63,25 @@ static unsigned recent(const struct user_failures *u, uint64_t window_ms,
 	return n;
 }
 
-bool ksmd_failures_exceeded(struct ksmd *d, const char *user)
+unsigned ksmd_failures_recent(struct ksmd *d, const char *user)
 {
 	uint64_t now = ksm_monotonic_ms();
 	uint64_t window = (uint64_t)d->conf->auth_failure_window * 1000;
 	struct user_failures *u;
-	bool over = false;
+	unsigned n = 0;
 
-	if (d->conf->max_auth_failures == 0)
-		return false;
 	pthread_mutex_lock(&mu);
 	u = find(user, false);
 	if (u)
-		over = recent(u, window, now) >= d->conf->max_auth_failures;
+		n = recent(u, window, now);
 	pthread_mutex_unlock(&mu);
-	return over;
+	return n;
+}
+
+bool ksmd_failures_exceeded(struct ksmd *d, const char *user)
+{
+	return d->conf->max_auth_failures != 0 &&
+	       ksmd_failures_recent(d, user) >= d->conf->max_auth_failures;
 }
 
 void ksmd_failure_add(struct ksmd *d, const char *user)

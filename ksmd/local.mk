@@ -16,8 +16,9 @@ ksmd_ksmd_SOURCES = \
 	ksmd/op_keys.c \
 	ksmd/op_records.c \
 	ksmd/op_admin.c \
+	ksmd/op_explain.c \
 	ksmd/log.c
-ksmd_ksmd_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_SNAPSHOT)
+ksmd_ksmd_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_LOGIN)
 ksmd_ksmd_CFLAGS = $(AM_CFLAGS) -pthread
 # The internal layers, linked in (ksmd uses hidden helpers of base/ipc).
-ksmd_ksmd_LDADD = libksm_ipc.la $(KSM_LIBS_INTERNAL) -lpthread
+ksmd_ksmd_LDADD = libksm_ipc.la libksm_login.la $(KSM_LIBS_INTERNAL) -lpthread

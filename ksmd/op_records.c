@@ -4,7 +4,9 @@
  * as the JSON text of ksm_secrets_to_json. With purpose=sync ksmd also
  * keeps the offline verifier store in step with the vault: entries of
  * users who are gone or whose password changed are dropped, and with
- * offline_verifiers = all new ones are hashed here.
+ * offline_verifiers = all new ones are hashed here; not when the sync's
+ * drop guard refuses it (force=yes overrides, as ksmctl sync --force).
+ * links=yes asks for the records' links too (requestLinks).
  */
 #include "ksmd.h"
 
@@ -12,20 +14,41 @@
 #include <string.h>
 #include <time.h>
 
-/* The number of verifiers made; *st_out and err say whether it worked. */
-static size_t sync_store(struct ksmd *d, const ksm_secrets *s,
+/*
+ * The number of verifiers made; *st_out and err say whether it worked.
+ * The accounts are the ones ksmctl builds from the same read (the same
+ * rules, the same previous snapshot); when ksmctl's drop guard will refuse
+ * the sync (and force is false), the store is left as it is, so that a
+ * refused sync drops no verifier either.
+ */
+static size_t sync_store(struct ksmd *d, const ksm_secrets *s, bool force,
 			 ksm_status *st_out, ksm_error *err)
 {
 	ksm_local_db *local = NULL;
+	ksm_prior *prior = NULL;
 	ksm_accounts *as = NULL;
 	const char **pw = NULL;
 	int64_t *rev = NULL;
+	ksm_drop_check drop = {0};
 	size_t hashed = 0;
 	ksm_status st;
 
 	st = ksm_local_db_load(NULL, NULL, &local, err);
 	if (st == KSM_OK)
-		st = ksm_accounts_build(s, d->conf, local, &as, err);
+		st = ksm_prior_load(d->conf->snapshot, &prior, err);
+	if (st == KSM_OK)
+		st = ksm_accounts_build_since(s, d->conf, local, prior, &as,
+					      err);
+	if (st == KSM_OK)
+		ksm_accounts_drop_check(as, prior, d->conf, &drop);
+	if (st == KSM_OK && drop.refused && !force) {
+		ksmd_log(LOG_WARNING,
+			 "sync: offline verifiers left as they are: the drop "
+			 "guard refuses the sync (%zu of %zu accounts "
+			 "removed)",
+			 drop.removed, drop.before);
+		goto out;
+	}
 	if (st == KSM_OK) {
 		pw = calloc(as->n_accounts + 1, sizeof(*pw));
 		rev = calloc(as->n_accounts + 1, sizeof(*rev));
@@ -49,11 +72,13 @@ static size_t sync_store(struct ksmd *d, const ksm_secrets *s,
 	else if (hashed)
 		ksmd_log(LOG_INFO, "sync: %zu offline verifier(s) made",
 			 hashed);
+out:
 	for (size_t i = 0; pw && as && i < as->n_accounts; i++)
 		ksm_free_secret((char *)pw[i]);
 	free(pw);
 	free(rev);
 	ksm_accounts_free(as);
+	ksm_prior_free(prior);
 	ksm_local_db_free(local);
 	*st_out = st;
 	return hashed;
@@ -62,6 +87,8 @@ static size_t sync_store(struct ksmd *d, const ksm_secrets *s,
 void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 {
 	const char *purpose = ksm_ipc_get(req, "purpose");
+	const char *force = ksm_ipc_get(req, "force");
+	const char *links = ksm_ipc_get(req, "links");
 	bool sync = purpose && !strcmp(purpose, "sync");
 	const char **uids = calloc(req->n + 1, sizeof(char *));
 	const char **folders = calloc(req->n + 1, sizeof(char *));
@@ -87,10 +114,12 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		q.record_uids = NULL;
 	if (!q.n_folder_uids)
 		q.folder_uids = NULL;
-	st = ksmd_vault_query(d, q.record_uids || q.folder_uids ? &q : NULL,
-			      KSMD_ADMIN,
-			      ksm_monotonic_ms() + d->conf->timeout_sync_ms,
-			      NULL, NULL, &s, &budget, &err);
+	q.request_links = links && !strcmp(links, "yes");
+	st = ksmd_vault_query(
+		d,
+		q.record_uids || q.folder_uids || q.request_links ? &q : NULL,
+		KSMD_ADMIN, ksm_monotonic_ms() + d->conf->timeout_sync_ms, NULL,
+		NULL, &s, &budget, &err);
 	if (st != KSM_OK) {
 		ksm_ipc_add_str(resp, "result", "error");
 		ksm_ipc_add_str(resp, "status", ksm_status_name(st));
@@ -101,7 +130,8 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		ksm_status vst;
 
 		ksm_error_clear(&err);
-		hashed = sync_store(d, s, &vst, &err);
+		hashed = sync_store(d, s, force && !strcmp(force, "yes"), &vst,
+				    &err);
 		if (vst != KSM_OK)
 			verr = ksm_strdup(err.message);
 	}
@@ -114,6 +144,7 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	ksm_ipc_add_str(resp, "result", "ok");
 	ksm_ipc_add_str(resp, "records", json);
 	ksm_ipc_add_u64(resp, "verifiers_made", hashed);
+	ksmd_add_clock(resp);
 	/* The snapshot is still worth writing; the sync must fail loudly. */
 	if (verr)
 		ksm_ipc_add_str(resp, "verifiers_error", verr);

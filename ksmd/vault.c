@@ -57,6 +57,10 @@ static struct {
 	size_t sent_at;
 	unsigned long requests;
 	bool bound; /* as the last request found it */
+	/* The Date of the latest answer, our clock minus it, and when. */
+	time_t server_date, clock_at;
+	long long clock_skew;
+	uint64_t warned; /* hash of the warnings last logged (0: none) */
 } V = {
 	.net_mu = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER},
 	.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -168,27 +172,77 @@ static ksm_status client_get(enum ksmd_priority p, ksm_client **out,
 	return KSM_OK;
 }
 
+/* A Date the client has not shown before is a new answer's: measure. */
+static void note_clock(time_t date)
+{
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&V.mu);
+	if (date && date != V.server_date) {
+		V.server_date = date;
+		V.clock_skew = (long long)now - (long long)date;
+		V.clock_at = now;
+	}
+	pthread_mutex_unlock(&V.mu);
+}
+
+bool ksmd_vault_clock(long long *skew_s, time_t *at)
+{
+	bool known;
+
+	pthread_mutex_lock(&V.mu);
+	known = V.clock_at != 0;
+	*skew_s = V.clock_skew;
+	*at = V.clock_at;
+	pthread_mutex_unlock(&V.mu);
+	return known;
+}
+
+/* What runs with a client held: one vault request (and its downloads). */
+typedef ksm_status (*held_fn)(ksm_client *c, uint64_t deadline, void *ctx,
+			      ksm_error *err);
+
+/*
+ * The server's warnings (get_secret's "warnings", printable ASCII), logged
+ * when they change rather than at every login that reads a record.
+ */
+static void log_warnings(const ksm_secrets *s)
+{
+	size_t n = ksm_secrets_warning_count(s);
+	uint64_t h = n ? 14695981039346656037ull : 0; /* FNV-1a */
+	bool changed;
+
+	for (size_t i = 0; i < n; i++)
+		for (const char *w = ksm_secrets_warning(s, i);; w++) {
+			h = (h ^ (unsigned char)*w) * 1099511628211ull;
+			if (!*w)
+				break;
+		}
+	pthread_mutex_lock(&V.mu);
+	changed = V.warned != h;
+	V.warned = h;
+	pthread_mutex_unlock(&V.mu);
+	for (size_t i = 0; changed && i < n; i++)
+		ksmd_log(LOG_WARNING, "the vault warns: %s",
+			 ksm_secrets_warning(s, i));
+}
+
 /*
  * One request: budget, then the client (waiting at most until deadline
- * for another request to finish), then the vault.
+ * for another request to finish), then fn with it.
  */
-static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
-			   uint64_t deadline, ksmd_with_client_fn fn, void *ctx,
-			   ksm_secrets **out, bool *budget, ksm_error *err)
+static ksm_status with_client(enum ksmd_priority prio, uint64_t deadline,
+			      held_fn fn, void *ctx, bool *budget,
+			      ksm_error *err)
 {
 	struct timespec until = real_abs(deadline);
-	ksm_secrets *s = NULL;
 	ksm_client *c = NULL;
-	uint64_t now;
 	bool ok;
 	ksm_status st;
 
 	*budget = false;
-	if (out)
-		*out = NULL;
 	pthread_mutex_lock(&V.mu);
-	now = ksm_monotonic_ms();
-	ok = budget_take(prio, now);
+	ok = budget_take(prio, ksm_monotonic_ms());
 	pthread_mutex_unlock(&V.mu);
 	if (!ok) {
 		*budget = true;
@@ -207,23 +261,84 @@ static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 	pthread_mutex_lock(&V.mu);
 	V.bound = st == KSM_OK;
 	pthread_mutex_unlock(&V.mu);
-	now = ksm_monotonic_ms();
 	if (st == KSM_OK)
-		st = ksm_get_secrets(
-			c, q, now < deadline ? (unsigned)(deadline - now) : 0,
-			&s, err);
+		st = fn(c, deadline, ctx, err);
+	if (c)
+		note_clock(ksm_client_server_date(c));
+	pthread_mutex_unlock(&V.net_mu[prio]);
+	return st;
+}
+
+static unsigned left_ms(uint64_t deadline)
+{
+	uint64_t now = ksm_monotonic_ms();
+
+	return now < deadline ? (unsigned)(deadline - now) : 0;
+}
+
+/* The vault's answer to one request, counted for ping's figures. */
+static ksm_status counted(ksm_status st)
+{
 	if (st == KSM_ERR_THROTTLED)
 		ksmd_stat(KSMD_STAT_THROTTLED);
 	else if (ksmd_unreachable(st))
 		ksmd_stat(KSMD_STAT_UNREACHABLE);
-	if (st == KSM_OK && fn)
-		st = fn(c, s, deadline, ctx);
-	pthread_mutex_unlock(&V.net_mu[prio]);
-	if (st == KSM_OK && out)
-		*out = s;
-	else
-		ksm_secrets_free(s);
 	return st;
+}
+
+struct query {
+	const ksm_query *q;
+	ksmd_with_client_fn fn;
+	void *ctx;
+	ksm_secrets *s;
+};
+
+static ksm_status query_held(ksm_client *c, uint64_t deadline, void *ctx,
+			     ksm_error *err)
+{
+	struct query *x = ctx;
+	ksm_status st = counted(
+		ksm_get_secrets(c, x->q, left_ms(deadline), &x->s, err));
+
+	if (st == KSM_OK)
+		log_warnings(x->s);
+	if (st == KSM_OK && x->fn)
+		st = x->fn(c, x->s, deadline, x->ctx);
+	return st;
+}
+
+/* get_secret with q, then fn with the client still held. */
+static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
+			   uint64_t deadline, ksmd_with_client_fn fn, void *ctx,
+			   ksm_secrets **out, bool *budget, ksm_error *err)
+{
+	struct query x = {q, fn, ctx, NULL};
+	ksm_status st;
+
+	if (out)
+		*out = NULL;
+	st = with_client(prio, deadline, query_held, &x, budget, err);
+	if (st == KSM_OK && out)
+		*out = x.s;
+	else
+		ksm_secrets_free(x.s);
+	return st;
+}
+
+static ksm_status folders_held(ksm_client *c, uint64_t deadline, void *ctx,
+			       ksm_error *err)
+{
+	return counted(ksm_get_folders(c, left_ms(deadline), ctx, err));
+}
+
+ksm_status ksmd_vault_folders(struct ksmd *d, uint64_t deadline,
+			      ksm_folders **out, bool *budget_refusal,
+			      ksm_error *err)
+{
+	(void)d;
+	*out = NULL;
+	return with_client(KSMD_ADMIN, deadline, folders_held, out,
+			   budget_refusal, err);
 }
 
 ksm_status ksmd_vault_query(struct ksmd *d, const ksm_query *q,

@@ -2,9 +2,9 @@
 /*
  * account.c - pam_sm_acct_mgmt: a vault user's access has not expired
  * (valid_until) and the user is still in the snapshot; local users (from
- * /etc/passwd itself, not NSS, which may be us) are not ours.
+ * /etc/passwd itself, not NSS, which may be us) are not ours: PAM_IGNORE.
+ * Anyone else is PAM_USER_UNKNOWN (user_load logs why, once per login).
  */
-#include "local_files.h"
 #include "user.h"
 
 #include <time.h>
@@ -19,18 +19,10 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	(void)flags;
 	pam_ksm_parse_args(pamh, argc, argv, &args);
 	rc = pam_ksm_user_load(pamh, &args, &ku);
-	if (rc == PAM_USER_UNKNOWN && ku.name) {
-		/* Local users are not ours; anyone else is unknown here. */
-		rc = ksm_passwd_file_has(NULL, ku.name) ? PAM_IGNORE
-							: PAM_USER_UNKNOWN;
-		if (rc == PAM_USER_UNKNOWN)
-			pam_syslog(pamh, LOG_NOTICE,
-				   "%s: refused: not in the "
-				   "snapshot (removed from "
-				   "the vault?)",
-				   ku.name);
-	} else if (rc == PAM_SUCCESS && ku.valid_until &&
-		   ku.valid_until < (int64_t)time(NULL)) {
+	if (rc == PAM_USER_UNKNOWN && ku.local) {
+		rc = PAM_IGNORE;
+	} else if (rc == PAM_SUCCESS &&
+		   ksm_login_expired(ku.u, (int64_t)time(NULL))) {
 		pam_syslog(pamh, LOG_NOTICE,
 			   "%s: refused: access expired "
 			   "(valid_until)",

@@ -96,15 +96,19 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	rc = pam_get_authtok(pamh, PAM_AUTHTOK, &password, NULL);
 	if (rc != PAM_SUCCESS || !password) {
 		rc = rc == PAM_SUCCESS ? PAM_AUTH_ERR : rc;
+		pam_syslog(pamh, LOG_NOTICE, "%s: no password given (%s)",
+			   ku.name, pam_strerror(pamh, rc));
 		goto out;
 	}
 	/* The code is asked whatever the password: a prompt that only
 	 * followed a right password would confirm it. */
-	if (args.totp == TOTP_REQUIRED ||
-	    (args.totp == TOTP_IF_PRESENT && (ku.flags & KSM_SNAP_HAS_TOTP))) {
+	if (ksm_login_asks_code((enum ksm_totp_mode)args.totp, ku.flags)) {
 		rc = code_prompt(pamh, &code);
-		if (rc != PAM_SUCCESS)
+		if (rc != PAM_SUCCESS) {
+			pam_syslog(pamh, LOG_NOTICE,
+				   "%s: no verification code given", ku.name);
 			goto out;
+		}
 	}
 	rc = ask(pamh, &args, &ku, password, code, &result, &resp);
 	if (rc == PAM_SUCCESS && result && !strcmp(result, "need_code") &&
@@ -115,6 +119,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		if (rc == PAM_SUCCESS)
 			rc = ask(pamh, &args, &ku, password, code, &result,
 				 &resp);
+		else
+			pam_syslog(pamh, LOG_NOTICE,
+				   "%s: no verification code given", ku.name);
 	}
 	if (rc != PAM_SUCCESS)
 		goto out;

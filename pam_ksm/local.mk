@@ -19,10 +19,11 @@ pam_ksm_la_SOURCES = \
 	pam_ksm/keyring.c
 # libc, libpam and libkeyutils only: no libcurl, OpenSSL, json-c or
 # libcrypt in login processes (ksmd does that work).
-pam_ksm_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_SNAPSHOT)
+pam_ksm_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_LOGIN)
 pam_ksm_la_CFLAGS = $(AM_CFLAGS)
 pam_ksm_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/pam_ksm/pam_ksm.map
-pam_ksm_la_LIBADD = libksm_ipc.la libksm_snapshot.la libksm_base.la -lpam -lkeyutils
+pam_ksm_la_LIBADD = libksm_ipc.la libksm_login.la libksm_snapshot.la \
+	libksm_base.la -lpam -lkeyutils
 EXTRA_pam_ksm_la_DEPENDENCIES = pam_ksm/pam_ksm.map
 EXTRA_DIST += pam_ksm/pam_ksm.map

@@ -16,8 +16,7 @@
  */
 #include "base.h"
 #include "ipc_client.h"
-#include "local_files.h"
-#include "snapshot_reader.h"
+#include "login.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -41,21 +40,9 @@ static void logmsg(int prio, const char *fmt, ...)
 
 /* ksmd and the snapshot hold validated lines; still, nothing that is not
  * one plain key line goes to sshd (no newline, no options). */
-static bool plain_key_line(const char *line)
-{
-	static const char *const types[] = {"ssh-", "ecdsa-", "sk-"};
-
-	if (!ksm_text_clean(line, 16384, ""))
-		return false;
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (!strncmp(line, types[i], strlen(types[i])))
-			return true;
-	return false;
-}
-
 static size_t print_line(const char *line, const char *fp, const char *want)
 {
-	if ((want && strcmp(fp, want) != 0) || !plain_key_line(line))
+	if ((want && strcmp(fp, want) != 0) || !ksm_login_key_line_ok(line))
 		return 0;
 	printf("%s\n", line);
 	return 1;
@@ -116,7 +103,7 @@ static size_t serve_live(const ksm_settings *conf, const ksm_snap *s,
 		    !strcmp(result, "unknown"))) {
 		/* The vault says no: the snapshot must not say yes. */
 		logmsg(LOG_WARNING, "%s: no keys: %s", user, msg);
-	} else if (age <= (int64_t)conf->keys_max_stale) {
+	} else if (ksm_login_keys_stale_ok(conf, age)) {
 		n = print_snapshot_keys(s, u, want);
 		logmsg(LOG_WARNING,
 		       "%s: live refresh failed (%s%s); serving %zu snapshot "
@@ -142,9 +129,7 @@ int main(int argc, char **argv)
 	uint64_t t0 = ksm_monotonic_ms();
 	ksm_settings *conf = NULL;
 	ksm_error err = {0};
-	ksm_snap s = {0};
-	const struct ksm_snap_user *u;
-	ksm_snap_status sst;
+	ksm_login l = {0};
 	int64_t now = time(NULL), age;
 	int argi = 1;
 
@@ -173,43 +158,44 @@ int main(int argc, char **argv)
 		logmsg(LOG_ERR, "%s", err.message);
 		return 0;
 	}
-	/* Lazy: the cost of one lookup must not grow with the vault. */
-	sst = ksm_snap_open_flags(conf->snapshot, KSM_SNAP_LAZY, &s);
-	if (sst != KSM_SNAPST_OK) {
+	/* Lazy: the cost of one lookup must not grow with the vault. A
+	 * local account of that name wins over the vault's. */
+	switch (ksm_login_find(conf->snapshot, KSM_SNAP_LAZY, user, &l)) {
+	case KSM_LOGIN_VAULT:
+		break;
+	case KSM_LOGIN_NO_SNAPSHOT:
 		logmsg(LOG_ERR,
 		       "snapshot %s is %s: no vault keys (run ksmctl "
 		       "sync)",
-		       conf->snapshot, ksm_snap_status_str(sst));
+		       conf->snapshot, ksm_snap_status_str(l.snap_st));
 		goto out;
-	}
-	/* A local account of that name wins over the vault's. */
-	if (ksm_passwd_file_has(NULL, user))
-		goto out;
-	switch (ksm_snap_find_user_by_name(&s, user, &u)) {
-	case KSM_SNAP_FOUND:
-		break;
-	case KSM_SNAP_DAMAGED:
+	case KSM_LOGIN_DAMAGED: {
+		char name[64];
+
+		/* sshd passes any name: logged sanitized and cut. */
+		ksm_text_sanitize(name, sizeof(name), user, NULL);
 		logmsg(LOG_ERR,
-		       "snapshot %s: the entry of %s is damaged: no vault keys "
-		       "(run ksmctl sync)",
-		       conf->snapshot, user);
+		       "snapshot %s: the entry %s leads to is damaged: no "
+		       "vault keys (run ksmctl sync)",
+		       conf->snapshot, name);
 		goto out;
-	default:
-		goto out; /* unknown: quietly nothing */
 	}
-	if (u->valid_until && u->valid_until < now) {
+	default:
+		goto out; /* local or unknown: quietly nothing */
+	}
+	if (ksm_login_expired(l.u, now)) {
 		logmsg(LOG_NOTICE, "%s: account expired (valid_until): no keys",
 		       user);
 		goto out;
 	}
-	age = now - s.h->generated_at;
-	if (age <= (int64_t)conf->keys_max_age)
-		print_snapshot_keys(&s, u, want);
+	age = now - l.snap.h->generated_at;
+	if (!ksm_login_keys_live(conf, age))
+		print_snapshot_keys(&l.snap, l.u, want);
 	else
-		serve_live(conf, &s, u, user, want, age, t0);
+		serve_live(conf, &l.snap, l.u, user, want, age, t0);
 out:
 	fflush(stdout);
-	ksm_snap_close(&s);
+	ksm_login_close(&l);
 	ksm_settings_free(conf);
 	closelog();
 	return 0;

@@ -11,73 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const char usage_text[] =
-	"Usage: ksmctl [--conf PATH] COMMAND [ARGS]\n"
-	"\n"
-	"Keeper Secrets Manager on this host (ksm-unix " KSM_VERSION ").\n"
-	"\n"
-	"Commands:\n"
-	"  init [--token-file FILE | --token - | --config-file FILE | --config "
-	"-]\n"
-	"       [--host REGION|URL|HOST[:PORT]] [--server-key ID:B64U] "
-	"[--force]\n"
-	"       [--check]\n"
-	"                          bind this host with a one-time access token "
-	"(from\n"
-	"                          FILE, standard input or a prompt, or "
-	"KSM_TOKEN;\n"
-	"                          never on the command line), or install a\n"
-	"                          pre-initialized config (JSON, base64, "
-	"keeper.ini,\n"
-	"                          'ksm profile export'), and write the "
-	"client\n"
-	"                          config (client_config in ksm.conf) for "
-	"ksmd's user;\n"
-	"                          --check proves it with one request\n"
-	"  secret list [--json]    records shared with the application\n"
-	"  secret get UID [--field TYPE_OR_LABEL] [--json] [--unmask]\n"
-	"                          one record; secret values masked unless "
-	"--unmask;\n"
-	"                          --field prints that field's values as they "
-	"are\n"
-	"  notation NOTATION       resolve "
-	"keeper://UID_OR_TITLE/field/TYPE[..]\n"
-	"  totp UID                current one-time code of the record's "
-	"oneTimeCode\n"
-	"  exec -- CMD [ARGS]      run CMD with environment values that start "
-	"with\n"
-	"                          keeper:// replaced by what they name\n"
-	"  status [--json] [--local] [--prometheus[=PATH]]\n"
-	"                          config, server, clock, latency, snapshot "
-	"age and\n"
-	"                          last sync result (--local: no server "
-	"request;\n"
-	"                          --prometheus: node_exporter metrics, no "
-	"request)\n"
-	"  sync                    turn the vault's records into accounts and "
-	"write\n"
-	"                          the snapshot (atomically; a failure keeps "
-	"the old)\n"
-	"  users                   accounts in the snapshot, and refused "
-	"records\n"
-	"\n"
-	"Options:\n"
-	"  --conf PATH             ksm.conf to use (default " KSM_DEFAULT_CONF
-	")\n"
-	"  -h, --help              this text\n"
-	"  --version               print the version\n"
-	"\n"
-	"Exit codes:\n"
-	"  0  success\n"
-	"  1  other failure (local I/O, protocol or server error)\n"
-	"  2  usage error\n"
-	"  3  not bound: client config missing, invalid or unsafe\n"
-	"  4  network: server unreachable, timeout, TLS failure, throttled, "
-	"HTTP 5xx\n"
-	"  5  access denied: device revoked, token used, key or version "
-	"refused\n"
-	"  6  not found: record, field or file\n";
+#include <time.h>
 
 int ksmctl_exit_code(ksm_status st)
 {
@@ -125,7 +59,11 @@ int ksmctl_usage_error(const struct ksmctl *k, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help'.\n", k->prog);
+	if (k->cmd)
+		fprintf(stderr, "\nTry '%s %s --help'.\n", k->prog,
+			k->cmd->name);
+	else
+		fprintf(stderr, "\nTry '%s --help'.\n", k->prog);
 	return EXIT_USAGE;
 }
 
@@ -178,14 +116,41 @@ static void warn_proxy_password(const struct ksmctl *k)
 			k->conf->ksmd_user);
 }
 
-static const struct {
-	const char *name;
-	int (*run)(struct ksmctl *, int, char **);
-} commands[] = {
-	{"init", cmd_init}, {"secret", cmd_secret}, {"notation", cmd_notation},
-	{"totp", cmd_totp}, {"exec", cmd_exec},	    {"status", cmd_status},
-	{"sync", cmd_sync}, {"users", cmd_users},
-};
+const char *ksmctl_iso_time(int64_t t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, cap, "%lld", (long long)t);
+	return out;
+}
+
+void ksmctl_json_time(FILE *f, int64_t t)
+{
+	char buf[40];
+
+	if (!t)
+		fputs("null", f);
+	else
+		ksmctl_json_string(f, ksmctl_iso_time(t, buf, sizeof(buf)));
+}
+
+/* "CMD --help" or "CMD -h": anywhere before "--", but for exec (whose
+ * arguments are another program's) only as its first argument. */
+static bool wants_help(const struct ksmctl_command *c, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+		if (c->run == cmd_exec)
+			break;
+	}
+	return false;
+}
 
 int main(int argc, char **argv)
 {
@@ -197,7 +162,7 @@ int main(int argc, char **argv)
 	};
 	struct ksmctl k = {.prog = "ksmctl"};
 	ksm_error err = {0};
-	int opt, rc = EXIT_USAGE;
+	int opt, rc;
 
 	/* '+': stop at the command; its own options follow it. */
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -206,7 +171,7 @@ int main(int argc, char **argv)
 			k.conf_path = optarg;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			ksmctl_print_help(stdout);
 			return EXIT_OK;
 		case 'V':
 			puts("ksmctl (ksm-unix) " KSM_VERSION);
@@ -217,27 +182,29 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return ksmctl_usage_error(&k, "no command given");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[optind], commands[i].name) != 0)
-			continue;
-		/* "ksmctl CMD --help": the one usage text covers every command.
-		 */
-		if (argc - optind == 2 &&
-		    (!strcmp(argv[optind + 1], "--help") ||
-		     !strcmp(argv[optind + 1], "-h"))) {
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		}
-		if (ksm_settings_load(k.conf_path, &k.conf, &err) != KSM_OK)
-			return ksmctl_fail(&k, &err);
-		warn_proxy_password(&k);
-		/* The command sees argv[0] = its name, getopt restarts. */
-		argc -= optind;
-		argv += optind;
-		optind = 0;
-		rc = commands[i].run(&k, argc, argv);
-		ksm_settings_free(k.conf);
-		return rc;
+	k.cmd = ksmctl_command_find(argv[optind]);
+	if (!k.cmd)
+		return ksmctl_usage_error(&k, "unknown command '%s'",
+					  argv[optind]);
+	/* The command sees argv[0] = its name, getopt restarts. */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	if (wants_help(k.cmd, argc, argv)) {
+		ksmctl_print_usage(k.cmd, stdout);
+		return EXIT_OK;
 	}
-	return ksmctl_usage_error(&k, "unknown command '%s'", argv[optind]);
+	if (ksm_settings_load(k.conf_path, &k.conf, &err) != KSM_OK) {
+		if (!k.cmd->own_conf)
+			return ksmctl_fail(&k, &err);
+		/* The doctor reports it and checks the rest. */
+		if (ksm_settings_parse("", 0, "defaults", &k.conf, NULL) !=
+		    KSM_OK)
+			return ksmctl_fail(&k, &err);
+		k.conf_error = &err;
+	}
+	warn_proxy_password(&k);
+	rc = k.cmd->run(&k, argc, argv);
+	ksm_settings_free(k.conf);
+	return rc;
 }

@@ -106,6 +106,47 @@ void ksmctl_give_to_ksmd(const ksm_settings *conf, const char *path)
 			conf->ksmd_user, strerror(errno));
 }
 
+/*
+ * The shipped units know the default paths only: ksm-sync.service runs
+ * while SYSCONFDIR_KSM/client.json exists (ConditionPathExists=) and may
+ * write /var/lib/ksm alone, ksmd.service /var/lib/ksmd. A ksm.conf that
+ * moves them would make the timer skip every sync without a word, or the
+ * writes fail: say so now, with the drop-in that fixes it.
+ */
+#define UNIT_CLIENT_CONFIG SYSCONFDIR_KSM "/client.json"
+
+void ksmctl_unit_notes(const ksm_settings *conf)
+{
+	/* The directory each unit may write, and what ksm.conf puts there. */
+	const struct {
+		const char *unit, *dir, *option, *path;
+	} writes[] = {
+		{"ksm-sync", "/var/lib/ksm/", "snapshot", conf->snapshot},
+		{"ksmd", "/var/lib/ksmd/", "private_store",
+		 conf->private_store},
+	};
+
+	if (strcmp(conf->client_config, UNIT_CLIENT_CONFIG) != 0)
+		fprintf(stderr,
+			"ksmctl: note: ksm-sync.service syncs only while %s "
+			"exists (ConditionPathExists=); for client_config = %s "
+			"add a drop-in ('systemctl edit ksm-sync': [Unit], "
+			"'ConditionPathExists=' to clear it, then "
+			"'ConditionPathExists=%s'), or the timer does "
+			"nothing\n",
+			UNIT_CLIENT_CONFIG, conf->client_config,
+			conf->client_config);
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+		if (strncmp(writes[i].path, writes[i].dir,
+			    strlen(writes[i].dir)) != 0)
+			fprintf(stderr,
+				"ksmctl: note: %s.service may write only in "
+				"%s; for %s = %s add its directory to "
+				"ReadWritePaths= ('systemctl edit %s')\n",
+				writes[i].unit, writes[i].dir, writes[i].option,
+				writes[i].path, writes[i].unit);
+}
+
 bool ksmctl_already_bound(const char *path)
 {
 	ksm_client_config *cfg = NULL;
@@ -188,6 +229,7 @@ static int init_token(struct ksmctl *k, const struct ksmctl_init_args *a)
 	       ksm_client_config_get(ksm_client_get_config(c),
 				     KSM_CFG_HOSTNAME),
 	       records, path);
+	ksmctl_unit_notes(k->conf);
 	rc = EXIT_OK;
 out:
 	ksm_secrets_free(s);

@@ -146,6 +146,7 @@ int ksmctl_init_config(struct ksmctl *k, const struct ksmctl_init_args *a)
 				     KSM_CFG_HOSTNAME),
 	       path,
 	       a->check ? "" : " (not checked: 'ksmctl init --check' asks)");
+	ksmctl_unit_notes(k->conf);
 	rc = EXIT_OK;
 out:
 	ksm_client_free(c);

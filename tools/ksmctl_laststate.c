@@ -66,27 +66,42 @@ size_t ksmctl_last_refused(json_object *last)
 		       : 0;
 }
 
+bool ksmctl_last_refusal(json_object *last, size_t i, struct ksmctl_refusal *r)
+{
+	json_object *ref, *e, *v;
+
+	memset(r, 0, sizeof(*r));
+	r->record = r->name = r->reason = "";
+	/* json-c asserts (aborts) on the length of a non-array. */
+	if (!last || !json_object_object_get_ex(last, "refused", &ref) ||
+	    !json_object_is_type(ref, json_type_array) ||
+	    i >= json_object_array_length(ref))
+		return false;
+	e = json_object_array_get_idx(ref, i);
+	/* A JSON null is a NULL object, whose string is NULL. */
+	if (json_object_object_get_ex(e, "record", &v) && v)
+		r->record = json_object_get_string(v);
+	if (json_object_object_get_ex(e, "name", &v) && v)
+		r->name = json_object_get_string(v);
+	if (json_object_object_get_ex(e, "reason", &v) && v)
+		r->reason = json_object_get_string(v);
+	r->whole_account = json_object_object_get_ex(e, "account", &v) &&
+			   json_object_get_boolean(v);
+	return true;
+}
+
 void ksmctl_print_refusals(const ksm_settings *conf)
 {
-	json_object *o = ksmctl_last_sync_load(conf), *ref, *msg;
+	json_object *o = ksmctl_last_sync_load(conf);
+	const char *msg = ksmctl_last_str(o, "message");
+	struct ksmctl_refusal r;
 
-	if (o && json_object_object_get_ex(o, "message", &msg))
-		printf("\nlast sync: %s\n", json_object_get_string(msg));
-	/* json-c asserts (aborts) on the length of a non-array. */
-	if (o && json_object_object_get_ex(o, "refused", &ref) &&
-	    json_object_is_type(ref, json_type_array) &&
-	    json_object_array_length(ref) > 0) {
-		printf("refused:\n");
-		for (size_t i = 0; i < json_object_array_length(ref); i++) {
-			json_object *r = json_object_array_get_idx(ref, i), *v;
-			const char *f[3] = {"", "", ""};
-			const char *keys[3] = {"record", "name", "reason"};
-
-			for (int j = 0; j < 3; j++)
-				if (json_object_object_get_ex(r, keys[j], &v))
-					f[j] = json_object_get_string(v);
-			printf("  %-22s %-16s %s\n", f[0], f[1], f[2]);
-		}
+	if (msg)
+		printf("\nlast sync: %s\n", msg);
+	for (size_t i = 0; ksmctl_last_refusal(o, i, &r); i++) {
+		if (i == 0)
+			printf("refused:\n");
+		printf("  %-22s %-16s %s\n", r.record, r.name, r.reason);
 	}
 	json_object_put(o);
 }

@@ -27,6 +27,13 @@ const char *ksmctl_last_str(json_object *last, const char *key);
 long long ksmctl_last_int(json_object *last, const char *key);
 bool ksmctl_last_ok(json_object *last);
 size_t ksmctl_last_refused(json_object *last);
+/* The i-th entry of "refused" (fields "" when absent); false past the
+ * end, or when there is no such array. */
+struct ksmctl_refusal {
+	const char *record, *name, *reason;
+	bool whole_account;
+};
+bool ksmctl_last_refusal(json_object *last, size_t i, struct ksmctl_refusal *r);
 /* The last sync's message and its refusals, as "ksmctl users" ends. */
 void ksmctl_print_refusals(const ksm_settings *conf);
 

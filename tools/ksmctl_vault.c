@@ -11,10 +11,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ksmd answers a whole vault; allow for big ones. */
 #define RECORDS_MAX (1024u << 20)
 #define PING_MS	    1000
+
+/* The clock as the latest vault answer of this process showed it. */
+static struct {
+	bool known;
+	long long skew;
+} clock_seen;
+
+/* ksmd's clock_skew (signed text), if the answer has one. */
+static bool answer_clock(const ksm_ipc_msg *resp, long long *skew)
+{
+	const char *v = ksm_ipc_get(resp, "clock_skew");
+	char *end = NULL;
+
+	if (!v || !*v)
+		return false;
+	*skew = strtoll(v, &end, 10);
+	return *end == '\0';
+}
+
+static void note_client_clock(const ksm_client *c)
+{
+	time_t date = c ? ksm_client_server_date(c) : 0;
+
+	if (date) {
+		clock_seen.known = true;
+		clock_seen.skew = (long long)time(NULL) - (long long)date;
+	}
+}
+
+bool ksmctl_server_clock(long long *skew_s)
+{
+	*skew_s = clock_seen.skew;
+	return clock_seen.known;
+}
 
 bool ksmctl_ksmd_ping(const struct ksmctl *k, ksm_ipc_msg *resp)
 {
@@ -27,6 +62,34 @@ bool ksmctl_ksmd_ping(const struct ksmctl *k, ksm_ipc_msg *resp)
 	     !strcmp(ksm_ipc_get(resp, "result"), "ok");
 	ksm_ipc_clear(&req);
 	return up;
+}
+
+bool ksmctl_ksmd_info(const struct ksmctl *k, struct ksmctl_ping *p)
+{
+	ksm_ipc_msg req = {0}, resp = {0};
+	ksm_error err = {0};
+	const char *v;
+
+	memset(p, 0, sizeof(*p));
+	ksm_ipc_add_str(&req, "op", "ping");
+	if (ksm_ipc_call(k->conf, &req, &resp, 4096, PING_MS, &err) != KSM_OK) {
+		snprintf(p->error, sizeof(p->error), "%s",
+			 err.message[0] ? err.message : "no answer");
+	} else if (!(v = ksm_ipc_get(&resp, "result")) || strcmp(v, "ok")) {
+		snprintf(p->error, sizeof(p->error), "ping answered %s",
+			 v ? v : "nothing usable");
+	} else {
+		p->up = true;
+		v = ksm_ipc_get(&resp, "version");
+		snprintf(p->version, sizeof(p->version), "%s", v ? v : "");
+		p->bound = ksm_ipc_get_u64(&resp, "bound", 0) != 0;
+		p->requests = ksm_ipc_get_u64(&resp, "requests", 0);
+		p->clock_known = answer_clock(&resp, &p->clock_skew);
+		p->clock_at = (long long)ksm_ipc_get_u64(&resp, "clock_at", 0);
+	}
+	ksm_ipc_clear(&req);
+	ksm_ipc_clear(&resp);
+	return p->up;
 }
 
 bool ksmctl_ksmd_running(const struct ksmctl *k)
@@ -70,16 +133,41 @@ static ksm_status refusal(const ksm_ipc_msg *resp, ksm_error *err)
 	return err->code;
 }
 
+/* req to ksmd, within timeout_sync and 2 s; an answer but "ok" is err. */
+static ksm_status ask(const struct ksmctl *k, const ksm_ipc_msg *req,
+		      ksm_ipc_msg *resp, size_t max, ksm_error *err)
+{
+	const char *result;
+	ksm_status st = ksm_ipc_call(k->conf, req, resp, max,
+				     k->conf->timeout_sync_ms + 2000, err);
+
+	if (st != KSM_OK)
+		return st;
+	result = ksm_ipc_get(resp, "result");
+	if (!result || strcmp(result, "ok") != 0)
+		return refusal(resp, err);
+	return KSM_OK;
+}
+
+static ksm_status nomem(ksm_error *err)
+{
+	err->code = KSM_ERR_NOMEM;
+	snprintf(err->message, sizeof(err->message), "out of memory");
+	return KSM_ERR_NOMEM;
+}
+
 static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
-			   const char *purpose, ksm_secrets **out,
+			   const char *purpose, bool force, ksm_secrets **out,
 			   struct ksmctl_sync_info *info, ksm_error *err)
 {
 	ksm_ipc_msg req = {0}, resp = {0};
-	const char *result, *records;
+	const char *records;
 	ksm_status st = KSM_OK;
 
 	if (ksm_ipc_add_str(&req, "op", "records") ||
-	    ksm_ipc_add_str(&req, "purpose", purpose))
+	    ksm_ipc_add_str(&req, "purpose", purpose) ||
+	    (force && ksm_ipc_add_str(&req, "force", "yes")) ||
+	    (q && q->request_links && ksm_ipc_add_str(&req, "links", "yes")))
 		st = KSM_ERR_NOMEM;
 	for (size_t i = 0; st == KSM_OK && q && i < q->n_record_uids; i++)
 		st = ksm_ipc_add_str(&req, "uid", q->record_uids[i]);
@@ -87,15 +175,15 @@ static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 		st = ksm_ipc_add_str(&req, "folder", q->folder_uids[i]);
 	if (st != KSM_OK) {
 		ksm_ipc_clear(&req);
-		err->code = st;
-		snprintf(err->message, sizeof(err->message), "out of memory");
-		return st;
+		return nomem(err);
 	}
-	st = ksm_ipc_call(k->conf, &req, &resp, RECORDS_MAX,
-			  k->conf->timeout_sync_ms + 2000, err);
-	result = ksm_ipc_get(&resp, "result");
+	st = ask(k, &req, &resp, RECORDS_MAX, err);
 	records = ksm_ipc_get(&resp, "records");
-	if (st == KSM_OK && result && !strcmp(result, "ok") && records) {
+	if (st == KSM_OK && answer_clock(&resp, &clock_seen.skew))
+		clock_seen.known = true;
+	if (st == KSM_OK && !records)
+		st = refusal(&resp, err);
+	if (st == KSM_OK) {
 		st = ksm_secrets_from_json(records, strlen(records), out, err);
 		if (info) {
 			const char *verr =
@@ -107,8 +195,6 @@ static ksm_status via_ksmd(const struct ksmctl *k, const ksm_query *q,
 				 sizeof(info->verifiers_error), "%s",
 				 verr ? verr : "");
 		}
-	} else if (st == KSM_OK) {
-		st = refusal(&resp, err);
 	}
 	ksm_ipc_clear(&req);
 	ksm_ipc_clear(&resp);
@@ -119,21 +205,31 @@ ksm_status ksmctl_get_secrets(const struct ksmctl *k, ksm_client *c,
 			      const ksm_query *q, const char *purpose,
 			      ksm_secrets **out, ksm_error *err)
 {
+	ksm_status st;
+
 	*out = NULL;
 	if (!c)
-		return via_ksmd(k, q, purpose, out, NULL, err);
-	return ksm_get_secrets(c, q, k->conf->timeout_sync_ms, out, err);
+		return via_ksmd(k, q, purpose, false, out, NULL, err);
+	st = ksm_get_secrets(c, q, k->conf->timeout_sync_ms, out, err);
+	note_client_clock(c);
+	return st;
 }
 
 ksm_status ksmctl_sync_read(const struct ksmctl *k, ksm_client *c,
-			    ksm_secrets **out, struct ksmctl_sync_info *info,
-			    ksm_error *err)
+			    const char *purpose, bool force, ksm_secrets **out,
+			    struct ksmctl_sync_info *info, ksm_error *err)
 {
+	/* Every record, with its links (which pamUsers a pamMachine has). */
+	ksm_query q = {.request_links = true};
+	ksm_status st;
+
 	*out = NULL;
 	memset(info, 0, sizeof(*info));
 	if (!c)
-		return via_ksmd(k, NULL, "sync", out, info, err);
-	return ksm_get_secrets(c, NULL, k->conf->timeout_sync_ms, out, err);
+		return via_ksmd(k, &q, purpose, force, out, info, err);
+	st = ksm_get_secrets(c, &q, k->conf->timeout_sync_ms, out, err);
+	note_client_clock(c);
+	return st;
 }
 
 /* One notation through ksmd ("notation": files are downloaded by ksmd). */
@@ -143,7 +239,6 @@ static ksm_status notation_via_ksmd(const struct ksmctl *k, const char *text,
 {
 	ksm_ipc_msg req = {0}, resp = {0};
 	const struct ksm_ipc_field *v;
-	const char *result;
 	size_t pos = 0, n = 0;
 	ksm_status st;
 
@@ -153,12 +248,7 @@ static ksm_status notation_via_ksmd(const struct ksmctl *k, const char *text,
 	if (st == KSM_OK)
 		st = ksm_ipc_add_str(&req, "notation", text);
 	if (st == KSM_OK)
-		st = ksm_ipc_call(k->conf, &req, &resp, RECORDS_MAX,
-				  k->conf->timeout_sync_ms + 2000, err);
-	result = ksm_ipc_get(&resp, "result");
-	if (st == KSM_OK && (!result || strcmp(result, "ok") != 0)) {
-		st = refusal(&resp, err);
-	}
+		st = ask(k, &req, &resp, RECORDS_MAX, err);
 	while (st == KSM_OK && ksm_ipc_next(&resp, "value", &pos))
 		n++;
 	if (st == KSM_OK && !(*values = calloc(n + 1, sizeof(char *))))
@@ -207,7 +297,7 @@ ksm_status ksmctl_bind_via_ksmd(const struct ksmctl *k, const char *token,
 				ksm_error *err)
 {
 	ksm_ipc_msg req = {0}, resp = {0};
-	const char *result, *json;
+	const char *json;
 	ksm_status st;
 
 	*cfg = NULL;
@@ -220,17 +310,321 @@ ksm_status ksmctl_bind_via_ksmd(const struct ksmctl *k, const char *token,
 	if (st == KSM_OK && server_key)
 		st = ksm_ipc_add_str(&req, "server_key", server_key);
 	if (st == KSM_OK)
-		st = ksm_ipc_call(k->conf, &req, &resp, 1u << 20,
-				  k->conf->timeout_sync_ms + 2000, err);
-	result = ksm_ipc_get(&resp, "result");
+		st = ask(k, &req, &resp, 1u << 20, err);
 	json = ksm_ipc_get(&resp, "config");
-	if (st == KSM_OK && result && !strcmp(result, "ok") && json) {
+	if (st == KSM_OK && !json)
+		st = refusal(&resp, err);
+	if (st == KSM_OK) {
 		st = ksm_client_config_load_string(json, cfg, err);
 		*records = (size_t)ksm_ipc_get_u64(&resp, "records", 0);
-	} else if (st == KSM_OK) {
-		st = refusal(&resp, err);
 	}
 	ksm_ipc_clear(&req);
 	ksm_ipc_clear(&resp);
+	return st;
+}
+
+/* -------------------------------------------------- many notations at once */
+
+/* Take the values v (cnt of them) as r's answer; a file's content comes as
+ * unpadded base64url, decoded when r->is_file. */
+static ksm_status take_values(struct ksmctl_resolved *r, char **v, size_t cnt)
+{
+	r->lens = calloc(cnt + 1, sizeof(*r->lens));
+	if (!r->lens) {
+		ksm_strv_free(v, cnt);
+		return nomem(&r->err);
+	}
+	r->values = v;
+	r->count = cnt;
+	for (size_t i = 0; i < cnt; i++) {
+		uint8_t *raw = NULL;
+		size_t len = 0;
+
+		r->lens[i] = strlen(v[i]);
+		if (!r->is_file)
+			continue;
+		if (ksm_b64_decode(v[i], r->lens[i], &raw, &len) != KSM_OK) {
+			r->err.code = KSM_ERR_PROTOCOL;
+			snprintf(r->err.message, sizeof(r->err.message),
+				 "the file's content did not decode");
+			return r->err.code;
+		}
+		ksm_free_secret(v[i]);
+		v[i] = (char *)raw;
+		r->lens[i] = len;
+	}
+	return KSM_OK;
+}
+
+static ksm_status resolve_direct(const struct ksmctl *k, ksm_client *c,
+				 const ksm_notation *ns, const size_t *idx,
+				 size_t m, struct ksmctl_resolved *out,
+				 ksm_error *err)
+{
+	uint64_t deadline = ksm_monotonic_ms() + k->conf->timeout_sync_ms;
+	const char **uids = calloc(m + 1, sizeof(*uids));
+	const ksm_query *q;
+	ksm_query qq;
+	ksm_secrets *s = NULL;
+	ksm_status st;
+
+	if (!uids)
+		return nomem(err);
+	q = ksm_notation_query(ns, m, uids, &qq);
+	st = ksm_get_secrets(c, q, k->conf->timeout_sync_ms, &s, err);
+	for (size_t j = 0; st == KSM_OK && j < m; j++) {
+		struct ksmctl_resolved *r = &out[idx[j]];
+		uint64_t now = ksm_monotonic_ms();
+		char **v = NULL;
+		size_t cnt = 0;
+
+		if (ksm_notation_resolve_in(
+			    c, s, &ns[j],
+			    now < deadline ? (unsigned)(deadline - now) : 0, &v,
+			    &cnt, &r->err) == KSM_OK)
+			take_values(r, v, cnt);
+	}
+	ksm_secrets_free(s);
+	free(uids);
+	return st;
+}
+
+/* ksmd's "resolve": one "item" (ok or a status name) for each notation,
+ * then its "item_message" and its "value"s, in the order asked. */
+static ksm_status resolve_ksmd(const struct ksmctl *k, const char *const *texts,
+			       const size_t *idx, size_t m,
+			       struct ksmctl_resolved *out, ksm_error *err)
+{
+	ksm_ipc_msg req = {0}, resp = {0};
+	struct ksmctl_resolved *r = NULL;
+	char **v = NULL;
+	size_t items = 0, cnt = 0;
+	ksm_status st;
+
+	st = ksm_ipc_add_str(&req, "op", "resolve");
+	for (size_t j = 0; st == KSM_OK && j < m; j++)
+		st = ksm_ipc_add_str(&req, "notation", texts[idx[j]]);
+	if (st != KSM_OK)
+		st = nomem(err);
+	if (st == KSM_OK)
+		st = ask(k, &req, &resp, RECORDS_MAX, err);
+	for (size_t i = 0; st == KSM_OK && i <= resp.n; i++) {
+		const struct ksm_ipc_field *f = i < resp.n ? &resp.f[i] : NULL;
+		const char *val = f ? (const char *)f->val : NULL;
+
+		if (r && (!f || !strcmp(f->key, "item"))) {
+			if (r->err.code == KSM_OK)
+				take_values(r, v, cnt);
+			else
+				ksm_strv_free(v, cnt);
+			v = NULL;
+			cnt = 0;
+			r = NULL;
+		}
+		if (!f)
+			break;
+		if (!strcmp(f->key, "item")) {
+			if (items == m)
+				break;
+			r = &out[idx[items++]];
+			if (strcmp(val, "ok") != 0) {
+				r->err.code = status_of(val);
+				snprintf(r->err.message, sizeof(r->err.message),
+					 "%s", val);
+			}
+		} else if (r && !strcmp(f->key, "item_message") &&
+			   r->err.code != KSM_OK) {
+			snprintf(r->err.message, sizeof(r->err.message), "%s",
+				 val);
+		} else if (r && !strcmp(f->key, "value")) {
+			char *copy = malloc(f->len + 1);
+
+			if (!copy || !ksm_strv_push(&v, &cnt, copy)) {
+				free(copy);
+				st = nomem(err);
+				break;
+			}
+			memcpy(copy, f->val, f->len + 1);
+		}
+	}
+	ksm_strv_free(v, cnt);
+	if (st == KSM_OK && items != m) {
+		err->code = st = KSM_ERR_PROTOCOL;
+		snprintf(err->message, sizeof(err->message),
+			 "ksmd answered %zu of %zu notations", items, m);
+	}
+	ksm_ipc_clear(&req);
+	ksm_ipc_clear(&resp);
+	return st;
+}
+
+ksm_status ksmctl_resolve_all(const struct ksmctl *k, ksm_client *c,
+			      const char *const *texts, size_t n,
+			      bool decode_files, struct ksmctl_resolved *out,
+			      ksm_error *err)
+{
+	ksm_notation *ns = calloc(n + 1, sizeof(*ns));
+	size_t *idx = calloc(n + 1, sizeof(*idx)), m = 0;
+	ksm_status st = KSM_OK;
+
+	memset(out, 0, n * sizeof(*out));
+	if (!ns || !idx) {
+		st = nomem(err);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ksm_notation_parse(texts[i], &ns[m], &out[i].err) != KSM_OK)
+			continue;
+		out[i].is_file = decode_files && ns[m].selector == KSM_SEL_FILE;
+		idx[m++] = i;
+	}
+	if (m)
+		st = c ? resolve_direct(k, c, ns, idx, m, out, err)
+		       : resolve_ksmd(k, texts, idx, m, out, err);
+out:
+	for (size_t j = 0; ns && j < m; j++)
+		ksm_notation_clear(&ns[j]);
+	free(ns);
+	free(idx);
+	return st;
+}
+
+int ksmctl_resolve_run(const struct ksmctl *k, const char *const *texts,
+		       size_t n, bool decode_files,
+		       struct ksmctl_resolved **out)
+{
+	ksm_client *c = NULL;
+	ksm_error err = {0};
+	int rc;
+
+	*out = calloc(n + 1, sizeof(**out));
+	if (!*out)
+		return EXIT_FAIL;
+	rc = ksmctl_client(k, &c);
+	if (rc == EXIT_OK && ksmctl_resolve_all(k, c, texts, n, decode_files,
+						*out, &err) != KSM_OK)
+		rc = ksmctl_fail(k, &err);
+	ksm_client_free(c);
+	return rc;
+}
+
+void ksmctl_resolved_clear(struct ksmctl_resolved *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++) {
+		for (size_t j = 0; j < r[i].count; j++)
+			ksm_free_wiped(r[i].values[j], r[i].lens[j]);
+		free(r[i].values);
+		free(r[i].lens);
+		memset(&r[i], 0, sizeof(r[i]));
+	}
+}
+
+size_t ksmctl_strv_index(char ***v, size_t *n, const char *s)
+{
+	char *copy;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i], s))
+			return i;
+	copy = strdup(s);
+	if (!copy || !ksm_strv_push(v, n, copy)) {
+		free(copy);
+		return (size_t)-1;
+	}
+	return *n - 1;
+}
+
+/* ------------------------------------------------------------- folders */
+
+void ksmctl_folders_free(struct ksmctl_folder *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++) {
+		free(f[i].uid);
+		free(f[i].parent);
+		free(f[i].name);
+	}
+	free(f);
+}
+
+/* Copy of s, NULL for NULL or "". */
+static bool dup_opt(char **dst, const char *s)
+{
+	*dst = s && *s ? strdup(s) : NULL;
+	return !s || !*s || *dst;
+}
+
+static ksm_status folders_direct(const struct ksmctl *k, ksm_client *c,
+				 struct ksmctl_folder **out, size_t *n,
+				 ksm_error *err)
+{
+	ksm_folders *fs = NULL;
+	ksm_status st = ksm_get_folders(c, k->conf->timeout_sync_ms, &fs, err);
+	size_t cnt = st == KSM_OK ? ksm_folders_count(fs) : 0;
+
+	if (st == KSM_OK && !(*out = calloc(cnt + 1, sizeof(**out))))
+		st = nomem(err);
+	for (size_t i = 0; st == KSM_OK && i < cnt; i++) {
+		struct ksmctl_folder *f = &(*out)[(*n)++];
+
+		if (!dup_opt(&f->uid, ksm_folders_uid(fs, i)) ||
+		    !dup_opt(&f->parent, ksm_folders_parent(fs, i)) ||
+		    !dup_opt(&f->name, ksm_folders_name(fs, i)) || !f->uid)
+			st = nomem(err);
+	}
+	ksm_folders_free(fs);
+	return st;
+}
+
+/* ksmd's "folders": "folder", "parent" and "name" for each, in order. */
+static ksm_status folders_ksmd(const struct ksmctl *k,
+			       struct ksmctl_folder **out, size_t *n,
+			       ksm_error *err)
+{
+	ksm_ipc_msg req = {0}, resp = {0};
+	ksm_status st = ksm_ipc_add_str(&req, "op", "folders");
+	size_t cnt = 0, pos = 0;
+
+	if (st == KSM_OK)
+		st = ask(k, &req, &resp, RECORDS_MAX, err);
+	while (st == KSM_OK && ksm_ipc_next(&resp, "folder", &pos))
+		cnt++;
+	if (st == KSM_OK && !(*out = calloc(cnt + 1, sizeof(**out))))
+		st = nomem(err);
+	for (size_t i = 0; st == KSM_OK && i < resp.n; i++) {
+		const struct ksm_ipc_field *f = &resp.f[i];
+		struct ksmctl_folder *cur = *n ? &(*out)[*n - 1] : NULL;
+		bool ok = true;
+
+		if (!strcmp(f->key, "folder") && *n < cnt)
+			ok = dup_opt(&(*out)[(*n)++].uid,
+				     (const char *)f->val) &&
+			     (*out)[*n - 1].uid;
+		else if (cur && !strcmp(f->key, "parent") && !cur->parent)
+			ok = dup_opt(&cur->parent, (const char *)f->val);
+		else if (cur && !strcmp(f->key, "name") && !cur->name)
+			ok = dup_opt(&cur->name, (const char *)f->val);
+		if (!ok)
+			st = nomem(err);
+	}
+	ksm_ipc_clear(&req);
+	ksm_ipc_clear(&resp);
+	return st;
+}
+
+ksm_status ksmctl_get_folders(const struct ksmctl *k, ksm_client *c,
+			      struct ksmctl_folder **out, size_t *n,
+			      ksm_error *err)
+{
+	ksm_status st;
+
+	*out = NULL;
+	*n = 0;
+	st = c ? folders_direct(k, c, out, n, err)
+	       : folders_ksmd(k, out, n, err);
+	if (st != KSM_OK) {
+		ksmctl_folders_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
 	return st;
 }

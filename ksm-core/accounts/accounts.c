@@ -22,6 +22,10 @@
 static const char *const account_types[] = {"pamUser", "login", "sshKeys",
 					    "serverCredentials"};
 
+/* KeeperPAM's fields for a rotated SSH key (pamUser, pamMachine). */
+#define PRIVATE_KEY_LABEL "privatePEMKey"
+#define PASSPHRASE_LABEL  "Private Key Passphrase"
+
 #define MAX_NAME 32
 #define MAX_TEXT 1024
 
@@ -189,15 +193,13 @@ static bool parse_time(const char *s, int64_t *out)
 	return true;
 }
 
-/* The first value of a custom field labelled (or typed) name, or NULL. */
+/* The first value of the custom field called name (labels.c), or NULL;
+ * check_single_fields has refused conflicting ones already. */
 static char *custom_value(const ksm_record *r, const char *name)
 {
-	const ksm_field *f = NULL;
+	ksm_status st;
 
-	if (ksm_record_find_field(r, KSM_CUSTOM, name, &f) != KSM_OK ||
-	    ksm_field_value_count(f) == 0)
-		return NULL;
-	return ksm_field_value_text(f, 0);
+	return ksm_field_lookup_text(r, KSM_CUSTOM, name, &st);
 }
 
 ksm_status ksm_add_refusal(ksm_accounts *out, const char *uid, const char *name,
@@ -266,7 +268,7 @@ static ksm_status add_key(ksm_account *a, const ksm_record *r, const char *line,
 	return KSM_OK;
 }
 
-/* keyPair publicKeys anywhere, and custom ssh_public_key lines. */
+/* keyPair publicKeys anywhere, and ssh_public_key lines. */
 static ksm_status collect_keys(ksm_account *a, const ksm_record *r,
 			       ksm_accounts *dropped)
 {
@@ -275,9 +277,8 @@ static ksm_status collect_keys(ksm_account *a, const ksm_record *r,
 	for (size_t i = 0;
 	     st == KSM_OK && i < ksm_record_field_count(r, KSM_ANY); i++) {
 		const ksm_field *f = ksm_record_field_at(r, KSM_ANY, i);
-		const char *label = ksm_field_label(f);
 		bool pair = strcmp(ksm_field_type(f), "keyPair") == 0;
-		bool lines = label && strcmp(label, "ssh_public_key") == 0;
+		bool lines = !pair && ksm_field_is(f, "ssh_public_key");
 
 		for (size_t j = 0; st == KSM_OK && (pair || lines) &&
 				   j < ksm_field_value_count(f);
@@ -302,6 +303,61 @@ static ksm_status collect_keys(ksm_account *a, const ksm_record *r,
 			free(v);
 		}
 	}
+	return st;
+}
+
+/*
+ * KeeperPAM rotates SSH keys in privatePEMKey and stores no public key:
+ * publish the public half (privkey.c). An encrypted PEM key takes the
+ * record's "Private Key Passphrase" (the Terraform provider's and the
+ * Gateway's field), else its password (Commander's convention). A key
+ * that cannot be read is dropped with a reason; two different ones refuse
+ * the record (err).
+ */
+static ksm_status key_from_private(ksm_account *a, const ksm_record *r,
+				   ksm_accounts *dropped, ksm_error *err)
+{
+	const char *pass[2];
+	size_t npass = 0;
+	char *pem, *phrase = NULL, *pw = NULL, *line = NULL;
+	ksm_error kerr = {0};
+	ksm_status st;
+
+	pem = ksm_field_lookup_text(r, KSM_ANY, PRIVATE_KEY_LABEL, &st);
+	if (st == KSM_ERR_AMBIGUOUS)
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "field '" PRIVATE_KEY_LABEL "' appears "
+				     "more than once, with different values");
+	if (st != KSM_OK || !pem || !*pem)
+		goto out;
+	phrase = ksm_field_lookup_text(r, KSM_ANY, PASSPHRASE_LABEL, &st);
+	if (st == KSM_ERR_AMBIGUOUS) {
+		st = ksm_set_error(err, KSM_ERR_INVALID,
+				   "field '" PASSPHRASE_LABEL "' appears more "
+				   "than once, with different values");
+		goto out;
+	}
+	if (phrase && *phrase)
+		pass[npass++] = phrase;
+	pw = ksm_record_first_value(r, "password");
+	if (pw && *pw)
+		pass[npass++] = pw;
+	st = ksm_ssh_key_from_private(pem, pass, npass, &line, &kerr);
+	if (st == KSM_OK)
+		st = add_key(a, r, line, dropped);
+	else if (st == KSM_ERR_INVALID)
+		st = ksm_add_refusal(dropped, ksm_record_uid(r), a->name, false,
+				     "key from '" PRIVATE_KEY_LABEL
+				     "' dropped: %s%s",
+				     kerr.message,
+				     npass ? ""
+					   : " (a passphrase goes in a field "
+					     "'" PASSPHRASE_LABEL "')");
+out:
+	free(line);
+	ksm_free_secret(pem);
+	ksm_free_secret(phrase);
+	ksm_free_secret(pw);
 	return st;
 }
 
@@ -396,52 +452,66 @@ static bool is_account_type(const char *t)
 	return false;
 }
 
-/* Custom uid/gid or a stable one derived from the record UID. */
+/* Inside the range custom fields may use, or the one derived ids use? */
+static bool in_ranges(uint32_t id, uint32_t lo, uint32_t hi, uint32_t dlo,
+		      uint32_t dhi)
+{
+	return (id >= lo && id <= hi) || (id >= dlo && id <= dhi);
+}
+
+/* A custom uid or gid field: a number inside one of the two ranges. */
+static ksm_status custom_id(const char *what, char *v, uint32_t *id,
+			    uint32_t lo, uint32_t hi, uint32_t dlo,
+			    uint32_t dhi, ksm_error *err)
+{
+	ksm_status st = KSM_OK;
+
+	if (!parse_u32(v, id))
+		st = ksm_set_error(
+			err, KSM_ERR_INVALID, "%s%s%.20s%s is not a number",
+			what, printable(v) ? " '" : "", printable(v) ? v : "",
+			printable(v) ? "'" : "");
+	else if (!in_ranges(*id, lo, hi, dlo, dhi))
+		st = ksm_set_error(err, KSM_ERR_INVALID,
+				   "%s %u is outside %s_range %u-%u and "
+				   "derived_%s_range %u-%u",
+				   what, *id, what, lo, hi, what, dlo, dhi);
+	free(v);
+	return st;
+}
+
+/*
+ * Custom uid/gid, or stable ones derived from the record UID into the
+ * derived ranges (docs/decisions.md, "Derived uids").
+ */
 static ksm_status pick_ids(ksm_account *a, const ksm_record *r,
 			   const ksm_settings *conf, ksm_error *err)
 {
 	char *v = custom_value(r, "uid");
 	ksm_status st = KSM_OK;
 
-	if (v) {
-		if (!parse_u32(v, &a->uid))
-			st = ksm_set_error(err, KSM_ERR_INVALID,
-					   "uid%s%.20s%s is not a number",
-					   printable(v) ? " '" : "",
-					   printable(v) ? v : "",
-					   printable(v) ? "'" : "");
-		else if (a->uid < conf->uid_min || a->uid > conf->uid_max)
-			st = ksm_set_error(err, KSM_ERR_INVALID,
-					   "uid %u is outside uid_range %u-%u",
-					   a->uid, conf->uid_min,
-					   conf->uid_max);
-		free(v);
-	} else {
-		a->uid = ksm_derived_id(ksm_record_uid(r), conf->uid_min,
-					conf->uid_max);
-	}
+	if (v)
+		st = custom_id("uid", v, &a->uid, conf->uid_min, conf->uid_max,
+			       conf->derived_uid_min, conf->derived_uid_max,
+			       err);
+	else
+		a->uid =
+			ksm_derived_id(ksm_record_uid(r), conf->derived_uid_min,
+				       conf->derived_uid_max);
 	if (st != KSM_OK)
 		return st;
 	v = custom_value(r, "gid");
-	if (v) {
-		if (!parse_u32(v, &a->gid))
-			st = ksm_set_error(err, KSM_ERR_INVALID,
-					   "gid%s%.20s%s is not a number",
-					   printable(v) ? " '" : "",
-					   printable(v) ? v : "",
-					   printable(v) ? "'" : "");
-		else if (a->gid < conf->gid_min || a->gid > conf->gid_max)
-			st = ksm_set_error(err, KSM_ERR_INVALID,
-					   "gid %u is outside gid_range %u-%u",
-					   a->gid, conf->gid_min,
-					   conf->gid_max);
-		free(v);
-	} else if (a->uid >= conf->gid_min && a->uid <= conf->gid_max) {
+	if (v)
+		st = custom_id("gid", v, &a->gid, conf->gid_min, conf->gid_max,
+			       conf->derived_gid_min, conf->derived_gid_max,
+			       err);
+	else if (in_ranges(a->uid, conf->gid_min, conf->gid_max,
+			   conf->derived_gid_min, conf->derived_gid_max))
 		a->gid = a->uid; /* a user private group with the same id */
-	} else {
-		a->gid = ksm_derived_id(ksm_record_uid(r), conf->gid_min,
-					conf->gid_max);
-	}
+	else
+		a->gid =
+			ksm_derived_id(ksm_record_uid(r), conf->derived_gid_min,
+				       conf->derived_gid_max);
 	return st;
 }
 
@@ -498,9 +568,10 @@ static ksm_status pick_text(ksm_account *a, const ksm_record *r,
 }
 
 /*
- * The custom fields that hold one value: twice is refused, not resolved
- * by picking one (a second 'uid' added by a hostile editor must not be
- * silently ignored, nor silently win).
+ * The custom fields that hold one value: twice with different values is
+ * refused, not resolved by picking one (a second 'uid' added by a hostile
+ * editor must not be silently ignored, nor silently win). Labels compare
+ * ignoring case, spaces and punctuation ("UID", "Valid Until").
  */
 static ksm_status check_single_fields(const ksm_record *r, ksm_error *err)
 {
@@ -509,14 +580,31 @@ static ksm_status check_single_fields(const ksm_record *r, ksm_error *err)
 					     "valid_until"};
 	const ksm_field *f;
 
-	for (size_t i = 0; i < sizeof(single) / sizeof(*single); i++)
-		if (ksm_record_find_field(r, KSM_CUSTOM, single[i], &f) ==
-		    KSM_ERR_AMBIGUOUS)
+	for (size_t i = 0; i < sizeof(single) / sizeof(*single); i++) {
+		ksm_status st = ksm_field_lookup(r, KSM_CUSTOM, single[i], &f);
+
+		if (st == KSM_ERR_AMBIGUOUS)
 			return ksm_set_error(err, KSM_ERR_INVALID,
 					     "custom field '%s' appears more "
-					     "than once",
+					     "than once, with different values",
 					     single[i]);
+		if (st == KSM_ERR_NOMEM)
+			return st;
+	}
 	return KSM_OK;
+}
+
+ksm_status ksm_account_ids(const ksm_record *r, const ksm_settings *conf,
+			   uint32_t *uid, uint32_t *gid)
+{
+	ksm_account a = {0};
+	ksm_status st = check_single_fields(r, NULL);
+
+	if (st == KSM_OK)
+		st = pick_ids(&a, r, conf, NULL);
+	*uid = a.uid;
+	*gid = a.gid;
+	return st;
 }
 
 ksm_status ksm_account_from_record(const ksm_record *r,
@@ -530,9 +618,13 @@ ksm_status ksm_account_from_record(const ksm_record *r,
 	memset(out, 0, sizeof(*out));
 	if (!is_account_type(ksm_record_type(r)) || !in_folders(r, conf))
 		return KSM_ERR_NOT_FOUND;
-	if (ksm_record_find_field(r, KSM_FIELDS, "login", &f) != KSM_OK &&
-	    ksm_record_find_field(r, KSM_CUSTOM, "login", &f) != KSM_OK)
-		return KSM_ERR_NOT_FOUND;
+	st = ksm_field_lookup(r, KSM_ANY, "login", &f);
+	if (st == KSM_ERR_AMBIGUOUS)
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "field 'login' appears more than once, "
+				     "with different values");
+	if (st != KSM_OK)
+		return st;
 	out->name =
 		ksm_field_value_count(f) ? ksm_field_value_text(f, 0) : NULL;
 	if (!out->name || !*out->name) {
@@ -560,6 +652,8 @@ ksm_status ksm_account_from_record(const ksm_record *r,
 		st = pick_text(out, r, conf, err);
 	if (st == KSM_OK)
 		st = collect_keys(out, r, dropped);
+	if (st == KSM_OK && conf->keys_from_private_key)
+		st = key_from_private(out, r, dropped, err);
 	if (st != KSM_OK)
 		goto fail;
 	v = ksm_record_first_value(r, "password");

@@ -2,13 +2,16 @@
 /*
  * accounts_build.c - all accounts of the vault: per-record rules, then the
  * cross checks. A name or id claimed twice is refused for every claimant
- * (docs/design.md: "never resolved silently"), and so is one that a local
- * account already has.
+ * (docs/design.md: "never resolved silently"), but for an id the account
+ * that held it at the last sync, and so is one that a local account
+ * already has.
  */
 #include "accounts.h"
+#include "get_secrets.h"
 #include "local_db.h"
 #include "record.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +19,15 @@
 struct cand {
 	ksm_account a;
 	const char *why; /* NULL: still publishable */
-	char whybuf[160];
+	char whybuf[256];
+	bool gid_derived;	 /* no gid custom field */
+	bool held_uid, held_gid; /* the record had them at the last sync */
+	/* A record refused as a whole (a bad value) that still claims its
+	 * ids: only a.record_uid, a.uid and a.gid are set. */
+	bool ghost;
 };
+
+enum claim { CLAIM_NAME, CLAIM_UID, CLAIM_GID };
 
 static int by_name(const void *x, const void *y)
 {
@@ -33,28 +43,177 @@ static int by_uid(const void *x, const void *y)
 	return (*a)->a.uid < (*b)->a.uid ? -1 : (*a)->a.uid > (*b)->a.uid;
 }
 
-/* Mark every member of a run of equal keys in the sorted array. */
-static void refuse_duplicates(struct cand **v, size_t n,
-			      int (*cmp)(const void *, const void *),
-			      const char *what)
+static int by_gid(const void *x, const void *y)
 {
+	const struct cand *const *a = x, *const *b = y;
+
+	return (*a)->a.gid < (*b)->a.gid ? -1 : (*a)->a.gid > (*b)->a.gid;
+}
+
+static int u32_cmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The first reason a candidate is refused for is the one it is told. */
+static void refuse(struct cand *c, const char *fmt, ...) KSM_PRINTF(2, 3);
+static void refuse(struct cand *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->why)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->whybuf, sizeof(c->whybuf), fmt, ap);
+	va_end(ap);
+	c->why = c->whybuf;
+}
+
+/*
+ * Ids every candidate claims (sorted), and the local ones, for a suggestion
+ * of a free id to put in a custom field.
+ */
+struct taken {
+	uint32_t *ids;
+	size_t n;
+	const ksm_local_db *local;
+	enum claim kind;
+};
+
+static bool taken_has(const struct taken *t, uint32_t id)
+{
+	if (bsearch(&id, t->ids, t->n, sizeof(*t->ids), u32_cmp))
+		return true;
+	return t->kind == CLAIM_UID
+		       ? ksm_local_user_by_uid(t->local, id) != NULL
+		       : ksm_local_group_by_gid(t->local, id) != NULL;
+}
+
+/* A free id for the record, the same on every host that sees this vault
+ * (but for local ids): derived from "RECORD_UID/k", k = 1, 2, ... */
+static uint32_t suggest(const struct taken *t, const char *record_uid,
+			const ksm_settings *conf)
+{
+	uint32_t lo = t->kind == CLAIM_UID ? conf->derived_uid_min
+					   : conf->derived_gid_min;
+	uint32_t hi = t->kind == CLAIM_UID ? conf->derived_uid_max
+					   : conf->derived_gid_max;
+	uint32_t id = 0;
+
+	for (unsigned k = 1; k <= 64; k++) {
+		char seed[96];
+
+		snprintf(seed, sizeof(seed), "%s/%u", record_uid, k);
+		id = ksm_derived_id(seed, lo, hi);
+		if (!taken_has(t, id))
+			break;
+	}
+	return id;
+}
+
+static bool holds(const struct cand *c, enum claim k)
+{
+	return k == CLAIM_UID ? c->held_uid : k == CLAIM_GID && c->held_gid;
+}
+
+/*
+ * Refuse the claimants of every run of equal keys in the sorted array:
+ * all of them (docs/design.md, "never resolved silently"), except the one
+ * that held a uid or gid at the last sync, which keeps it. Without that,
+ * a record added in the vault whose derived uid collides would knock out
+ * the account that has the uid, and its files, today.
+ */
+static void refuse_duplicates(struct cand **v, size_t n, enum claim kind,
+			      const struct taken *t, const ksm_settings *conf)
+{
+	int (*cmp)(const void *, const void *) = kind == CLAIM_NAME  ? by_name
+						 : kind == CLAIM_UID ? by_uid
+								     : by_gid;
+	const char *what = kind == CLAIM_NAME  ? "name"
+			   : kind == CLAIM_UID ? "uid"
+					       : "gid";
+
 	qsort(v, n, sizeof(*v), cmp);
 	for (size_t i = 0; i + 1 < n; i++) {
-		size_t j = i;
+		size_t j = i, holder = SIZE_MAX, holders = 0;
 
 		while (j + 1 < n && cmp(&v[i], &v[j + 1]) == 0)
 			j++;
+		for (size_t k = i; j > i && k <= j; k++)
+			if (holds(v[k], kind)) {
+				holder = k;
+				holders++;
+			}
+		if (holders != 1)
+			holder = SIZE_MAX;
 		for (size_t k = i; j > i && k <= j; k++) {
-			const struct cand *other = v[k == i ? i + 1 : i];
+			const struct cand *other = v[holder != SIZE_MAX ? holder
+						     : k == i		? i + 1
+									: i];
+			char hint[96] = "";
 
-			snprintf(v[k]->whybuf, sizeof(v[k]->whybuf),
-				 "%s is also claimed by record %s; neither is "
-				 "published",
-				 what, other->a.record_uid);
-			v[k]->why = v[k]->whybuf;
+			if (k == holder)
+				continue;
+			if (kind != CLAIM_NAME)
+				snprintf(hint, sizeof(hint),
+					 " (set the %s custom field of %s to "
+					 "a free %s, e.g. %u)",
+					 what,
+					 holder != SIZE_MAX ? "this record"
+							    : "one of them",
+					 what,
+					 suggest(t, v[k]->a.record_uid, conf));
+			if (holder != SIZE_MAX)
+				refuse(v[k],
+				       "the %s is also claimed by record %s, "
+				       "which held it at the last sync%s",
+				       what, other->a.record_uid, hint);
+			else
+				refuse(v[k],
+				       "the %s is also claimed by record %s; "
+				       "neither is published%s",
+				       what, other->a.record_uid, hint);
 		}
 		i = j;
 	}
+}
+
+/* The uid and derived-gid checks: ids claimed twice (see above). */
+static bool refuse_id_duplicates(struct cand **v, size_t n,
+				 const ksm_local_db *local,
+				 const ksm_settings *conf)
+{
+	struct taken t = {.ids = malloc((n ? n : 1) * sizeof(uint32_t)),
+			  .n = n,
+			  .local = local};
+	struct cand **derived = malloc((n ? n : 1) * sizeof(*derived));
+	size_t nd = 0;
+
+	if (!t.ids || !derived) {
+		free(t.ids);
+		free(derived);
+		return false;
+	}
+	t.kind = CLAIM_UID;
+	for (size_t i = 0; i < n; i++)
+		t.ids[i] = v[i]->a.uid;
+	qsort(t.ids, n, sizeof(*t.ids), u32_cmp);
+	refuse_duplicates(v, n, CLAIM_UID, &t, conf);
+	/* A shared custom gid is a shared group, on purpose; a derived gid
+	 * (or the uid as gid) that another account also has is an accident. */
+	t.kind = CLAIM_GID;
+	for (size_t i = 0; i < n; i++) {
+		t.ids[i] = v[i]->a.gid;
+		if (v[i]->gid_derived)
+			derived[nd++] = v[i];
+	}
+	qsort(t.ids, n, sizeof(*t.ids), u32_cmp);
+	refuse_duplicates(derived, nd, CLAIM_GID, &t, conf);
+	free(t.ids);
+	free(derived);
+	return true;
 }
 
 /* Short, and nothing a log or terminal could take for more (no control
@@ -322,11 +481,12 @@ static ksm_status build_groups(ksm_accounts *as, const ksm_settings *conf,
 			} else if (!g) {
 				snprintf(seed, sizeof(seed), "group:%s",
 					 a->groups[j]);
-				g = new_group(as, &ix, a->groups[j],
-					      ksm_derived_id(seed,
-							     conf->gid_min,
-							     conf->gid_max),
-					      false);
+				g = new_group(
+					as, &ix, a->groups[j],
+					ksm_derived_id(seed,
+						       conf->derived_gid_min,
+						       conf->derived_gid_max),
+					false);
 			}
 			if (!g || !add_member(g, i))
 				goto out;
@@ -338,18 +498,90 @@ out:
 	return st;
 }
 
+/*
+ * An account_folders entry that names no folder the answer shows would
+ * silently publish nothing from it (a typo, or the folder no longer shared
+ * with the application): an error, so that the old snapshot is kept.
+ */
+static ksm_status check_folders(const ksm_secrets *s, const ksm_settings *conf,
+				ksm_error *err)
+{
+	for (size_t i = 0; i < conf->n_account_folders; i++)
+		if (!ksm_secrets_sees_folder(s, conf->account_folders[i]))
+			return ksm_set_error(
+				err, KSM_ERR_CONFIG,
+				"account_folders names %.64s, but no folder "
+				"the application sees has that UID (a typo, a "
+				"folder not shared with the application, or a "
+				"subfolder without records)",
+				conf->account_folders[i]);
+	return KSM_OK;
+}
+
+/* What the last sync says of the candidate's ids. */
+static void note_prior(struct cand *c, const ksm_record *r,
+		       const ksm_prior *prior)
+{
+	const struct ksm_prior_id *p = ksm_prior_find(prior, c->a.record_uid);
+	const ksm_field *f = NULL;
+
+	c->gid_derived = ksm_record_find_field(r, KSM_CUSTOM, "gid", &f) ==
+			 KSM_ERR_NOT_FOUND;
+	c->held_uid = p && p->uid == c->a.uid;
+	c->held_gid = p && p->gid == c->a.gid;
+}
+
+/*
+ * A record refused as a whole for a value (its shell, its gecos, ...) is
+ * still a user of the vault: it keeps claiming the uid and gid it would
+ * have, so that a new record deriving them is refused instead of taking
+ * them (and the refused user's files) until the record is fixed. False
+ * when its ids cannot be told (a bad uid or gid field).
+ */
+static bool add_ghost(struct cand *c, const ksm_record *r,
+		      const ksm_settings *conf, const ksm_prior *prior)
+{
+	memset(c, 0, sizeof(*c));
+	if (ksm_account_ids(r, conf, &c->a.uid, &c->a.gid) != KSM_OK)
+		return false;
+	c->a.record_uid = ksm_strdup(ksm_record_uid(r));
+	if (!c->a.record_uid)
+		return false;
+	c->ghost = true;
+	c->why = "refused above";
+	note_prior(c, r, prior);
+	return true;
+}
+
 ksm_status ksm_accounts_build(const ksm_secrets *s, const ksm_settings *conf,
 			      const ksm_local_db *local, ksm_accounts **out,
 			      ksm_error *err)
 {
-	size_t n = ksm_secrets_count(s), nc = 0;
-	struct cand *c = calloc(n ? n : 1, sizeof(*c));
-	struct cand **v = calloc(n ? n : 1, sizeof(*v));
-	ksm_accounts *as = calloc(1, sizeof(*as));
-	ksm_status st = KSM_ERR_NOMEM;
+	return ksm_accounts_build_since(s, conf, local, NULL, out, err);
+}
+
+ksm_status ksm_accounts_build_since(const ksm_secrets *s,
+				    const ksm_settings *conf,
+				    const ksm_local_db *local,
+				    const ksm_prior *prior, ksm_accounts **out,
+				    ksm_error *err)
+{
+	size_t n = ksm_secrets_count(s), nc = 0, nn = 0;
+	struct cand *c = NULL;
+	struct cand **v = NULL, **named = NULL; /* named: without ghosts */
+	ksm_accounts *as = NULL;
+	ksm_status st;
 
 	*out = NULL;
-	if (!c || !v || !as ||
+	st = check_folders(s, conf, err);
+	if (st != KSM_OK)
+		return st;
+	st = KSM_ERR_NOMEM;
+	c = calloc(n ? n : 1, sizeof(*c));
+	v = calloc(n ? n : 1, sizeof(*v));
+	named = calloc(n ? n : 1, sizeof(*named));
+	as = calloc(1, sizeof(*as));
+	if (!c || !v || !named || !as ||
 	    ksm_add_unreadable_refusals(as, s, conf) != KSM_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -376,18 +608,30 @@ ksm_status ksm_accounts_build(const ksm_secrets *s, const ksm_settings *conf,
 			free(login);
 			if (st != KSM_OK)
 				goto out;
+			if (rs == KSM_ERR_INVALID &&
+			    add_ghost(&c[nc], r, conf, prior)) {
+				v[nc] = &c[nc];
+				nc++;
+			}
 			continue;
 		}
 		check_local(&c[nc], local);
+		note_prior(&c[nc], r, prior);
 		v[nc] = &c[nc];
 		nc++;
+		named[nn++] = &c[nc - 1];
 	}
-	refuse_duplicates(v, nc, by_name, "the name");
-	refuse_duplicates(v, nc, by_uid, "the uid");
+	refuse_duplicates(named, nn, CLAIM_NAME, NULL, conf);
+	if (!refuse_id_duplicates(v, nc, local, conf))
+		goto out;
 	as->accounts = calloc(nc ? nc : 1, sizeof(*as->accounts));
 	if (!as->accounts)
 		goto out;
 	for (size_t i = 0; i < nc; i++) {
+		if (c[i].ghost) { /* its refusal is recorded already */
+			ksm_account_clear(&c[i].a);
+			continue;
+		}
 		if (c[i].why) {
 			if (ksm_add_refusal(as, c[i].a.record_uid, c[i].a.name,
 					    true, "%s", c[i].why) != KSM_OK)
@@ -408,6 +652,7 @@ out:
 		ksm_account_clear(&c[i].a);
 	free(c);
 	free(v);
+	free(named);
 	ksm_accounts_free(as);
 	if (st != KSM_OK)
 		ksm_set_error(err, st, "out of memory");

@@ -64,7 +64,7 @@ static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		ksm_set_error(err, KSM_ERR_IO, "cannot open %s: %s", lock,
-			      strerror(errno));
+			      ksm_write_error(errno));
 		return -1;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -109,7 +109,7 @@ static int lock_user(const char *path, const char *user, ksm_error *err)
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		ksm_set_error(err, KSM_ERR_IO, "cannot open %s: %s", lock,
-			      strerror(errno));
+			      ksm_write_error(errno));
 		return -1;
 	}
 	while (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
@@ -423,6 +423,40 @@ out:
 	if (fd >= 0)
 		close(fd);
 	close(ufd);
+	return st;
+}
+
+ksm_status ksm_offline_lookup(const char *path, const char *user,
+			      ksm_offline_entry *out, ksm_error *err)
+{
+	json_object *store = NULL, *e = NULL;
+	const char *v, *rec;
+	int64_t failures;
+	ksm_status st;
+
+	memset(out, 0, sizeof(*out));
+	st = load(path, &store, err);
+	if (st != KSM_OK)
+		return st;
+	if (!json_object_object_get_ex(users_of(store), user, &e) ||
+	    !(v = ksm_json_str(e, "verifier"))) {
+		st = ksm_set_error(err, KSM_ERR_NOT_FOUND,
+				   "no offline verifier for %s", user);
+		goto out;
+	}
+	rec = ksm_json_str(e, "record");
+	snprintf(out->record_uid, sizeof(out->record_uid), "%s",
+		 rec ? rec : "");
+	out->revision = get_i64(e, "revision");
+	out->confirmed = get_i64(e, "confirmed");
+	failures = get_i64(e, "failures");
+	out->failures = failures < 0		? 0
+			: failures > UINT32_MAX ? UINT32_MAX
+						: (unsigned)failures;
+	out->usable = strncmp(v, KSM_VERIFIER_PREFIX,
+			      strlen(KSM_VERIFIER_PREFIX)) == 0;
+out:
+	json_object_put(store);
 	return st;
 }
 

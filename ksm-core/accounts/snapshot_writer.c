@@ -314,8 +314,8 @@ static bool build_tables(const ksm_accounts *as, struct buf *users,
 	return ok;
 }
 
-ksm_status ksm_snapshot_write(const ksm_accounts *as, const char *path,
-			      int64_t now, ksm_error *err)
+ksm_status ksm_snapshot_build(const ksm_accounts *as, int64_t now,
+			      uint8_t **image, size_t *len, ksm_error *err)
 {
 	struct buf img = {0}, users = {0}, groups = {0}, ids = {0}, keys = {0};
 	struct buf strings = {0}, hash[4] = {{0}};
@@ -323,6 +323,8 @@ ksm_status ksm_snapshot_write(const ksm_accounts *as, const char *path,
 	uint32_t *idx[4] = {0}, n_keys = 0;
 	ksm_status st = KSM_ERR_NOMEM;
 
+	*image = NULL;
+	*len = 0;
 	if (as->n_accounts > UINT32_MAX / 2 || as->n_groups > UINT32_MAX / 2)
 		return ksm_set_error(err, KSM_ERR_INVALID, "too many accounts");
 	if (!buf_add(&strings, "", 1) ||
@@ -371,7 +373,10 @@ ksm_status ksm_snapshot_write(const ksm_accounts *as, const char *path,
 				   "the snapshot built does not check");
 		goto done;
 	}
-	st = ksm_atomic_write(path, img.p, img.len, 0644, err);
+	*image = img.p;
+	*len = img.len;
+	img.p = NULL;
+	st = KSM_OK;
 	goto done;
 out:
 	ksm_set_error(err, st, "out of memory building the snapshot");
@@ -386,5 +391,18 @@ done:
 	free(strings.p);
 	for (int t = 0; t < 4; t++)
 		free(hash[t].p);
+	return st;
+}
+
+ksm_status ksm_snapshot_write(const ksm_accounts *as, const char *path,
+			      int64_t now, ksm_error *err)
+{
+	uint8_t *img = NULL;
+	size_t len = 0;
+	ksm_status st = ksm_snapshot_build(as, now, &img, &len, err);
+
+	if (st == KSM_OK)
+		st = ksm_atomic_write(path, img, len, 0644, err);
+	free(img);
 	return st;
 }

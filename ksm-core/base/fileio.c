@@ -45,6 +45,17 @@ static void fsync_dir_of(const char *path)
 	free(copy);
 }
 
+const char *ksm_write_error(int e)
+{
+	if (e == EROFS)
+		return "Read-only file system (under a systemd unit with "
+		       "ProtectSystem=, a path outside the unit's "
+		       "ReadWritePaths= is read-only: add the directory to "
+		       "ReadWritePaths= with 'systemctl edit UNIT', or keep "
+		       "the default paths)";
+	return strerror(e);
+}
+
 ksm_status ksm_atomic_write(const char *path, const void *data, size_t len,
 			    mode_t mode, ksm_error *err)
 {
@@ -53,6 +64,14 @@ ksm_status ksm_atomic_write(const char *path, const void *data, size_t len,
 
 ksm_status ksm_atomic_write_group(const char *path, const void *data,
 				  size_t len, mode_t mode, gid_t gid,
+				  ksm_error *err)
+{
+	return ksm_atomic_write_owned(path, data, len, mode, (uid_t)-1, gid,
+				      err);
+}
+
+ksm_status ksm_atomic_write_owned(const char *path, const void *data,
+				  size_t len, mode_t mode, uid_t uid, gid_t gid,
 				  ksm_error *err)
 {
 	char tmp[4096];
@@ -71,16 +90,20 @@ ksm_status ksm_atomic_write_group(const char *path, const void *data,
 		if (fd < 0 && errno != EEXIST)
 			return ksm_set_error(err, KSM_ERR_IO,
 					     "cannot create %s: %s", tmp,
-					     strerror(errno));
+					     ksm_write_error(errno));
 	}
 	if (fd < 0)
 		return ksm_set_error(err, KSM_ERR_IO,
 				     "cannot create a temporary file beside %s",
 				     path);
-	/* The group and mode asked for (whatever the umask), before data. */
-	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) {
-		ksm_set_error(err, KSM_ERR_IO, "cannot give %s group %u: %s",
-			      tmp, (unsigned)gid, strerror(errno));
+	/* The owner and mode asked for (whatever the umask), before data. */
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchown(fd, uid, gid) != 0) {
+		ksm_set_error(err, KSM_ERR_IO,
+			      "cannot give %s owner %ld group %ld: %s", tmp,
+			      uid == (uid_t)-1 ? -1L : (long)uid,
+			      gid == (gid_t)-1 ? -1L : (long)gid,
+			      strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != KSM_OK ||
@@ -98,7 +121,7 @@ ksm_status ksm_atomic_write_group(const char *path, const void *data,
 	fd = -1;
 	if (rename(tmp, path) != 0) {
 		ksm_set_error(err, KSM_ERR_IO, "cannot replace %s: %s", path,
-			      strerror(errno));
+			      ksm_write_error(errno));
 		goto out;
 	}
 	fsync_dir_of(path);

@@ -23,6 +23,19 @@ KSM_HIDDEN ksm_status ksm_atomic_write_group(const char *path, const void *data,
 					     size_t len, mode_t mode, gid_t gid,
 					     ksm_error *err);
 
+/* The same with owner uid and group gid ((uid_t)-1, (gid_t)-1: the
+ * writer's), given to the new file before it is filled. */
+KSM_HIDDEN ksm_status ksm_atomic_write_owned(const char *path, const void *data,
+					     size_t len, mode_t mode, uid_t uid,
+					     gid_t gid, ksm_error *err);
+
+/*
+ * strerror(e), and for EROFS the likely cause and fix: a systemd sandbox
+ * (ProtectSystem=) that leaves the place read-only. For the messages of
+ * every write that may meet one (the snapshot, its status, the store).
+ */
+KSM_HIDDEN const char *ksm_write_error(int e);
+
 /*
  * Read a whole regular file of at most max bytes (O_NOFOLLOW is not used:
  * admins symlink configs). *st (may be NULL) gets fstat of the open file.

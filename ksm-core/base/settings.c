@@ -117,6 +117,22 @@ static void strv_clear(char ***v, size_t *n)
 	*n = 0;
 }
 
+/* A whole number from 0 to max. */
+static ksm_status parse_count(const char *v, unsigned max, unsigned *out)
+{
+	char *end = NULL;
+	unsigned long n;
+
+	if (!isdigit((unsigned char)*v))
+		return KSM_ERR_INVALID;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n > max)
+		return KSM_ERR_INVALID;
+	*out = (unsigned)n;
+	return KSM_OK;
+}
+
 /* Comma separated, blanks around items ignored; replaces the old list. */
 static ksm_status parse_list(char ***v, size_t *n, const char *text)
 {
@@ -142,6 +158,82 @@ static ksm_status parse_list(char ***v, size_t *n, const char *text)
 		p += e ? (size_t)(e - p) + 1 : strlen(p);
 	}
 	return KSM_OK;
+}
+
+/*
+ * account_folders: folder UIDs (1-64 characters of the URL-safe base64
+ * alphabet, as record UIDs). Anything else is an error naming the entry,
+ * never a folder that matches nothing: "UID # comment" would otherwise
+ * silently give 0 accounts (ksm.conf has whole-line comments only).
+ */
+static ksm_status parse_folders(ksm_settings *c, const char *v, char *why,
+				size_t whylen)
+{
+	ksm_status st =
+		parse_list(&c->account_folders, &c->n_account_folders, v);
+
+	for (size_t i = 0; st == KSM_OK && i < c->n_account_folders; i++) {
+		const char *f = c->account_folders[i];
+		size_t n =
+			strspn(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
+				  "rstuvwxyz0123456789-_");
+
+		if (n == strlen(f) && n <= 64)
+			continue;
+		snprintf(why, whylen,
+			 "account_folders: '%.64s' is not a folder UID (1 to "
+			 "64 of A-Z a-z 0-9 - _)%s",
+			 f,
+			 strchr(f, '#') ? "; a comment must be on a line of "
+					  "its own"
+					: "");
+		st = KSM_ERR_INVALID;
+	}
+	return st;
+}
+
+/*
+ * max_account_drop: "P%", "N" or both ("10%, 5"): a sync may remove at most
+ * the larger of N accounts and P % of the previous snapshot's.
+ */
+static ksm_status parse_drop(ksm_settings *c, const char *v)
+{
+	char **items = NULL;
+	size_t n = 0;
+	bool pct = false, cnt = false;
+	ksm_status st = parse_list(&items, &n, v);
+
+	if (st == KSM_OK && (n == 0 || n > 2))
+		st = KSM_ERR_INVALID;
+	for (size_t i = 0; st == KSM_OK && i < n; i++) {
+		size_t len = strlen(items[i]);
+		bool is_pct = len > 1 && items[i][len - 1] == '%';
+		unsigned val;
+
+		if (is_pct)
+			items[i][len - 1] = '\0';
+		if ((is_pct ? pct : cnt) ||
+		    parse_count(items[i], is_pct ? 100 : 10000000, &val) !=
+			    KSM_OK) {
+			st = KSM_ERR_INVALID;
+			break;
+		}
+		if (is_pct) {
+			pct = true;
+			c->max_drop_percent = val;
+		} else {
+			cnt = true;
+			c->max_drop_count = val;
+		}
+	}
+	if (st == KSM_OK) {
+		if (!pct)
+			c->max_drop_percent = 0;
+		if (!cnt)
+			c->max_drop_count = 0;
+	}
+	strv_clear(&items, &n);
+	return st;
 }
 
 /* "NAME NOTATION"; the first explicit one replaces the default list. */
@@ -184,22 +276,6 @@ static ksm_status add_session_secret(ksm_settings *c, const char *v,
 		return KSM_ERR_NOMEM;
 	}
 	c->n_session_secrets++;
-	return KSM_OK;
-}
-
-/* A whole number from 0 to max. */
-static ksm_status parse_count(const char *v, unsigned max, unsigned *out)
-{
-	char *end = NULL;
-	unsigned long n;
-
-	if (!isdigit((unsigned char)*v))
-		return KSM_ERR_INVALID;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno || *end || n > max)
-		return KSM_ERR_INVALID;
-	*out = (unsigned)n;
 	return KSM_OK;
 }
 
@@ -249,7 +325,7 @@ static ksm_status set_no_proxy(ksm_settings *c, const char *v)
 }
 
 static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
-			     bool *replaced_default)
+			     bool *replaced_default, char *why, size_t whylen)
 {
 	if (!strcmp(k, "client_config"))
 		return set_str(&c->client_config, v);
@@ -262,14 +338,19 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 	if (!strcmp(k, "private_store"))
 		return set_str(&c->private_store, v);
 	if (!strcmp(k, "account_folders"))
-		return parse_list(&c->account_folders, &c->n_account_folders,
-				  v);
+		return parse_folders(c, v, why, whylen);
 	if (!strcmp(k, "local_groups"))
 		return parse_list(&c->local_groups, &c->n_local_groups, v);
 	if (!strcmp(k, "uid_range"))
 		return parse_range(v, &c->uid_min, &c->uid_max);
 	if (!strcmp(k, "gid_range"))
 		return parse_range(v, &c->gid_min, &c->gid_max);
+	if (!strcmp(k, "derived_uid_range"))
+		return parse_range(v, &c->derived_uid_min, &c->derived_uid_max);
+	if (!strcmp(k, "derived_gid_range"))
+		return parse_range(v, &c->derived_gid_min, &c->derived_gid_max);
+	if (!strcmp(k, "max_account_drop"))
+		return parse_drop(c, v);
 	if (!strcmp(k, "home_template"))
 		return set_str(&c->home_template, v);
 	if (!strcmp(k, "default_shell"))
@@ -278,6 +359,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return ksm_parse_duration(v, &c->keys_max_age);
 	if (!strcmp(k, "keys_max_stale"))
 		return ksm_parse_duration(v, &c->keys_max_stale);
+	if (!strcmp(k, "snapshot_warn_age"))
+		return ksm_parse_duration(v, &c->snapshot_warn_age);
 	if (!strcmp(k, "offline_max_age"))
 		return ksm_parse_duration(v, &c->offline_max_age);
 	if (!strcmp(k, "offline_max_failures"))
@@ -320,6 +403,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return set_str(&c->proxy_ca_file, v);
 	if (!strcmp(k, "no_proxy"))
 		return set_no_proxy(c, v);
+	if (!strcmp(k, "keys_from_private_key"))
+		return parse_bool(v, &c->keys_from_private_key);
 	return KSM_ERR_NOT_FOUND;
 }
 
@@ -333,8 +418,17 @@ static ksm_status conf_defaults(ksm_settings **out)
 		return KSM_ERR_NOMEM;
 	c->uid_min = c->gid_min = 200000;
 	c->uid_max = c->gid_max = 299999;
+	/* systemd's unused 0x70000000-0x7FFDFFFF: above the container ranges,
+	 * below the foreign range and the 31-bit boundary (docs/decisions.md,
+	 * "Derived uids"). */
+	c->derived_uid_min = c->derived_gid_min = 1879048192u;
+	c->derived_uid_max = c->derived_gid_max = 2147352575u;
+	c->max_drop_percent = 10;
+	c->max_drop_count = 5;
 	c->keys_max_age = 5 * 60;
+	c->keys_from_private_key = true;
 	c->keys_max_stale = 24 * 3600;
+	c->snapshot_warn_age = 15 * 60;
 	c->offline_max_age = 86400;
 	c->offline_max_failures = 5;
 	c->session_secret_ttl = 12 * 3600;
@@ -355,7 +449,6 @@ static ksm_status conf_defaults(ksm_settings **out)
 	    set_str(&c->keys_user, "ksm-keys") ||
 	    set_str(&c->home_template, "/home/%u") ||
 	    set_str(&c->default_shell, "/bin/bash") ||
-	    parse_list(&c->local_groups, &c->n_local_groups, "sudo") ||
 	    add_session_secret(c, DEFAULT_SESSION_SECRET, &dummy)) {
 		ksm_settings_free(c);
 		return KSM_ERR_NOMEM;
@@ -379,7 +472,7 @@ static char *trim(char *s)
 ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
 			      ksm_settings **out, ksm_error *err)
 {
-	char *copy = NULL, *line, *next;
+	char *copy = NULL, *line, *next, why[200];
 	bool replaced_default = false;
 	ksm_settings *c = NULL;
 	unsigned lineno = 0;
@@ -415,7 +508,9 @@ ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
 		*eq = '\0';
 		key = trim(line);
 		val = trim(eq + 1);
-		st = set_option(c, key, val, &replaced_default);
+		why[0] = '\0';
+		st = set_option(c, key, val, &replaced_default, why,
+				sizeof(why));
 		if (st == KSM_ERR_NOT_FOUND) {
 			st = ksm_set_error(err, KSM_ERR_CONFIG,
 					   "%s:%u: unknown option '%.64s' (see "
@@ -433,6 +528,11 @@ ksm_status ksm_settings_parse(const char *text, size_t len, const char *what,
 				"http://[USER[:PASSWORD]@]HOST:PORT or "
 				"https://[USER[:PASSWORD]@]HOST:PORT",
 				what, lineno);
+			goto out;
+		}
+		if (st == KSM_ERR_INVALID && why[0]) {
+			st = ksm_set_error(err, KSM_ERR_CONFIG, "%s:%u: %s",
+					   what, lineno, why);
 			goto out;
 		}
 		if (st != KSM_OK) {

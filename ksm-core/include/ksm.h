@@ -202,6 +202,7 @@ uint64_t ksm_client_last_rtt_ms(const ksm_client *c);
 typedef struct ksm_record ksm_record;
 typedef struct ksm_field ksm_field;
 typedef struct ksm_file ksm_file;
+typedef struct ksm_link ksm_link;
 typedef struct ksm_secrets ksm_secrets;
 typedef struct ksm_folders ksm_folders;
 
@@ -257,8 +258,16 @@ ksm_record *ksm_secrets_edit(ksm_secrets *s, const char *uid);
 /* Records whose UID (for one, or title) is in the response but that could
  * not be decrypted; they are left out of the list above. */
 size_t ksm_secrets_bad_count(const ksm_secrets *s);
-/* Server's expiresOn (ms since epoch; 0 none). */
+/* Server's expiresOn: when this device's access ends (ms since epoch; 0
+ * none). */
 int64_t ksm_secrets_expires_on(const ksm_secrets *s);
+/* The application's name and type from appData (decrypted with the app
+ * key); "" when the answer had none. Control characters are shown as '?'. */
+const char *ksm_secrets_app_name(const ksm_secrets *s);
+const char *ksm_secrets_app_type(const ksm_secrets *s);
+/* The server's warnings (printable ASCII), for the caller to log. */
+size_t ksm_secrets_warning_count(const ksm_secrets *s);
+const char *ksm_secrets_warning(const ksm_secrets *s, size_t i);
 void ksm_secrets_free(ksm_secrets *s);
 /*
  * The set as JSON text and back (how ksmd hands records to ksmctl). The
@@ -290,6 +299,8 @@ const char *ksm_record_notes(const ksm_record *r); /* "" if none */
 int64_t ksm_record_revision(const ksm_record *r);
 bool ksm_record_is_editable(const ksm_record *r);
 const char *ksm_record_folder_uid(const ksm_record *r); /* or NULL */
+/* The subfolder of that shared folder that holds it; NULL if none. */
+const char *ksm_record_inner_folder_uid(const ksm_record *r);
 
 /* KSM_FIELDS or KSM_CUSTOM (KSM_ANY counts both). */
 size_t ksm_record_field_count(const ksm_record *r, ksm_section where);
@@ -338,6 +349,30 @@ const char *ksm_file_title(const ksm_file *f); /* "" if none */
 const char *ksm_file_mime_type(const ksm_file *f);
 int64_t ksm_file_size(const ksm_file *f);
 
+/*
+ * Record links (only in answers to a query with request_links): which
+ * records this one is linked to (a pamMachine's pamUsers, a record's own
+ * settings), as the SDKs' getLinks gives them (docs/protocol.md §7.6).
+ * The data is the link's JSON object: plain base64 JSON, or (jit_settings,
+ * ai_settings) decrypted with this record's key; a link whose data does
+ * not decode has none. Links without a valid recordUid are left out.
+ */
+size_t ksm_record_link_count(const ksm_record *r);
+const ksm_link *ksm_record_link_at(const ksm_record *r, size_t i);
+const char *ksm_link_record_uid(const ksm_link *l);
+const char *ksm_link_path(const ksm_link *l); /* or NULL */
+/* Was the data encrypted with the record key (and decrypted)? */
+bool ksm_link_encrypted(const ksm_link *l);
+/* The data as compact JSON, or NULL if none. Secret. */
+char *ksm_link_data_json(const ksm_link *l);
+/* A member of the data by dotted path ("is_admin",
+ * "rotation_settings.noop", "allowedSettings.rotation"): true only for a
+ * JSON true, as the SDKs' accessors. */
+bool ksm_link_bool(const ksm_link *l, const char *path);
+/* The same member as text (strings as they are, anything else compact
+ * JSON); NULL if absent. Secret. */
+char *ksm_link_value(const ksm_link *l, const char *path);
+
 /* ---------------------------------------------------------------- notation */
 
 typedef enum ksm_selector {
@@ -363,6 +398,23 @@ typedef struct ksm_notation {
 /* Parse (also the base64 form, a string with no '/'). */
 ksm_status ksm_notation_parse(const char *text, ksm_notation *out,
 			      ksm_error *err);
+
+/* How a notation inside other text (a template) ends. */
+typedef enum ksm_scan_form {
+	/* keeper://... : at whitespace or one of KSM_NOTATION_BARE_STOPS */
+	KSM_SCAN_BARE,
+	/* ${keeper://...} : at '}', '|', ":-" or the end of the line */
+	KSM_SCAN_BRACED,
+} ksm_scan_form;
+/* The characters that end a bare notation (and the whitespace). */
+#define KSM_NOTATION_BARE_STOPS " \t\n\r\v\f\"'`<>;,|#@:(){}"
+/*
+ * Parse the notation that starts at text (with "keeper://", in any case)
+ * and runs up to the first unescaped character that ends the form, or
+ * len; *used: how many bytes it took. Nothing is decoded (no base64 form).
+ */
+ksm_status ksm_notation_scan(const char *text, size_t len, ksm_scan_form form,
+			     ksm_notation *out, size_t *used, ksm_error *err);
 void ksm_notation_clear(ksm_notation *n);
 /* Does the record part look like a UID (22 chars of [A-Za-z0-9_-])? */
 bool ksm_notation_record_is_uid(const ksm_notation *n);
@@ -384,6 +436,14 @@ ksm_status ksm_notation_find_file(const ksm_notation *n, const ksm_record *r,
 ksm_status ksm_notation_resolve(ksm_client *c, const char *notation,
 				unsigned timeout_ms, char ***values,
 				size_t *count, ksm_error *err);
+/*
+ * The one get_secret that answers all n (> 0) notations: q filtered by
+ * their record UIDs (uids: room for n pointers, into ns) when each names a
+ * UID; NULL when one names a record by title (every record is needed).
+ * A title that looks like a UID is taken for one.
+ */
+const ksm_query *ksm_notation_query(const ksm_notation *ns, size_t n,
+				    const char **uids, ksm_query *q);
 /* Same, against records already fetched (no network except files). */
 ksm_status ksm_notation_resolve_in(ksm_client *c, const ksm_secrets *s,
 				   const ksm_notation *n, unsigned timeout_ms,
@@ -436,7 +496,17 @@ typedef struct ksm_settings {
 	char *private_store;
 	char **account_folders; /* NULL: all visible records */
 	size_t n_account_folders;
+	/* Where a uid or gid custom field may lie (uid_range, gid_range). */
 	uint32_t uid_min, uid_max, gid_min, gid_max;
+	/* Where ids derived from a record UID or group name go, and where
+	 * custom fields may lie as well (derived_uid_range, derived_gid_range;
+	 * docs/decisions.md, "Derived uids"). */
+	uint32_t derived_uid_min, derived_uid_max, derived_gid_min,
+		derived_gid_max;
+	/* The drop guard (max_account_drop): a sync that would remove more
+	 * than the larger of max_drop_count and max_drop_percent % of the
+	 * previous snapshot's accounts is refused unless forced. */
+	unsigned max_drop_percent, max_drop_count;
 	char *home_template;
 	char *default_shell;
 	unsigned keys_max_age, keys_max_stale; /* seconds */
@@ -477,6 +547,12 @@ typedef struct ksm_settings {
 	char *proxy_ca_file;
 	char **no_proxy;
 	size_t n_no_proxy;
+	/* ksmctl status and check: a snapshot older than this is a warning
+	 * (seconds; default three ksm-sync.timer periods). */
+	unsigned snapshot_warn_age;
+	/* Publish the public half of a record's privatePEMKey (KeeperPAM's
+	 * rotated SSH key) as one of its keys. Default: yes. */
+	bool keys_from_private_key;
 } ksm_settings;
 
 /*
@@ -572,11 +648,51 @@ ksm_status ksm_account_from_record(const ksm_record *r,
 				   ksm_accounts *dropped, ksm_error *err);
 void ksm_account_clear(ksm_account *a);
 
-/* All accounts of a get_secret answer, collisions refused on both sides. */
+/*
+ * What the previous sync published (its snapshot), as the next one needs
+ * it: which record held which uid and gid, and how many accounts there
+ * were. A missing or unusable snapshot gives an empty set (a first sync);
+ * only running out of memory is an error.
+ */
+typedef struct ksm_prior ksm_prior;
+
+ksm_status ksm_prior_load(const char *snapshot, ksm_prior **out,
+			  ksm_error *err);
+size_t ksm_prior_count(const ksm_prior *p); /* 0 for NULL */
+void ksm_prior_free(ksm_prior *p);
+
+/*
+ * All accounts of a get_secret answer. A name claimed twice refuses every
+ * claimant; so does a uid (or a derived gid), unless one claimant held it
+ * in prior (may be NULL): that one keeps it and the newcomers are refused.
+ * An account_folders entry naming no folder the answer shows is an error
+ * (KSM_ERR_CONFIG).
+ */
+ksm_status ksm_accounts_build_since(const ksm_secrets *s,
+				    const ksm_settings *conf,
+				    const ksm_local_db *local,
+				    const ksm_prior *prior, ksm_accounts **out,
+				    ksm_error *err);
+/* The same without a previous sync. */
 ksm_status ksm_accounts_build(const ksm_secrets *s, const ksm_settings *conf,
 			      const ksm_local_db *local, ksm_accounts **out,
 			      ksm_error *err);
 void ksm_accounts_free(ksm_accounts *a);
+
+/*
+ * The drop guard (max_account_drop): how many of prior's accounts (by
+ * record) as no longer publishes, and whether that is more than the
+ * larger of max_drop_count and max_drop_percent % of them.
+ */
+typedef struct ksm_drop_check {
+	size_t before;	/* accounts of the previous snapshot */
+	size_t removed; /* of those, not in as */
+	size_t allowed; /* the most max_account_drop allows */
+	bool refused;	/* removed > allowed */
+} ksm_drop_check;
+
+void ksm_accounts_drop_check(const ksm_accounts *as, const ksm_prior *prior,
+			     const ksm_settings *conf, ksm_drop_check *out);
 
 /*
  * Validate one authorized_keys line "type base64 [comment]" (no options,
@@ -586,9 +702,26 @@ void ksm_accounts_free(ksm_accounts *a);
 ksm_status ksm_ssh_key_parse(const char *line, char **canonical,
 			     char **fingerprint, ksm_error *err);
 
+/*
+ * The public half of a private key as an authorized_keys line "type
+ * base64" (check it with ksm_ssh_key_parse): an OpenSSH-format key (its
+ * public key is in clear, encrypted or not), or PEM: PKCS#1 RSA, SEC1 EC
+ * or PKCS#8, of RSA, ECDSA P-256/384/521 or Ed25519. An encrypted PEM key
+ * is decrypted with the first of the passphrases that works (there may be
+ * none: then it is refused). KSM_ERR_INVALID with the reason, which never
+ * quotes the key. The buffers that held the key are wiped.
+ */
+ksm_status ksm_ssh_key_from_private(const char *text,
+				    const char *const *passphrases,
+				    size_t n_passphrases, char **line,
+				    ksm_error *err);
+
 /* Write the snapshot atomically (0644) for nss_ksm and the keys helper. */
 ksm_status ksm_snapshot_write(const ksm_accounts *a, const char *path,
 			      int64_t now, ksm_error *err);
+/* The same snapshot in memory (*image: free() it), for a dry run. */
+ksm_status ksm_snapshot_build(const ksm_accounts *a, int64_t now,
+			      uint8_t **image, size_t *len, ksm_error *err);
 
 /* ----------------------------------------------------------- private store */
 
@@ -600,11 +733,11 @@ ksm_status ksm_snapshot_write(const ksm_accounts *a, const char *path,
  * exclusive lock.
  */
 typedef struct ksm_offline_entry {
-	char record_uid[64];
-	int64_t revision;
-	char verifier[256]; /* crypt(3) string */
-	int64_t confirmed;  /* unix seconds */
-	unsigned failures;
+	char record_uid[64]; /* the record it was made from */
+	int64_t revision;    /* at this revision */
+	int64_t confirmed;   /* unix seconds: the vault last confirmed it */
+	unsigned failures;   /* consecutive wrong offline passwords */
+	bool usable;	     /* yescrypt: the one method trusted */
 } ksm_offline_entry;
 
 typedef enum ksm_offline_result {
@@ -629,6 +762,14 @@ ksm_status ksm_offline_verify(const char *path, const char *user,
 			      const char *password, const ksm_settings *conf,
 			      int64_t now, ksm_offline_result *result,
 			      ksm_error *err);
+/*
+ * What the store holds for user, without the verifier itself (ksmctl
+ * explain, through ksmd): KSM_ERR_NOT_FOUND when it has no entry with a
+ * verifier; the store's own errors (unsafe owner, damaged) as for
+ * ksm_offline_verify.
+ */
+ksm_status ksm_offline_lookup(const char *path, const char *user,
+			      ksm_offline_entry *out, ksm_error *err);
 /*
  * At a sync: for every account with a password, keep entries whose
  * revision is unchanged (confirmed now), drop users that are gone and

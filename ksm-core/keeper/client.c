@@ -29,7 +29,7 @@ static ksm_status load_device_key(ksm_client *c, ksm_error *err)
 		return ksm_set_error(
 			err, KSM_ERR_CONFIG,
 			"client config has no privateKey: bind "
-			"again with 'ksmctl init --token-file FILE'");
+			"again with 'ksmctl init --force --token -'");
 	st = ksm_b64_decode(b64, strlen(b64), &der, &len);
 	if (st == KSM_OK)
 		st = ksm_p256_from_pkcs8(der, len, &c->priv);
@@ -70,7 +70,7 @@ ksm_status ksm_client_new(ksm_client_config *cfg, const ksm_client_options *opt,
 		st = ksm_set_error(
 			err, KSM_ERR_CONFIG,
 			"client config lacks hostname or clientId: "
-			"bind again with 'ksmctl init --token-file FILE'");
+			"bind again with 'ksmctl init --force --token -'");
 		goto fail;
 	}
 	st = load_device_key(c, err);
@@ -349,7 +349,8 @@ static ksm_status map_server_error(const char *endpoint, long status,
 	} map[] = {
 		{"access_denied", KSM_ERR_ACCESS_DENIED,
 		 "the device may be revoked or the token already used: create "
-		 "a new one-time token and run 'ksmctl init' again"},
+		 "a new one-time token and bind again with 'ksmctl init "
+		 "--force --token -'"},
 		{"invalid_client_version", KSM_ERR_CLIENT_VERSION,
 		 "set client_version in ksm.conf to a version the server "
 		 "accepts"},

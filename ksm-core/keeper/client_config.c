@@ -163,11 +163,10 @@ ksm_status ksm_client_config_load_owned(const char *path, unsigned flags,
 	ret = ksm_read_file(path, CONFIG_MAX_BYTES, &text, &len, &st, err);
 	if (ret != KSM_OK) {
 		if (ret == KSM_ERR_NOT_FOUND)
-			ksm_set_error(
-				err, KSM_ERR_NOT_BOUND,
-				"no client config at %s: bind this host "
-				"first with 'ksmctl init --token-file FILE'",
-				path);
+			ksm_set_error(err, KSM_ERR_NOT_BOUND,
+				      "no client config at %s: bind this host "
+				      "first with 'ksmctl init --token -'",
+				      path);
 		return ret == KSM_ERR_NOT_FOUND ? KSM_ERR_NOT_BOUND
 						: KSM_ERR_CONFIG;
 	}

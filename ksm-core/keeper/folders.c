@@ -172,8 +172,9 @@ ksm_status ksm_get_folders(ksm_client *c, unsigned timeout_ms,
 
 	*out = NULL;
 	if (!c->bound)
-		return ksm_set_error(err, KSM_ERR_NOT_BOUND,
-				     "not bound yet: run 'ksmctl init' first");
+		return ksm_set_error(
+			err, KSM_ERR_NOT_BOUND,
+			"not bound yet: run 'ksmctl init --token -' first");
 	p = ksm_payload_new(c);
 	if (!p)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");

@@ -8,6 +8,7 @@
  */
 #include "get_secrets.h"
 #include "client.h"
+#include "links.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,109 @@ int64_t ksm_secrets_expires_on(const ksm_secrets *s)
 	return s ? s->expires_on : 0;
 }
 
+const char *ksm_secrets_app_name(const ksm_secrets *s)
+{
+	return s && s->app_name ? s->app_name : "";
+}
+
+const char *ksm_secrets_app_type(const ksm_secrets *s)
+{
+	return s && s->app_type ? s->app_type : "";
+}
+
+size_t ksm_secrets_warning_count(const ksm_secrets *s)
+{
+	return s ? s->n_warnings : 0;
+}
+
+const char *ksm_secrets_warning(const ksm_secrets *s, size_t i)
+{
+	return s && i < s->n_warnings ? s->warnings[i] : NULL;
+}
+
+/* Length of the UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4   ? 4
+		     : p[0] >= 0xe0		    ? 3
+		     : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+						    : 0;
+
+	if (len == 0 || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Outside text for a log line or a status file: control characters and
+ * bytes that are not UTF-8 become '?'; at most max bytes, whole
+ * characters. */
+static char *display_text(const char *v, size_t max)
+{
+	const unsigned char *in = (const unsigned char *)v;
+	size_t n = strlen(v), o = 0;
+	char *out = malloc(max + 1);
+
+	for (size_t i = 0; out && i < n && o < max;) {
+		size_t len = in[i] < 0x80 ? 1 : utf8_len(in + i, n - i);
+
+		if (len > 1 && o + len > max)
+			break;
+		if (len <= 1) {
+			out[o++] = len == 0 || in[i] < 0x20 || in[i] == 0x7f
+					   ? '?'
+					   : (char)in[i];
+			i++;
+			continue;
+		}
+		memcpy(out + o, in + i, len);
+		o += len;
+		i += len;
+	}
+	if (out)
+		out[o] = '\0';
+	return out;
+}
+
+bool ksm_secrets_set_app(ksm_secrets *s, const char *name, const char *type)
+{
+	free(s->app_name);
+	free(s->app_type);
+	s->app_name = name ? display_text(name, KSM_APP_NAME_MAX) : NULL;
+	s->app_type = type ? display_text(type, KSM_APP_NAME_MAX) : NULL;
+	return (!name || s->app_name) && (!type || s->app_type);
+}
+
+bool ksm_secrets_set_warnings(ksm_secrets *s, json_object *arr)
+{
+	size_t n = json_object_is_type(arr, json_type_array)
+			   ? json_object_array_length(arr)
+			   : 0;
+
+	for (size_t i = 0; i < n && s->n_warnings < KSM_WARNINGS_MAX; i++) {
+		const char *w = json_object_get_string(
+			json_object_array_get_idx(arr, i));
+		char *p;
+
+		if (!json_object_is_type(json_object_array_get_idx(arr, i),
+					 json_type_string) ||
+		    !*w)
+			continue;
+		/* Server text, as its error messages: printable ASCII. */
+		p = malloc(KSM_WARNING_MAX + 1);
+		if (!p)
+			return false;
+		ksm_text_sanitize(p, KSM_WARNING_MAX + 1, w, NULL);
+		if (!ksm_strv_push(&s->warnings, &s->n_warnings, p)) {
+			free(p);
+			return false;
+		}
+	}
+	return true;
+}
+
 const struct ksm_unreadable *ksm_secrets_unreadable(const ksm_secrets *s,
 						    size_t i)
 {
@@ -101,9 +205,55 @@ void ksm_secrets_free(ksm_secrets *s)
 		free(s->unreadable[i].reason);
 	}
 	free(s->unreadable);
+	for (size_t i = 0; i < s->n_folders; i++)
+		free(s->folders[i]);
+	free(s->folders);
+	free(s->app_name);
+	free(s->app_type);
+	for (size_t i = 0; i < s->n_warnings; i++)
+		free(s->warnings[i]);
+	free(s->warnings);
 	free(s->records);
 	free(s->by_uid);
 	free(s);
+}
+
+bool ksm_secrets_add_folder(ksm_secrets *s, const char *uid)
+{
+	char *copy;
+
+	if (!uid || !*uid)
+		return true;
+	for (size_t i = 0; i < s->n_folders; i++)
+		if (!strcmp(s->folders[i], uid))
+			return true;
+	copy = ksm_strdup(uid);
+	if (!copy || !ksm_strv_push(&s->folders, &s->n_folders, copy)) {
+		free(copy);
+		return false;
+	}
+	return true;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a && !strcmp(a, b);
+}
+
+bool ksm_secrets_sees_folder(const ksm_secrets *s, const char *uid)
+{
+	for (size_t i = 0; i < s->n_folders; i++)
+		if (same(s->folders[i], uid))
+			return true;
+	for (size_t i = 0; i < s->n; i++)
+		if (same(s->records[i]->folder_uid, uid) ||
+		    same(s->records[i]->inner_folder_uid, uid))
+			return true;
+	for (size_t i = 0; i < s->n_unreadable; i++)
+		if (same(s->unreadable[i].folder_uid, uid) ||
+		    same(s->unreadable[i].inner_folder_uid, uid))
+			return true;
+	return false;
 }
 
 bool ksm_secrets_push(ksm_secrets *s, ksm_record *r)
@@ -168,15 +318,6 @@ static ksm_status parse_file(const uint8_t record_key[32], json_object *jf,
 #define B64U_CHARS                                                             \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
-/* Record UIDs are B64U (22 characters at Keeper): they reach logs and the
- * snapshot, so nothing else is taken. */
-static bool valid_record_uid(const char *uid)
-{
-	size_t n = strlen(uid);
-
-	return n > 0 && n <= 64 && strspn(uid, B64U_CHARS) == n;
-}
-
 /* One record object of records[] or folders[].records[]. */
 static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
 			       const char *folder_uid, ksm_record **out,
@@ -190,7 +331,7 @@ static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
 	ksm_status st;
 
 	*out = NULL;
-	if (!uid || !valid_record_uid(uid))
+	if (!uid || !ksm_record_uid_valid(uid))
 		return ksm_set_error(err, KSM_ERR_PROTOCOL,
 				     "the record UID is not 1-64 characters "
 				     "of A-Z a-z 0-9 - _");
@@ -215,6 +356,11 @@ static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
 	if (!r->folder_uid && folder_uid)
 		r->folder_uid = ksm_strdup(folder_uid);
 	r->inner_folder_uid = dup_str_member(jr, "innerFolderUid");
+	if (json_object_object_get_ex(jr, "links", &v) &&
+	    !ksm_links_parse(v, r->key, &r->links, &r->n_links)) {
+		st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	if (json_object_object_get_ex(jr, "files", &files) &&
 	    json_object_is_type(files, json_type_array) &&
 	    (nfiles = json_object_array_length(files)) > 0) {
@@ -313,6 +459,31 @@ static ksm_status add_records(ksm_secrets *s, const uint8_t key[32],
 	return KSM_OK;
 }
 
+/*
+ * appData: GCM(app key, {"title", "type"}), B64U. A display name only, so
+ * one that does not decrypt or parse is no name rather than a failed read
+ * (Python's SDK raises, JavaScript's only decrypts it when present).
+ */
+static ksm_status read_app_data(ksm_secrets *s, const uint8_t app_key[32],
+				const char *b64)
+{
+	json_object *o = NULL;
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+	bool ok = true;
+
+	if (!b64 || !*b64)
+		return KSM_OK;
+	if (ksm_gcm_open_b64(app_key, b64, &pt, &ptlen) == KSM_OK &&
+	    ksm_json_parse((const char *)pt, ptlen, &o, NULL) == KSM_OK &&
+	    json_object_is_type(o, json_type_object))
+		ok = ksm_secrets_set_app(s, ksm_json_str(o, "title"),
+					 ksm_json_str(o, "type"));
+	json_object_put(o);
+	ksm_free_wiped(pt, ptlen);
+	return ok ? KSM_OK : KSM_ERR_NOMEM;
+}
+
 static ksm_status build_secrets(const ksm_client *c, json_object *resp,
 				ksm_secrets **out, ksm_error *err)
 {
@@ -325,7 +496,14 @@ static ksm_status build_secrets(const ksm_client *c, json_object *resp,
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	if (resp && json_object_object_get_ex(resp, "expiresOn", &v))
 		s->expires_on = json_object_get_int64(v);
-	if (resp && json_object_object_get_ex(resp, "records", &arr))
+	if (resp && json_object_object_get_ex(resp, "warnings", &arr) &&
+	    !ksm_secrets_set_warnings(s, arr))
+		st = KSM_ERR_NOMEM;
+	if (st == KSM_OK && resp)
+		st = read_app_data(s, c->app_key,
+				   ksm_json_str(resp, "appData"));
+	if (st == KSM_OK && resp &&
+	    json_object_object_get_ex(resp, "records", &arr))
 		st = add_records(s, c->app_key, arr, NULL);
 	if (st == KSM_OK && resp &&
 	    json_object_object_get_ex(resp, "folders", &arr) &&
@@ -337,6 +515,11 @@ static ksm_status build_secrets(const ksm_client *c, json_object *resp,
 				    *recs;
 			uint8_t fkey[32];
 
+			if (!ksm_secrets_add_folder(
+				    s, ksm_json_str(jf, "folderUid"))) {
+				st = KSM_ERR_NOMEM;
+				break;
+			}
 			if (ksm_unwrap_key_b64(c->app_key,
 					       ksm_json_str(jf, "folderKey"),
 					       fkey) != KSM_OK) {

@@ -152,3 +152,27 @@ bool ksm_json_add_str(json_object *o, const char *key, const char *val)
 	}
 	return true;
 }
+
+char *ksm_json_dup(json_object *v)
+{
+	const char *s;
+	char *copy;
+
+	if (!v)
+		return ksm_strdup("null");
+	s = json_object_to_json_string_ext(v, KSM_JSON_FLAGS);
+	if (!s)
+		return NULL;
+	copy = ksm_strdup(s);
+	/* json-c renders into a buffer owned by v: wipe that copy. */
+	ksm_wipe((char *)s, strlen(s));
+	return copy;
+}
+
+char *ksm_json_text(json_object *v)
+{
+	if (json_object_is_type(v, json_type_string))
+		return ksm_strndup(json_object_get_string(v),
+				   (size_t)json_object_get_string_len(v));
+	return ksm_json_dup(v);
+}

@@ -23,6 +23,10 @@ KSM_HIDDEN const char *ksm_json_str(json_object *o, const char *key);
 /* Add a string member; false on ENOMEM. */
 KSM_HIDDEN bool ksm_json_add_str(json_object *o, const char *key,
 				 const char *val);
+/* Compact JSON of v ("null" for NULL) as a new secret string. */
+KSM_HIDDEN char *ksm_json_dup(json_object *v);
+/* Strings as they are, anything else as compact JSON. Secret. */
+KSM_HIDDEN char *ksm_json_text(json_object *v);
 /* Overwrite every string value in the tree (before freeing secrets). */
 KSM_HIDDEN void ksm_json_wipe(json_object *o);
 

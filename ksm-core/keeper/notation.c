@@ -371,6 +371,55 @@ out:
 	return st;
 }
 
+/*
+ * Where a notation written inside other text ends (templates, command
+ * arguments): an escape ("\\x") never ends it, and the form says what does.
+ * Bare: whitespace and the characters below (Keeper's interpolate stops at
+ * most of them too: quotes, '#', ':', '|', '@'). Braced ("${keeper://...}"):
+ * '}', '|', ":-" and the end of the line. A NUL byte ends both.
+ */
+static bool ends_notation(const char *s, size_t n, size_t i, ksm_scan_form form)
+{
+	char ch = s[i];
+
+	if (ch == '\0')
+		return true;
+	if (form == KSM_SCAN_BRACED)
+		return ch == '}' || ch == '|' || ch == '\n' || ch == '\r' ||
+		       (ch == ':' && i + 1 < n && s[i + 1] == '-');
+	return strchr(KSM_NOTATION_BARE_STOPS, ch) != NULL;
+}
+
+ksm_status ksm_notation_scan(const char *text, size_t len, ksm_scan_form form,
+			     ksm_notation *out, size_t *used, ksm_error *err)
+{
+	size_t i = NOTATION_PREFIX_LEN;
+	ksm_status st;
+
+	if (used)
+		*used = 0;
+	if (!out || !used || !text)
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "notation: no output");
+	memset(out, 0, sizeof(*out));
+	if (len < NOTATION_PREFIX_LEN ||
+	    strncasecmp(text, NOTATION_PREFIX, NOTATION_PREFIX_LEN) != 0)
+		return ksm_set_error(err, KSM_ERR_NOTATION,
+				     "notation: does not start with keeper://");
+	while (i < len && !ends_notation(text, len, i, form))
+		i += text[i] == '\\' && i + 1 < len &&
+				     !ends_notation(text, len, i + 1, form)
+			     ? 2
+			     : 1;
+	st = parse_plain(text, i, out, err);
+	if (st != KSM_OK) {
+		ksm_notation_clear(out);
+		return st;
+	}
+	*used = i;
+	return KSM_OK;
+}
+
 void ksm_notation_clear(ksm_notation *n)
 {
 	if (!n)

@@ -42,6 +42,24 @@ static ksm_status pick_record(const ksm_secrets *s, const ksm_notation *n,
 	return KSM_OK;
 }
 
+const ksm_query *ksm_notation_query(const ksm_notation *ns, size_t n,
+				    const char **uids, ksm_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->record_uids = uids;
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		if (!ksm_notation_record_is_uid(&ns[i]))
+			return NULL;
+		for (size_t j = 0; j < q->n_record_uids && !seen; j++)
+			seen = !strcmp(uids[j], ns[i].record);
+		if (!seen)
+			uids[q->n_record_uids++] = ns[i].record;
+	}
+	return q->n_record_uids ? q : NULL;
+}
+
 ksm_status ksm_notation_resolve_in(ksm_client *c, const ksm_secrets *s,
 				   const ksm_notation *n, unsigned timeout_ms,
 				   char ***values, size_t *count,

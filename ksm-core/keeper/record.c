@@ -7,6 +7,7 @@
  * public type is opaque and only ever cast back here and in notation.c.
  */
 #include "record.h"
+#include "links.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -15,33 +16,6 @@
 /* One record may not be big. */
 #define KSM_RECORD_MAX_LEN (1u << 20)
 
-/*
- * Compact JSON of v as a new secret string. json-c renders into a buffer
- * owned by v; wipe that copy once we have ours.
- */
-static char *json_dup(json_object *v)
-{
-	const char *s;
-	char *copy;
-
-	if (!v)
-		return ksm_strdup("null");
-	s = json_object_to_json_string_ext(v, KSM_JSON_FLAGS);
-	if (!s)
-		return NULL;
-	copy = ksm_strdup(s);
-	ksm_wipe((char *)s, strlen(s));
-	return copy;
-}
-
-/* Strings as they are, anything else as compact JSON. Secret. */
-static char *json_text(json_object *v)
-{
-	if (json_object_is_type(v, json_type_string))
-		return ksm_strndup(json_object_get_string(v),
-				   (size_t)json_object_get_string_len(v));
-	return json_dup(v);
-}
 /* -------------------------------------------------------- record parsing */
 
 static ksm_status check_field(json_object *f, const char *section, size_t i,
@@ -163,6 +137,16 @@ out:
 	return st;
 }
 
+bool ksm_record_uid_valid(const char *uid)
+{
+	size_t n = strlen(uid);
+
+	return n > 0 && n <= 64 &&
+	       strspn(uid,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789-_") == n;
+}
+
 void ksm_file_clear(struct ksm_file *f)
 {
 	if (!f)
@@ -191,6 +175,7 @@ void ksm_record_free(ksm_record *r)
 	for (size_t i = 0; i < r->n_files; i++)
 		ksm_file_clear(&r->files[i]);
 	free(r->files);
+	ksm_links_free(r->links, r->n_links);
 	ksm_wipe(r, sizeof(*r));
 	free(r);
 }
@@ -235,6 +220,11 @@ bool ksm_record_is_editable(const ksm_record *r)
 const char *ksm_record_folder_uid(const ksm_record *r)
 {
 	return r ? r->folder_uid : NULL;
+}
+
+const char *ksm_record_inner_folder_uid(const ksm_record *r)
+{
+	return r ? r->inner_folder_uid : NULL;
 }
 
 /* The "fields" (KSM_FIELDS) or "custom" (KSM_CUSTOM) array, or NULL. */
@@ -376,7 +366,7 @@ char *ksm_field_value_text(const ksm_field *f, size_t i)
 
 	if (!arr || i >= json_object_array_length(arr))
 		return NULL;
-	return json_text(json_object_array_get_idx(arr, i));
+	return ksm_json_text(json_object_array_get_idx(arr, i));
 }
 
 char *ksm_field_value_json(const ksm_field *f, size_t i)
@@ -385,7 +375,7 @@ char *ksm_field_value_json(const ksm_field *f, size_t i)
 
 	if (!arr || i >= json_object_array_length(arr))
 		return NULL;
-	return json_dup(json_object_array_get_idx(arr, i));
+	return ksm_json_dup(json_object_array_get_idx(arr, i));
 }
 
 char *ksm_field_value_property(const ksm_field *f, size_t i, const char *prop)
@@ -398,7 +388,7 @@ char *ksm_field_value_property(const ksm_field *f, size_t i, const char *prop)
 	if (!json_object_is_type(v, json_type_object) ||
 	    !json_object_object_get_ex(v, prop, &p))
 		return NULL;
-	return json_text(p);
+	return ksm_json_text(p);
 }
 
 ksm_status ksm_record_set_value(ksm_record *r, ksm_section where,
@@ -455,7 +445,7 @@ char *ksm_record_data_json(const ksm_record *r)
 {
 	if (!r || !r->data)
 		return NULL;
-	return json_dup(r->data);
+	return ksm_json_dup(r->data);
 }
 
 /* ------------------------------------------------------- file accessors */

@@ -29,6 +29,8 @@ struct ksm_record {
 	json_object *data; /* decrypted record JSON, an object */
 	struct ksm_file *files;
 	size_t n_files;
+	struct ksm_link *links; /* links.h; only with requestLinks */
+	size_t n_links;
 };
 
 /*
@@ -40,6 +42,9 @@ struct ksm_record {
 KSM_HIDDEN ksm_status ksm_record_parse(const char *uid, const char *json,
 				       size_t len, ksm_record **out,
 				       ksm_error *err);
+/* Record UIDs are B64U, 1-64 characters (Keeper's are 22): they reach
+ * log lines and the snapshot, so nothing else is taken. */
+KSM_HIDDEN bool ksm_record_uid_valid(const char *uid);
 /* Wipe and free (NULL is fine). */
 KSM_HIDDEN void ksm_record_free(ksm_record *r);
 KSM_HIDDEN void ksm_file_clear(struct ksm_file *f);

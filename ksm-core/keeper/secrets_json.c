@@ -6,6 +6,7 @@
  * set read back can be looked at but not written to the vault.
  */
 #include "get_secrets.h"
+#include "links.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,13 @@ static json_object *record_json(const ksm_record *r)
 		  add_str(o, "data", data);
 
 	ksm_free_secret(data);
+	if (ok && r->n_links) {
+		json_object *links = ksm_links_json(r->links, r->n_links);
+
+		ok = links && json_object_object_add(o, "links", links) == 0;
+		if (!ok)
+			json_object_put(links);
+	}
 	files = ok ? json_object_new_array() : NULL;
 	ok = ok && files && json_object_object_add(o, "files", files) == 0;
 	for (size_t i = 0; ok && i < r->n_files; i++) {
@@ -76,18 +84,35 @@ static json_object *record_json(const ksm_record *r)
 
 char *ksm_secrets_to_json(const ksm_secrets *s)
 {
-	json_object *o = json_object_new_object(), *recs, *bad, *e;
+	json_object *o = json_object_new_object(), *recs, *bad, *warn, *e;
 	char *text = NULL;
 	bool ok = o && (recs = json_object_new_array()) &&
 		  json_object_object_add(o, "records", recs) == 0 &&
 		  (bad = json_object_new_array()) &&
 		  json_object_object_add(o, "unreadable", bad) == 0 &&
 		  add_int(o, "bad", (int64_t)s->bad) &&
-		  add_int(o, "expiresOn", s->expires_on);
+		  add_int(o, "expiresOn", s->expires_on) &&
+		  add_str(o, "appName", s->app_name) &&
+		  add_str(o, "appType", s->app_type) &&
+		  (warn = json_object_new_array()) &&
+		  json_object_object_add(o, "warnings", warn) == 0;
 
+	for (size_t i = 0; ok && i < s->n_warnings; i++) {
+		e = json_object_new_string(s->warnings[i]);
+		ok = e && json_object_array_add(warn, e) == 0;
+		if (!ok)
+			json_object_put(e);
+	}
 	for (size_t i = 0; ok && i < s->n; i++) {
 		e = record_json(s->records[i]);
 		ok = e && json_object_array_add(recs, e) == 0;
+	}
+	ok = ok && (e = json_object_new_array()) &&
+	     json_object_object_add(o, "folders", e) == 0;
+	for (size_t i = 0; ok && i < s->n_folders; i++) {
+		json_object *f = json_object_new_string(s->folders[i]);
+
+		ok = f && json_object_array_add(e, f) == 0;
 	}
 	for (size_t i = 0; ok && i < s->n_unreadable; i++) {
 		const struct ksm_unreadable *u = &s->unreadable[i];
@@ -167,7 +192,10 @@ static ksm_status record_from(json_object *jr, ksm_record **out, ksm_error *err)
 	r->revision = int_member(jr, "revision");
 	r->editable = json_object_object_get_ex(jr, "editable", &e) &&
 		      json_object_get_boolean(e);
-	if (json_object_object_get_ex(jr, "files", &files) &&
+	if (json_object_object_get_ex(jr, "links", &e) &&
+	    !ksm_links_from_json(e, &r->links, &r->n_links))
+		st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	if (st == KSM_OK && json_object_object_get_ex(jr, "files", &files) &&
 	    json_object_is_type(files, json_type_array) &&
 	    json_object_array_length(files) > 0) {
 		size_t n = json_object_array_length(files);
@@ -222,10 +250,30 @@ static ksm_status unreadable_from(ksm_secrets *s, json_object *arr)
 	return KSM_OK;
 }
 
+/* "folders": the shared folder UIDs (strings; anything else is skipped). */
+static ksm_status folders_from(ksm_secrets *s, json_object *o)
+{
+	json_object *arr;
+	size_t n;
+
+	if (!json_object_object_get_ex(o, "folders", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return KSM_OK;
+	n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		json_object *f = json_object_array_get_idx(arr, i);
+
+		if (json_object_is_type(f, json_type_string) &&
+		    !ksm_secrets_add_folder(s, json_object_get_string(f)))
+			return KSM_ERR_NOMEM;
+	}
+	return KSM_OK;
+}
+
 ksm_status ksm_secrets_from_json(const char *text, size_t len,
 				 ksm_secrets **out, ksm_error *err)
 {
-	json_object *o = NULL, *recs = NULL, *bad = NULL;
+	json_object *o = NULL, *recs = NULL, *bad = NULL, *warn = NULL;
 	ksm_secrets *s = calloc(1, sizeof(*s));
 	ksm_status st;
 
@@ -250,10 +298,16 @@ ksm_status ksm_secrets_from_json(const char *text, size_t len,
 	}
 	if (st == KSM_OK) {
 		json_object_object_get_ex(o, "unreadable", &bad);
-		if (unreadable_from(s, bad) != KSM_OK || !ksm_secrets_index(s))
+		if (unreadable_from(s, bad) != KSM_OK ||
+		    folders_from(s, o) != KSM_OK || !ksm_secrets_index(s))
 			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 		s->bad = (size_t)int_member(o, "bad");
 		s->expires_on = int_member(o, "expiresOn");
+		json_object_object_get_ex(o, "warnings", &warn);
+		if (!ksm_secrets_set_app(s, ksm_json_str(o, "appName"),
+					 ksm_json_str(o, "appType")) ||
+		    !ksm_secrets_set_warnings(s, warn))
+			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	}
 	if (o) {
 		ksm_json_wipe(o);

@@ -23,6 +23,15 @@ static const struct {
 	{"IL5", "il5.keepersecurity.us"},
 };
 
+/* A region code (a token's prefix, or --host): its host, or NULL. */
+static const char *region_host(const char *prefix)
+{
+	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
+		if (strcasecmp(prefix, regions[i].prefix) == 0)
+			return regions[i].host;
+	return NULL;
+}
+
 /* The host part of an https:// URL or of HOST[:PORT]: name characters,
  * an optional [IPv6] and an optional port. */
 static bool host_ok(const char *s, size_t n)
@@ -65,11 +74,10 @@ ksm_status ksm_host_from_spec(const char *spec, char **host, ksm_error *err)
 	*host = NULL;
 	if (!spec || !*spec)
 		return ksm_set_error(err, KSM_ERR_INVALID, "no server given");
-	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
-		if (strcasecmp(spec, regions[i].prefix) == 0) {
-			*host = ksm_strdup(regions[i].host);
-			goto done;
-		}
+	if (region_host(spec)) {
+		*host = ksm_strdup(region_host(spec));
+		goto done;
+	}
 	if (!strncasecmp(spec, "http://", 7))
 		return ksm_set_error(err, KSM_ERR_INVALID,
 				     "%.200s: Keeper is reached over HTTPS "
@@ -133,6 +141,66 @@ static char *trimmed_copy(const char *s)
 	return ksm_strndup(s, n);
 }
 
+/* A prefix that is no region may be a host name, as the SDKs take it
+ * ("keepersecurity.com:KEY", "localhost:KEY"); one without a dot ("XX")
+ * is a region ksm-unix does not know, not a host to connect to. */
+static bool host_like(const char *prefix)
+{
+	return strchr(prefix, '.') || strcasecmp(prefix, "localhost") == 0;
+}
+
+/* Name a prefix in a message only when it cannot be the key itself. */
+static bool shown_safely(const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (n == 0 || n > 8)
+		return false;
+	for (; *prefix; prefix++)
+		if (!isalnum((unsigned char)*prefix))
+			return false;
+	return true;
+}
+
+static size_t count_parts(const char *s)
+{
+	size_t n = 1;
+
+	for (; *s; s++)
+		n += *s == ':';
+	return n;
+}
+
+static ksm_status token_prefix(const char *prefix, const char *host_override,
+			       const char **h, ksm_error *err)
+{
+	*h = region_host(prefix);
+	if (*h || (host_override && *host_override))
+		return KSM_OK;
+	if (!*prefix)
+		return ksm_set_error(err, KSM_ERR_TOKEN,
+				     "the token starts with ':' (no region "
+				     "before it): paste the whole one-time "
+				     "token from Keeper (US:..., EU:..., ...)");
+	if (host_like(prefix)) {
+		*h = prefix;
+		return KSM_OK;
+	}
+	if (shown_safely(prefix))
+		return ksm_set_error(
+			err, KSM_ERR_TOKEN,
+			"the token's region '%s' is not one ksm-unix knows "
+			"(US, EU, AU, GOV, JP, CA, IL5): check the token, or "
+			"give the server with --host HOST[:PORT]",
+			prefix);
+	return ksm_set_error(err, KSM_ERR_TOKEN,
+			     "the token's first part (%zu characters before "
+			     "':') is not a region (US, EU, AU, GOV, JP, CA, "
+			     "IL5) nor a host name: paste the whole one-time "
+			     "token from Keeper",
+			     strlen(prefix));
+}
+
 /*
  * Parse into host, key bytes and, for the 4-part "PREFIX:KEY:ID:PUBKEY"
  * form, the custom server key (*srv_key "ID:B64U", malloc'd).
@@ -143,7 +211,7 @@ static ksm_status token_split(const char *token, const char *host_override,
 {
 	char *copy = NULL, *parts[5];
 	const char *h = NULL, *k;
-	size_t n;
+	size_t n, total;
 	ksm_status st = KSM_ERR_TOKEN;
 
 	*host = NULL;
@@ -151,16 +219,18 @@ static ksm_status token_split(const char *token, const char *host_override,
 		*srv_key = NULL;
 	if (!token || !(copy = trimmed_copy(token)))
 		return ksm_set_error(err, KSM_ERR_TOKEN, "no token given");
+	if (!*copy) {
+		ksm_set_error(err, KSM_ERR_TOKEN,
+			      "the token is empty: paste the one-time access "
+			      "token from Keeper (REGION:KEY, e.g. US:...)");
+		goto out;
+	}
+	total = count_parts(copy);
 	n = split_colons(copy, parts, 5);
 	if (n == 1) {
 		k = parts[0];
 	} else {
 		k = parts[1];
-		h = parts[0];
-		for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]);
-		     i++)
-			if (strcasecmp(parts[0], regions[i].prefix) == 0)
-				h = regions[i].host;
 		if (n == 4 && srv_key && all_digits(parts[2]) &&
 		    strlen(parts[3]) >= 80) {
 			size_t len = strlen(parts[2]) + strlen(parts[3]) + 2;
@@ -174,7 +244,16 @@ static ksm_status token_split(const char *token, const char *host_override,
 				      "the token has %zu ':'-separated parts; "
 				      "expected REGION:KEY (a host with a port "
 				      "goes in --host, not in the token)",
-				      n - 1);
+				      total);
+			goto out;
+		}
+		if (token_prefix(parts[0], host_override, &h, err) != KSM_OK)
+			goto out;
+		if (!*k) {
+			ksm_set_error(err, KSM_ERR_TOKEN,
+				      "the token has no key after its region "
+				      "(REGION:KEY): paste the whole one-time "
+				      "token from Keeper");
 			goto out;
 		}
 	}
@@ -194,8 +273,8 @@ static ksm_status token_split(const char *token, const char *host_override,
 	if (ksm_b64_decode_exact(k, key, 32) != KSM_OK) {
 		ksm_set_error(
 			err, KSM_ERR_TOKEN,
-			"the token's key part is not base64url of 32 "
-			"bytes: copy the whole one-time token from Keeper");
+			"the token's key part is not base64url of 32 bytes: "
+			"copy the whole one-time token from Keeper");
 		goto out;
 	}
 	if (!*host)
@@ -242,8 +321,8 @@ static ksm_status parse_server_key(const char *spec, char **id, char **b64u,
 		*id = NULL;
 		return ksm_set_error(
 			err, KSM_ERR_INVALID,
-			"server key must be ID:BASE64URL of a "
-			"P-256 point (65 bytes) with a numeric ID");
+			"server key must be ID:BASE64URL of a P-256 point (65 "
+			"bytes) with a numeric ID");
 	}
 	EVP_PKEY_free(pk);
 	*b64u = ksm_b64_encode(point, 65, true);

@@ -20,8 +20,9 @@ ksm_status ksm_update_secret(ksm_client *c, const ksm_record *rec,
 	ksm_status st;
 
 	if (!c->bound)
-		return ksm_set_error(err, KSM_ERR_NOT_BOUND,
-				     "not bound yet: run 'ksmctl init' first");
+		return ksm_set_error(
+			err, KSM_ERR_NOT_BOUND,
+			"not bound yet: run 'ksmctl init --token -' first");
 	json = ksm_record_data_json(rec);
 	if (!json)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");

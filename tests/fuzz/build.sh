@@ -8,8 +8,10 @@
 # (apart from build/normal and build/asan of tests/run-all.sh). TARGETs are
 # names such as fuzz_conf; none means all of them.
 #
-# The ksm-core sources of every layer (and nss_ksm/fill.c, and
-# tools/ksmctl_laststate.c, ksmctl's reader of SNAPSHOT.status) are compiled
+# The ksm-core sources of every layer (and nss_ksm/fill.c,
+# tools/ksmctl_laststate.c, ksmctl's reader of SNAPSHOT.status,
+# tools/ksmctl_check_parse.c, the doctor's parsers, and
+# tools/ksmctl_template.c, interpolate's templates) are compiled
 # once into OUTDIR/obj/libksmfuzz.a; each target links what it needs from
 # it, so that no configure is needed and the build stays short. Targets
 # reach internals through their hooks (KSM_HIDDEN functions of the internal
@@ -55,6 +57,7 @@ obj="$out/obj"
 # header then never leaves a stale object behind.
 rm -f "$obj"/*.o "$obj/libksmfuzz.a"
 srcs=$(ls "$core"/*/*.c "$top/nss_ksm/fill.c" "$top/tools/ksmctl_laststate.c" \
+	"$top/tools/ksmctl_check_parse.c" "$top/tools/ksmctl_template.c" \
 	"$here/nonet.c" "$here/fakecrypt.c")
 echo "  CC      $(echo "$srcs" | wc -l) library sources -> $obj"
 # shellcheck disable=SC2016 # $1 and $0 are the inner shell's

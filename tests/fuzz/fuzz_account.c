@@ -43,6 +43,13 @@ static void fuzz_key(const char *line)
 	free(fp);
 }
 
+/* uid_range or derived_uid_range (gid likewise). */
+static bool in_ranges(uint32_t id, uint32_t lo, uint32_t hi, uint32_t dlo,
+		      uint32_t dhi)
+{
+	return (id >= lo && id <= hi) || (id >= dlo && id <= dhi);
+}
+
 static void fuzz_record(const char *json, size_t len)
 {
 	ksm_record *r = NULL;
@@ -56,8 +63,10 @@ static void fuzz_record(const char *json, size_t len)
 		check_clean(a.gecos, false);
 		check_clean(a.home, false);
 		check_clean(a.shell, false);
-		if (a.uid < conf->uid_min || a.uid > conf->uid_max ||
-		    a.gid < conf->gid_min || a.gid > conf->gid_max)
+		if (!in_ranges(a.uid, conf->uid_min, conf->uid_max,
+			       conf->derived_uid_min, conf->derived_uid_max) ||
+		    !in_ranges(a.gid, conf->gid_min, conf->gid_max,
+			       conf->derived_gid_min, conf->derived_gid_max))
 			abort();
 		for (size_t i = 0; i < a.n_keys; i++)
 			check_clean(a.keys[i], true);

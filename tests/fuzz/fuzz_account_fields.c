@@ -56,6 +56,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char alt[] = "uid_range = 5000-5009\n"
 				  "gid_range = 5005-5020\n"
+				  "derived_uid_range = 6000-6009\n"
+				  "derived_gid_range = 7000-7003\n"
 				  "home_template = /srv/%u/%%/x\n"
 				  "default_shell = /bin/sh\n";
 
@@ -193,10 +195,18 @@ static void check_path(const char *s)
 		abort();
 }
 
-/* A given uid/gid: that number, from digits only. */
-static void check_id(const char *part, uint32_t got, uint32_t lo, uint32_t hi)
+static bool in_range(uint32_t id, uint32_t lo, uint32_t hi)
 {
-	if (got < lo || got > hi)
+	return id >= lo && id <= hi;
+}
+
+/* A given uid/gid: that number, from digits only, inside the range for
+ * custom fields or the derived one; else a derived id, in the latter
+ * (for a gid, see check_account). */
+static void check_id(const char *part, uint32_t got, uint32_t lo, uint32_t hi,
+		     uint32_t dlo, uint32_t dhi)
+{
+	if (!in_range(got, dlo, dhi) && (!part || !in_range(got, lo, hi)))
 		abort();
 	if (part && (!all_digits(part) || strtoull(part, NULL, 10) != got))
 		abort();
@@ -244,15 +254,24 @@ static void check_account(const ksm_account *a, const ksm_settings *conf,
 			  const char *const *p)
 {
 	int64_t until;
+	bool uid_gid = false;
 
 	if (!posix_name(a->name) || strcmp(a->name, p[P_LOGIN]) != 0 ||
 	    strcmp(a->record_uid, "FuzzRecord000000000000") != 0)
 		abort();
-	check_id(p[P_UID], a->uid, conf->uid_min, conf->uid_max);
-	check_id(p[P_GID], a->gid, conf->gid_min, conf->gid_max);
-	if (!p[P_GID] && a->uid >= conf->gid_min && a->uid <= conf->gid_max &&
-	    a->gid != a->uid)
-		abort(); /* the user private group shares the uid */
+	check_id(p[P_UID], a->uid, conf->uid_min, conf->uid_max,
+		 conf->derived_uid_min, conf->derived_uid_max);
+	if (p[P_GID])
+		check_id(p[P_GID], a->gid, conf->gid_min, conf->gid_max,
+			 conf->derived_gid_min, conf->derived_gid_max);
+	else if (in_range(a->uid, conf->gid_min, conf->gid_max) ||
+		 in_range(a->uid, conf->derived_gid_min, conf->derived_gid_max))
+		uid_gid = true; /* the user private group shares the uid */
+	else if (!in_range(a->gid, conf->derived_gid_min,
+			   conf->derived_gid_max))
+		abort();
+	if (uid_gid && a->gid != a->uid)
+		abort();
 	check_path(a->home);
 	check_path(a->shell);
 	check_text(a->gecos);

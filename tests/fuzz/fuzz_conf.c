@@ -77,11 +77,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    conf->gid_min > conf->gid_max || !conf->uid_min ||
 		    !conf->gid_min)
 			abort();
+		if (conf->derived_uid_min > conf->derived_uid_max ||
+		    conf->derived_gid_min > conf->derived_gid_max ||
+		    !conf->derived_uid_min || !conf->derived_gid_min ||
+		    conf->max_drop_percent > 100)
+			abort();
 		if (conf->n_account_folders && !conf->account_folders)
 			abort();
+		/* Folder UIDs only: 1-64 of the URL-safe base64 alphabet. */
 		for (size_t i = 0; i < conf->n_account_folders; i++)
 			if (!conf->account_folders[i] ||
-			    !conf->account_folders[i][0])
+			    !conf->account_folders[i][0] ||
+			    strlen(conf->account_folders[i]) > 64 ||
+			    strspn(conf->account_folders[i],
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+				   "opqrstuvwxyz0123456789-_") !=
+				    strlen(conf->account_folders[i]))
 				abort();
 		for (size_t i = 0; i < conf->n_session_secrets; i++)
 			if (!conf->session_secrets[i].name ||

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_private_store.c - libFuzzer target: the offline verifier store
- * (/var/lib/ksm/private) as found on disk, through the three calls that
- * read and rewrite it: ksm_offline_verify (pam_ksm offline), then
+ * (/var/lib/ksm/private) as found on disk, through the calls that read
+ * and rewrite it: ksm_offline_lookup (ksmd's answer to ksmctl explain),
+ * ksm_offline_verify (pam_ksm offline), then
  * ksm_offline_confirm (after a live check), then ksm_offline_sync (ksmctl
  * sync). crypt_r is the stand-in of fakecrypt.c (see build.sh).
  *
@@ -175,8 +176,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	int64_t now;
 	ksm_offline_result res;
+	ksm_offline_entry ent;
 	ksm_error err;
-	ksm_status st;
+	ksm_status st, lst;
 	bool kept;
 
 	if (size < 1 || size > 65536)
@@ -187,6 +189,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - 1;
 	put(file, n);
 
+	/* 0. What ksmd tells ksmctl explain: read only, no verifier. */
+	memset(&err, 0, sizeof(err));
+	lst = ksm_offline_lookup(path, "alice", &ent, &err);
+	if ((lst != KSM_OK && !err.message[0]) || !same(file, n))
+		abort();
+
 	/* 1. An offline login against whatever is there. */
 	st = ksm_offline_verify(path, "alice", "alice-pw", conf, now, &res,
 				&err);
@@ -196,8 +204,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st != KSM_OK) {
 		if (!err.message[0] || !same(file, n))
 			abort(); /* a damaged store is never rewritten */
+		/* The same file: the lookup refused it too. */
+		if (lst == KSM_OK || lst == KSM_ERR_NOT_FOUND)
+			abort();
 		return 0;
 	}
+	/* The lookup saw the entry verify checked, and its count. */
+	if ((lst == KSM_ERR_NOT_FOUND) != (res == KSM_OFFLINE_NONE) ||
+	    (res == KSM_OFFLINE_LOCKED &&
+	     ent.failures < conf->offline_max_failures))
+		abort();
 	if (res == KSM_OFFLINE_OK || res == KSM_OFFLINE_WRONG)
 		(void)verify("alice", "other", conf, now); /* loads again */
 

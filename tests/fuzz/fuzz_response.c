@@ -211,6 +211,36 @@ static void poke_field(const ksm_field *f)
 	}
 }
 
+/* Links: a valid recordUid, a printable path, data an object when any. */
+static void walk_links(const ksm_record *r)
+{
+	size_t n = ksm_record_link_count(r);
+
+	for (size_t i = 0; i < n; i++) {
+		const ksm_link *l = ksm_record_link_at(r, i);
+		const char *uid = ksm_link_record_uid(l), *path;
+		char *d;
+
+		if (!l || !uid || !*uid || strlen(uid) > 64 ||
+		    strspn(uid,
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+			   "vwxyz0123456789-_") != strlen(uid))
+			abort();
+		path = ksm_link_path(l);
+		for (const char *p = path; p && *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				abort();
+		d = ksm_link_data_json(l);
+		if ((d && d[0] != '{') || (!d && ksm_link_encrypted(l)))
+			abort();
+		ksm_free_secret(d);
+		(void)ksm_link_bool(l, "is_admin");
+		ksm_free_secret(ksm_link_value(l, "rotation_settings.noop"));
+	}
+	if (ksm_record_link_at(r, n))
+		abort();
+}
+
 static void walk_record(const ksm_record *r)
 {
 	const ksm_field *f;
@@ -253,6 +283,7 @@ static void walk_record(const ksm_record *r)
 	}
 	if (ksm_record_file_at(r, n))
 		abort();
+	walk_links(r);
 
 	for (size_t i = 0; i < N(sel_n); i++)
 		if (ksm_notation_select(&sel_n[i], r, &v, &count, &err) ==
@@ -314,6 +345,15 @@ static void walk_secrets(ksm_client *c, ksm_secrets *s)
 	(void)ksm_secrets_find(s, RECORD_UID);
 	(void)ksm_secrets_bad_count(s);
 	(void)ksm_secrets_expires_on(s);
+	/* What may reach a log: no control characters. */
+	for (const char *p = ksm_secrets_app_name(s); *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			abort();
+	for (size_t i = 0; i < ksm_secrets_warning_count(s); i++)
+		for (const char *p = ksm_secrets_warning(s, i); *p; p++)
+			if ((unsigned char)*p < 0x20 ||
+			    (unsigned char)*p >= 0x7f)
+				abort();
 	for (size_t i = 0; i < N(res_n); i++)
 		if (ksm_notation_resolve_in(c, s, &res_n[i], 0, &v, &count,
 					    &err) == KSM_OK)

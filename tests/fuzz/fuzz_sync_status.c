@@ -3,8 +3,9 @@
  * fuzz_sync_status.c - libFuzzer target: SNAPSHOT.status, the file each
  * "ksmctl sync" leaves next to the snapshot, as the commands that read it
  * back see it: "ksmctl users" (ksmctl_print_refusals: the last message and
- * the refusal list) and "ksmctl status" (ksmctl_last_sync_load and the
- * ksmctl_last_* readers of its fields).
+ * the refusal list), "ksmctl status" (ksmctl_last_sync_load and the
+ * ksmctl_last_* readers of its fields), and "ksmctl explain" and "users
+ * --json" (ksmctl_last_refusal, each entry of the list).
  *
  * The reader is tools/ksmctl_laststate.c, which build.sh compiles into the
  * fuzzing library; no other ksmctl source is needed. The status file sits
@@ -89,6 +90,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	      json_object_is_type(v, json_type_array) &&
 	      json_object_array_length(v) == ksmctl_last_refused(last)))
 		abort();
+	/* "ksmctl explain" and "users --json": each refusal, every field a
+	 * string, exactly as many as the count says. */
+	for (size_t i = 0;; i++) {
+		struct ksmctl_refusal r;
+
+		if (!ksmctl_last_refusal(last, i, &r)) {
+			if (i != ksmctl_last_refused(last))
+				abort();
+			break;
+		}
+		if (!r.record || !r.name || !r.reason ||
+		    i >= ksmctl_last_refused(last))
+			abort();
+		(void)strlen(r.record);
+		(void)strlen(r.name);
+		(void)strlen(r.reason);
+	}
 	json_object_put(last);
 
 	/* "ksmctl users": the last message and the refusal list. */

@@ -43,9 +43,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st == KSM_OK) {
 		if (!host || !host[0])
 			abort();
-		/* An explicit host always wins. */
-		if (parts[1] && parts[1][0] && strcmp(host, parts[1]) != 0)
-			abort();
+		/* An explicit host always wins, as --host spells it (a region
+		 * code or URL stands for the host it names). */
+		if (parts[1] && parts[1][0]) {
+			char *want = NULL;
+			ksm_error e2 = {0};
+
+			if (ksm_host_from_spec(parts[1], &want, &e2) !=
+				    KSM_OK ||
+			    strcmp(host, want) != 0)
+				abort();
+			free(want);
+		}
 	} else if (host || !err.message[0]) {
 		abort();
 	}

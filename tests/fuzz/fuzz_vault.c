@@ -11,15 +11,21 @@
  * separated by NUL bytes (each through ksm_record_parse, as after
  * decryption). Record i has UID i, or the UID of record i-1 when bit i of
  * the mask is set (the same record reached twice, e.g. by a shortcut).
- *   flags bit 0  a ksm.conf with narrow uid and gid ranges (5000-5009,
- *                5005-5020), so that derived ids collide;
- *   flags bit 1  an empty local passwd/group instead of the fixture's.
+ *   flags bit 0  a ksm.conf with narrow uid and gid ranges, derived ones
+ *                too (5000-5009, 5005-5020), so that derived ids collide;
+ *   flags bit 1  an empty local passwd/group instead of the fixture's;
+ *   flags bit 2  a previous sync: the records but the last are built and
+ *                written as the snapshot first, and the whole set is built
+ *                with that snapshot as ksm_prior.
  *
  * Invariants (abort on violation): published names and uids are unique and
  * clash with no local user, uid, group gid or group name; a refused record
  * publishes nothing; every account's primary gid has a group; groups have
  * unique names and gids and valid member indexes; the snapshot written is
  * accepted by the reader and gives back every account and group as built.
+ * With a previous sync, the record added last never costs an account of
+ * that sync its uid or gid: each is published again with the same ids,
+ * unless the newcomer claims its name (names are refused on both sides).
  */
 #include "client.h"
 #include "fileio.h"
@@ -82,7 +88,9 @@ static void put(const char *path, const char *text)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char alt[] = "uid_range = 5000-5009\n"
-				  "gid_range = 5005-5020\n";
+				  "gid_range = 5005-5020\n"
+				  "derived_uid_range = 5000-5009\n"
+				  "derived_gid_range = 5005-5020\n";
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 
 	snprintf(dir, sizeof(dir), "%s/fuzz_vault.XXXXXX",
@@ -254,13 +262,75 @@ static void check_snapshot(const ksm_accounts *as)
 	ksm_snap_close(&s);
 }
 
+/*
+ * The accounts of the previous sync (before) against this one (as), in
+ * which one record was added: each is there with the same ids, or refused
+ * because the newcomer took its name.
+ */
+static void check_incumbents(const ksm_accounts *before, const ksm_accounts *as)
+{
+	for (size_t i = 0; i < before->n_accounts; i++) {
+		const ksm_account *a = &before->accounts[i];
+		bool kept = false, name = false;
+
+		for (size_t j = 0; j < as->n_accounts; j++)
+			if (!strcmp(as->accounts[j].record_uid, a->record_uid))
+				kept = as->accounts[j].uid == a->uid &&
+				       as->accounts[j].gid == a->gid;
+		for (size_t k = 0; k < as->n_refusals; k++)
+			name |= !strcmp(as->refusals[k].record_uid,
+					a->record_uid) &&
+				strstr(as->refusals[k].reason,
+				       "the name is also claimed");
+		if (!kept && !name) {
+			fprintf(stderr,
+				"fuzz_vault: %s (%s, uid %u) lost to "
+				"a newcomer\n",
+				a->name, a->record_uid, a->uid);
+			abort();
+		}
+	}
+}
+
+/* The previous sync of all records but the last: written as the
+ * snapshot and read back. NULL when there is nothing to compare. */
+static ksm_prior *previous_sync(ksm_record **recs, size_t n, unsigned flags,
+				ksm_accounts **before)
+{
+	ksm_secrets *sec;
+	ksm_prior *prior = NULL;
+	ksm_error err;
+
+	*before = NULL;
+	if (n > 0)
+		ksm_record_free(recs[n - 1]); /* the newcomer */
+	if (n < 2)
+		return NULL;
+	sec = ksm_secrets_wrap(recs, n - 1);
+	if (!sec) {
+		for (size_t i = 0; i + 1 < n; i++)
+			ksm_record_free(recs[i]);
+		return NULL;
+	}
+	if (ksm_accounts_build(sec, confs[flags & 1], locals[(flags >> 1) & 1],
+			       before, &err) == KSM_OK &&
+	    (ksm_snapshot_write(*before, snap_path, 1600000000, &err) !=
+		     KSM_OK ||
+	     ksm_prior_load(snap_path, &prior, &err) != KSM_OK ||
+	     ksm_prior_count(prior) != (*before)->n_accounts))
+		abort();
+	ksm_secrets_free(sec);
+	return prior;
+}
+
 /* ----------------------------------------------------------------- entry */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ksm_record *recs[MAX_RECORDS];
+	ksm_record *recs[MAX_RECORDS], *again[MAX_RECORDS];
 	ksm_secrets *sec;
-	ksm_accounts *as = NULL;
+	ksm_accounts *as = NULL, *before = NULL;
+	ksm_prior *prior = NULL;
 	ksm_error err;
 	const char *p, *end;
 	size_t n = 0;
@@ -282,18 +352,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n == 0 || n >= 8 || !(mask >> n & 1))
 			uid_no = (int)n;
 		snprintf(uid, sizeof(uid), "VaultRecord%02dAbCdEfGhIj", uid_no);
-		if (ksm_record_parse(uid, p, len, &recs[n], NULL) == KSM_OK)
+		if (ksm_record_parse(uid, p, len, &recs[n], NULL) == KSM_OK) {
+			again[n] = NULL;
+			if ((flags & 4) &&
+			    ksm_record_parse(uid, p, len, &again[n], NULL) !=
+				    KSM_OK)
+				abort();
 			n++;
+		}
 		p += len + 1;
 	}
+	if (flags & 4)
+		prior = previous_sync(again, n, flags, &before);
+	else
+		for (size_t i = 0; i < n; i++)
+			ksm_record_free(again[i]);
 	sec = ksm_secrets_wrap(recs, n);
 	if (!sec) {
 		for (size_t i = 0; i < n; i++)
 			ksm_record_free(recs[i]);
+		ksm_accounts_free(before);
+		ksm_prior_free(prior);
 		return 0;
 	}
-	if (ksm_accounts_build(sec, confs[flags & 1], locals[(flags >> 1) & 1],
-			       &as, &err) == KSM_OK) {
+	if (ksm_accounts_build_since(sec, confs[flags & 1],
+				     locals[(flags >> 1) & 1], prior, &as,
+				     &err) == KSM_OK) {
 		if (verbose) {
 			fprintf(stderr,
 				"fuzz_vault: %zu records, %zu accounts, "
@@ -306,6 +390,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					as->refusals[i].reason);
 		}
 		check_accounts(as, flags & 2);
+		if (before)
+			check_incumbents(before, as);
 		if (ksm_snapshot_write(as, snap_path, 1700000000, &err) !=
 		    KSM_OK) {
 			fprintf(stderr, "fuzz_vault: %s\n", err.message);
@@ -314,6 +400,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_snapshot(as);
 		ksm_accounts_free(as);
 	}
+	ksm_accounts_free(before);
+	ksm_prior_free(prior);
 	ksm_secrets_free(sec);
 	return 0;
 }

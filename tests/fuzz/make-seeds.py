@@ -144,6 +144,24 @@ def response_seeds():
         "appOwnerPublicKey": "BOwnerKeyNotCheckedByTheClient",
         "records": [record(RECORD_UID, APP_KEY, LOGIN)]})
     s["raw_binding_bad"] = (F_BINDING, {"encryptedAppKey": seal(WRONG_KEY, APP_KEY)})
+    # Links as Keeper sends them (plain base64 JSON; jit_settings under the
+    # record key; one under another key; data that is no base64), appData
+    # under the app key, warnings.
+    plain = base64.b64encode(compact({"is_admin": True,
+                                      "rotation_settings": {"noop": True}}).encode()).decode()
+    s["raw_links"] = (0, {
+        "appData": b64u(base64.b64decode(seal(APP_KEY, compact({"title": "Linux hosts",
+                                                                  "type": "General"})))),
+        "expiresOn": 1893456000000, "warnings": ["notice", 7, "bell\u0007"],
+        "records": [record(RECORD_UID, APP_KEY, LOGIN, links=[
+            {"recordUid": "MaChInEaBcDeFgHiJkLmNo", "data": plain, "path": None},
+            {"recordUid": RECORD_UID, "path": "jit_settings",
+             "data": seal(RECORD_KEY, compact({"createEphemeral": True}))},
+            {"recordUid": RECORD_UID, "path": "ai_settings",
+             "data": seal(WRONG_KEY, compact({"version": "v1"}))},
+            {"recordUid": RECORD_UID, "path": "meta", "data": "not base64!"},
+            {"recordUid": "bad uid", "data": plain},
+            {"path": "meta"}, "x"])]})
     return s
 
 

@@ -13,6 +13,9 @@
   corpus/fuzz_base64/          base64 texts of both alphabets, good and bad
   corpus/fuzz_sync_status/     SNAPSHOT.status files as ksmctl sync writes
                                them, and damaged ones
+  corpus/fuzz_private_key/     the test keys of tests/vectors/keys (every
+                               format), with and without their passphrase,
+                               and damaged copies
 
     tests/fuzz/make-text-seeds.py
 
@@ -212,6 +215,14 @@ def vault_seeds():
                                                      gid="230000")),
         vault(0, 0, record("jo", groups="lab,ops,sudo,users,newgrp"),
               record("kim", groups="newgrp,jo")),
+        # A previous sync (flag 4): the last record is the newcomer.
+        vault(5, 0, record("u1"), record("u2"), record("u3"), record("u4"),
+              record("u5"), record("u6")),
+        vault(4, 0, record("bob", uid="200001"), record("carol"),
+              record("dave", uid="200001")),
+        vault(4, 0, record("bob"), record("bob", "Other Bob")),
+        vault(5, 0, record("v1", gid="5010"), record("v2"), record("v3"),
+              record("v4", gid="5010")),
     ]
 
 
@@ -289,12 +300,35 @@ def sync_status_seeds():
     failed = {"time": 1700000000, "ok": False,
               "message": "cannot reach the server", "accounts": -1,
               "groups": -1, "refused": []}
-    return [json.dumps(ok, indent=2), json.dumps(failed),
+    vault = dict(ok, app_name="Linux hosts", device_expires_on=1893456000,
+                 warnings=["notice one", "notice two"])
+    return [json.dumps(ok, indent=2), json.dumps(failed), json.dumps(vault),
+            json.dumps(dict(vault, device_expires_on="soon", warnings="x",
+                            app_name=["x"])),
             json.dumps(dict(ok, refused=[{"record": 5, "name": None},
                                          "text", []])),
             json.dumps(dict(ok, time="yesterday", ok="yes", message=7)),
             '{"message":"tab\there \u001b[31m esc"}', "{}", "[]", "",
             "not json"]
+
+
+def private_key_seeds():
+    """Mode byte (bit 0: the passphrase, bit 1: a wrong one first) + key."""
+    keys = os.path.join(HERE, "..", "vectors", "keys")
+    out = []
+    for name in sorted(os.listdir(keys)):
+        if not name.endswith(".key"):
+            continue
+        with open(os.path.join(keys, name), "rb") as f:
+            text = f.read()
+        enc = b"ENCRYPTED" in text or "-enc" in name
+        out.append(bytes([3 if enc else 0]) + text)
+        if enc:
+            out.append(b"\0" + text)
+        # Cut in the middle of the body, and with CRLF line ends.
+        out.append(b"\1" + text[: len(text) // 2] + text[-36:])
+        out.append(b"\1" + text.replace(b"\n", b"\r\n"))
+    return out
 
 
 if __name__ == "__main__":
@@ -304,3 +338,4 @@ if __name__ == "__main__":
     write("fuzz_private_store", private_store_seeds())
     write("fuzz_base64", base64_seeds())
     write("fuzz_sync_status", sync_status_seeds())
+    write("fuzz_private_key", private_key_seeds())

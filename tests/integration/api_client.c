@@ -2,7 +2,8 @@
 /*
  * api_client.c - libksm's public API against the local KSM server: folders,
  * updates with rotation transactions (commit and rollback), revision and
- * permission errors, file download, one request per get_secret.
+ * permission errors, file download, one request per get_secret, record
+ * links and the application's name.
  *
  * Usage: api_client KSM.CONF   (the config must already be bound)
  */
@@ -166,6 +167,51 @@ static void test_file_and_requests(ksm_client *c)
 	ksm_secrets_free(s);
 }
 
+/* Links (requestLinks) in Keeper's shape, the application's name. */
+static void test_links(ksm_client *c)
+{
+	const char *uid = ALICE;
+	ksm_query q = {
+		.record_uids = &uid, .n_record_uids = 1, .request_links = true};
+	ksm_secrets *s = NULL;
+	ksm_error err = {0};
+	const ksm_record *r;
+	const ksm_link *l0, *l1;
+	char *jit = NULL;
+
+	check(ksm_get_secrets(c, &q, BUDGET, &s, &err) == KSM_OK,
+	      "get_secret with requestLinks", &err);
+	r = ksm_secrets_find(s, ALICE);
+	check(r && ksm_record_link_count(r) == 2, "alice has her two links",
+	      NULL);
+	l0 = ksm_record_link_at(r, 0);
+	l1 = ksm_record_link_at(r, 1);
+	check(l0 && !strcmp(ksm_link_record_uid(l0), BOB) &&
+		      !ksm_link_path(l0) && ksm_link_bool(l0, "is_admin") &&
+		      ksm_link_bool(l0, "rotation_settings.noop") &&
+		      !ksm_link_encrypted(l0),
+	      "a credential link: plain base64 JSON, is_admin, noop", NULL);
+	jit = l1 ? ksm_link_data_json(l1) : NULL;
+	check(l1 && ksm_link_path(l1) &&
+		      !strcmp(ksm_link_path(l1), "jit_settings") &&
+		      ksm_link_encrypted(l1) && jit &&
+		      !strcmp(jit, "{\"createEphemeral\":true,"
+				   "\"elevationMethod\":\"group\"}"),
+	      "jit_settings decrypted with alice's record key", NULL);
+	check(!strcmp(ksm_secrets_app_name(s), "app") &&
+		      ksm_secrets_warning_count(s) == 0 &&
+		      ksm_secrets_expires_on(s) == 0,
+	      "appData names the application; no warnings, no expiry", NULL);
+	ksm_free_secret(jit);
+	ksm_secrets_free(s);
+	/* Without requestLinks the server sends none. */
+	q.request_links = false;
+	check(ksm_get_secrets(c, &q, BUDGET, &s, &err) == KSM_OK &&
+		      ksm_record_link_count(ksm_secrets_find(s, ALICE)) == 0,
+	      "no links without requestLinks", &err);
+	ksm_secrets_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	ksm_settings *conf = NULL;
@@ -186,6 +232,7 @@ int main(int argc, char **argv)
 	test_rotation(c, false);
 	test_read_only(c);
 	test_file_and_requests(c);
+	test_links(c);
 	ksm_client_free(c);
 	ksm_settings_free(conf);
 	printf("%d passed, %d failed\n", passed, failed);

@@ -75,7 +75,9 @@ faults() {
 	wait "$clear_pid"
 	expect_rc "$p: throttle with retry_after: backs off and succeeds" 0
 	n=$(req_gets)
-	check "$p: throttle: retried (2 to 3 get_secret requests, got $n)" [ "$n" -ge 2 -a "$n" -le 3 ]
+	# About one retry a second until the fault clears at 1.6 s; on a loaded
+	# machine the clearing admin tool itself may start a second late.
+	check "$p: throttle: retried (2 to 4 get_secret requests, got $n)" [ "$n" -ge 2 -a "$n" -le 4 ]
 	expect_within "$p: throttle: back-off honours retry_after (about 1 s each)" 4500
 
 	fault key

@@ -23,13 +23,6 @@
 need_root_ns "$@"
 need_sshd
 
-show_sshd_log() {
-	if [ "$FAILED" -ne 0 ] && [ -s "$T/sshd.log" ]; then
-		echo "# --- sshd -e output (last 60 lines) ---"
-		tail -n 60 "$T/sshd.log" | sed 's/^/# /'
-	fi
-	cleanup
-}
 trap show_sshd_log EXIT
 
 # Keys: real ones, from ssh-keygen. alice2 replaces alice's key later;
@@ -96,49 +89,21 @@ check "the helper as nobody: alice's key from the cached path" \
 sshd_start "UsePAM no" "KbdInteractiveAuthentication no" "AuthenticationMethods publickey" \
 	"LogLevel ${SSHD_LOGLEVEL:-VERBOSE}"
 
-# login KEY USER: sets OUT, RC, MS (wall time of the whole ssh login).
-login() {
-	run timeout 30 ssh -F /dev/null -i "$T/$1" -p "$PORT" -o BatchMode=yes \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-		-o IdentitiesOnly=yes -o ConnectTimeout=10 -o LogLevel=ERROR \
-		"$2@127.0.0.1" id -un </dev/null
-}
-# logs_in DESCRIPTION KEY USER [MAX_MS]
-logs_in() {
-	login "$2" "$3"
-	if [ "$RC" -ne 0 ] || [ "$OUT" != "$3" ]; then
-		fail "$1 (exit $RC, got '$OUT'; ssh: $ERR)"
-	elif [ -n "${4:-}" ] && [ "$MS" -gt "$4" ]; then
-		fail "$1 (${MS} ms > $4 ms)"
-	else
-		ok "$1 (${MS} ms)"
-	fi
-}
-# refused DESCRIPTION KEY USER
-refused() {
-	login "$2" "$3"
-	if [ "$RC" -eq 255 ] && grep -q "Permission denied" <<<"$ERR"; then
-		ok "$1 (${MS} ms)"
-	else
-		fail "$1 (exit $RC, out '$OUT'; ssh: $ERR)"
-	fi
-}
-
 reset_stats
-logs_in "alice logs in with her vault key, id -un is alice" alice alice
-logs_in "bob logs in with the second key of his ssh_public_key field" bob2 bob
+key_logs_in "alice logs in with her vault key, id -un is alice" alice alice
+key_logs_in "bob logs in with the second key of his ssh_public_key field" bob2 bob
 check "sshd logged the helper's key for alice" grep -q "Accepted publickey for alice" "$T/sshd.log"
-refused "a key in no record is refused" mallory alice
-refused "another vault user's key is refused" bob alice
-refused "an expired account (valid_until passed) is refused" carol carol
-refused "a user unknown to NSS and the snapshot is refused" alice nosuchuser
+key_refused "a key in no record is refused" mallory alice
+key_refused "another vault user's key is refused" bob alice
+key_refused "an expired account (valid_until passed) is refused" carol carol
+key_refused "a user unknown to NSS and the snapshot is refused" alice nosuchuser
 check "fresh snapshot: the logins sent no request to the server" [ "$(req_gets)" = 0 ]
 
 # The server down or hanging: a fresh snapshot does not need it.
 fault refuse
-logs_in "server refusing connections: cached key still logs in" alice alice 3000
+key_logs_in "server refusing connections: cached key still logs in" alice alice 3000
 fault blackhole
-logs_in "server black-holed: cached key still logs in" alice alice 3000
+key_logs_in "server black-holed: cached key still logs in" alice alice 3000
 fault none
 
 # A stale snapshot (keys_max_age = 0s): the helper, as nobody, goes live
@@ -146,7 +111,7 @@ fault none
 sleep 1.1
 sysconf "keys_max_age = 0s"
 reset_stats
-logs_in "stale snapshot, server up: live path logs alice in" alice alice 6000
+key_logs_in "stale snapshot, server up: live path logs alice in" alice alice 6000
 check "stale snapshot: the helper asked the server (get_secret $(req_gets))" [ "$(req_gets)" -ge 1 ]
 # With a black hole every helper run takes the whole timeout_keys budget.
 # An OpenSSH client always offers the public key first (it reads it from
@@ -160,14 +125,14 @@ check "stale snapshot: the helper asked the server (get_secret $(req_gets))" [ "
 postponed() { grep -c "Postponed publickey" "$T/sshd.log"; }
 fault blackhole
 p0=$(postponed)
-logs_in "stale, black-holed, timeout_keys 2 s: snapshot key logs in, < 2 x 2 x budget" alice alice 9500
+key_logs_in "stale, black-holed, timeout_keys 2 s: snapshot key logs in, < 2 x 2 x budget" alice alice 9500
 check "stale, black-holed: the login waited for the budget twice (${MS} ms >= 3800)" [ "$MS" -ge 3800 ]
 check "stale, black-holed: sshd ran the helper twice (one postponed query)" [ "$(postponed)" = "$((p0 + 1))" ]
 sysconf "keys_max_age = 0s" "timeout_keys = 1"
-logs_in "stale, black-holed, timeout_keys 1 s: snapshot key logs in, < 6 s" alice alice 6000
+key_logs_in "stale, black-holed, timeout_keys 1 s: snapshot key logs in, < 6 s" alice alice 6000
 sysconf "keys_max_age = 0s"
 fault refuse
-logs_in "stale snapshot, server refusing: snapshot key, fast" alice alice 3000
+key_logs_in "stale snapshot, server refusing: snapshot key, fast" alice alice 3000
 fault none
 
 # The helper itself, as sshd runs it, under a black hole: it returns in ~2 s.
@@ -193,14 +158,14 @@ if getent passwd daemon >/dev/null; then
 	check "helper as daemon (not keys_user): the snapshot's key" [ "$OUT" = "$(key_line alice)" ]
 	check "helper as daemon: ksmd logged the refusal" grep -q "uid $(id -u daemon) .*refused" "$T/ksmd.log"
 fi
-refused "stale snapshot: the key removed from the vault is refused at once (live)" alice alice
-logs_in "stale snapshot: the new vault key logs in (live)" alice2 alice
+key_refused "stale snapshot: the key removed from the vault is refused at once (live)" alice alice
+key_logs_in "stale snapshot: the new vault key logs in (live)" alice2 alice
 sysconf
 run_ksmctl sync
 expect_rc "ksmctl sync after the key change" 0
 fault refuse
-refused "after sync: the removed key is refused (cached, server down)" alice alice
-logs_in "after sync: the new key logs in (cached, server down)" alice2 alice
+key_refused "after sync: the removed key is refused (cached, server down)" alice alice
+key_logs_in "after sync: the new key logs in (cached, server down)" alice2 alice
 fault none
 
 finish

@@ -105,6 +105,39 @@ async function main () {
     })
   }
 
+  await check('appData, expiresOn and warnings as the server sends them', async () => {
+    assert.strictEqual(secrets.appData.title, 'interop-app')
+    assert.ok(secrets.expiresOn instanceof Date, 'expiresOn is a Date')
+    assert.strictEqual(secrets.expiresOn.getTime(), Number(process.env.EXPIRES_ON))
+    assert.deepStrictEqual(secrets.warnings, vault.applications[0].warnings)
+  })
+
+  await check('getLinks: links in Keeper\'s shape, decoded and decrypted by the SDK', async () => {
+    const vm = vault.records.find(r => r.data.type === 'pamMachine')
+    const s = await ksm.getSecrets2(opts, { recordsFilter: [vm.uid], requestLinks: true })
+    assert.strictEqual(s.records.length, 1)
+    const links = ksm.getLinks(s.records[0])
+    assert.deepStrictEqual(links.map(l => [l.recordUid, l.path || null]),
+      vm.links.map(l => [l.recordUid, l.path || null]))
+    const [admin, plain, meta, jit] = links
+    assert.strictEqual(admin.isAdminUser(), true)
+    assert.strictEqual(admin.belongsTo(), false)
+    assert.deepStrictEqual(admin.getRotationSettings(), vm.links[0].data.rotation_settings)
+    assert.deepStrictEqual(await admin.getLinkData(), vm.links[0].data)
+    assert.strictEqual(plain.getDecodedData(), null)
+    assert.strictEqual(plain.isAdminUser(), false)
+    assert.deepStrictEqual(await meta.getMetaData(), vm.links[2].data)
+    assert.strictEqual(meta.allowsRotation(), true)
+    assert.strictEqual(meta.allowsConnections(), false)
+    // jit_settings: encrypted with the owning record's key; readable only so.
+    assert.strictEqual(jit.mightBeEncrypted(), true)
+    assert.strictEqual(jit.hasReadableData(), false)
+    assert.deepStrictEqual(await jit.getJitSettingsData(), vm.links[3].data)
+    // Without requestLinks there are none.
+    const bare = await ksm.getSecrets(opts, [vm.uid])
+    assert.deepStrictEqual(ksm.getLinks(bare.records[0]), [])
+  })
+
   await check('getNotationResults: password by UID', async () => {
     const r = await ksm.getNotationResults(opts, `keeper://${alice.uid}/field/password`)
     assert.deepStrictEqual(r, [fieldValue(alice, 'password')])

@@ -48,9 +48,13 @@ while [ ! -s "$state/server.json" ]; do
     sleep 0.1
 done
 
-token=$("$server_dir/ksm-server-admin" --state "$state" token --app interop-app)
+# The device's access expiry, which the server sends as expiresOn.
+expires_on=1893456000000
+token=$("$server_dir/ksm-server-admin" --state "$state" token --app interop-app \
+    --expires-on "$expires_on")
 rc=0
 SERVER_JSON="$state/server.json" VAULT_JSON="$vault" KSM_TOKEN="$token" \
+    EXPIRES_ON="$expires_on" \
     CONFIG_FILE="$work/client-config.json" NODE_EXTRA_CA_CERTS="$state/ca.pem" \
     node "$here/interop.js" || rc=$?
 

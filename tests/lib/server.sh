@@ -80,7 +80,11 @@ write_conf() {
 
 admin() { "$ADMIN" --state "$T/srv" "$@"; }
 
-new_token() { admin token --app "${1:-app}"; }
+# new_token [APP]: a one-time token; with KSM_TEST_EXPIRES_ON (ms since the
+# epoch) its device's access expires then (the server's expiresOn).
+new_token() {
+	admin token --app "${1:-app}" ${KSM_TEST_EXPIRES_ON:+--expires-on "$KSM_TEST_EXPIRES_ON"}
+}
 
 # run_ksmctl ARGS...: ksmctl with $T/ksm.conf; sets OUT, ERR, RC and MS.
 run_ksmctl() { run "$KSMCTL" --conf "$T/ksm.conf" "$@"; }

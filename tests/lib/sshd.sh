@@ -96,3 +96,43 @@ SSHD
 	printf '#!/bin/sh\nprintf "%%s\\n" "$KSM_TEST_PW"\n' >"$T/askpass"
 	chmod 0755 "$T/askpass"
 }
+
+# show_sshd_log: for trap ... EXIT: after a failed check, the last
+# SSHD_LOG_LINES (60) lines of sshd's log, then the usual cleanup.
+show_sshd_log() {
+	if [ "$FAILED" -ne 0 ] && [ -s "$T/sshd.log" ]; then
+		echo "# --- sshd -e output (last ${SSHD_LOG_LINES:-60} lines) ---"
+		tail -n "${SSHD_LOG_LINES:-60}" "$T/sshd.log" | sed 's/^/# /'
+	fi
+	cleanup
+}
+
+# key_login KEY USER: one ssh login to sshd_start's sshd with the private
+# key $T/KEY, running id -un; sets OUT, ERR, RC, MS (wall time of the whole
+# login).
+key_login() {
+	run timeout 30 ssh -F /dev/null -i "$T/$1" -p "$PORT" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o IdentitiesOnly=yes -o ConnectTimeout=10 -o LogLevel=ERROR \
+		"$2@127.0.0.1" id -un </dev/null
+}
+# key_logs_in DESCRIPTION KEY USER [MAX_MS]: the login works, as USER.
+key_logs_in() {
+	key_login "$2" "$3"
+	if [ "$RC" -ne 0 ] || [ "$OUT" != "$3" ]; then
+		fail "$1 (exit $RC, got '$OUT'; ssh: $ERR)"
+	elif [ -n "${4:-}" ] && [ "$MS" -gt "$4" ]; then
+		fail "$1 (${MS} ms > $4 ms)"
+	else
+		ok "$1 (${MS} ms)"
+	fi
+}
+# key_refused DESCRIPTION KEY USER: sshd refuses the key.
+key_refused() {
+	key_login "$2" "$3"
+	if [ "$RC" -eq 255 ] && grep -q "Permission denied" <<<"$ERR"; then
+		ok "$1 (${MS} ms)"
+	else
+		fail "$1 (exit $RC, out '$OUT'; ssh: $ERR)"
+	fi
+}

@@ -6,9 +6,9 @@
     tests/lint/spdx.py --add    add it, in each file's comment syntax
 
 Which files count, and how each kind comments, is decided here only.
-Data (JSON, fuzz corpora, images), prose (Markdown) and files whose
+Data (JSON, fuzz corpora, images, test keys), prose (Markdown) and files whose
 format has no comments (debian/changelog, debian/source/format, the
-pam-auth-update profile) are not counted.
+pam-auth-update profiles in dist/pam-configs/) are not counted.
 """
 import os
 import re
@@ -17,16 +17,21 @@ import sys
 
 TAG = "SPDX-License-Identifier: MIT"
 
-SKIP_DIRS = ("tests/fuzz/corpus/", "tests/fuzz/regressions/")
+SKIP_DIRS = ("tests/fuzz/corpus/", "tests/fuzz/regressions/", "dist/pam-configs/")
 SKIP_FILES = {"debian/changelog", "debian/source/format", "debian/copyright",
-              "dist/pam-configs/ksm", "LICENSE", "m4/.keep"}
+              "LICENSE", "m4/.keep"}
 SKIP_EXT = (".json", ".png", ".md")
+# Test keys (tests/vectors/keys): PEM and OpenSSH formats, no comments.
+SKIP_KEYS = ("tests/vectors/keys/",)
+SKIP_KEY_EXT = (".key", ".pub", ".fp", "PASSPHRASE")
 
 
 def style(path):
     """The comment line for path, or None when the file does not count."""
     base = os.path.basename(path)
     if path in SKIP_FILES or path.startswith(SKIP_DIRS) or base.endswith(SKIP_EXT):
+        return None
+    if path.startswith(SKIP_KEYS) and base.endswith(SKIP_KEY_EXT):
         return None
     if base.endswith((".c", ".h", ".map")):
         return "/* %s */" % TAG

@@ -6,7 +6,9 @@
 #   ksm.conf.5  its options = the keys ksm-core/base/settings.c's parser accepts
 #               (both ways; the documented ones are also fed to ksmctl,
 #               which must not call any of them unknown)
-#   ksmctl.8    its commands, long options and exit codes = `ksmctl --help`
+#   ksmctl.8    its commands, long options and exit codes = `ksmctl --help`,
+#               and every `ksmctl CMD --help` has its own usage whose
+#               options it documents
 #   ksm-authorized-keys.8  the options of its usage line
 #   ksmd.8      the options of `ksmd --help` (both ways: every documented
 #               option is accepted) and its usage error's exit status
@@ -213,6 +215,20 @@ if [ -x "$KSMCTL" ]; then
 	else
 		fail "ksmctl.8 EXIT STATUS [$(tr '\n' ' ' <<<"$dcodes")] != --help [$(tr '\n' ' ' <<<"$codes")]"
 	fi
+	# Each command's own usage (ksmctl CMD --help, from the same table):
+	# it exists, names the command, and its options are documented.
+	bad=
+	for c in $(awk '{print $1}' <<<"$cmds" | sort -u); do
+		u=$("$KSMCTL" "$c" --help 2>&1)
+		if [ $? != 0 ] || ! head -n 1 <<<"$u" | grep -q "^Usage: ksmctl \[--conf PATH\] $c"; then
+			bad="$bad [$c: no usage of its own]"
+			continue
+		fi
+		for o in $(grep -oE -- '--[a-z][a-z-]+' <<<"$u" | sort -u); do
+			in_list "$o" "$dlongs" || bad="$bad [$c $o]"
+		done
+	done
+	if [ -z "$bad" ]; then ok "ksmctl CMD --help: every command has its own usage, its options in ksmctl.8"; else fail "ksmctl CMD --help:$bad"; fi
 	defconf=$(sed -n 's/.*--conf PATH.*(default \([^)]*\)).*/\1/p' <<<"$help")
 	if [ -n "$defconf" ] && grep -qF "$defconf" "$MAN/ksmctl.8"; then
 		ok "ksmctl.8 names the default ksm.conf ($defconf)"

@@ -13,7 +13,7 @@ for n in alice bob carol; do
 done
 "$PY" "$TOP_SRC/tests/integration/mkvault.py" "$T/vault.json" "$T" || exit 99
 ksm_start_server "$T/vault.json"
-write_conf "snapshot = $T/lib/snapshot"
+write_conf "snapshot = $T/lib/snapshot" "local_groups = sudo" # alice's sudo: an opt-in
 bind
 expect_rc "bind" 0
 run_ksmctl sync

@@ -11,11 +11,12 @@
 # Checks: module paths against libpam's and glibc's own (pam_unix.so,
 # libnss_files.so.2), what the packages depend on and link (libpam-ksm and
 # the keys helper: no libksm, libcurl, OpenSSL, json-c or libcrypt; ksmd in
-# ksm-tools with ca-certificates), the sshd snippet's helper path and sshd -t
-# with it, the units (systemd-analyze verify, security exposure of
-# ksm-sync.service and ksmd.service), the pam-auth-update profile off by
-# default and clean removal, ksm-nsswitch enable/disable and package removal
-# leaving nsswitch.conf byte-identical, the ksmd and ksm-keys users,
+# ksm-tools with ca-certificates), the sshd snippet's helper path, enabled
+# as README.md's step 8 says, sshd -t with it and after remove and purge
+# (also when enabled by a symlink or a copy), the units (systemd-analyze
+# verify, security exposure of ksm-sync.service and ksmd.service), the
+# pam-auth-update profiles off by default and clean removal, ksm-nsswitch
+# enable/disable and package removal leaving nsswitch.conf byte-identical, the ksmd and ksm-keys users,
 # /var/lib/ksm, /var/lib/ksmd, /run/ksm, the timer and ksmd.socket enabled,
 # and an end-to-end run of the installed ksmctl (init with KSM_TOKEN and
 # --token -, sync through ksmd), ksmd (started by hand as root, running as
@@ -91,6 +92,11 @@ if [ "${1:-}" != --inside ]; then
 	check "ksm-tools: ksmd, its units and its page" \
 		bash -c "c=\$(dpkg-deb -c '$W'/ksm-tools_*.deb); for f in /usr/sbin/ksmd /lib/systemd/system/ksmd.service \
 			/lib/systemd/system/ksmd.socket /usr/share/man/man8/ksmd.8.gz; do grep -q \" \.\$f\$\" <<<\"\$c\" || exit 1; done"
+	check "ksm-tools: the example ksm.conf and troubleshooting.md in /usr/share/ksm-unix (README steps 4, Troubleshooting)" \
+		bash -c "c=\$(dpkg-deb -c '$W'/ksm-tools_*.deb); for f in /usr/share/ksm-unix/ksm.conf \
+			/usr/share/ksm-unix/troubleshooting.md /etc/ksm/ksm.conf; do grep -q \" \.\$f\$\" <<<\"\$c\" || exit 1; done"
+	check "libksm0 (the TLS client) recommends ca-certificates" \
+		bash -c "dpkg-deb -f '$W'/libksm0_*.deb Recommends | grep -qw ca-certificates"
 	deps() { dpkg-deb -f "$W/$1"_*.deb Depends; }
 	echo "# libpam-ksm Depends: $(deps libpam-ksm)"
 	echo "# ksm-tools Depends: $(deps ksm-tools)"
@@ -230,33 +236,49 @@ check "snippet's AuthorizedKeysCommand is the installed helper ($akc)" \
 check "the helper and its directories are root-owned, not group/world writable (sshd's rule)" \
 	bash -c "p='$akc'; while [ \"\$p\" != / ]; do s=\$(stat -L -c '%u %A' \"\$p\"); case \$s in '0 '?????w* | '0 '????????w*) exit 1 ;; '0 '*) ;; *) exit 1 ;; esac; p=\$(dirname \"\$p\"); done"
 check "snippet's AuthorizedKeysCommandUser is the sysusers user ($akcu)" [ "$akcu" = ksm-keys ]
-check "snippet not active after install" [ ! -e /etc/ssh/sshd_config.d/ksm.conf ]
+check "snippet not active after install" bash -c "! ls /etc/ssh/sshd_config.d/*ksm* 2>/dev/null | grep -q ."
+# The enable step exactly as README.md's step 8 says (its sshd-enable
+# block), with a config that includes sshd_config.d as Debian's does.
+ENABLE=$(awk '/^<!-- sshd-enable/ { w = 1; next } w && /^```/ { if (i) exit; i = 1; next } i { print }' "$SRC/README.md" |
+	grep -v '^sshd -t')
+ENABLED=/etc/ssh/sshd_config.d/10-ksm.conf
+LEGACY=/etc/ssh/sshd_config.d/ksm.conf # the name the README used to give it
+SSHD=
 if [ -x /usr/sbin/sshd ]; then
+	SSHD=/usr/sbin/sshd
 	mkdir -p /etc/ssh/sshd_config.d
-	ln -s "$SNIP" /etc/ssh/sshd_config.d/ksm.conf # the documented enable step
 	ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
 	printf 'Include /etc/ssh/sshd_config.d/*.conf\nHostKey %s\nPort 2222\nListenAddress 127.0.0.1\n' \
 		"$W/hostkey" >"$W/sshd_config"
-	check "sshd -t accepts a config including the snippet" /usr/sbin/sshd -t -f "$W/sshd_config"
+	check "README step 8's enable command runs ($ENABLE)" bash -c "[ -n \"\$1\" ] && eval \"\$1\"" _ "$ENABLE"
+	check "sshd -t accepts a config including the snippet" $SSHD -t -f "$W/sshd_config"
 	check "sshd -T: the snippet's command and user are in effect" \
-		bash -c "/usr/sbin/sshd -T -f '$W/sshd_config' | grep -qx 'authorizedkeyscommand /usr/sbin/ksm-authorized-keys %u %f' &&
-			/usr/sbin/sshd -T -f '$W/sshd_config' | grep -qx 'authorizedkeyscommanduser ksm-keys'"
-	rm -f /etc/ssh/sshd_config.d/ksm.conf
+		bash -c "$SSHD -T -f '$W/sshd_config' | grep -qx 'authorizedkeyscommand /usr/sbin/ksm-authorized-keys %u %f' &&
+			$SSHD -T -f '$W/sshd_config' | grep -qx 'authorizedkeyscommanduser ksm-keys'"
 else
 	ok "# SKIP no sshd"
 fi
+# sshd_ok DESCRIPTION: sshd -t still accepts the config (sshd would start).
+sshd_ok() {
+	if [ -n "$SSHD" ]; then check "$1: sshd -t passes" $SSHD -t -f "$W/sshd_config"; else ok "# SKIP no sshd"; fi
+}
 
 # --- PAM: off until enabled, out again on removal.
 check "pam-configs profile says Default: no" grep -qx 'Default: no' /usr/share/pam-configs/ksm
 check "installing libpam-ksm left /etc/pam.d/common-* as they were" pam_same
+check "libpam-ksm ships the profiles ksm, ksm-totp and ksm-password" \
+	bash -c "for p in ksm ksm-totp ksm-password; do dpkg -S /usr/share/pam-configs/\$p | grep -q '^libpam-ksm:' || exit 1; done"
 pam-auth-update --enable ksm >/dev/null 2>&1
 check "pam-auth-update --enable ksm: pam_ksm before pam_unix in common-auth" \
 	awk '/pam_ksm\.so/ && !u { k = 1 } /pam_unix\.so/ { u = 1 } END { exit !(k && u) }' /etc/pam.d/common-auth
-check "... local users fall through (user_unknown=ignore) and vault failures stop (default=die)" \
-	grep -Eq '^auth[[:space:]]+\[success=[0-9]+ user_unknown=ignore service_err=ignore default=die\][[:space:]]+pam_ksm\.so' /etc/pam.d/common-auth
+check "... local users fall through (user_unknown=ignore), a broken ksm.conf or a missing module too, and vault failures stop (default=die)" \
+	grep -Eq '^auth[[:space:]]+\[success=[0-9]+ user_unknown=ignore service_err=ignore module_unknown=ignore default=die\][[:space:]]+pam_ksm\.so' /etc/pam.d/common-auth
 check "... account and session lines; common-password untouched" \
 	bash -c "grep -q 'pam_ksm.so' /etc/pam.d/common-account && grep -Eq '^session[[:space:]]+optional[[:space:]]+pam_ksm\.so' /etc/pam.d/common-session &&
 		cmp -s /etc/pam.d/common-password '$W/orig/common-password'"
+pam-auth-update --enable ksm-password >/dev/null 2>&1
+check "pam-auth-update --enable ksm-password: pam_ksm after pam_unix in common-password" \
+	awk '/^password/ && /pam_unix\.so/ { u = NR } /^password/ && /pam_ksm\.so/ { k = NR } END { exit !(u && k > u) }' /etc/pam.d/common-password
 
 # --- nsswitch: untouched by install, exact round trips.
 check "installing libnss-ksm left nsswitch.conf as it was" cmp -s /etc/nsswitch.conf "$W/orig/nsswitch.conf"
@@ -404,7 +426,7 @@ dpkg -r libnss-ksm >"$W/dpkg-r.log" 2>&1
 check "dpkg -r libnss-ksm" [ $? -eq 0 ]
 check "... took ksm out: nsswitch.conf byte-identical to the original" cmp -s /etc/nsswitch.conf "$W/orig/nsswitch.conf"
 dpkg -r libpam-ksm >>"$W/dpkg-r.log" 2>&1
-check "dpkg -r libpam-ksm (after pam-auth-update --enable ksm)" [ $? -eq 0 ]
+check "dpkg -r libpam-ksm (after pam-auth-update --enable ksm ksm-password)" [ $? -eq 0 ]
 check "... /etc/pam.d/common-* byte-identical to the originals" pam_same
 rm -f /etc/ksm/ca.pem # the admin's own file would (rightly) stay
 dpkg --purge ksm-tools libksm-dev libksm0 libnss-ksm libpam-ksm >>"$W/dpkg-r.log" 2>&1
@@ -415,6 +437,37 @@ check "purge: /var/lib/ksm, /var/lib/ksmd, /etc/ksm, the units, the timer and so
 		[ ! -e /etc/systemd/system/timers.target.wants/ksm-sync.timer ] &&
 		[ ! -e /etc/systemd/system/sockets.target.wants/ksmd.socket ] && [ ! -e /lib/x86_64-linux-gnu/security/pam_ksm.so ]"
 check "no ksm package left" bash -c "! dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\n' 2>/dev/null | grep -E '^(ii|rc) +(libksm|libpam-ksm|libnss-ksm|ksm-tools)'"
+check "purge: the README's sshd enable step is gone with the package" bash -c "[ ! -e '$ENABLED' ] && [ ! -L '$ENABLED' ]"
+sshd_ok "purge after enabling the sshd snippet as the README says"
+
+# --- sshd after removing ksm-tools, whichever way the snippet was enabled.
+TOOLS_DEBS="$(ls "$W"/libksm0_*.deb) $(ls "$W"/ksm-tools_*.deb)"
+reinstall() { dpkg -i $TOOLS_DEBS >>"$W/dpkg-i.log" 2>&1 || fail "dpkg -i libksm0 ksm-tools"; }
+reinstall
+ln -s "$SNIP" "$LEGACY" # the former README's symlink
+sshd_ok "enabled by a symlink"
+dpkg -r ksm-tools >>"$W/dpkg-r.log" 2>&1
+check "dpkg -r ksm-tools took the symlink to the snippet out" [ ! -L "$LEGACY" ]
+sshd_ok "removed after enabling by a symlink"
+reinstall
+cp "$SNIP" "$ENABLED" # an unchanged copy
+dpkg -r ksm-tools >>"$W/dpkg-r.log" 2>&1
+check "dpkg -r ksm-tools took an unchanged copy of the snippet out" [ ! -e "$ENABLED" ]
+reinstall
+{ cat "$SNIP"; echo "# edited by the admin"; } >"$ENABLED" # a copy of the admin's own
+dpkg -r ksm-tools >>"$W/dpkg-r.log" 2>&1
+check "dpkg -r ksm-tools leaves an edited copy alone" grep -q '^# edited by the admin' "$ENABLED"
+rm -f "$ENABLED"
+reinstall
+eval "$ENABLE"
+dpkg -r ksm-tools >>"$W/dpkg-r.log" 2>&1
+check "dpkg -r ksm-tools keeps the README's Include line (configuration stays until purge)" \
+	grep -qx 'Include /usr/share/ksm-unix/sshd_config.d/ksm.conf' "$ENABLED"
+sshd_ok "removed (not purged) after enabling as the README says"
+dpkg --purge ksm-tools >>"$W/dpkg-r.log" 2>&1
+check "dpkg --purge ksm-tools removes the README's Include line" [ ! -e "$ENABLED" ]
+sshd_ok "purged"
+dpkg --purge libksm0 >>"$W/dpkg-r.log" 2>&1
 
 # --- asked at install time: KSM_NSSWITCH=enable, then removal again.
 NSS_DEB=$(ls "$W"/libnss-ksm_*.deb)

@@ -34,3 +34,19 @@ expect_line() {
 }
 
 totp_now() { "$PY" "$PAMDIR/totp.py" "$TOTP_SECRET" "${1:-0}"; }
+
+# sshd_vault_view KEYNAME...: ed25519 keys $T/KEYNAME (and .pub) and the
+# host key $T/hostkey, the vault of mkvault.py with alice's and gina's
+# keys, the test server on it, and the system view for a real sshd
+# (setup_system_ns, sshd_system_dirs).
+sshd_vault_view() {
+	local n
+	for n in "$@"; do
+		ssh-keygen -q -t ed25519 -N '' -C "$n@test" -f "$T/$n" || exit 99
+	done
+	ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey" || exit 99
+	"$PY" "$PAMDIR/mkvault.py" "$T/vault.json" "$T" || exit 99
+	ksm_start_server "$T/vault.json"
+	setup_system_ns
+	sshd_system_dirs
+}

@@ -2,7 +2,10 @@
 # pam_ksm tests: a libpam harness (pam_start_confdir with a test
 # confdir), a free() interposer that catches unwiped secrets, and bash
 # scripts for libpam, real sudo, real sshd, valgrind. The scripts that need
-# root or mount namespaces exit 77 (skip) without them.
+# root or mount namespaces exit 77 (skip) without them. test_sshd_stacks.sh
+# and test_su_sudo_stacks.sh log in through every documented PAM stack
+# (the docs' own text, tests/lib/pamdocs.sh, and the pam-auth-update
+# profiles) with every fault that must not lock out root or local users.
 check_PROGRAMS += tests/pam/pam_harness
 tests_pam_pam_harness_SOURCES = tests/pam/pam_harness.c
 # libcrypt loaded at start: ASan's crypt_r interceptor cannot find it when
@@ -23,11 +26,13 @@ tests_pam_pam_ksm_probe_la_LIBADD = -lpam
 
 PAM_TESTS = tests/pam/test_pam_symbols.sh tests/pam/test_pam.sh tests/pam/test_sudo.sh \
 	tests/pam/test_boundary.sh \
-	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh
+	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh \
+	tests/pam/test_sshd_stacks.sh tests/pam/test_su_sudo_stacks.sh
 TESTS += $(PAM_TESTS)
 # test_pam.sh runs our harness; sudo, sshd and valgrind are not sanitized.
 SANITIZER_TESTS += tests/pam/test_pam.sh
 ROOT_TESTS += tests/pam/test_pam.sh tests/pam/test_sudo.sh tests/pam/test_boundary.sh \
-	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh
-EXTRA_DIST += $(PAM_TESTS) tests/pam/lib.sh tests/pam/mkvault.py \
+	tests/pam/test_sshd_pam.sh tests/pam/test_pam_valgrind.sh \
+	tests/pam/test_sshd_stacks.sh tests/pam/test_su_sudo_stacks.sh
+EXTRA_DIST += $(PAM_TESTS) tests/pam/lib.sh tests/pam/stacks.sh tests/pam/mkvault.py \
 	tests/pam/totp.py tests/pam/valgrind.supp bench/run-pam.sh

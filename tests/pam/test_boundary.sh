@@ -112,7 +112,8 @@ chown root:root /etc/ksm/client.json
 check "client.json is 0600" [ "$(stat -c %a /etc/ksm/client.json)" = 600 ]
 check "the keys user cannot read client.json" \
 	bash -c "! setpriv --reuid=nobody --regid=nogroup --clear-groups cat /etc/ksm/client.json >/dev/null 2>&1"
-for op in "op=auth user=gina password=$PW_GINA2" "op=records" "op=session user=gina"; do
+for op in "op=auth user=gina password=$PW_GINA2" "op=records" "op=session user=gina" \
+	"op=resolve notation=keeper://gina/field/password" "op=folders" "op=explain user=gina"; do
 	# shellcheck disable=SC2086
 	a=$(setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 "$KSMD_CLIENT" "$T/ksmd.sock" $op 2>&1)
 	check "ksmd refuses the keys user ${op%% *}" grep -q '^result=refused' <<<"$a"

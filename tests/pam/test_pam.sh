@@ -115,7 +115,7 @@ log_mark
 PW=whatever
 pam ksm bob auth
 expect_pam "damaged entry: PAM_USER_UNKNOWN" auth PAM_USER_UNKNOWN 500
-expect_log "damaged entry: the log names it" "the entry of bob is damaged"
+expect_log "damaged entry: the log names it" "bob: the snapshot .* entry this name leads to is damaged"
 PW=$PW_ALICE
 pam ksm alice auth
 expect_pam "damaged entry: another user still logs in" auth PAM_SUCCESS 2000
@@ -351,6 +351,71 @@ expect_pam "removed and synced: account refused" acct PAM_USER_UNKNOWN
 pam ksm erin auth
 expect_pam "removed and synced: auth PAM_USER_UNKNOWN" auth PAM_USER_UNKNOWN
 
+# ----------------------------------------- users that are not pam_ksm's
+# What each stage answers for root (local), an unknown name and a vault
+# user that is not there (man pam_ksm(8), RETURN VALUES): the documented
+# lines pass PAM_USER_UNKNOWN (auth, setcred, account) and PAM_IGNORE on.
+# setcred answers as auth does: libpam follows the auth lines with it when
+# no authenticate of the same handle came first (sshd's monitor, sudo
+# without a prompt). Local users get the same whatever broke.
+# not_ours WHAT USER ACCOUNT_ANSWER: every stage of USER, one handle.
+not_ours() {
+	local what=$1 user=$2 acct=$3
+	PW=whatever
+	pam ksm "$user" auth setcred delcred acct open close chauthtok
+	expect_pam "$what: $user: auth PAM_USER_UNKNOWN" auth PAM_USER_UNKNOWN 500
+	expect_pam "$what: $user: setcred(ESTABLISH) PAM_USER_UNKNOWN, as auth" setcred PAM_USER_UNKNOWN
+	expect_pam "$what: $user: setcred(DELETE) PAM_USER_UNKNOWN, as auth" delcred PAM_USER_UNKNOWN
+	if [ "$acct" = ignore ]; then
+		expect_line "$what: $user: account PAM_IGNORE" "^info-msg: ignored:account"
+	else
+		expect_pam "$what: $user: account $acct" acct "$acct"
+	fi
+	expect_line "$what: $user: session PAM_IGNORE" "^info-msg: ignored:session"
+	expect_line "$what: $user: password PAM_IGNORE" "^info-msg: ignored:password"
+}
+log_mark
+not_ours "not pam_ksm's" root ignore
+not_ours "not pam_ksm's" nosuchuser PAM_USER_UNKNOWN
+check "an unknown name: 'not a vault user' logged once for the whole handle (auth, setcred, account, session, password)" \
+	[ "$(log_since | grep -c 'pam_ksm([a-z-]*:[a-z]*): nosuchuser: not a vault user: not in /etc/passwd and not in the snapshot')" = 1 ]
+check "... at LOG_NOTICE (authpriv.notice, <85>)" bash -c "tail -c +$((LOG_POS + 1)) '$SYSLOG' | grep 'nosuchuser: not a vault user' | grep -q '^<85>'"
+expect_no_log "a local user is not logged (root: no line without debug)" "pam_ksm\([^)]*\): root"
+# A vault user whose secrets ksmd cannot give (it is stopped: a public-key
+# login then): setcred says PAM_SUCCESS, the login goes on; PAM_IGNORE
+# would be fatal under "default=die".
+ksmd_stop
+pam ksm alice setcred delcred
+expect_pam "ksmd stopped: a vault user's setcred(ESTABLISH) is PAM_SUCCESS, without secrets" setcred PAM_SUCCESS
+expect_pam "... setcred(DELETE) PAM_SUCCESS" delcred PAM_SUCCESS
+not_ours "ksmd stopped" root ignore
+ksmd_start "$T/ksm.conf"
+# A hostile name: sanitized and cut in the log line.
+log_mark
+pam ksm "$(printf 'evil\tname%0100d' 0)" auth
+expect_log "a hostile name is logged sanitized and cut at 64 bytes" \
+	"pam_ksm\([^)]*\): evil\?name0{55}: not a vault user"
+# ksm.conf broken (a typo), and the snapshot missing: root the same.
+cp "$T/ksm.conf" "$T/ksm.conf.good"
+echo "sesion_secret_ttl = 1h" >>"$T/ksm.conf"
+log_mark
+not_ours "ksm.conf broken" root ignore
+PW=$PW_ALICE
+pam ksm alice auth setcred acct
+expect_pam "ksm.conf broken: a vault user's auth is PAM_SERVICE_ERR (service_err=ignore passes it on to pam_unix, which refuses)" auth PAM_SERVICE_ERR
+expect_pam "ksm.conf broken: setcred PAM_SERVICE_ERR, as auth" setcred PAM_SERVICE_ERR
+expect_pam "ksm.conf broken: account PAM_SERVICE_ERR" acct PAM_SERVICE_ERR
+check "ksm.conf broken: the error logged once per handle, naming file and line" \
+	[ "$(log_since | grep -c "pam_ksm([a-z-]*:[a-z]*): $T/ksm.conf:[0-9]*: unknown option 'sesion_secret_ttl'.*: vault users cannot log in until it is fixed")" = 1 ]
+cp "$T/ksm.conf.good" "$T/ksm.conf"
+mv "$T/lib/snapshot" "$T/snapshot.away"
+log_mark
+not_ours "snapshot missing" root ignore
+not_ours "snapshot missing" alice PAM_USER_UNKNOWN
+check "snapshot missing: logged once per handle" \
+	[ "$(log_since | grep -c "pam_ksm([a-z-]*:[a-z]*): snapshot $T/lib/snapshot is missing.*no vault users until 'ksmctl sync' succeeds")" = 1 ]
+mv "$T/snapshot.away" "$T/lib/snapshot"
+
 # ------------------------------------------------------------------ session
 # Default session_secret: ksm:password from the user's own record.
 reset_stats
@@ -448,9 +513,12 @@ EXPECT=
 
 # ----------------------------------------------------------------- password
 PW=$PW_ALICE2
+log_mark
 pam ksm alice chauthtok
 expect_pam "chauthtok for a vault user: PAM_AUTHTOK_ERR" chauthtok PAM_AUTHTOK_ERR
-expect_line "chauthtok: the message says the password lives in Keeper" "^(info|error)-msg: .*Keeper"
+expect_line "chauthtok: the message says where the password is changed" \
+	"^error-msg: The password of vault user alice is managed in Keeper; change it there\.$"
+expect_log "chauthtok: the refusal is logged" "pam_ksm\(ksm:chauthtok\): alice: password change refused"
 pam ksm root chauthtok
 expect_line "chauthtok for root: ignored" "^info-msg: ignored:password"
 

@@ -21,14 +21,7 @@ need_sshd
 private_dev_log
 
 
-for n in alice gina mallory; do
-	ssh-keygen -q -t ed25519 -N '' -C "$n@test" -f "$T/$n" || exit 99
-done
-ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey" || exit 99
-"$PY" "$PAMDIR/mkvault.py" "$T/vault.json" "$T" || exit 99
-ksm_start_server "$T/vault.json"
-setup_system_ns
-sshd_system_dirs
+sshd_vault_view alice gina mallory
 bind
 expect_rc "ksmctl init" 0
 run_ksmctl sync

@@ -26,6 +26,9 @@ private_dev_log
 "$PY" "$PAMDIR/mkvault.py" "$T/vault.json" || exit 99
 ksm_start_server "$T/vault.json"
 setup_system_ns
+# gina's record asks for the local group sudo: an opt-in (local_groups is
+# empty by default).
+sysconf "local_groups = sudo"
 bind
 expect_rc "ksmctl init" 0
 run_ksmctl sync

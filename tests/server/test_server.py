@@ -8,6 +8,7 @@ Run: /usr/bin/python3 tests/server/test_server.py   (about 10 s)
 """
 
 import base64
+import email.utils
 import hashlib
 import hmac
 import http.client
@@ -47,7 +48,8 @@ VAULT = {
         {"name": "test-app", "shares": [{"folder": FOLDER, "editable": True},
                                         {"folder": RO_FOLDER, "editable": False},
                                         {"folder": EMPTY_FOLDER, "editable": True},
-                                        {"record": TOP, "editable": True}]},
+                                        {"record": TOP, "editable": True}],
+         "warnings": ["Test notice"]},
         {"name": "other-app", "shares": [{"record": TOP, "editable": False}]}],
     "folders": [{"uid": FOLDER, "name": "Linux"},
                 {"uid": SUBFOLDER, "name": "Admins", "parent": FOLDER},
@@ -60,7 +62,15 @@ VAULT = {
                              {"type": "password", "value": ["alice-pw-1"]}],
                   "custom": [{"type": "text", "label": "uid", "value": ["2001"]}]},
          "files": [{"name": "id.pub", "title": "pub key", "type": "text/plain",
-                    "content_b64": base64.b64encode(FILE_CONTENT).decode()}]},
+                    "content_b64": base64.b64encode(FILE_CONTENT).decode()}],
+         # Keeper's link shapes: a credential link (by title), a self-link with
+         # encrypted settings, a meta link without data, data served verbatim.
+         "links": [{"recordUid": "top", "data": {"is_admin": True,
+                                                 "rotation_settings": {"noop": True}}},
+                   {"recordUid": ALICE, "path": "jit_settings",
+                    "data": {"createEphemeral": False, "elevationMethod": "group"}},
+                   {"recordUid": ALICE, "path": "meta"},
+                   {"recordUid": BOB, "data_b64": "bm90IGpzb24="}]},
         {"uid": BOB, "folder": SUBFOLDER,
          "data": {"type": "login", "title": "bob",
                   "fields": [{"type": "login", "value": ["bob"]},
@@ -429,6 +439,38 @@ class ServerTest(unittest.TestCase):
     def test_request_links(self):
         r = self.client.get_secret(requestedRecords=[TOP], requestLinks=True)
         self.assertEqual(r.json["records"][0]["links"], [])
+        r = self.client.get_secret(requestedRecords=[ALICE], requestLinks=True)
+        rec, _, rkey = self.client.records(r)[ALICE]
+        links = rec["links"]
+        self.assertEqual([(l["recordUid"], l["path"]) for l in links],
+                         [(TOP, None), (ALICE, "jit_settings"), (ALICE, "meta"), (BOB, None)])
+        self.assertEqual(json.loads(base64.b64decode(links[0]["data"], validate=True)),
+                         {"is_admin": True, "rotation_settings": {"noop": True}})
+        # jit_settings: GCM under the owning record's key, standard base64.
+        jit = base64.b64decode(links[1]["data"], validate=True)
+        self.assertNotEqual(jit[:1], b"{")
+        self.assertEqual(json.loads(gcm_dec(rkey, jit)),
+                         {"createEphemeral": False, "elevationMethod": "group"})
+        self.assertIsNone(links[2]["data"])
+        self.assertEqual(links[3]["data"], "bm90IGpzb24=")
+        # Without requestLinks: no links member at all.
+        r = self.client.get_secret(requestedRecords=[ALICE])
+        self.assertNotIn("links", r.json["folders"][0]["records"][0])
+
+    def test_expires_on_and_warnings(self):
+        r = self.client.get_secret()
+        self.assertEqual(r.json["expiresOn"], 0)
+        self.assertEqual(r.json["warnings"], ["Test notice"])
+        c = Client(self.info, admin(self.state, "token", "--app", "test-app",
+                                    "--expires-on", "1893456000000"))
+        self.assertEqual(c.get_secret().json["expiresOn"], 1893456000000)
+        self.assertEqual(c.get_secret().json["expiresOn"], 1893456000000)
+        other = self.new_client(app="other-app")
+        self.assertIsNone(other.get_secret().json["warnings"])
+        admin(self.state, "warnings", "--app", "other-app", "one", "two")
+        self.assertEqual(other.get_secret().json["warnings"], ["one", "two"])
+        admin(self.state, "warnings", "--app", "other-app")
+        self.assertIsNone(other.get_secret().json["warnings"])
 
     def test_other_app_sees_only_its_share(self):
         c = self.new_client(app="other-app")
@@ -552,6 +594,22 @@ class ServerTest(unittest.TestCase):
         admin(self.state, "set-field", "--record", ALICE, "--field", "uid", "--value", "2002")
         self.assertEqual(self.client.record(ALICE)[1]["custom"][0]["value"], ["2002"])
 
+    def test_admin_add_and_delete_records(self):
+        path = os.path.join(self.state, "more.json")
+        new = {"uid": "RecAddedEEEEEEEEEEEEEA", "folder": FOLDER,
+               "data": {"type": "login", "title": "added", "fields": []}}
+        with open(path, "w") as f:
+            json.dump({"records": [new]}, f)
+        self.assertEqual(admin(self.state, "add-records", path), "1")
+        recs = self.client.records(self.client.get_secret())
+        self.assertEqual(recs[new["uid"]][1]["title"], "added")
+        with self.assertRaises(subprocess.CalledProcessError):
+            admin(self.state, "add-records", path)  # exists already
+        with self.assertRaises(subprocess.CalledProcessError):
+            admin(self.state, "delete-records", new["uid"], "RecNoSuchFFFFFFFFFFFFA")
+        self.assertEqual(admin(self.state, "delete-records", new["uid"]), "1")
+        self.assertNotIn(new["uid"], self.client.records(self.client.get_secret()))
+
     def test_admin_stats(self):
         admin(self.state, "stats", "--reset")
         self.client.get_secret()
@@ -590,6 +648,28 @@ class ServerTest(unittest.TestCase):
         t0 = time.monotonic()
         self.assertEqual(self.client.get_secret().status, 200)
         self.assertGreaterEqual(time.monotonic() - t0, 0.4)
+
+    def test_fault_clock(self):
+        ctx = ssl.create_default_context(cafile=self.info["ca_file"])
+        host, port = self.info["hostname"].rsplit(":", 1)
+
+        def date():
+            conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10)
+            try:
+                conn.request("GET", "/nothing")
+                resp = conn.getresponse()
+                resp.read()
+                return email.utils.parsedate_to_datetime(resp.getheader("Date")).timestamp()
+            finally:
+                conn.close()
+
+        self.assertLess(abs(date() - time.time()), 5)
+        admin(self.state, "fault", "clock:-3600")
+        self.assertLess(abs(date() - (time.time() - 3600)), 5)
+        self.assertEqual(self.client.get_secret().status, 200)
+        admin(self.state, "fault", "none")
+        with self.assertRaises(subprocess.CalledProcessError):
+            admin(self.state, "fault", "clock:soon")
 
     def test_fault_throttle(self):
         admin(self.state, "fault", "throttle")

@@ -56,8 +56,10 @@ static int setup(void **state)
 	fclose(f);
 	if (ksm_local_db_load(passwd, group, &local, NULL) != KSM_OK)
 		return -1;
+	/* local_groups is empty by default; these tests opt into sudo. */
 	static const char text[] = "uid_range = 250000-259999\n"
-				   "gid_range = 250000-259999\n";
+				   "gid_range = 250000-259999\n"
+				   "local_groups = sudo\n";
 
 	return ksm_settings_parse(text, strlen(text), "t", &conf, NULL) ==
 			       KSM_OK
@@ -226,8 +228,9 @@ static void test_defaults_keys_groups(void **state)
 
 	assert_non_null(a);
 	assert_non_null(b);
-	/* Defaults: derived uid in range, private group gid = uid. */
-	assert_true(a->uid >= 250000 && a->uid <= 259999);
+	/* Defaults: derived uid in derived_uid_range, private group gid =
+	 * uid. */
+	assert_true(a->uid >= 1879048192u && a->uid <= 2147352575u);
 	assert_int_equal(a->gid, a->uid);
 	assert_string_equal(a->home, "/home/alice");
 	assert_string_equal(a->shell, "/bin/bash");
@@ -262,7 +265,8 @@ static bool in_group(const ksm_accounts *as, const char *group)
 	return false;
 }
 
-/* A single-valued custom field given twice refuses the account. */
+/* A single-valued custom field given twice with different values refuses
+ * the account (tests/unit/test_privkey.c has the label spellings). */
 static void test_duplicate_custom_field(void **state)
 {
 	ksm_record *rs[1] = {
@@ -276,16 +280,32 @@ static void test_duplicate_custom_field(void **state)
 	assert_non_null(r);
 	assert_true(r->whole_account);
 	assert_string_equal(r->reason,
-			    "custom field 'uid' appears more than once");
+			    "custom field 'uid' appears more than once, with "
+			    "different values");
 	ksm_accounts_free(as);
 }
 
-/* Only local groups in local_groups (default: sudo); never the root group. */
+/* The account "greedy" with the custom fields given, under ksm.conf text
+ * (conf is replaced; the caller frees it). */
+static ksm_accounts *greedy_under(const char *text, const char *custom)
+{
+	ksm_record *rs[1];
+
+	assert_int_equal(
+		ksm_settings_parse(text, strlen(text), "t", &conf, NULL),
+		KSM_OK);
+	rs[0] = rec("GrpRec0000000000000000", "greedy", custom);
+	return build(rs, 1);
+}
+
+/* Only local groups in local_groups (default: none); never the root group. */
 static void test_local_groups_allowlist(void **state)
 {
 	static const char wide[] = "uid_range = 250000-259999\n"
 				   "gid_range = 250000-259999\n"
 				   "local_groups = *\n";
+	static const char defaults[] = "uid_range = 250000-259999\n"
+				       "gid_range = 250000-259999\n";
 	ksm_settings *saved = conf;
 	ksm_record *rs[1] = {
 		rec("GrpRec0000000000000000", "greedy",
@@ -311,15 +331,23 @@ static void test_local_groups_allowlist(void **state)
 	ksm_accounts_free(as);
 
 	/* "*" allows every local group but the root group. */
-	assert_int_equal(
-		ksm_settings_parse(wide, strlen(wide), "t", &conf, NULL),
-		KSM_OK);
-	rs[0] = rec("GrpRec0000000000000000", "greedy",
-		    C("groups", "sudo,localgrp,root"));
-	as = build(rs, 1);
+	as = greedy_under(wide, C("groups", "sudo,localgrp,root"));
 	assert_true(in_group(as, "localgrp"));
 	assert_true(in_group(as, "sudo"));
 	assert_false(in_group(as, "root"));
+	ksm_accounts_free(as);
+	ksm_settings_free(conf);
+
+	/* The default (no local_groups line): no local group, not sudo. */
+	as = greedy_under(defaults, C("groups", "sudo,vaultgrp"));
+	assert_int_equal(conf->n_local_groups, 0);
+	assert_non_null(account(as, "greedy"));
+	assert_false(in_group(as, "sudo"));
+	assert_true(in_group(as, "vaultgrp"));
+	assert_non_null(refusal_for(as, "GrpRec0000000000000000"));
+	assert_non_null(
+		strstr(refusal_for(as, "GrpRec0000000000000000")->reason,
+		       "not listed in local_groups"));
 	ksm_accounts_free(as);
 	ksm_settings_free(conf);
 	conf = saved;
@@ -422,6 +450,7 @@ static void test_unreadable_records(void **state)
 	ksm_secrets *s = NULL;
 	ksm_accounts *as = NULL;
 	ksm_settings *cf = NULL;
+	ksm_error err = {0};
 	json_object *resp;
 	size_t big = (1u << 20) + 10, n;
 
@@ -468,10 +497,17 @@ static void test_unreadable_records(void **state)
 	}
 	ksm_accounts_free(as);
 
-	/* Outside account_folders they are not accounts: no refusals. */
+	/* A folder the answer does not show is an error, not 0 accounts. */
 	assert_int_equal(
 		ksm_settings_parse(folders, strlen(folders), "t", &cf, NULL),
 		KSM_OK);
+	assert_int_equal(ksm_accounts_build(s, cf, local, &as, &err),
+			 KSM_ERR_CONFIG);
+	assert_null(as);
+	assert_non_null(strstr(err.message, "account_folders names "
+					    "SomeFolder, but no folder"));
+	/* Outside account_folders they are not accounts: no refusals. */
+	assert_true(ksm_secrets_add_folder(s, "SomeFolder"));
 	assert_int_equal(ksm_accounts_build(s, cf, local, &as, NULL), KSM_OK);
 	assert_int_equal(as->n_refusals, 0);
 	ksm_accounts_free(as);

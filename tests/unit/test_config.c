@@ -182,6 +182,66 @@ static void test_tokens(void **state)
 	}
 }
 
+/* Each malformed token gets the message that names its fault, and none
+ * repeats a key the admin pasted in the wrong place. */
+static void test_token_messages(void **state)
+{
+#define KEY43 "YyIhK5wXFHj36wGBAOmBsxI3v5rIruINrC8KXjyM58c"
+	static const struct {
+		const char *token, *host, *want;
+	} bad[] = {
+		{"", NULL, "the token is empty"},
+		{" \t\n", NULL, "the token is empty"},
+		{"", "127.0.0.1:8443", "the token is empty"},
+		{KEY43, NULL, "no region prefix (US:, EU:, ...)"},
+		{"XX:" KEY43, NULL, "region 'XX' is not one ksm-unix knows"},
+		{"us1:" KEY43, NULL, "region 'us1' is not one ksm-unix knows"},
+		{":" KEY43, NULL, "starts with ':'"},
+		{"US:", NULL, "no key after its region"},
+		{"US:short", NULL, "not base64url of 32 bytes"},
+		{"localhost:8443:" KEY43, NULL, "has 3 ':'-separated parts"},
+		{"a:b:c:d:e:f", NULL, "has 6 ':'-separated parts"},
+		{"US:" KEY43 ":9", NULL, "has 3 ':'-separated parts"},
+		{KEY43 ":x", NULL, "first part (43 characters before ':')"},
+	};
+	static const struct {
+		const char *token, *host, *want;
+	} good[] = {
+		/* A host name (a dot, or localhost), as the SDKs take it. */
+		{"localhost:" KEY43, NULL, "localhost"},
+		{"ksm.example.org:" KEY43, NULL, "ksm.example.org"},
+		{"127.0.0.1:" KEY43, NULL, "127.0.0.1"},
+		/* --host wins over any prefix, also an unknown region. */
+		{"XX:" KEY43, "127.0.0.1:8443", "127.0.0.1:8443"},
+		{"il5:" KEY43, NULL, "il5.keepersecurity.us"},
+	};
+	uint8_t key[32];
+	char *host = NULL;
+	ksm_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(ksm_token_parse(bad[i].token, bad[i].host,
+						 &host, key, &err),
+				 KSM_ERR_TOKEN);
+		assert_null(host);
+		if (!strstr(err.message, bad[i].want))
+			fail_msg("token '%s': '%s' lacks '%s'", bad[i].token,
+				 err.message, bad[i].want);
+		assert_null(strstr(err.message, KEY43));
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(ksm_token_parse(good[i].token, good[i].host,
+						 &host, key, &err),
+				 KSM_OK);
+		assert_string_equal(host, good[i].want);
+		free(host);
+		host = NULL;
+	}
+#undef KEY43
+}
+
 static void test_conf(void **state)
 {
 	const char *text =
@@ -245,6 +305,69 @@ static void test_conf(void **state)
 	assert_int_equal(s, 86400);
 	assert_int_equal(ksm_parse_duration("99999999999d", &s),
 			 KSM_ERR_INVALID);
+}
+
+/* The settings of the sync's guards: derived ranges, max_account_drop,
+ * account_folders entries that are not folder UIDs. */
+static void test_sync_settings(void **state)
+{
+	static const char *const bad_drop[] = {
+		"max_account_drop = \n",     "max_account_drop = 101%\n",
+		"max_account_drop = 5, 6\n", "max_account_drop = 10%, 20%\n",
+		"max_account_drop = x\n",    "max_account_drop = %\n",
+		"max_account_drop = -1\n",   "max_account_drop = 1,2,3\n",
+	};
+	ksm_settings *c = NULL;
+	ksm_error err = {0};
+	const char *text = "derived_uid_range = 1879048192-1879100000\n"
+			   "derived_gid_range = 1900000000-1900000100\n"
+			   "max_account_drop = 25\n";
+
+	assert_int_equal(ksm_settings_parse("", 0, "t", &c, &err), KSM_OK);
+	assert_int_equal(c->derived_uid_min, 1879048192u);
+	assert_int_equal(c->derived_uid_max, 2147352575u);
+	assert_int_equal(c->max_drop_percent, 10);
+	assert_int_equal(c->max_drop_count, 5);
+	ksm_settings_free(c);
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_int_equal(c->derived_uid_max, 1879100000u);
+	assert_int_equal(c->derived_gid_min, 1900000000u);
+	assert_int_equal(c->max_drop_percent, 0);
+	assert_int_equal(c->max_drop_count, 25);
+	ksm_settings_free(c);
+	text = "max_account_drop = 3% , 7\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_int_equal(c->max_drop_percent, 3);
+	assert_int_equal(c->max_drop_count, 7);
+	ksm_settings_free(c);
+	for (size_t i = 0; i < sizeof(bad_drop) / sizeof(*bad_drop); i++) {
+		assert_int_equal(ksm_settings_parse(bad_drop[i],
+						    strlen(bad_drop[i]),
+						    "ksm.conf", &c, &err),
+				 KSM_ERR_CONFIG);
+		assert_non_null(strstr(err.message, "max_account_drop"));
+	}
+
+	/* A trailing comment or a stray character is an error naming the
+	 * entry and the line, never a folder that matches nothing. */
+	text = "# folders\naccount_folders = Fo1der_-x, B # the admins\n";
+	assert_int_equal(
+		ksm_settings_parse(text, strlen(text), "ksm.conf", &c, &err),
+		KSM_ERR_CONFIG);
+	assert_string_equal(err.message,
+			    "ksm.conf:2: account_folders: 'B # the admins' is "
+			    "not a folder UID (1 to 64 of A-Z a-z 0-9 - _); a "
+			    "comment must be on a line of its own");
+	text = "account_folders = AAAAAAAAAAAAAAAAAAAAAA;\n";
+	assert_int_equal(
+		ksm_settings_parse(text, strlen(text), "ksm.conf", &c, &err),
+		KSM_ERR_CONFIG);
+	assert_string_equal(err.message,
+			    "ksm.conf:1: account_folders: "
+			    "'AAAAAAAAAAAAAAAAAAAAAA;' is not a folder UID (1 "
+			    "to 64 of A-Z a-z 0-9 - _)");
 }
 
 static void test_proxy_url(void **state)
@@ -404,7 +527,9 @@ int main(void)
 		cmocka_unit_test(test_file_round_trip_and_mode),
 		cmocka_unit_test(test_sdk_base64_config),
 		cmocka_unit_test(test_tokens),
+		cmocka_unit_test(test_token_messages),
 		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_sync_settings),
 		cmocka_unit_test(test_proxy_url),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_import_ini),

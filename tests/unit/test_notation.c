@@ -639,6 +639,102 @@ static void test_find_file(void **state)
 	ksm_record_free(r);
 }
 
+/* ksm_notation_scan: where a notation inside other text ends. */
+static void scan_ok(const char *text, ksm_scan_form form, size_t want_used,
+		    const char *record, const char *param)
+{
+	ksm_notation n;
+	ksm_error err = {0};
+	size_t used = 99;
+
+	if (ksm_notation_scan(text, strlen(text), form, &n, &used, &err) !=
+	    KSM_OK)
+		fail_msg("scan '%s': %s", text, err.message);
+	assert_int_equal(used, want_used);
+	assert_string_equal(n.record, record);
+	assert_str_or_null(n.param, param);
+	ksm_notation_clear(&n);
+}
+
+static void scan_bad(const char *text, ksm_scan_form form)
+{
+	ksm_notation n;
+	ksm_error err = {0};
+	size_t used = 99;
+
+	assert_int_not_equal(
+		ksm_notation_scan(text, strlen(text), form, &n, &used, &err),
+		KSM_OK);
+	assert_int_equal(used, 0);
+	assert_null(n.record);
+	assert_true(err.message[0]);
+}
+
+static void test_scan(void **state)
+{
+	(void)state;
+	/* Bare: whitespace, quotes and the stop characters end it. */
+	scan_ok("keeper://" UID "/field/password rest", KSM_SCAN_BARE, 46, UID,
+		"password");
+	scan_ok("keeper://db/field/host:5432", KSM_SCAN_BARE, 22, "db", "host");
+	scan_ok("KEEPER://db/field/user@host", KSM_SCAN_BARE, 22, "db", "user");
+	scan_ok("keeper://db/field/pw\"", KSM_SCAN_BARE, 20, "db", "pw");
+	scan_ok("keeper://db/field/pw:-x", KSM_SCAN_BARE, 20, "db", "pw");
+	scan_ok("keeper://db/field/pw|base64", KSM_SCAN_BARE, 20, "db", "pw");
+	scan_ok("keeper://db/field/pw</p>", KSM_SCAN_BARE, 20, "db", "pw");
+	scan_ok("keeper://db/title rest", KSM_SCAN_BARE, 17, "db", NULL);
+	/* Escapes never end it; indexes are part of it. */
+	scan_ok("keeper://a\\/b/field/name[0][first];", KSM_SCAN_BARE, 34,
+		"a/b", "name");
+	/* Braced: spaces, ':' and quotes are text; '}', '|', ":-" end it. */
+	scan_ok("keeper://My Title/field/pass: word}", KSM_SCAN_BRACED, 34,
+		"My Title", "pass: word");
+	scan_ok("keeper://t/field/a:b:-c}", KSM_SCAN_BRACED, 20, "t", "a:b");
+	scan_ok("keeper://t/custom_field/\"x\"|trim}", KSM_SCAN_BRACED, 27, "t",
+		"\"x\"");
+	scan_ok("keeper://t/field/a\nb}", KSM_SCAN_BRACED, 18, "t", "a");
+	/* A NUL byte ends both forms. */
+	{
+		static const char nul[] = "keeper://t/field/a\0b";
+		ksm_notation n;
+		size_t used;
+
+		assert_int_equal(ksm_notation_scan(nul, sizeof(nul) - 1,
+						   KSM_SCAN_BRACED, &n, &used,
+						   NULL),
+				 KSM_OK);
+		assert_int_equal(used, 18);
+		ksm_notation_clear(&n);
+	}
+	scan_bad("keeper://docs for more", KSM_SCAN_BARE);
+	scan_bad("keeper://My Title/field/password", KSM_SCAN_BARE);
+	scan_bad("keeper://x/field/a\\ b", KSM_SCAN_BARE);
+	scan_bad("keeper://x/field/", KSM_SCAN_BARE);
+	scan_bad("http://x/field/y", KSM_SCAN_BARE);
+	scan_bad("keeper:/", KSM_SCAN_BRACED);
+}
+
+static void test_query(void **state)
+{
+	ksm_notation ns[3];
+	const char *uids[3];
+	ksm_query q;
+
+	(void)state;
+	ns[0] = parse_ok(UID "/field/a");
+	ns[1] = parse_ok("keeper://" UID "/field/b");
+	ns[2] = parse_ok("OtherRecordUid00000000/notes");
+	assert_ptr_equal(ksm_notation_query(ns, 3, uids, &q), &q);
+	assert_int_equal(q.n_record_uids, 2); /* the same UID once */
+	assert_string_equal(q.record_uids[0], UID);
+	assert_string_equal(q.record_uids[1], "OtherRecordUid00000000");
+	ksm_notation_clear(&ns[2]);
+	ns[2] = parse_ok("a title/notes");
+	assert_null(ksm_notation_query(ns, 3, uids, &q));
+	for (int i = 0; i < 3; i++)
+		ksm_notation_clear(&ns[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,6 +751,8 @@ int main(void)
 		cmocka_unit_test(test_special_characters),
 		cmocka_unit_test(test_protocol_examples),
 		cmocka_unit_test(test_find_file),
+		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_query),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,8 @@ def cmd_token(sd, args):
             raise SystemExit("ksm-server-admin: no application %r (have: %s)"
                              % (args.app, ", ".join(st["apps"]) or "none"))
         st["clients"][crypto.client_id_for_token(token)] = {
-            "app": args.app, "status": "new", "token": crypto.b64(token), "publicKey": None}
+            "app": args.app, "status": "new", "token": crypto.b64(token), "publicKey": None,
+            "expiresOn": args.expires_on or 0}
         sd.save_state(st)
     print(crypto.b64u(token))
 
@@ -85,6 +86,16 @@ def cmd_revoke(sd, args):
     print("%s %s" % (hits[0][:8], client["app"]))
 
 
+def cmd_warnings(sd, args):
+    """Set the warnings every get_secret answer of the application carries."""
+    with sd.locked():
+        st = sd.load_state()
+        if args.app not in st["apps"]:
+            raise SystemExit("ksm-server-admin: no application %r" % args.app)
+        st["apps"][args.app]["warnings"] = list(args.text)
+        sd.save_state(st)
+
+
 def cmd_fault(sd, args):
     try:
         store.parse_fault(args.mode)
@@ -115,6 +126,35 @@ def cmd_stats(sd, args):
         print(json.dumps(sd.read_stats(), sort_keys=True))
 
 
+def cmd_add_records(sd, args):
+    """Add the records of a VAULT.json file (its "records") to existing folders."""
+    with open(args.file) as f:
+        records = json.load(f).get("records", [])
+    with sd.locked():
+        st = sd.load_state()
+        try:
+            store.add_records(st, records)
+        except store.VaultError as exc:
+            raise SystemExit("ksm-server-admin: %s" % exc)
+        sd.save_state(st)
+    print(len(records))
+
+
+def cmd_delete_records(sd, args):
+    """Delete records (and their direct shares), as deleting them in Keeper does."""
+    with sd.locked():
+        st = sd.load_state()
+        missing = [u for u in args.uids if u not in st["records"]]
+        if missing:
+            raise SystemExit("ksm-server-admin: no record %s" % ", ".join(missing))
+        for uid in args.uids:
+            del st["records"][uid]
+            for app in st["apps"].values():
+                app["shares"] = [s for s in app["shares"] if s.get("record") != uid]
+        sd.save_state(st)
+    print(len(args.uids))
+
+
 def cmd_records(sd, args):
     """List records (uid, title, type, folder, revision, pending) as JSON lines."""
     st = sd.load_state()
@@ -131,7 +171,13 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("token", help="print a new one-time access token for an application")
     p.add_argument("--app", required=True)
+    p.add_argument("--expires-on", type=int, default=0, metavar="MS",
+                   help="the device's access expiry (ms since the epoch), sent as expiresOn")
     p.set_defaults(fn=cmd_token)
+    p = sub.add_parser("warnings", help="set the warnings of an application's answers")
+    p.add_argument("--app", required=True)
+    p.add_argument("text", nargs="*", help="one warning each; none clears them")
+    p.set_defaults(fn=cmd_warnings)
     p = sub.add_parser("set-field", help="change the first value of a field (new revision)")
     p.add_argument("--record", required=True, help="record UID (or unique title)")
     p.add_argument("--field", required=True, help="field type or label")
@@ -147,6 +193,12 @@ def main(argv=None):
     p = sub.add_parser("stats", help="print request counts per endpoint as JSON")
     p.add_argument("--reset", action="store_true")
     p.set_defaults(fn=cmd_stats)
+    p = sub.add_parser("add-records", help="add the records of a VAULT.json file")
+    p.add_argument("file")
+    p.set_defaults(fn=cmd_add_records)
+    p = sub.add_parser("delete-records", help="delete records by UID")
+    p.add_argument("uids", nargs="+", metavar="UID")
+    p.set_defaults(fn=cmd_delete_records)
     p = sub.add_parser("records", help="list records as JSON lines")
     p.set_defaults(fn=cmd_records)
     args = ap.parse_args(argv)

@@ -284,8 +284,19 @@ class Api:
                "files": [self._file_json(ctx, f, rkey) for f in rec["files"]] or None,
                "folderUid": None, "innerFolderUid": inner}
         if _opt(ctx.payload, "requestLinks"):
-            obj["links"] = rec.get("links") or []
+            obj["links"] = [self._link_json(link, rkey) for link in rec.get("links") or []]
         return obj
+
+    @staticmethod
+    def _link_json(link, record_key):
+        """Keeper's shape: recordUid, data (B64 of the link's JSON object, under
+        GCM with the owning record's key for jit_settings/ai_settings, or null),
+        path (or null)."""
+        data = link.get("data_b64")
+        if data is None and link.get("data") is not None:
+            text = json.dumps(link["data"], separators=(",", ":")).encode()
+            data = b64(crypto.gcm_encrypt(record_key, text) if link.get("encrypt") else text)
+        return {"recordUid": link["recordUid"], "data": data, "path": link.get("path")}
 
     @staticmethod
     def _file_json(ctx, f, record_key):
@@ -338,7 +349,10 @@ class Api:
         resp = {"appData": b64u(crypto.gcm_encrypt(app_key, crypto.padded_json(app_data))),
                 "encryptedAppKey": None, "appOwnerPublicKey": None,
                 "folders": list(folders.values()) or None, "records": records or None,
-                "expiresOn": 0, "warnings": None, "extra": None}
+                # The device's access expiry (ms since the epoch, 0: none), set with
+                # `ksm-server-admin token --expires-on`; the app's warnings.
+                "expiresOn": int(ctx.client.get("expiresOn") or 0),
+                "warnings": list(ctx.app.get("warnings") or []) or None, "extra": None}
         if ctx.just_bound:
             # Only in the binding response: the app key wrapped with the token bytes.
             token = _key(ctx.client.pop("token"))

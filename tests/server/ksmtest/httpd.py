@@ -49,6 +49,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.request = self.server.ssl_ctx.wrap_socket(self.request, server_side=True)
         super().setup()
 
+    def date_time_string(self, timestamp=None):
+        """The Date header; the `clock:SECONDS` fault moves it (a server clock off ours)."""
+        name, arg = store.parse_fault(self.server.sd.read_control().get("mode", "none"))
+        offset = float(arg) if name == "clock" else 0.0
+        return super().date_time_string((time.time() if timestamp is None else timestamp) + offset)
+
     def handle(self):
         try:
             super().handle()

@@ -29,7 +29,7 @@ SERVER_KEY_ID = 99          # outside Keeper's real ids 1-18
 FIRST_REVISION = 1000
 
 FAULT_MODES = ("none", "refuse", "blackhole", "delay", "throttle", "http500", "corrupt",
-               "bad-signature", "key", "ratelimit")
+               "bad-signature", "key", "ratelimit", "clock")
 
 
 class VaultError(Exception):
@@ -77,7 +77,7 @@ def parse_fault(mode):
     name, _, arg = mode.partition(":")
     if name not in FAULT_MODES:
         raise ValueError("unknown fault mode %r (one of %s)" % (mode, ", ".join(FAULT_MODES)))
-    if name == "delay":
+    if name in ("delay", "clock"):
         float(arg)  # must be a number
     elif name == "throttle" and arg:
         int(arg)
@@ -85,7 +85,7 @@ def parse_fault(mode):
         raise ValueError("key fault takes no argument, ':once' or ':always'")
     elif name == "ratelimit":
         parse_rate(arg)
-    elif arg and name not in ("delay", "throttle", "key", "ratelimit"):
+    elif arg and name not in ("delay", "throttle", "key", "ratelimit", "clock"):
         raise ValueError("fault %s takes no argument" % name)
     return name, (arg or None)
 
@@ -303,6 +303,31 @@ def _resolver(kind, items, alias_of):
     return resolve
 
 
+def add_records(st, records):
+    """Add the records of a VAULT.json "records" list to a vault state, in folders it has
+    (by UID or name), as creating them in Keeper does: each gets a new key and revision."""
+    from . import crypto
+    folder_ref = _resolver("folder", st["folders"], lambda f: f["name"])
+    for r in records:
+        uid = r.get("uid") or crypto.random_uid()
+        if uid in st["records"]:
+            raise VaultError("record %s already exists" % uid)
+        _add_record(st, uid, r, folder_ref)
+
+
+def _add_record(st, uid, r, folder_ref):
+    """One VAULT.json record into the state, with a new key and the next revision."""
+    folder = folder_ref(r["folder"], "record %s" % uid) if r.get("folder") else None
+    data = json.loads(json.dumps(r["data"]))
+    files = _import_files(r)
+    _link_files(data, files)
+    st["records"][uid] = {"folder": folder, "key": _key(), "data": data,
+                          "revision": st["next_revision"], "files": files, "pending": None}
+    if r.get("data_text") is not None:  # served verbatim (malformed-content tests)
+        st["records"][uid]["data_text"] = r["data_text"]
+    st["next_revision"] += 1
+
+
 def import_vault(vault):
     """Turn a VAULT.json document into a fresh vault state with generated keys.
 
@@ -322,22 +347,47 @@ def import_vault(vault):
     for uid, f in st["folders"].items():
         if f["parent"]:
             f["parent"] = folder_ref(f["parent"], "folder %s" % uid)
+    record_links = []  # resolved once every record (and title) is known
     for r in vault.get("records", []):
         uid = r.get("uid") or crypto.random_uid()
-        folder = folder_ref(r["folder"], "record %s" % uid) if r.get("folder") else None
-        data = json.loads(json.dumps(r["data"]))
-        files = _import_files(r)
-        _link_files(data, files)
-        st["records"][uid] = {"folder": folder, "key": _key(), "data": data,
-                              "revision": st["next_revision"], "files": files, "pending": None}
-        if r.get("data_text") is not None:  # served verbatim (malformed-content tests)
-            st["records"][uid]["data_text"] = r["data_text"]
-        st["next_revision"] += 1
+        record_links.append((uid, r.get("links")))
+        _add_record(st, uid, r, folder_ref)
     record_ref = _resolver("record", st["records"], lambda r: r["data"].get("title"))
+    for uid, links in record_links:
+        st["records"][uid]["links"] = _import_links(links, record_ref, "record %s" % uid)
     for app in vault.get("applications", []):
         st["apps"][app["name"]] = {"appKey": _key(),
-                                   "shares": _import_shares(st, app, folder_ref, record_ref)}
+                                   "shares": _import_shares(st, app, folder_ref, record_ref),
+                                   "warnings": _import_warnings(app)}
     return st
+
+
+# Link paths whose data Keeper encrypts with the owning record's key.
+ENCRYPTED_LINK_PATHS = ("jit_settings", "ai_settings")
+
+
+def _import_links(links, record_ref, where):
+    """VAULT.json links -> state: [{"recordUid", "path", "data" (a JSON object, or None),
+    "data_b64" (served verbatim), "encrypt"}]. recordUid may name a record by title."""
+    out = []
+    for i, link in enumerate(links or []):
+        if not isinstance(link, dict) or not link.get("recordUid"):
+            raise VaultError("%s: links[%d] needs a recordUid" % (where, i))
+        path = link.get("path")
+        data = link.get("data")
+        if data is not None and not isinstance(data, dict):
+            raise VaultError("%s: links[%d].data must be a JSON object" % (where, i))
+        out.append({"recordUid": record_ref(link["recordUid"], "%s links[%d]" % (where, i)),
+                    "path": path, "data": data, "data_b64": link.get("data_b64"),
+                    "encrypt": bool(link.get("encrypt", path in ENCRYPTED_LINK_PATHS))})
+    return out
+
+
+def _import_warnings(app):
+    warnings = app.get("warnings") or []
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        raise VaultError("app %s: warnings must be a list of strings" % app["name"])
+    return warnings
 
 
 def _import_shares(st, app, folder_ref, record_ref):

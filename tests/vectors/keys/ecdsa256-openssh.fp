@@ -1,0 +1,1 @@
+SHA256:wPn6kvkMRzgVaHPpsuLtX9Oq3i/x0slJIN1NZDo8d0s

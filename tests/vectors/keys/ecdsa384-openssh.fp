@@ -1,0 +1,1 @@
+SHA256:ki4/vc4+SQ+GbkR5S+jViVCSLe25JwJvj3A5uLk0Lxk

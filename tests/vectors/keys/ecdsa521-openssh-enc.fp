@@ -1,0 +1,1 @@
+SHA256:qbjES28xz/T6Rq5wLA6YlWxlbd6wcJTmRN1k4/IOgFw

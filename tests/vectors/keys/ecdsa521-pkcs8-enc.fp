@@ -1,0 +1,1 @@
+SHA256:PwE8MwykHH0At6t4QufZTm/jNQibC5qQHZeNefy3pMQ

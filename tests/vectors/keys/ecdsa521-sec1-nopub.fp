@@ -1,0 +1,1 @@
+SHA256:ee0QQyisbb2vyh97OIxfM4W19ZVrC/hKBnIJTnrrAzM

@@ -1,0 +1,1 @@
+SHA256:qsw2cixw8xy+XzHgRlm9HpypFN13eCYoRi7Hi+vaG7E

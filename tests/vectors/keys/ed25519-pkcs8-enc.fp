@@ -1,0 +1,1 @@
+SHA256:jCvtoqBGzoDVsVFmVk6RsFfkEeNMzq8LPBBf4nMolbA

@@ -1,0 +1,1 @@
+SHA256:ociM7mJ68kkoVE0h6VVUgLg8zj+rQFAOKSUQxooxJns

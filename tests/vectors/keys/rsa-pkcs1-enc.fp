@@ -1,0 +1,1 @@
+SHA256:cT5VLdyu1qo7yjiSeBx1UQpK6oqfkVa1o9RNtuu2Khk

@@ -1,0 +1,1 @@
+SHA256:nhDxRlowz9mft1+gQC5+CU79Qfc/A1gGyV4H6x1dQTA
