@@ -494,36 +494,41 @@ static bool group_walkable(const ksm_snap *s, const struct ksm_snap_group *g)
 	return true;
 }
 
+/* Entry pos of a walk: its index in *i. */
+static ksm_snap_found walk_at(const ksm_snap *s, enum ksm_snap_walk walk,
+			      uint32_t pos, uint32_t *i)
+{
+	bool users = walk == KSM_SNAP_WALK_USERS;
+	uint32_t n = users ? s->n_users : s->n_groups;
+
+	if (!walk_ready(s, walk))
+		return KSM_SNAP_DAMAGED;
+	if (pos >= n)
+		return KSM_SNAP_NOTFOUND;
+	*i = users ? s->user_by_uid[pos] : s->group_by_gid[pos];
+	if (*i >= n ||
+	    (s->lazy && !(users ? user_walkable(s, &s->users[*i])
+				: group_walkable(s, &s->groups[*i]))))
+		return KSM_SNAP_DAMAGED;
+	return KSM_SNAP_FOUND;
+}
+
 ksm_snap_found ksm_snap_user_at(const ksm_snap *s, uint32_t pos,
 				const struct ksm_snap_user **out)
 {
-	uint32_t i;
+	uint32_t i = 0;
+	ksm_snap_found f = walk_at(s, KSM_SNAP_WALK_USERS, pos, &i);
 
-	*out = NULL;
-	if (!walk_ready(s, KSM_SNAP_WALK_USERS))
-		return KSM_SNAP_DAMAGED;
-	if (pos >= s->n_users)
-		return KSM_SNAP_NOTFOUND;
-	i = s->user_by_uid[pos];
-	if (i >= s->n_users || (s->lazy && !user_walkable(s, &s->users[i])))
-		return KSM_SNAP_DAMAGED;
-	*out = &s->users[i];
-	return KSM_SNAP_FOUND;
+	*out = f == KSM_SNAP_FOUND ? &s->users[i] : NULL;
+	return f;
 }
 
 ksm_snap_found ksm_snap_group_at(const ksm_snap *s, uint32_t pos,
 				 const struct ksm_snap_group **out)
 {
-	uint32_t i;
+	uint32_t i = 0;
+	ksm_snap_found f = walk_at(s, KSM_SNAP_WALK_GROUPS, pos, &i);
 
-	*out = NULL;
-	if (!walk_ready(s, KSM_SNAP_WALK_GROUPS))
-		return KSM_SNAP_DAMAGED;
-	if (pos >= s->n_groups)
-		return KSM_SNAP_NOTFOUND;
-	i = s->group_by_gid[pos];
-	if (i >= s->n_groups || (s->lazy && !group_walkable(s, &s->groups[i])))
-		return KSM_SNAP_DAMAGED;
-	*out = &s->groups[i];
-	return KSM_SNAP_FOUND;
+	*out = f == KSM_SNAP_FOUND ? &s->groups[i] : NULL;
+	return f;
 }

@@ -94,33 +94,37 @@ static size_t read_group(const ksm_snap *s, const struct ksm_snap_group *g)
 	return total;
 }
 
-/* A lazy answer against the full reader's (full: NULL if the full check
- * refused these bytes). sealed: every CRC was re-sealed. */
-static void check_user(const ksm_snap *lazy, const ksm_snap *full, bool sealed,
-		       ksm_snap_found f, const struct ksm_snap_user *got,
-		       const struct ksm_snap_user *want)
+/*
+ * A lazy answer against the full reader's (full: NULL if the full check
+ * refused these bytes; got, want: entry indices, -1 for none). sealed:
+ * every CRC was re-sealed.
+ */
+static void check_answer(const ksm_snap *full, bool sealed, ksm_snap_found f,
+			 long got, long want)
 {
-	if (full) {
-		if (f == KSM_SNAP_DAMAGED ? sealed
-		    : f == KSM_SNAP_FOUND
-			    ? !want || got - lazy->users != want - full->users
-			    : want != NULL)
-			abort();
-	}
+	if (full && (f == KSM_SNAP_DAMAGED ? sealed
+		     : f == KSM_SNAP_FOUND ? want < 0 || got != want
+					   : want >= 0))
+		abort();
 }
 
-static void check_group(const ksm_snap *lazy, const ksm_snap *full, bool sealed,
-			ksm_snap_found f, const struct ksm_snap_group *got,
-			const struct ksm_snap_group *want)
+static long user_index(const ksm_snap *s, const struct ksm_snap_user *u)
 {
-	if (full) {
-		if (f == KSM_SNAP_DAMAGED ? sealed
-		    : f == KSM_SNAP_FOUND
-			    ? !want || got - lazy->groups != want - full->groups
-			    : want != NULL)
-			abort();
-	}
+	return u ? u - s->users : -1;
 }
+
+static long group_index(const ksm_snap *s, const struct ksm_snap_group *g)
+{
+	return g ? g - s->groups : -1;
+}
+
+/* check_answer for user u of lazy against want of full. */
+#define CHECK_USER(lazy, full, sealed, f, u, want)                             \
+	check_answer(full, sealed, f, user_index(lazy, u),                     \
+		     full ? user_index(full, want) : -1)
+#define CHECK_GROUP(lazy, full, sealed, f, g, want)                            \
+	check_answer(full, sealed, f, group_index(lazy, g),                    \
+		     full ? group_index(full, want) : -1)
 
 /* The full reader: every entry found by its keys and walked. */
 static void walk_full(ksm_snap *s)
@@ -177,7 +181,7 @@ static void walk_lazy(ksm_snap *s, const ksm_snap *full, bool sealed)
 				abort();
 			total += read_user(s, u);
 		}
-		check_user(s, full, sealed, f, u,
+		CHECK_USER(s, full, sealed, f, u,
 			   full ? ksm_snap_user_by_name(full, name) : NULL);
 		f = ksm_snap_find_user_by_uid(s, uid, &u);
 		if (f == KSM_SNAP_FOUND) {
@@ -185,7 +189,7 @@ static void walk_lazy(ksm_snap *s, const ksm_snap *full, bool sealed)
 				abort();
 			total += read_user(s, u);
 		}
-		check_user(s, full, sealed, f, u,
+		CHECK_USER(s, full, sealed, f, u,
 			   full ? ksm_snap_user_by_uid(full, uid) : NULL);
 	}
 	for (uint32_t i = 0; i < s->n_groups; i++) {
@@ -198,7 +202,7 @@ static void walk_lazy(ksm_snap *s, const ksm_snap *full, bool sealed)
 				abort();
 			total += read_group(s, g);
 		}
-		check_group(s, full, sealed, f, g,
+		CHECK_GROUP(s, full, sealed, f, g,
 			    full ? ksm_snap_group_by_name(full, name) : NULL);
 		f = ksm_snap_find_group_by_gid(s, gid, &g);
 		if (f == KSM_SNAP_FOUND) {
@@ -206,20 +210,20 @@ static void walk_lazy(ksm_snap *s, const ksm_snap *full, bool sealed)
 				abort();
 			total += read_group(s, g);
 		}
-		check_group(s, full, sealed, f, g,
+		CHECK_GROUP(s, full, sealed, f, g,
 			    full ? ksm_snap_group_by_gid(full, gid) : NULL);
 	}
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		f = ksm_snap_find_user_by_name(s, names[k], &u);
-		check_user(s, full, sealed, f, u,
+		CHECK_USER(s, full, sealed, f, u,
 			   full ? ksm_snap_user_by_name(full, names[k]) : NULL);
 		f = ksm_snap_find_group_by_name(s, names[k], &g);
-		check_group(s, full, sealed, f, g,
+		CHECK_GROUP(s, full, sealed, f, g,
 			    full ? ksm_snap_group_by_name(full, names[k])
 				 : NULL);
 	}
 	f = ksm_snap_find_user_by_uid(s, 0, &u);
-	check_user(s, full, sealed, f, u, NULL);
+	CHECK_USER(s, full, sealed, f, u, NULL);
 	/* Enumerations; with the sections sealed they must start. */
 	if (ksm_snap_check_enum(s, KSM_SNAP_WALK_USERS)) {
 		for (uint32_t p = 0;
