@@ -127,10 +127,11 @@ ksm_snap_status ksm_snap_layout(const void *data, size_t len, ksm_snap *s)
 	return KSM_SNAPST_OK;
 }
 
+/* mapped: data is ksm_snap_open's mapping (unmapped by ksm_snap_close);
+ * never read from *s, which may be uninitialised. */
 static ksm_snap_status snap_from_memory(const void *data, size_t len, bool lazy,
-					ksm_snap *s)
+					bool mapped, ksm_snap *s)
 {
-	bool mapped = s->mapped;
 	ksm_snap_status st;
 
 	memset(s, 0, sizeof(*s));
@@ -156,13 +157,13 @@ static ksm_snap_status snap_from_memory(const void *data, size_t len, bool lazy,
 
 ksm_snap_status ksm_snap_from_memory(const void *data, size_t len, ksm_snap *s)
 {
-	return snap_from_memory(data, len, false, s);
+	return snap_from_memory(data, len, false, false, s);
 }
 
 ksm_snap_status ksm_snap_from_memory_flags(const void *data, size_t len,
 					   unsigned flags, ksm_snap *s)
 {
-	return snap_from_memory(data, len, flags & KSM_SNAP_LAZY, s);
+	return snap_from_memory(data, len, flags & KSM_SNAP_LAZY, false, s);
 }
 
 ksm_snap_status ksm_snap_open(const char *path, ksm_snap *s)
@@ -203,9 +204,8 @@ ksm_snap_status ksm_snap_open_flags(const char *path, unsigned flags,
 	close(fd);
 	if (map == MAP_FAILED)
 		return KSM_SNAPST_IO;
-	s->mapped = true;
 	rc = snap_from_memory(map, (size_t)st.st_size, flags & KSM_SNAP_LAZY,
-			      s);
+			      true, s);
 	if (rc != KSM_SNAPST_OK) {
 		munmap(map, (size_t)st.st_size);
 		memset(s, 0, sizeof(*s));
