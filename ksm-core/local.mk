@@ -134,6 +134,7 @@ libksm_accounts_la_SOURCES = \
 	ksm-core/accounts/accounts.h \
 	ksm-core/accounts/accounts.c \
 	ksm-core/accounts/accounts_build.c \
+	ksm-core/accounts/host_scope.c \
 	ksm-core/accounts/prior.c \
 	ksm-core/accounts/local_db.h \
 	ksm-core/accounts/local_db.c \

@@ -15,6 +15,7 @@ PKGS=(
 	groff-base mandoc
 	debhelper dpkg-dev fakeroot systemd
 	tinyproxy stunnel4 prometheus
+	ansible-core python3-apt
 )
 
 missing=()

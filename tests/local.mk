@@ -31,7 +31,15 @@ print-sanitizer-tests:
 	@echo $(SANITIZER_TESTS)
 print-root-tests:
 	@echo $(ROOT_TESTS)
-.PHONY: check-sanitizer print-sanitizer-tests print-root-tests
+# Where the built programs and the sshd snippet install (ksmctl unenroll
+# runs ksm-nsswitch from there and knows the snippet by its path;
+# tests/integration/test_unenroll.sh puts them there).
+print-sbindir:
+	@echo $(sbindir)
+print-pkgdatadir:
+	@echo $(pkgdatadir)
+.PHONY: check-sanitizer print-sanitizer-tests print-root-tests print-sbindir \
+	print-pkgdatadir
 
 # Whole directories; dist-hook drops what is generated in them.
 EXTRA_DIST += tests/README.md tests/lib tests/lint tests/server tests/interop tests/fuzz \

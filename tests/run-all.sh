@@ -95,7 +95,11 @@ step "no vault secret in any log, stderr, syslog or state file" sweep
 step "fuzz smoke (${FUZZ_SECONDS} s per target)" tests/fuzz/run-smoke.sh "$FUZZ_SECONDS"
 # dpkg-buildpackage in a copy of the tree, then dpkg -i/-r/--purge in a
 # private mount namespace over overlays (tests/package/test_debs.sh).
-step "Debian packages build and install" tests/package/test_debs.sh
+rm -rf "$B/debs"
+step "Debian packages build and install" env KSM_DEBS_OUT="$B/debs" tests/package/test_debs.sh
+# The Ansible role with those packages, on this machine in a throwaway
+# namespace: enroll, ssh logins of a vault user, roll back to the same /etc.
+step "Ansible role: enroll, log in, roll back" env KSM_DEBS="$B/debs" tests/package/test_ansible.sh
 # The README's first command, from a clean state (its own build under
 # build/demo): it must end with "N passed, 0 failed" and exit 0.
 demo() {

@@ -233,5 +233,6 @@ int cmd_users(struct ksmctl *k, int argc, char **argv);
 int cmd_interpolate(struct ksmctl *k, int argc, char **argv);
 int cmd_folder(struct ksmctl *k, int argc, char **argv);
 int cmd_explain(struct ksmctl *k, int argc, char **argv);
+int cmd_unenroll(struct ksmctl *k, int argc, char **argv);
 
 #endif

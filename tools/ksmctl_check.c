@@ -87,8 +87,10 @@ static bool drain(int fd, char **buf, size_t *len)
 
 static void child(const char *const argv[], int out_fd, int err_fd)
 {
+	/* pam-auth-update asks debconf: never a question here. */
 	static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-				    "LC_ALL=C", NULL};
+				    "LC_ALL=C",
+				    "DEBIAN_FRONTEND=noninteractive", NULL};
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||

@@ -22,7 +22,6 @@
 #define EXPIRY_WARN_S	  (7 * 86400LL)
 #define CLOCK_FRESH_S	  86400
 #define REBIND		  "init --force --token -"
-#define SYSTEMCTL	  "/usr/bin/systemctl"
 #define SYSTEMCTL_TIMEOUT 5000
 #ifndef KSM_NSS_SNAPSHOT_PATH
 #define KSM_NSS_SNAPSHOT_PATH "/var/lib/ksm/snapshot"
@@ -257,9 +256,10 @@ void check_snapshot(struct check_report *r)
 
 void check_timer(struct check_report *r)
 {
-	const char *enabled[] = {SYSTEMCTL, "is-enabled", "ksm-sync.timer",
-				 NULL};
-	const char *active[] = {SYSTEMCTL, "is-active", "ksm-sync.timer", NULL};
+	const char *enabled[] = {CHECK_SYSTEMCTL, "is-enabled",
+				 CHECK_SYNC_TIMER, NULL};
+	const char *active[] = {CHECK_SYSTEMCTL, "is-active", CHECK_SYNC_TIMER,
+				NULL};
 	const char *fix = "systemctl enable --now ksm-sync.timer";
 	char *out = NULL, *out2 = NULL;
 	int rc, rc2;
@@ -350,7 +350,7 @@ void check_device(struct check_report *r)
 	json_object *last = ksmctl_last_sync_load(r->k->conf);
 	long long exp = -1, now = (long long)time(NULL);
 	char when[32], fix[900];
-	time_t t = (time_t)exp;
+	time_t t;
 	struct tm tm;
 
 	snprintf(fix, sizeof(fix),
@@ -370,6 +370,7 @@ void check_device(struct check_report *r)
 			  "the device's access does not expire");
 		return;
 	}
+	t = (time_t)exp;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	if (exp <= now)
 		check_add(r, "device", CHECK_FAIL, fix,

@@ -16,11 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PAM_FILE_MAX	(1u << 20)
-#define PAM_FILES_MAX	512
-#define INCLUDE_DEPTH	8
-#define PAM_AUTH_UPDATE "/usr/sbin/pam-auth-update"
-#define PAM_PROFILE	"/usr/share/pam-configs/ksm"
+#define PAM_FILE_MAX  (1u << 20)
+#define PAM_FILES_MAX 512
+#define INCLUDE_DEPTH 8
 
 /* The lines pam_ksm(8) documents as fail-safe, for a stack that lacks them. */
 static const char auth_line[] =
@@ -31,18 +29,7 @@ static const char account_line[] =
 	"user_unknown=ignore service_err=ignore module_unknown=ignore "
 	"default=die] pam_ksm.so";
 
-struct pam_file {
-	char *name;
-	struct ksmctl_pam_line *lines;
-	size_t n;
-};
-
-struct pam_dir {
-	struct pam_file *f;
-	size_t n;
-};
-
-static void pam_dir_free(struct pam_dir *d)
+void check_pam_dir_free(struct check_pam_dir *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		free(d->f[i].name);
@@ -51,7 +38,7 @@ static void pam_dir_free(struct pam_dir *d)
 	free(d->f);
 }
 
-static bool pam_dir_load(struct pam_dir *d)
+bool check_pam_dir_load(struct check_pam_dir *d)
 {
 	struct dirent **ents = NULL;
 	int n = scandir(CHECK_PAM_DIR, &ents, NULL, alphasort);
@@ -64,7 +51,7 @@ static bool pam_dir_load(struct pam_dir *d)
 		char path[1024], *text = NULL;
 		size_t len = 0;
 		struct stat st;
-		struct pam_file *f = ok ? &d->f[d->n] : NULL;
+		struct check_pam_file *f = ok ? &d->f[d->n] : NULL;
 
 		snprintf(path, sizeof(path), "%s/%s", CHECK_PAM_DIR,
 			 ents[i]->d_name);
@@ -88,7 +75,8 @@ static bool pam_dir_load(struct pam_dir *d)
 	return ok;
 }
 
-static const struct pam_file *find(const struct pam_dir *d, const char *name)
+static const struct check_pam_file *find(const struct check_pam_dir *d,
+					 const char *name)
 {
 	const char *base = strrchr(name, '/');
 
@@ -104,8 +92,9 @@ static const struct pam_file *find(const struct pam_dir *d, const char *name)
 }
 
 /* Does the type's stack of f reach pam_ksm, includes followed? */
-static bool reaches(const struct pam_dir *d, const struct pam_file *f,
-		    const char *type, unsigned depth)
+static bool reaches(const struct check_pam_dir *d,
+		    const struct check_pam_file *f, const char *type,
+		    unsigned depth)
 {
 	for (size_t i = 0; f && depth < INCLUDE_DEPTH && i < f->n; i++) {
 		const struct ksmctl_pam_line *l = &f->lines[i];
@@ -129,7 +118,7 @@ static bool sed_safe(const char *s)
 	return !strpbrk(s, "'\\\n");
 }
 
-static void unsafe_line(struct check_report *r, const struct pam_file *f,
+static void unsafe_line(struct check_report *r, const struct check_pam_file *f,
 			const struct ksmctl_pam_line *l, const char *why,
 			const char *fixed)
 {
@@ -152,7 +141,7 @@ static void unsafe_line(struct check_report *r, const struct pam_file *f,
 }
 
 /* The line before which a missing pam_ksm line of type goes in f. */
-static unsigned insert_at(const struct pam_file *f, const char *type)
+static unsigned insert_at(const struct check_pam_file *f, const char *type)
 {
 	for (size_t i = 0; i < f->n; i++)
 		if (!strcmp(f->lines[i].type, type) ||
@@ -162,15 +151,15 @@ static unsigned insert_at(const struct pam_file *f, const char *type)
 	return 0;
 }
 
-static void missing(struct check_report *r, const struct pam_file *sshd,
+static void missing(struct check_report *r, const struct check_pam_file *sshd,
 		    const char *type)
 {
 	char fix[1024];
 	unsigned at = insert_at(sshd, type);
 	const char *text = !strcmp(type, "auth") ? auth_line : account_line;
 
-	if (access(PAM_AUTH_UPDATE, X_OK) == 0 &&
-	    access(PAM_PROFILE, F_OK) == 0 && insert_at(sshd, "common-"))
+	if (access(CHECK_PAM_AUTH_UPDATE, X_OK) == 0 &&
+	    access(CHECK_PAM_PROFILE, F_OK) == 0 && insert_at(sshd, "common-"))
 		snprintf(fix, sizeof(fix), "pam-auth-update --enable ksm");
 	else if (at)
 		snprintf(fix, sizeof(fix), "sed -i '%ui %s' %s/sshd", at, text,
@@ -189,14 +178,14 @@ static void missing(struct check_report *r, const struct pam_file *sshd,
 
 void check_pam(struct check_report *r)
 {
-	struct pam_dir d;
-	const struct pam_file *sshd;
+	struct check_pam_dir d;
+	const struct check_pam_file *sshd;
 	size_t lines = 0, files = 0, before = r->n;
 
-	if (!pam_dir_load(&d)) {
+	if (!check_pam_dir_load(&d)) {
 		check_add(r, "pam", CHECK_FAIL, NULL,
 			  "cannot read the PAM files of %s", CHECK_PAM_DIR);
-		pam_dir_free(&d);
+		check_pam_dir_free(&d);
 		return;
 	}
 	for (size_t i = 0; i < d.n; i++) {
@@ -228,7 +217,7 @@ void check_pam(struct check_report *r)
 			  lines, files, CHECK_PAM_DIR,
 			  sshd ? "; sshd's auth and account reach pam_ksm"
 			       : "; no sshd service");
-	pam_dir_free(&d);
+	check_pam_dir_free(&d);
 }
 
 /* s with the characters of a basic regular expression escaped. */

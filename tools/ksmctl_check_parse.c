@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define HELPER "ksm-authorized-keys"
+
 /*
  * What pam_ksm answers a user who is not a vault user (not in the
  * snapshot, or local), and everyone else when ksm.conf is broken, per
@@ -71,14 +73,15 @@ static size_t word(const char **p, const char **start)
 	return (size_t)(e - s);
 }
 
-static void parse_rule(char *text, unsigned lineno, bool continued,
-		       struct ksmctl_pam_line *l)
+static void parse_rule(char *text, unsigned lineno, unsigned last,
+		       bool continued, struct ksmctl_pam_line *l)
 {
 	const char *p = text, *w;
 	size_t n;
 
 	memset(l, 0, sizeof(*l));
 	l->lineno = lineno;
+	l->last = last;
 	l->continued = continued;
 	n = word(&p, &w);
 	if (n && *w == '-') {
@@ -152,7 +155,7 @@ bool ksmctl_pam_parse(const char *text, size_t len,
 		for (char *c = buf; *c; c++)
 			if (*c == '\r')
 				*c = ' ';
-		parse_rule(buf, first, continued, &out[count++]);
+		parse_rule(buf, first, lineno, continued, &out[count++]);
 	}
 	free(buf);
 	if (!ok) {
@@ -333,6 +336,86 @@ bool ksmctl_pam_failsafe(const struct ksmctl_pam_line *l, char *why,
 	return false;
 }
 
+/* The largest jump (a number of modules) in a control's brackets; 0 when
+ * none. */
+static unsigned long max_jump(const char *control)
+{
+	char tmp[KSMCTL_PAM_FIELD];
+	const char *p = brackets_of(control, tmp, sizeof(tmp));
+	unsigned long max = 0;
+
+	while (p && *p) {
+		const char *w, *eq;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		w = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+		eq = memchr(w, '=', (size_t)(p - w));
+		if (eq && eq + 1 < p && eq[1] >= '1' && eq[1] <= '9' &&
+		    strspn(eq + 1, "0123456789") == (size_t)(p - eq - 1)) {
+			unsigned long v = strtoul(eq + 1, NULL, 10);
+
+			if (v > max)
+				max = v;
+		}
+	}
+	return max;
+}
+
+/* Does rule l belong to the stack of type (an @include to every one)? */
+static bool of_type(const struct ksmctl_pam_line *l, const char *type)
+{
+	return !strcmp(l->type, "@include") || !strcmp(l->type, type);
+}
+
+bool ksmctl_pam_removable(const struct ksmctl_pam_line *lines, size_t n,
+			  size_t i, char *why, size_t why_n)
+{
+	const char *type = lines[i].type;
+	size_t others = 0;
+
+	why[0] = '\0';
+	for (size_t j = 0; j < n; j++)
+		others += j != i && of_type(&lines[j], type) &&
+			  !ksmctl_pam_is_ksm(&lines[j]);
+	if (!others) {
+		snprintf(why, why_n,
+			 "no other %s rule would be left: an empty stack "
+			 "fails every login",
+			 type);
+		return false;
+	}
+	for (size_t j = 0; j < i; j++) {
+		const struct ksmctl_pam_line *l = &lines[j];
+		unsigned long jump, between = 0;
+		bool include = false;
+
+		/* pam_ksm rules go too: their jumps with them. */
+		if (!of_type(l, type) || ksmctl_pam_is_ksm(l) ||
+		    !(jump = max_jump(l->control)))
+			continue;
+		for (size_t k = j + 1; k < i; k++) {
+			if (!of_type(&lines[k], type))
+				continue;
+			between++;
+			include |= ksmctl_pam_is_include(&lines[k]);
+		}
+		if (include || jump >= between) {
+			snprintf(
+				why, why_n,
+				"line %u (%s %s) jumps %lu module(s)%s: taking "
+				"the pam_ksm line out would move where it "
+				"lands",
+				l->lineno, l->type, l->module, jump,
+				include ? " across an include" : "");
+			return false;
+		}
+	}
+	return true;
+}
+
 /* ---------------------------------------------------------- nsswitch.conf */
 
 void ksmctl_nss_parse(const char *text, size_t len, const char *db,
@@ -487,7 +570,7 @@ bool ksmctl_sshd_config_first(const char *text, size_t len, const char *file,
 					return true;
 			continue;
 		}
-		if (!strcasecmp(key, keyword)) {
+		if (keyword && !strcasecmp(key, keyword)) {
 			copy(hit->file, sizeof(hit->file), file, strlen(file));
 			hit->line = lineno;
 			copy(hit->value, sizeof(hit->value), value,
@@ -496,4 +579,61 @@ bool ksmctl_sshd_config_first(const char *text, size_t len, const char *file,
 		}
 	}
 	return false;
+}
+
+bool ksmctl_sshd_is_helper(const char *cmd)
+{
+	size_t len = strcspn(cmd, " \t");
+	const char *base = cmd;
+
+	for (size_t i = 0; i < len; i++)
+		if (cmd[i] == '/')
+			base = cmd + i + 1;
+	return (size_t)(cmd + len - base) == strlen(HELPER) &&
+	       !strncmp(base, HELPER, strlen(HELPER));
+}
+
+/* An Include value that names the snippet and nothing else. */
+static bool includes_only(char *value, const char *snippet)
+{
+	char *save = NULL, *pat = strtok_r(value, " \t", &save);
+	bool any = false;
+
+	for (; pat; pat = strtok_r(NULL, " \t", &save)) {
+		if (strcmp(pat, snippet) != 0)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+bool ksmctl_sshd_only_ours(const char *text, size_t len, const char *snippet)
+{
+	char line[1024];
+	bool command = false;
+
+	for (size_t pos = 0; pos < len;) {
+		size_t e = pos;
+		char *key, *value;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		if (e - pos >= sizeof(line))
+			return false; /* not a line of ours */
+		copy(line, sizeof(line), text + pos, e - pos);
+		for (char *c = line; *c; c++)
+			if (*c == '\r')
+				*c = ' ';
+		pos = e + 1;
+		if (!config_line(line, &key, &value))
+			continue;
+		if ((!strcasecmp(key, "AuthorizedKeysCommand") &&
+		     ksmctl_sshd_is_helper(value)) ||
+		    (!strcasecmp(key, "Include") &&
+		     includes_only(value, snippet)))
+			command = true;
+		else if (strcasecmp(key, "AuthorizedKeysCommandUser") != 0)
+			return false;
+	}
+	return command;
 }

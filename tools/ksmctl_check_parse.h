@@ -16,6 +16,7 @@
 /* One logical line of a PAM file (continuations joined). */
 struct ksmctl_pam_line {
 	unsigned lineno; /* its first physical line */
+	unsigned last;	 /* its last physical line (continuations) */
 	bool continued;	 /* it spans several physical lines */
 	bool dash;	 /* "-auth ...": a missing module is skipped */
 	char type[16];	 /* auth, account, session, password, @include */
@@ -53,6 +54,18 @@ void ksmctl_pam_action(const char *control, const char *code, char *buf,
 bool ksmctl_pam_failsafe(const struct ksmctl_pam_line *l, char *why,
 			 size_t why_n, char *fixed, size_t fixed_n);
 
+/*
+ * Can rule i of a file's rules be taken out without changing what the
+ * file's other rules do (ksmctl unenroll)? Not when no other rule of its
+ * type (nor an @include) is left: the stack would be empty; not when an
+ * earlier rule of its type that stays jumps (a number in its brackets) onto
+ * it or past it: the jump would then land one module further. A jump over
+ * an include is refused too, since what the include holds is not counted
+ * here. False with the reason in why.
+ */
+bool ksmctl_pam_removable(const struct ksmctl_pam_line *lines, size_t n,
+			  size_t i, char *why, size_t why_n);
+
 /* passwd: or group: of nsswitch.conf, as glibc reads the first one. */
 struct ksmctl_nss_line {
 	bool found;	  /* the database has a line */
@@ -68,12 +81,25 @@ void ksmctl_nss_parse(const char *text, size_t len, const char *db,
 bool ksmctl_sshd_T_value(const char *text, const char *keyword, char *buf,
 			 size_t n);
 
+/* Is an AuthorizedKeysCommand value ours: does it run ksm-authorized-keys
+ * (by its base name)? */
+bool ksmctl_sshd_is_helper(const char *cmd);
+/*
+ * Is this sshd_config text our drop-in and nothing else: every setting in
+ * it "Include SNIPPET" (the README's 10-ksm.conf), AuthorizedKeysCommand
+ * running ksm-authorized-keys or AuthorizedKeysCommandUser, and at least
+ * one of the first two (a copy of the snippet, a link to it, an include
+ * of it)? Such a file can be removed whole.
+ */
+bool ksmctl_sshd_only_ours(const char *text, size_t len, const char *snippet);
+
 /*
  * Where sshd_config text (file) first sets keyword (case-insensitive), as
  * sshd reads it: Include lines are followed in place through inc (given
  * each pattern; it returns true when the included files set it, having
  * filled hit), a Match block ends the file's global part. True and *hit
- * when found.
+ * when found. keyword NULL matches nothing: the Include lines are followed
+ * and nothing else (to visit every file).
  */
 struct ksmctl_sshd_hit {
 	char file[256];

@@ -17,18 +17,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SSHD_TIMEOUT  10000
 #define SSHD_CONF_MAX (1u << 20)
 #define INCLUDE_DEPTH 8
 #define HELPER	      "ksm-authorized-keys"
-#ifndef KSM_PKGDATADIR
-#define KSM_PKGDATADIR "/usr/share/ksm-unix"
-#endif
-#define SNIPPET KSM_PKGDATADIR "/sshd_config.d/ksm.conf"
 
 struct scan {
-	const char *keyword;
+	const char *keyword; /* NULL: visit every file */
 	unsigned depth;
+	check_sshd_file_fn visit;
+	void *ctx;
 };
 
 static bool scan_file(struct scan *s, const char *path,
@@ -67,6 +64,8 @@ static bool scan_file(struct scan *s, const char *path,
 	if (ksm_read_file(path, SSHD_CONF_MAX, &text, &len, NULL, NULL) !=
 	    KSM_OK)
 		return false;
+	if (s->visit)
+		s->visit(s->ctx, path, text, len);
 	found = ksmctl_sshd_config_first(text, len, path, s->keyword, include,
 					 s, hit);
 	free(text);
@@ -76,18 +75,27 @@ static bool scan_file(struct scan *s, const char *path,
 /* Where sshd_config first sets keyword; false if nowhere. */
 static bool first_set(const char *keyword, struct ksmctl_sshd_hit *hit)
 {
-	struct scan s = {keyword, 0};
+	struct scan s = {keyword, 0, NULL, NULL};
 
 	memset(hit, 0, sizeof(*hit));
 	return scan_file(&s, CHECK_SSHD_CONF, hit);
+}
+
+void check_sshd_files(check_sshd_file_fn visit, void *ctx)
+{
+	struct scan s = {NULL, 0, visit, ctx};
+	struct ksmctl_sshd_hit hit;
+
+	memset(&hit, 0, sizeof(hit));
+	scan_file(&s, CHECK_SSHD_CONF, &hit);
 }
 
 /* README's step 8: an Include, which a removed package cannot leave
  * dangling (sshd ignores an Include that matches nothing). */
 static void install_fix(const struct check_report *r, char *fix, size_t n)
 {
-	snprintf(fix, n, "echo 'Include %s' >%s && sshd -t && %s", SNIPPET,
-		 CHECK_SSHD_DROPIN, check_sshd_reload(r));
+	snprintf(fix, n, "echo 'Include %s' >%s && sshd -t && %s",
+		 CHECK_SSHD_SNIPPET, CHECK_SSHD_DROPIN, check_sshd_reload(r));
 }
 
 static void replace_fix(const struct check_report *r,
@@ -101,13 +109,12 @@ static void replace_fix(const struct check_report *r,
 /* The command's program and whether its first argument is %u. */
 static bool ours(const char *cmd, char *prog, size_t n, bool *user_arg)
 {
-	const char *sp = strpbrk(cmd, " \t"), *base;
+	const char *sp = strpbrk(cmd, " \t");
 	size_t len = sp ? (size_t)(sp - cmd) : strlen(cmd);
 
 	snprintf(prog, n, "%.*s", (int)len, cmd);
-	base = strrchr(prog, '/');
 	*user_arg = sp && !strncmp(sp + strspn(sp, " \t"), "%u", 2);
-	return !strcmp(base ? base + 1 : prog, HELPER);
+	return ksmctl_sshd_is_helper(cmd);
 }
 
 static void judge(struct check_report *r, const char *T)
@@ -207,7 +214,7 @@ void check_sshd(struct check_report *r)
 			  "root)");
 		return;
 	}
-	rc = check_run(argv, SSHD_TIMEOUT, &out, &err);
+	rc = check_run(argv, CHECK_SSHD_TIMEOUT, &out, &err);
 	if (rc != 0) {
 		if (err)
 			err[strcspn(err, "\n")] = '\0';

@@ -385,6 +385,10 @@ static bool refused_at_last_sync(const struct explain *e)
 static void decide_summary(struct explain *e)
 {
 	const char *u = e->user;
+	struct ksmctl_refusal off;
+	const char *machine;
+	bool admin;
+	size_t n;
 
 	switch (e->who.kind) {
 	case KSM_LOGIN_VAULT:
@@ -393,6 +397,16 @@ static void decide_summary(struct explain *e)
 				      "expired (valid_until): not served"
 				    : "%s: a vault user, served by ksm-unix",
 			 u);
+		/* host_record: why it is on this host. */
+		machine = ksmctl_last_host_record(e->last, u, &admin);
+		n = strlen(e->summary);
+		if (machine)
+			snprintf(e->summary + n, sizeof(e->summary) - n,
+				 " (host_record: linked to this host's "
+				 "pamMachine %s%s)",
+				 machine,
+				 admin ? " with is_admin, so in admin_groups"
+				       : "");
 		break;
 	case KSM_LOGIN_LOCAL:
 		snprintf(e->summary, sizeof(e->summary),
@@ -412,6 +426,12 @@ static void decide_summary(struct explain *e)
 			 ksm_snap_status_str(e->who.snap_st));
 		break;
 	default:
+		if (ksmctl_last_off_host(e->last, u, &off)) {
+			snprintf(e->summary, sizeof(e->summary),
+				 "%s: not on this host: record %s is %s", u,
+				 off.record, off.reason);
+			break;
+		}
 		snprintf(e->summary, sizeof(e->summary),
 			 "%s: not a vault user: %s", u,
 			 refused_at_last_sync(e)

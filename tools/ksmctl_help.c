@@ -209,6 +209,40 @@ static const struct ksmctl_command commands[] = {
 	 "                          in ISO 8601 UTC\n",
 	 NULL,
 	 false},
+	{"unenroll",
+	 cmd_unenroll,
+	 {"unenroll [--dry-run] [--yes]"},
+	 {"undo the enrollment: pam_ksm out of PAM, our sshd\n"
+	  "drop-in, ksm out of nsswitch.conf, the timers and\n"
+	  "ksmd stopped, then the device key, snapshot and\n"
+	  "verifiers removed; names the device to remove\n"
+	  "in Keeper"},
+	 "  --dry-run, -n           print the plan, change nothing\n"
+	 "  --yes, -y               do it without asking (needed when "
+	 "standard\n"
+	 "                          input is not a terminal)\n",
+	 "\nIn this order, each step only when there is something to undo:\n"
+	 "  our pam-auth-update profiles disabled (ksm, ksm-totp, "
+	 "ksm-password), the\n"
+	 "  pam_ksm lines added by hand taken out of /etc/pam.d (refused when "
+	 "the rest\n"
+	 "  of a file would change meaning);\n"
+	 "  our sshd drop-ins removed (sshd -t before and after; put back "
+	 "when it\n"
+	 "  fails), sshd reloaded; ksm-nsswitch disable; ksm-sync.timer,\n"
+	 "  ksm-metrics.timer and ksmd.socket disabled, ksmd stopped; "
+	 "client_config,\n"
+	 "  the snapshot and its .status, private_store and its .lock, the "
+	 "metrics\n"
+	 "  file removed. Everything is planned first: a step that cannot be "
+	 "done\n"
+	 "  safely refuses the run before anything changes. Without --yes it "
+	 "asks on\n"
+	 "  a terminal and refuses elsewhere.\n"
+	 "Exit codes: 0 done (or nothing to undo), 1 refused or a step "
+	 "failed, 2 usage\n"
+	 "or not confirmed.\n",
+	 false},
 	{"explain",
 	 cmd_explain,
 	 {"explain USER [--json]"},

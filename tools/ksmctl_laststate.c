@@ -66,14 +66,77 @@ size_t ksmctl_last_refused(json_object *last)
 		       : 0;
 }
 
-bool ksmctl_last_refusal(json_object *last, size_t i, struct ksmctl_refusal *r)
+static void print_rows(json_object *arr)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *r = json_object_array_get_idx(arr, i), *v;
+		const char *f[3] = {"", "", ""};
+		const char *keys[3] = {"record", "name", "reason"};
+
+		for (int j = 0; j < 3; j++)
+			if (json_object_object_get_ex(r, keys[j], &v) && v)
+				f[j] = json_object_get_string(v);
+		printf("  %-22s %-16s %s\n", f[0], f[1], f[2]);
+	}
+}
+
+static const char *joined(json_object *arr, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; arr && json_object_is_type(arr, json_type_array) &&
+			   i < json_object_array_length(arr) && len < cap;
+	     i++)
+		len += (size_t)snprintf(
+			buf + len, cap - len, "%s%s", i ? ", " : "",
+			json_object_get_string(
+				json_object_array_get_idx(arr, i)));
+	return buf[0] ? buf : "none";
+}
+
+/* host_record: which pamMachine scopes this host, who is admin, and why
+ * the other account records are not here. */
+static void print_host_record(json_object *o)
+{
+	json_object *h, *v, *adm = NULL, *ag = NULL;
+	char a[512], g[256], title[128];
+	const char *t, *uid;
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "host_record", &h))
+		return;
+	json_object_object_get_ex(h, "admins", &adm);
+	json_object_object_get_ex(h, "admin_groups", &ag);
+	t = ksmctl_last_str(h, "title");
+	uid = ksmctl_last_str(h, "record");
+	/* A title is vault text: no control characters on the terminal. */
+	for (i = 0; t && t[i] && i < sizeof(title) - 1; i++)
+		title[i] =
+			(unsigned char)t[i] < 0x20 || t[i] == 0x7f ? '?' : t[i];
+	title[i] = '\0';
+	printf("host_record: pamMachine %s (%s): the accounts are the %lld "
+	       "records linked to it\n",
+	       uid ? uid : "?", title, ksmctl_last_int(h, "linked"));
+	printf("  linked with is_admin (admin_groups %s): %s\n",
+	       joined(ag, g, sizeof(g)), joined(adm, a, sizeof(a)));
+	if (json_object_object_get_ex(o, "off_host", &v) &&
+	    json_object_is_type(v, json_type_array) &&
+	    json_object_array_length(v) > 0) {
+		printf("not on this host:\n");
+		print_rows(v);
+	}
+}
+
+static bool last_entry(json_object *last, const char *key, size_t i,
+		       struct ksmctl_refusal *r)
 {
 	json_object *ref, *e, *v;
 
 	memset(r, 0, sizeof(*r));
 	r->record = r->name = r->reason = "";
 	/* json-c asserts (aborts) on the length of a non-array. */
-	if (!last || !json_object_object_get_ex(last, "refused", &ref) ||
+	if (!last || !json_object_object_get_ex(last, key, &ref) ||
 	    !json_object_is_type(ref, json_type_array) ||
 	    i >= json_object_array_length(ref))
 		return false;
@@ -90,6 +153,46 @@ bool ksmctl_last_refusal(json_object *last, size_t i, struct ksmctl_refusal *r)
 	return true;
 }
 
+bool ksmctl_last_refusal(json_object *last, size_t i, struct ksmctl_refusal *r)
+{
+	return last_entry(last, "refused", i, r);
+}
+
+bool ksmctl_last_off_host_at(json_object *last, size_t i,
+			     struct ksmctl_refusal *r)
+{
+	return last_entry(last, "off_host", i, r);
+}
+
+bool ksmctl_last_off_host(json_object *last, const char *name,
+			  struct ksmctl_refusal *r)
+{
+	for (size_t i = 0; last_entry(last, "off_host", i, r); i++)
+		if (r->name[0] && !strcmp(r->name, name))
+			return true;
+	return false;
+}
+
+const char *ksmctl_last_host_record(json_object *last, const char *name,
+				    bool *admin)
+{
+	json_object *h, *adm;
+
+	*admin = false;
+	if (!last || !json_object_object_get_ex(last, "host_record", &h))
+		return NULL;
+	if (json_object_object_get_ex(h, "admins", &adm) &&
+	    json_object_is_type(adm, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(adm); i++) {
+			const char *n = json_object_get_string(
+				json_object_array_get_idx(adm, i));
+
+			if (n && !strcmp(n, name))
+				*admin = true;
+		}
+	return ksmctl_last_str(h, "record");
+}
+
 void ksmctl_print_refusals(const ksm_settings *conf)
 {
 	json_object *o = ksmctl_last_sync_load(conf);
@@ -103,6 +206,8 @@ void ksmctl_print_refusals(const ksm_settings *conf)
 			printf("refused:\n");
 		printf("  %-22s %-16s %s\n", r.record, r.name, r.reason);
 	}
+	if (o)
+		print_host_record(o);
 	json_object_put(o);
 }
 

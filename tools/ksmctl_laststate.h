@@ -34,6 +34,17 @@ struct ksmctl_refusal {
 	bool whole_account;
 };
 bool ksmctl_last_refusal(json_object *last, size_t i, struct ksmctl_refusal *r);
+/* host_record: the i-th entry of "off_host" (as ksmctl_last_refusal). */
+bool ksmctl_last_off_host_at(json_object *last, size_t i,
+			     struct ksmctl_refusal *r);
+/* host_record: the last sync's "off_host" entry of the account name
+ * (why it is not on this host); false if none. */
+bool ksmctl_last_off_host(json_object *last, const char *name,
+			  struct ksmctl_refusal *r);
+/* host_record's pamMachine UID (NULL: host_record none), and whether name
+ * was linked with is_admin. */
+const char *ksmctl_last_host_record(json_object *last, const char *name,
+				    bool *admin);
 /* The last sync's message and its refusals, as "ksmctl users" ends. */
 void ksmctl_print_refusals(const ksm_settings *conf);
 

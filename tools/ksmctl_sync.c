@@ -10,6 +10,7 @@
 #include "ksmctl.h"
 #include "ksmctl_diff.h"
 #include "ksmctl_laststate.h"
+#include "ksmctl_sessions.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -56,6 +57,35 @@ static void add_vault_info(json_object *o, const ksm_settings *conf,
 	json_object_object_add(o, "warnings", w);
 }
 
+/* host_record: {"record","title","linked","admins":[names],
+ * "admin_groups":[..]} and "off_host":[{"record","name","reason"}]. */
+static void add_host_record(json_object *o, const ksm_settings *conf,
+			    const ksm_accounts *as, json_object *off)
+{
+	json_object *h = json_object_new_object(),
+		    *adm = json_object_new_array(),
+		    *ag = json_object_new_array();
+
+	json_object_object_add(h, "record",
+			       json_object_new_string(as->host_record_uid));
+	json_object_object_add(h, "title",
+			       json_object_new_string(as->host_record_title));
+	json_object_object_add(h, "linked",
+			       json_object_new_int64((int64_t)as->host_linked));
+	for (size_t i = 0; i < as->n_accounts; i++)
+		if (as->accounts[i].host_admin)
+			json_object_array_add(
+				adm,
+				json_object_new_string(as->accounts[i].name));
+	for (size_t i = 0; i < conf->n_admin_groups; i++)
+		json_object_array_add(
+			ag, json_object_new_string(conf->admin_groups[i]));
+	json_object_object_add(h, "admins", adm);
+	json_object_object_add(h, "admin_groups", ag);
+	json_object_object_add(o, "host_record", h);
+	json_object_object_add(o, "off_host", off);
+}
+
 /* SNAPSHOT.status: {"time","ok","message","accounts","groups","refused":[..],
  * "clock_skew_s" (when the server answered), "app_name",
  * "device_expires_on","warnings":[..]} */
@@ -63,7 +93,8 @@ static void write_status(const ksm_settings *conf, bool ok, const char *message,
 			 const ksm_accounts *as, const ksm_secrets *s)
 {
 	json_object *o = json_object_new_object(),
-		    *ref = json_object_new_array();
+		    *ref = json_object_new_array(),
+		    *off = json_object_new_array();
 	char *path = ksmctl_sync_status_path(conf->snapshot);
 	const char *text;
 	ksm_error err = {0};
@@ -85,6 +116,7 @@ static void write_status(const ksm_settings *conf, bool ok, const char *message,
 	for (size_t i = 0; as && i < as->n_refusals; i++) {
 		json_object *r = json_object_new_object();
 
+		json_object_array_add(as->refusals[i].off_host ? off : ref, r);
 		json_object_object_add(
 			r, "record",
 			json_object_new_string(as->refusals[i].record_uid));
@@ -97,9 +129,12 @@ static void write_status(const ksm_settings *conf, bool ok, const char *message,
 		json_object_object_add(
 			r, "account",
 			json_object_new_boolean(as->refusals[i].whole_account));
-		json_object_array_add(ref, r);
 	}
 	json_object_object_add(o, "refused", ref);
+	if (as && as->host_record_uid)
+		add_host_record(o, conf, as, off);
+	else
+		json_object_put(off);
 	add_vault_info(o, conf, s);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	if (path && ksm_write_file_atomic(path, text, strlen(text), 0644,
@@ -134,6 +169,9 @@ static size_t report_refusals(const ksm_accounts *as, bool log)
 	for (size_t i = 0; i < as->n_refusals; i++) {
 		const ksm_refusal *r = &as->refusals[i];
 
+		/* Other hosts' accounts: counted, listed by ksmctl users. */
+		if (r->off_host)
+			continue;
 		whole += r->whole_account;
 		fprintf(stderr, "ksmctl: refused %s%s%s%s: %s\n",
 			r->whole_account ? "record " : "", r->record_uid,
@@ -143,6 +181,16 @@ static size_t report_refusals(const ksm_accounts *as, bool log)
 			       r->name, r->reason);
 	}
 	return whole;
+}
+
+/* host_record: the account records that are not on this host. */
+static size_t count_off_host(const ksm_accounts *as)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < as->n_refusals; i++)
+		n += as->refusals[i].off_host;
+	return n;
 }
 
 /* What the drop guard counted, as every report of it says it. */
@@ -192,7 +240,7 @@ static int dry_run(struct ksmctl *k, const ksm_accounts *as,
 	       "%zu refused, %zu keys or groups dropped\n",
 	       as->n_accounts, c.users_added, c.users_removed, c.users_changed,
 	       as->n_groups, c.groups_added, c.groups_removed, c.groups_changed,
-	       whole, as->n_refusals - whole);
+	       whole, as->n_refusals - whole - count_off_host(as));
 	if (drop->refused) {
 		drop_message(drop, k->conf, msg, sizeof(msg));
 		printf("sync --dry-run: the sync would be %s: %s%s\n",
@@ -228,7 +276,8 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 	ksm_error err = {0};
 	struct ksmctl_sync_info info;
 	ksm_drop_check drop;
-	size_t whole, hashed = 0;
+	struct ksmctl_prev prev = {0};
+	size_t whole, hashed = 0, off_host;
 	bool dry = false, force = false;
 	char msg[600];
 	int opt, rc;
@@ -274,6 +323,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		goto out;
 	}
 	whole = report_refusals(as, true);
+	off_host = count_off_host(as);
 	if (drop.refused && !force) {
 		char why[400];
 
@@ -296,6 +346,7 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 		       "removed",
 		       drop.removed, drop.before);
 	ksmctl_ensure_parent_dir(k->conf->snapshot);
+	ksmctl_prev_load(k->conf, &prev);
 	if (ksm_snapshot_write(as, k->conf->snapshot, time(NULL), &err) !=
 	    KSM_OK) {
 		rc = sync_fail(k, &err, "the old snapshot is kept", s);
@@ -315,17 +366,26 @@ int cmd_sync(struct ksmctl *k, int argc, char **argv)
 			       s);
 		goto out;
 	}
+	/* The new snapshot is in place: nobody new can log in as an account
+	 * that is gone; now end what still runs (as root). */
+	ksmctl_end_sessions(k->conf, &prev, as);
 	snprintf(msg, sizeof(msg),
 		 "%zu accounts, %zu groups, %zu refused, %zu "
 		 "keys or groups dropped, %zu offline "
 		 "verifiers made",
-		 as->n_accounts, as->n_groups, whole, as->n_refusals - whole,
-		 hashed);
+		 as->n_accounts, as->n_groups, whole,
+		 as->n_refusals - whole - off_host, hashed);
+	if (as->host_record_uid)
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			 "; host_record %s: %zu linked, %zu records not "
+			 "on this host",
+			 as->host_record_uid, as->host_linked, off_host);
 	write_status(k->conf, true, msg, as, s);
 	printf("sync: %s; snapshot %s\n", msg, k->conf->snapshot);
 	syslog(LOG_INFO, "sync: %s", msg);
 	rc = EXIT_OK;
 out:
+	ksmctl_prev_free(&prev);
 	ksm_accounts_free(as);
 	ksm_prior_free(prior);
 	ksm_local_db_free(local);

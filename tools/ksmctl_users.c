@@ -38,7 +38,7 @@ static void print_text(const struct ksmctl *k, const ksm_snap *s, int64_t now)
 
 static void print_json(const struct ksmctl *k, const ksm_snap *s, int64_t now)
 {
-	json_object *last = ksmctl_last_sync_load(k->conf);
+	json_object *last = ksmctl_last_sync_load(k->conf), *h;
 	struct ksmctl_refusal r;
 
 	fputs("{\"snapshot\":", stdout);
@@ -94,6 +94,24 @@ static void print_json(const struct ksmctl *k, const ksm_snap *s, int64_t now)
 		fputs(",\"reason\":", stdout);
 		ksmctl_json_string(stdout, r.reason);
 		printf(",\"account\":%s}", r.whole_account ? "true" : "false");
+	}
+	/* host_record: the pamMachine (as the sync wrote it) and why the
+	 * other account records are not on this host. */
+	fputs("],\"host_record\":", stdout);
+	fputs(last && json_object_object_get_ex(last, "host_record", &h)
+		      ? json_object_to_json_string_ext(h,
+						       JSON_C_TO_STRING_PLAIN)
+		      : "null",
+	      stdout);
+	fputs(",\"off_host\":[", stdout);
+	for (size_t i = 0; ksmctl_last_off_host_at(last, i, &r); i++) {
+		printf("%s{\"record\":", i ? "," : "");
+		ksmctl_json_string(stdout, r.record);
+		fputs(",\"name\":", stdout);
+		ksmctl_json_string(stdout, r.name);
+		fputs(",\"reason\":", stdout);
+		ksmctl_json_string(stdout, r.reason);
+		putchar('}');
 	}
 	fputs("]}\n", stdout);
 	json_object_put(last);

@@ -23,8 +23,15 @@ ksmctl_SOURCES = \
 	tools/ksmctl_check_pam.c \
 	tools/ksmctl_check_parse.h \
 	tools/ksmctl_check_parse.c \
+	tools/ksmctl_unenroll.h \
+	tools/ksmctl_unenroll.c \
+	tools/ksmctl_unenroll_pam.c \
+	tools/ksmctl_unenroll_sshd.c \
+	tools/ksmctl_unenroll_host.c \
 	tools/ksmctl_metrics.c \
 	tools/ksmctl_sync.c \
+	tools/ksmctl_sessions.h \
+	tools/ksmctl_sessions.c \
 	tools/ksmctl_diff.h \
 	tools/ksmctl_diff.c \
 	tools/ksmctl_users.c \
@@ -38,10 +45,11 @@ ksmctl_SOURCES = \
 	tools/ksmctl_laststate.c \
 	tools/ksmctl_vault.c
 # check compares ksm.conf's snapshot with nss_ksm's built-in path and
-# names the sshd snippet's installed path; explain names nss_ksm's path.
+# names the sshd snippet's installed path; explain names nss_ksm's path;
+# unenroll runs ksm-nsswitch.
 ksmctl_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_IPC) $(KSM_INC_LOGIN) \
 	-DKSM_NSS_SNAPSHOT_PATH='"$(nss_ksm_snapshot)"' \
-	-DKSM_PKGDATADIR='"$(pkgdatadir)"'
+	-DKSM_PKGDATADIR='"$(pkgdatadir)"' -DKSM_SBINDIR='"$(sbindir)"'
 ksmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
 # The snapshot reader is hidden inside libksm.so: link our own copy; the
 # login decisions are those of pam_ksm and the keys helper. libcrypto: the

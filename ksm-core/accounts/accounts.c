@@ -228,6 +228,7 @@ ksm_status ksm_add_refusal(ksm_accounts *out, const char *uid, const char *name,
 	p->name = ksm_strdup(name ? name : "");
 	p->reason = reason;
 	p->whole_account = whole;
+	p->off_host = false;
 	out->n_refusals++;
 	return KSM_OK;
 }
@@ -728,5 +729,7 @@ void ksm_accounts_free(ksm_accounts *as)
 		free(as->refusals[i].reason);
 	}
 	free(as->refusals);
+	free(as->host_record_uid);
+	free(as->host_record_title);
 	free(as);
 }

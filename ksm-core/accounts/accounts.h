@@ -75,4 +75,25 @@ KSM_HIDDEN ksm_status ksm_account_ids(const ksm_record *r,
 KSM_HIDDEN ksm_status ksm_add_unreadable_refusals(ksm_accounts *as,
 						  const ksm_secrets *s,
 						  const ksm_settings *conf);
+
+/* ------------------------------------------------------- host_scope.c */
+
+/* host_record's pamMachine and the records linked to it. */
+typedef struct ksm_host_scope {
+	bool active; /* host_record is set */
+	const ksm_record *machine;
+	char **members; /* record UIDs */
+	bool *admin;	/* the link says is_admin */
+	size_t n;
+} ksm_host_scope;
+
+/* Find the pamMachine (by UID or, for "auto", by pamHostname) and its
+ * links; inactive when host_record is none. An error names why (no match,
+ * the candidates of several). */
+KSM_HIDDEN ksm_status ksm_host_scope_resolve(const ksm_secrets *s,
+					     const ksm_settings *conf,
+					     ksm_host_scope *h, ksm_error *err);
+KSM_HIDDEN bool ksm_host_scope_has(const ksm_host_scope *h, const char *uid,
+				   bool *admin);
+KSM_HIDDEN void ksm_host_scope_clear(ksm_host_scope *h);
 #endif

@@ -410,16 +410,26 @@ out:
  * is root in disguise, so an editor of a vault record must not be able to
  * grant it. The root group is never allowed, not even by "*".
  */
+static bool in_list(char *const *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], "*") || !strcmp(v[i], name))
+			return true;
+	return false;
+}
+
+/* admin_groups are the host administrator's choice, not a record's: an
+ * account linked with is_admin joins them even if local_groups does not
+ * list them (never gid 0). */
 static bool local_group_allowed(const ksm_settings *conf, const char *name,
-				uint32_t gid)
+				uint32_t gid, const ksm_account *a)
 {
 	if (gid == 0)
 		return false;
-	for (size_t i = 0; i < conf->n_local_groups; i++)
-		if (!strcmp(conf->local_groups[i], "*") ||
-		    !strcmp(conf->local_groups[i], name))
-			return true;
-	return false;
+	if (a->host_admin &&
+	    in_list(conf->admin_groups, conf->n_admin_groups, name))
+		return true;
+	return in_list(conf->local_groups, conf->n_local_groups, name);
 }
 
 /*
@@ -459,7 +469,7 @@ static ksm_status build_groups(ksm_accounts *as, const ksm_settings *conf,
 			if (!g &&
 			    ksm_local_db_group(local, a->groups[j], &gid)) {
 				if (!local_group_allowed(conf, a->groups[j],
-							 gid)) {
+							 gid, a)) {
 					if (ksm_add_refusal(
 						    as, a->record_uid, a->name,
 						    false,
@@ -496,6 +506,82 @@ static ksm_status build_groups(ksm_accounts *as, const ksm_settings *conf,
 out:
 	gindex_free(&ix);
 	return st;
+}
+
+/* admin_groups for an account linked with is_admin (each name once). */
+static ksm_status add_admin_groups(ksm_account *a, const ksm_settings *conf)
+{
+	for (size_t i = 0; i < conf->n_admin_groups; i++) {
+		char *g;
+
+		if (in_list(a->groups, a->n_groups, conf->admin_groups[i]))
+			continue;
+		g = ksm_strdup(conf->admin_groups[i]);
+		if (!g || !ksm_strv_push(&a->groups, &a->n_groups, g)) {
+			free(g);
+			return KSM_ERR_NOMEM;
+		}
+	}
+	return KSM_OK;
+}
+
+/*
+ * host_record: is the account on this host? One that is not is listed as
+ * off_host (why, for ksmctl users) and left out.
+ */
+static ksm_status scope_account(ksm_accounts *as, const ksm_host_scope *h,
+				const ksm_settings *conf, ksm_account *a,
+				bool *keep)
+{
+	ksm_status st;
+
+	*keep = true;
+	if (!h->active)
+		return KSM_OK;
+	if (ksm_host_scope_has(h, a->record_uid, &a->host_admin))
+		return a->host_admin ? add_admin_groups(a, conf) : KSM_OK;
+	*keep = false;
+	st = ksm_add_refusal(as, a->record_uid, a->name, true,
+			     "not linked to this host's pamMachine %s "
+			     "(host_record)",
+			     ksm_record_uid(h->machine));
+	if (st == KSM_OK)
+		as->refusals[as->n_refusals - 1].off_host = true;
+	return st;
+}
+
+/* Linked records that are not accounts here: say so (off_host). */
+static ksm_status note_linked_non_accounts(ksm_accounts *as,
+					   const ksm_host_scope *h,
+					   const ksm_secrets *s,
+					   const struct cand *c, size_t nc)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		const ksm_record *r = ksm_secrets_find(s, h->members[i]);
+		bool found = false;
+		ksm_status st;
+
+		for (size_t j = 0; j < nc && !found; j++)
+			found = !strcmp(c[j].a.record_uid, h->members[i]);
+		for (size_t j = 0; j < as->n_refusals && !found; j++)
+			found = !strcmp(as->refusals[j].record_uid,
+					h->members[i]);
+		if (found || (r && !strcmp(ksm_record_type(r), "pamMachine")))
+			continue;
+		st = ksm_add_refusal(
+			as, h->members[i], "", true,
+			r ? "linked to this host's pamMachine, but not an "
+			    "account record (type %s, or outside "
+			    "account_folders, or no login)"
+			  : "linked to this host's pamMachine, but not in "
+			    "the vault's answer (is it shared with this "
+			    "application?)%s",
+			r ? ksm_record_type(r) : "");
+		if (st != KSM_OK)
+			return st;
+		as->refusals[as->n_refusals - 1].off_host = true;
+	}
+	return KSM_OK;
 }
 
 /*
@@ -570,7 +656,9 @@ ksm_status ksm_accounts_build_since(const ksm_secrets *s,
 	struct cand *c = NULL;
 	struct cand **v = NULL, **named = NULL; /* named: without ghosts */
 	ksm_accounts *as = NULL;
+	ksm_host_scope h = {0};
 	ksm_status st;
+	bool keep;
 
 	*out = NULL;
 	st = check_folders(s, conf, err);
@@ -584,6 +672,17 @@ ksm_status ksm_accounts_build_since(const ksm_secrets *s,
 	if (!c || !v || !named || !as ||
 	    ksm_add_unreadable_refusals(as, s, conf) != KSM_OK)
 		goto out;
+	st = ksm_host_scope_resolve(s, conf, &h, err);
+	if (st != KSM_OK)
+		goto out_keep_err;
+	st = KSM_ERR_NOMEM;
+	if (h.active) {
+		as->host_record_uid = ksm_strdup(ksm_record_uid(h.machine));
+		as->host_record_title = ksm_strdup(ksm_record_title(h.machine));
+		as->host_linked = h.n;
+		if (!as->host_record_uid || !as->host_record_title)
+			goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const ksm_record *r = ksm_secrets_record(s, i);
 		ksm_error rerr = {0};
@@ -615,12 +714,22 @@ ksm_status ksm_accounts_build_since(const ksm_secrets *s,
 			}
 			continue;
 		}
+		if (scope_account(as, &h, conf, &c[nc].a, &keep) != KSM_OK) {
+			ksm_account_clear(&c[nc].a);
+			goto out;
+		}
+		if (!keep) {
+			ksm_account_clear(&c[nc].a);
+			continue;
+		}
 		check_local(&c[nc], local);
 		note_prior(&c[nc], r, prior);
 		v[nc] = &c[nc];
 		nc++;
 		named[nn++] = &c[nc - 1];
 	}
+	if (h.active && note_linked_non_accounts(as, &h, s, c, nc) != KSM_OK)
+		goto out;
 	refuse_duplicates(named, nn, CLAIM_NAME, NULL, conf);
 	if (!refuse_id_duplicates(v, nc, local, conf))
 		goto out;
@@ -650,11 +759,13 @@ ksm_status ksm_accounts_build_since(const ksm_secrets *s,
 out:
 	for (size_t i = 0; c && i < nc; i++)
 		ksm_account_clear(&c[i].a);
+	if (st != KSM_OK)
+		ksm_set_error(err, st, "out of memory");
+out_keep_err:
+	ksm_host_scope_clear(&h);
 	free(c);
 	free(v);
 	free(named);
 	ksm_accounts_free(as);
-	if (st != KSM_OK)
-		ksm_set_error(err, st, "out of memory");
 	return st;
 }

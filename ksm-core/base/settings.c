@@ -279,6 +279,35 @@ static ksm_status add_session_secret(ksm_settings *c, const char *v,
 	return KSM_OK;
 }
 
+/*
+ * A size in bytes: "auto" (0: the default), or a whole number of MiB with
+ * an optional unit M or G ("512M", "2G", "300"); from 1 MiB to 64 GiB.
+ */
+static ksm_status parse_size(const char *v, size_t *out)
+{
+	unsigned long long n;
+	char *end = NULL;
+
+	if (!strcmp(v, "auto")) {
+		*out = 0;
+		return KSM_OK;
+	}
+	if (!isdigit((unsigned char)*v))
+		return KSM_ERR_INVALID;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || n > 64 * 1024)
+		return KSM_ERR_INVALID;
+	if ((*end == 'G' || *end == 'g') && !end[1])
+		n *= 1024;
+	else if (*end && !((*end == 'M' || *end == 'm') && !end[1]))
+		return KSM_ERR_INVALID;
+	if (n < 1 || n > 64 * 1024 || (uint64_t)n << 20 > SIZE_MAX)
+		return KSM_ERR_INVALID;
+	*out = (size_t)(n << 20);
+	return KSM_OK;
+}
+
 /* "N/DURATION", e.g. "90/10s": at least one request in a window of at
  * least one second. */
 static ksm_status parse_rate(const char *v, unsigned *n, unsigned *window)
@@ -322,6 +351,23 @@ static ksm_status set_no_proxy(ksm_settings *c, const char *v)
 		if (!ksm_no_proxy_item_ok(c->no_proxy[i]))
 			st = KSM_ERR_INVALID;
 	return st;
+}
+
+/* "none" (NULL), "auto", or a record UID (the B64U alphabet). */
+static ksm_status set_host_record(ksm_settings *c, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!strcmp(v, "none")) {
+		free(c->host_record);
+		c->host_record = NULL;
+		return KSM_OK;
+	}
+	if (!n || n > 64 ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
+		      "mnopqrstuvwxyz0123456789-_") != n)
+		return KSM_ERR_INVALID;
+	return set_str(&c->host_record, v);
 }
 
 static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
@@ -387,6 +433,8 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return parse_count(v, 64, &c->max_auth_failures);
 	if (!strcmp(k, "auth_failure_window"))
 		return ksm_parse_duration(v, &c->auth_failure_window);
+	if (!strcmp(k, "max_response_size"))
+		return parse_size(v, &c->max_response_size);
 	if (!strcmp(k, "offline_verifiers")) {
 		if (strcmp(v, "login") && strcmp(v, "all"))
 			return KSM_ERR_INVALID;
@@ -405,6 +453,14 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return set_no_proxy(c, v);
 	if (!strcmp(k, "keys_from_private_key"))
 		return parse_bool(v, &c->keys_from_private_key);
+	if (!strcmp(k, "host_record"))
+		return set_host_record(c, v);
+	if (!strcmp(k, "admin_groups"))
+		return parse_list(&c->admin_groups, &c->n_admin_groups, v);
+	if (!strcmp(k, "end_sessions"))
+		return parse_bool(v, &c->end_sessions);
+	if (!strcmp(k, "end_sessions_grace"))
+		return ksm_parse_duration(v, &c->end_sessions_grace);
 	return KSM_ERR_NOT_FOUND;
 }
 
@@ -427,6 +483,8 @@ static ksm_status conf_defaults(ksm_settings **out)
 	c->max_drop_count = 5;
 	c->keys_max_age = 5 * 60;
 	c->keys_from_private_key = true;
+	c->end_sessions = true;
+	c->end_sessions_grace = 5;
 	c->keys_max_stale = 24 * 3600;
 	c->snapshot_warn_age = 15 * 60;
 	c->offline_max_age = 86400;
@@ -603,5 +661,7 @@ void ksm_settings_free(ksm_settings *c)
 	free(c->proxy_password_file);
 	free(c->proxy_ca_file);
 	strv_clear(&c->no_proxy, &c->n_no_proxy);
+	free(c->host_record);
+	strv_clear(&c->admin_groups, &c->n_admin_groups);
 	free(c);
 }

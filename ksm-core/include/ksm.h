@@ -182,7 +182,14 @@ typedef struct ksm_client_options {
 	const char *proxy_ca_file;  /* verifies an https:// proxy */
 	char *const *no_proxy;	    /* hosts reached without the proxy */
 	size_t n_no_proxy;
+	/* Cap on a whole answer (a get_secret of the whole vault), bytes;
+	 * 0: ksm_default_max_response(). */
+	size_t max_response_size;
 } ksm_client_options;
+
+/* The default cap on a whole answer: a quarter of this host's physical
+ * memory, at least 256 MiB (max_response_size in ksm.conf). */
+size_t ksm_default_max_response(void);
 
 typedef struct ksm_client ksm_client;
 
@@ -212,8 +219,8 @@ typedef struct ksm_query {
 	const char *const *folder_uids; /* NULL: all folders */
 	size_t n_folder_uids;
 	bool request_links;
-	/* Cap on the answer's size, bytes; 0: the default (256 MiB), which
-	 * only whole-vault reads need. */
+	/* Cap on the answer's size, bytes; 0: the client's
+	 * max_response_size, which only whole-vault reads need. */
 	size_t max_response;
 } ksm_query;
 
@@ -532,6 +539,9 @@ typedef struct ksm_settings {
 		request_window;	      /* at most N requests per S s */
 	unsigned max_auth_failures;   /* per user, in the window */
 	unsigned auth_failure_window; /* seconds */
+	/* Cap on the get_secret answer of a whole vault, bytes (0: a quarter
+	 * of physical memory, at least 256 MiB). */
+	size_t max_response_size;
 	/* Offline verifiers: made at a successful live login (false), or for
 	 * every account with a password at each sync (true). */
 	bool offline_verifiers_all;
@@ -553,6 +563,20 @@ typedef struct ksm_settings {
 	/* Publish the public half of a record's privatePEMKey (KeeperPAM's
 	 * rotated SSH key) as one of its keys. Default: yes. */
 	bool keys_from_private_key;
+	/*
+	 * Machine-scoped accounts (KeeperPAM): NULL ("none", the default):
+	 * every account record; "auto": the pamMachine whose pamHostname is
+	 * this host's name; else that pamMachine's UID. The accounts are then
+	 * the pamUsers linked to it; admin_groups are added to those whose
+	 * link says is_admin.
+	 */
+	char *host_record;
+	char **admin_groups;
+	size_t n_admin_groups;
+	/* ksmctl sync ends the sessions of accounts that expired or left
+	 * (default: yes); end_sessions_grace: SIGHUP to SIGKILL, seconds. */
+	bool end_sessions;
+	unsigned end_sessions_grace;
 } ksm_settings;
 
 /*
@@ -599,6 +623,8 @@ typedef struct ksm_account {
 	size_t n_keys;
 	int64_t valid_until; /* unix seconds; 0: none */
 	bool has_password, has_totp;
+	/* host_record: linked to this host's pamMachine with is_admin. */
+	bool host_admin;
 } ksm_account;
 
 /* Why a record (or one of its keys or groups) was not published. */
@@ -607,6 +633,9 @@ typedef struct ksm_refusal {
 	char *name; /* the account name if known, else "" */
 	char *reason;
 	bool whole_account; /* false: only a key or group was dropped */
+	/* host_record: not linked to this host's pamMachine (not a fault:
+	 * listed by ksmctl users, not logged one by one). */
+	bool off_host;
 } ksm_refusal;
 
 /* A group the snapshot publishes (vault groups) or refers to (local). */
@@ -625,6 +654,9 @@ typedef struct ksm_accounts {
 	size_t n_groups;
 	ksm_refusal *refusals;
 	size_t n_refusals;
+	/* host_record's pamMachine (NULL when host_record = none). */
+	char *host_record_uid, *host_record_title;
+	size_t host_linked; /* records linked to it */
 } ksm_accounts;
 
 /* Local users and groups (from /etc/passwd and /etc/group, never NSS). */

@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#define MAX_RESPONSE_BYTES   (256u * 1024 * 1024)
+#define MIN_RESPONSE_BYTES   ((size_t)256 << 20)
 #define MAX_KEY_SWITCHES     3
 #define MAX_THROTTLE_RETRIES 5
 #define THROTTLE_BASE_MS     11000u
@@ -55,6 +56,9 @@ ksm_status ksm_client_new(ksm_client_config *cfg, const ksm_client_options *opt,
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	}
 	c->cfg = cfg;
+	c->response_limit = opt && opt->max_response_size
+				    ? opt->max_response_size
+				    : ksm_default_max_response();
 	c->client_version = ksm_strdup(opt && opt->client_version
 					       ? opt->client_version
 					       : KSM_DEFAULT_CLIENT_VERSION);
@@ -260,6 +264,19 @@ static ksm_status envelope_build(ksm_client *c, const char *json,
 	return KSM_OK;
 }
 
+size_t ksm_default_max_response(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t quarter = pages > 0 && page > 0
+				   ? (uint64_t)pages * (uint64_t)page / 4
+				   : 0;
+
+	if (quarter > SIZE_MAX)
+		quarter = SIZE_MAX;
+	return quarter > MIN_RESPONSE_BYTES ? (size_t)quarter
+					    : MIN_RESPONSE_BYTES;
+}
+
 static ksm_status send_envelope(ksm_client *c, const char *endpoint,
 				const struct envelope *e, uint64_t deadline,
 				ksm_http_response *resp, ksm_error *err)
@@ -282,11 +299,20 @@ static ksm_status send_envelope(ksm_client *c, const char *endpoint,
 		headers[4] = NULL;
 		uint64_t t0 = ksm_monotonic_ms();
 
+		size_t limit =
+			c->max_response ? c->max_response : c->response_limit;
+
 		c->requests++;
-		st = ksm_http_request(
-			c->http, url, headers, e->body, e->body_len, true,
-			c->max_response ? c->max_response : MAX_RESPONSE_BYTES,
-			deadline, resp, err);
+		st = ksm_http_request(c->http, url, headers, e->body,
+				      e->body_len, true, limit, deadline, resp,
+				      err);
+		if (st != KSM_OK && resp->too_big && !c->max_response)
+			ksm_set_error(err, st,
+				      "%s: the server's answer is larger than "
+				      "max_response_size (%zu MiB): raise "
+				      "max_response_size in ksm.conf (default: "
+				      "a quarter of this host's memory)",
+				      endpoint, limit >> 20);
 		c->last_rtt_ms = ksm_monotonic_ms() - t0;
 		if (st == KSM_OK && resp->date)
 			c->server_date = resp->date;
@@ -453,10 +479,12 @@ static ksm_status switch_key(ksm_client *c, const struct server_error *se,
 	return KSM_OK;
 }
 
+/* The answer's JSON; r's body goes once decrypted (so that the body,
+ * the plaintext and the tree are never all held at once). */
 static ksm_status decrypt_response(const char *endpoint,
 				   const struct envelope *e,
-				   const ksm_http_response *r,
-				   json_object **resp, ksm_error *err)
+				   ksm_http_response *r, json_object **resp,
+				   ksm_error *err)
 {
 	uint8_t *pt = NULL;
 	size_t ptlen = 0;
@@ -470,7 +498,9 @@ static ksm_status decrypt_response(const char *endpoint,
 				     "(%zu bytes): not a KSM server, or the "
 				     "answer was damaged",
 				     endpoint, r->len);
-	st = ksm_json_parse((const char *)pt, ptlen, resp, err);
+	ksm_http_response_clear(r);
+	/* Bounded by the answer's cap already (max_response_size). */
+	st = ksm_json_parse_max((const char *)pt, ptlen, SIZE_MAX, resp, err);
 	if (st == KSM_OK && !json_object_is_type(*resp, json_type_object)) {
 		json_object_put(*resp);
 		*resp = NULL;

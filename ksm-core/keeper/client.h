@@ -18,9 +18,10 @@ struct ksm_client {
 	bool bound;
 	ksm_http *http;
 	unsigned long requests;
-	time_t server_date;   /* Date of the last answer */
-	uint64_t last_rtt_ms; /* wall time of the last request */
-	size_t max_response;  /* cap of the answer being fetched; 0: default */
+	time_t server_date;    /* Date of the last answer */
+	uint64_t last_rtt_ms;  /* wall time of the last request */
+	size_t max_response;   /* cap of the answer being fetched; 0: default */
+	size_t response_limit; /* the default: max_response_size */
 };
 
 /*

@@ -72,6 +72,7 @@ static ksm_status options_from_settings(const ksm_settings *conf, uid_t owner,
 	opt->proxy_ca_file = conf->proxy_ca_file;
 	opt->no_proxy = conf->no_proxy;
 	opt->n_no_proxy = conf->n_no_proxy;
+	opt->max_response_size = conf->max_response_size;
 	if (conf->proxy && conf->proxy_password_file) {
 		ksm_status st = read_proxy_password(conf->proxy_password_file,
 						    owner, password, err);

@@ -49,28 +49,42 @@ ksm_record *ksm_secrets_edit(ksm_secrets *s, const char *uid)
 	return NULL;
 }
 
-static ksm_record *const *sort_records;
+struct uid_key {
+	const char *uid;
+	size_t index;
+};
 
 static int by_uid_then_index(const void *x, const void *y)
 {
-	size_t a = *(const size_t *)x, b = *(const size_t *)y;
-	int c = strcmp(sort_records[a]->uid, sort_records[b]->uid);
+	const struct uid_key *a = x, *b = y;
+	int c = strcmp(a->uid, b->uid);
 
-	return c ? c : (a < b ? -1 : a > b);
+	return c ? c : (a->index < b->index ? -1 : a->index > b->index);
 }
 
-/* Index the records by UID (lookups in O(log n): syncs of large vaults). */
+/*
+ * Index the records by UID (lookups in O(log n): syncs of large vaults).
+ * The keys are sorted in an array of their own, not through a global the
+ * comparator reads: ksmd indexes answers in several threads at once.
+ */
 bool ksm_secrets_index(ksm_secrets *s)
 {
-	s->by_uid = malloc((s->n ? s->n : 1) * sizeof(*s->by_uid));
-	if (!s->by_uid)
-		return false;
+	size_t n = s->n ? s->n : 1;
+	struct uid_key *keys = malloc(n * sizeof(*keys));
+	bool ok = false;
+
+	s->by_uid = malloc(n * sizeof(*s->by_uid));
+	if (!keys || !s->by_uid)
+		goto out;
 	for (size_t i = 0; i < s->n; i++)
-		s->by_uid[i] = i;
-	sort_records = s->records;
-	qsort(s->by_uid, s->n, sizeof(*s->by_uid), by_uid_then_index);
-	sort_records = NULL;
-	return true;
+		keys[i] = (struct uid_key){s->records[i]->uid, i};
+	qsort(keys, s->n, sizeof(*keys), by_uid_then_index);
+	for (size_t i = 0; i < s->n; i++)
+		s->by_uid[i] = keys[i].index;
+	ok = true;
+out:
+	free(keys);
+	return ok;
 }
 
 size_t ksm_secrets_bad_count(const ksm_secrets *s)
@@ -447,10 +461,14 @@ static ksm_status add_records(ksm_secrets *s, const uint8_t key[32],
 		if (st != KSM_OK) {
 			s->bad++;
 			st = add_unreadable(s, jr, folder_uid, rerr.message);
+			json_object_array_put_idx(arr, i, NULL);
 			if (st != KSM_OK)
 				return st;
 			continue;
 		}
+		/* Read: its part of the answer goes now, so the answer's tree
+		 * and the records are not all held at once (big vaults). */
+		json_object_array_put_idx(arr, i, NULL);
 		if (!ksm_secrets_push(s, r)) {
 			ksm_record_free(r);
 			return KSM_ERR_NOMEM;

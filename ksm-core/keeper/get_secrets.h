@@ -63,7 +63,8 @@ KSM_HIDDEN const struct ksm_unreadable *
 ksm_secrets_unreadable(const ksm_secrets *s, size_t i);
 /*
  * The records of a decrypted get_secret answer; while unbound, first take
- * the app key from it (binding) and persist the config.
+ * the app key from it (binding) and persist the config. Each record's
+ * object is released from resp (its array slot set to null) once read.
  */
 KSM_HIDDEN ksm_status ksm_secrets_from_response(ksm_client *c,
 						json_object *resp,

@@ -10,8 +10,10 @@
 /* Deep enough for every record type (passkey nests 3 levels) and for the
  * get_secret envelope; shallow enough that hostile input cannot hurt. */
 #define KSM_JSON_MAX_DEPTH 64
-/* Whole responses (many records) may be big. */
+/* Texts other than whole answers (those have max_response_size). */
 #define KSM_JSON_MAX_LEN (64u << 20)
+/* json-c takes an int length: bigger texts go in pieces of this size. */
+#define KSM_JSON_CHUNK ((size_t)1 << 30)
 
 static bool is_json_space(char c)
 {
@@ -34,8 +36,34 @@ static void tokener_free_wiped(struct json_tokener *tok)
 	json_tokener_free(tok);
 }
 
+/* Feed text to tok in pieces json-c's int length can hold; *end: where
+ * the value ended (an offset into text). */
+static json_object *parse_pieces(struct json_tokener *tok, const char *text,
+				 size_t len, size_t *end)
+{
+	json_object *obj = NULL;
+	size_t at = 0;
+
+	do {
+		size_t n =
+			len - at < KSM_JSON_CHUNK ? len - at : KSM_JSON_CHUNK;
+
+		obj = json_tokener_parse_ex(tok, text + at, (int)n);
+		*end = at + json_tokener_get_parse_end(tok);
+		at += n;
+	} while (!obj && json_tokener_get_error(tok) == json_tokener_continue &&
+		 at < len);
+	return obj;
+}
+
 ksm_status ksm_json_parse(const char *text, size_t len, json_object **out,
 			  ksm_error *err)
+{
+	return ksm_json_parse_max(text, len, KSM_JSON_MAX_LEN, out, err);
+}
+
+ksm_status ksm_json_parse_max(const char *text, size_t len, size_t max,
+			      json_object **out, ksm_error *err)
 {
 	struct json_tokener *tok = NULL;
 	json_object *obj = NULL;
@@ -48,11 +76,10 @@ ksm_status ksm_json_parse(const char *text, size_t len, json_object **out,
 	if (!text || !out)
 		return ksm_set_error(err, KSM_ERR_INVALID,
 				     "JSON parse: no input");
-	if (len > KSM_JSON_MAX_LEN)
+	if (len > max)
 		return ksm_set_error(
 			err, KSM_ERR_INVALID,
-			"JSON text too large (%zu bytes, limit %u)", len,
-			KSM_JSON_MAX_LEN);
+			"JSON text too large (%zu bytes, limit %zu)", len, max);
 	if (memchr(text, '\0', len))
 		return ksm_set_error(
 			err, KSM_ERR_INVALID,
@@ -64,9 +91,8 @@ ksm_status ksm_json_parse(const char *text, size_t len, json_object **out,
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 					    JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, text, (int)len);
+	obj = parse_pieces(tok, text, len, &end);
 	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
 	if (!obj && jerr == json_tokener_continue && end == len) {
 		/* A bare number needs to see the end of the input. */
 		obj = json_tokener_parse_ex(tok, "", 1);
@@ -113,6 +139,30 @@ const char *ksm_json_str(json_object *o, const char *key)
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+void ksm_json_shrink(json_object *o)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			ksm_json_shrink(json_object_array_get_idx(o, i));
+		(void)json_object_array_shrink(o, 0);
+		break;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v)
+		{
+			(void)k;
+			ksm_json_shrink(v);
+		}
+		break;
+	}
+	default:
+		break;
+	}
 }
 
 void ksm_json_wipe(json_object *o)

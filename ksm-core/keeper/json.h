@@ -18,6 +18,14 @@
  */
 KSM_HIDDEN ksm_status ksm_json_parse(const char *text, size_t len,
 				     json_object **out, ksm_error *err);
+/* The same with a cap of max bytes (SIZE_MAX: a text the caller bounded
+ * already, such as an answer under max_response_size). */
+KSM_HIDDEN ksm_status ksm_json_parse_max(const char *text, size_t len,
+					 size_t max, json_object **out,
+					 ksm_error *err);
+/* Shrink every array of the tree to its length (json-c gives each room
+ * for 32): a record's tree is kept for as long as the record. */
+KSM_HIDDEN void ksm_json_shrink(json_object *o);
 /* String member or NULL (also when not a string). */
 KSM_HIDDEN const char *ksm_json_str(json_object *o, const char *key);
 /* Add a string member; false on ENOMEM. */

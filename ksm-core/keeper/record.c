@@ -124,6 +124,7 @@ ksm_status ksm_record_parse(const char *uid, const char *json, size_t len,
 		st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	ksm_json_shrink(data);
 	r->data = data;
 	data = NULL;
 	*out = r;

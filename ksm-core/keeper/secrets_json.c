@@ -280,7 +280,8 @@ ksm_status ksm_secrets_from_json(const char *text, size_t len,
 	*out = NULL;
 	if (!s)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
-	st = ksm_json_parse(text, len, &o, err);
+	/* Bounded by the IPC answer's cap (docs/ksmd-protocol.md §2.2). */
+	st = ksm_json_parse_max(text, len, SIZE_MAX, &o, err);
 	if (st == KSM_OK && (!json_object_is_type(o, json_type_object) ||
 			     !json_object_object_get_ex(o, "records", &recs) ||
 			     !json_object_is_type(recs, json_type_array)))

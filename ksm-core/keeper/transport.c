@@ -388,6 +388,7 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
 	rc = curl_easy_perform(c);
+	resp->too_big = b.too_big;
 	if (b.too_big) {
 		st = ksm_set_error(err, KSM_ERR_PROTOCOL,
 				   "%s: response larger than %zu bytes", url,

@@ -30,7 +30,8 @@ typedef struct ksm_http_response {
 	long status;
 	uint8_t *body; /* NUL-terminated; may hold ciphertext or secrets */
 	size_t len;
-	time_t date; /* the server's Date header, 0 if none */
+	time_t date;  /* the server's Date header, 0 if none */
+	bool too_big; /* refused: larger than max_response */
 } ksm_http_response;
 
 /* Environment proxies are never used: only o->proxy. */

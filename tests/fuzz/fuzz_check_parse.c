@@ -7,7 +7,9 @@
  *
  * Invariants: no crash, leak or sanitizer report; PAM rules come in line
  * order, and a control the doctor calls unsafe is safe once it carries the
- * fix the doctor prints (when the fix fits its field); a ksm that comes
+ * fix the doctor prints (when the fix fits its field); a pam_ksm rule is
+ * removable exactly when no reason is given; a file ksmctl unenroll would
+ * remove whole sets our helper first; a ksm that comes
  * before files is a ksm that was found; a value found in sshd -T output or
  * an sshd_config is NUL-terminated within its field and on a line that
  * exists.
@@ -17,6 +19,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SNIPPET "/usr/share/ksm-unix/sshd_config.d/ksm.conf"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,10 +68,17 @@ static void pam(const char *text, size_t len)
 		struct ksmctl_pam_line l = lines[i];
 		char why[256], fixed[KSMCTL_PAM_FIELD + 128], act[64];
 
-		if (l.lineno <= last || l.lineno > count_lines(text, len))
+		if (l.lineno <= last || l.lineno > count_lines(text, len) ||
+		    l.last < l.lineno || l.last > count_lines(text, len))
 			abort();
-		last = l.lineno;
-		(void)ksmctl_pam_is_ksm(&l);
+		last = l.last;
+		if (ksmctl_pam_is_ksm(&l)) {
+			bool removable = ksmctl_pam_removable(lines, n, i, why,
+							      sizeof(why));
+
+			if (removable == (why[0] != '\0'))
+				abort();
+		}
 		ksmctl_pam_action(l.control, "service_err", act, sizeof(act));
 		if (!act[0])
 			abort();
@@ -127,6 +138,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					     &in, &hit) &&
 		    (!hit.line || hit.line > count_lines(text, size - 1) ||
 		     strlen(hit.value) >= sizeof(hit.value)))
+			abort();
+		/* A file unenroll removes whole runs our helper first, or
+		 * includes the snippet and sets nothing itself. */
+		memset(&hit, 0, sizeof(hit));
+		if (ksmctl_sshd_only_ours(text, size - 1, SNIPPET) &&
+		    (ksmctl_sshd_config_first(text, size - 1, "f",
+					      "AuthorizedKeysCommand", NULL,
+					      NULL, &hit)
+			     ? strlen(hit.value) + 1 < sizeof(hit.value) &&
+				       !ksmctl_sshd_is_helper(hit.value)
+			     : !memmem(text, size - 1, SNIPPET,
+				       strlen(SNIPPET))))
 			abort();
 	}
 	free(text);

@@ -107,6 +107,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)strlen(r.name);
 		(void)strlen(r.reason);
 	}
+	/* host_record's readers (explain, users --json): every field a
+	 * string. */
+	for (size_t i = 0;; i++) {
+		struct ksmctl_refusal r;
+		bool admin;
+
+		if (!ksmctl_last_off_host_at(last, i, &r))
+			break;
+		if (!r.record || !r.name || !r.reason)
+			abort();
+		(void)ksmctl_last_off_host(last, r.name, &r);
+		(void)ksmctl_last_host_record(last, r.name, &admin);
+	}
 	json_object_put(last);
 
 	/* "ksmctl users": the last message and the refusal list. */

@@ -17,10 +17,15 @@
  *   flags bit 2  a previous sync: the records but the last are built and
  *                written as the snapshot first, and the whole set is built
  *                with that snapshot as ksm_prior.
+ *   flags bit 3  host_record = auto, admin_groups = sudo, staff, root
+ *                (this host's pamMachine by pamHostname; these records
+ *                have no links, so none is an account, and no or several
+ *                machines fail the build).
  *
  * Invariants (abort on violation): published names and uids are unique and
  * clash with no local user, uid, group gid or group name; a refused record
- * publishes nothing; every account's primary gid has a group; groups have
+ * publishes nothing; with host_record no account (no links); every
+ * account's primary gid has a group; groups have
  * unique names and gids and valid member indexes; the snapshot written is
  * accepted by the reader and gives back every account and group as built.
  * With a previous sync, the record added last never costs an account of
@@ -42,7 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_RECORDS 12
 
-static ksm_settings *confs[2];
+static ksm_settings *confs[4];
+/* flags bit 0: the narrow ranges; bit 3: host_record. */
+#define CONF(flags) confs[((flags)&1) | (((flags) >> 2) & 2)]
 static ksm_local_db *locals[2];
 static char dir[256], snap_path[300], pw_path[300], gr_path[300];
 static char empty_path[300];
@@ -91,6 +98,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 				  "gid_range = 5005-5020\n"
 				  "derived_uid_range = 5000-5009\n"
 				  "derived_gid_range = 5005-5020\n";
+	static const char host[] = "host_record = auto\n"
+				   "admin_groups = sudo, staff, root\n";
+	static const char host_alt[] = "uid_range = 5000-5009\n"
+				       "gid_range = 5005-5020\n"
+				       "derived_uid_range = 5000-5009\n"
+				       "derived_gid_range = 5005-5020\n"
+				       "host_record = auto\n"
+				       "admin_groups = sudo, staff, root\n";
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 
 	snprintf(dir, sizeof(dir), "%s/fuzz_vault.XXXXXX",
@@ -109,6 +124,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (ksm_settings_parse("", 0, "fuzz", &confs[0], NULL) != KSM_OK ||
 	    ksm_settings_parse(alt, sizeof(alt) - 1, "fuzz-alt", &confs[1],
 			       NULL) != KSM_OK ||
+	    ksm_settings_parse(host, sizeof(host) - 1, "fuzz-host", &confs[2],
+			       NULL) != KSM_OK ||
+	    ksm_settings_parse(host_alt, sizeof(host_alt) - 1, "fuzz-host-alt",
+			       &confs[3], NULL) != KSM_OK ||
 	    ksm_local_db_load(pw_path, gr_path, &locals[0], NULL) != KSM_OK ||
 	    ksm_local_db_load(empty_path, empty_path, &locals[1], NULL) !=
 		    KSM_OK)
@@ -312,7 +331,7 @@ static ksm_prior *previous_sync(ksm_record **recs, size_t n, unsigned flags,
 			ksm_record_free(recs[i]);
 		return NULL;
 	}
-	if (ksm_accounts_build(sec, confs[flags & 1], locals[(flags >> 1) & 1],
+	if (ksm_accounts_build(sec, CONF(flags), locals[(flags >> 1) & 1],
 			       before, &err) == KSM_OK &&
 	    (ksm_snapshot_write(*before, snap_path, 1600000000, &err) !=
 		     KSM_OK ||
@@ -375,9 +394,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ksm_prior_free(prior);
 		return 0;
 	}
-	if (ksm_accounts_build_since(sec, confs[flags & 1],
-				     locals[(flags >> 1) & 1], prior, &as,
-				     &err) == KSM_OK) {
+	if (ksm_accounts_build_since(sec, CONF(flags), locals[(flags >> 1) & 1],
+				     prior, &as, &err) == KSM_OK) {
+		/* host_record: accounts come only from links, and records
+		 * parsed here have none. */
+		if ((flags & 8) && as->n_accounts)
+			abort();
 		if (verbose) {
 			fprintf(stderr,
 				"fuzz_vault: %zu records, %zu accounts, "

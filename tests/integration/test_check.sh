@@ -28,18 +28,9 @@ setup_system_ns
 sshd_system_dirs
 
 # /etc/ssh: our drop-in, as the doctor asks for it (10-ksm.conf).
-mkdir -p "$T/etc-ssh/sshd_config.d"
-ssh-keygen -q -t ed25519 -N '' -f "$T/etc-ssh/hostkey" || exit 99
-cat >"$T/etc-ssh/sshd_config" <<'EOF'
-Include /etc/ssh/sshd_config.d/*.conf
-HostKey /etc/ssh/hostkey
-UsePAM yes
-KbdInteractiveAuthentication yes
-EOF
+sshd_etc_ssh
 printf 'AuthorizedKeysCommand /usr/sbin/ksm-authorized-keys %%u %%f\nAuthorizedKeysCommandUser nobody\n' \
-	>"$T/etc-ssh/sshd_config.d/10-ksm.conf"
-chmod -R go-w "$T/etc-ssh"
-sys_mount --bind "$T/etc-ssh" /etc/ssh
+	>/etc/ssh/sshd_config.d/10-ksm.conf
 
 # /etc/pam.d: the host's files (sshd among them) with pam_ksm nowhere yet.
 [ -f /etc/pam.d/sshd ] || { echo "SKIP: no /etc/pam.d/sshd"; exit 77; }
@@ -309,7 +300,9 @@ json.dump(d, open(path, "w"))
 PY
 }
 status_set $((3 * 86400))
-expect_fail device "the device's access expires at .*, in 7[12] h" "ksmctl init --force --token -$"
+# The date it names is the expiry's (three days from now), not the epoch's.
+WHEN=$(date -u -d @$(($(date +%s) + 3 * 86400)) +%Y-%m-%d)
+expect_fail device "the device's access expires at ${WHEN}T.*, in 7[12] h" "ksmctl init --force --token -$"
 status_set -60
 expect_fail device "the device's access expired at"
 status_set $((30 * 86400))

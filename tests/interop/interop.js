@@ -265,6 +265,31 @@ async function main () {
     assert.ok(Buffer.from(await ksm.downloadFile(f)).equals(data), 'content matches')
   })
 
+  // Last: it changes bob's record. A scripts_only (NOOP) rotation as
+  // ksm-server-admin rotate commits it: what the SDK sees is what the Gateway
+  // leaves (a new password and privatePEMKey, rotation_settings.noop on the link).
+  await check('NOOP rotation (ksm-server-admin rotate): the SDK reads the new values and noop', async () => {
+    const bobRec = vault.records.find(r => r.uid === 'BobRec00pamUserBBBBBBA')
+    const vm = vault.records.find(r => r.data.type === 'pamMachine')
+    const before = await fresh(bobRec.uid)
+    const out = JSON.parse(require('child_process').execFileSync(
+      require('path').join(__dirname, '..', 'server', 'ksm-server-admin'),
+      ['--state', require('path').dirname(process.env.SERVER_JSON), 'rotate',
+        '--record', bobRec.uid, '--password', '--private-key'], { encoding: 'utf8' }))
+    const s = await ksm.getSecrets2(opts, { recordsFilter: [bobRec.uid, vm.uid], requestLinks: true })
+    const bob = s.records.find(r => r.recordUid === bobRec.uid)
+    assert.ok(bob.revision > before.revision, 'a new revision')
+    assert.strictEqual(bob.data.fields.find(f => f.type === 'password').value[0], out.password)
+    const pem = bob.data.fields.find(f => f.label === 'privatePEMKey')
+    assert.strictEqual(pem.type, 'secret')
+    assert.strictEqual(pem.value[0], out.private_key)
+    assert.ok(out.private_key.startsWith('-----BEGIN OPENSSH PRIVATE KEY-----'))
+    assert.ok(out.public_key.startsWith('ssh-ed25519 '))
+    const machine = s.records.find(r => r.recordUid === vm.uid)
+    const link = ksm.getLinks(machine).find(l => l.recordUid === bobRec.uid && !l.path)
+    assert.strictEqual(link.getRotationSettings().noop, true)
+  })
+
   console.log(`${passed} passed, ${failed} failed`)
   process.exit(failed ? 1 : 0)
 }

@@ -71,6 +71,10 @@ sysconf() {
 		echo "ksmd_socket = $T/ksmd.sock"
 		echo "ksmd_user = root"
 		echo "keys_user = nobody"
+		# Tests share one machine (one PID space) and reuse uids: a sync
+		# must not end another test's sessions. The end_sessions tests
+		# turn it on (a later line wins).
+		echo "end_sessions = no"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >/etc/ksm/ksm.conf
 	chmod 0644 /etc/ksm/ksm.conf

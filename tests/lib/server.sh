@@ -73,6 +73,10 @@ write_conf() {
 		echo "ksmd_socket = $T/ksmd.sock"
 		echo "ksmd_user = root"
 		echo "private_store = $T/private"
+		# Tests share one machine (one PID space) and reuse uids: a sync
+		# must not end another test's sessions. The end_sessions tests
+		# turn it on (a later line wins).
+		echo "end_sessions = no"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >"$T/ksm.conf"
 	ksm_conf_changed

@@ -44,6 +44,19 @@ PAM
 	sys_mount --bind "$T/pam-sshd" /etc/pam.d/sshd
 }
 
+# sshd_etc_ssh: /etc/ssh becomes $T/etc-ssh, as Debian lays it out: an
+# sshd_config that includes sshd_config.d/*.conf first (UsePAM,
+# keyboard-interactive) and a host key; the drop-ins are the caller's
+# (written into /etc/ssh/sshd_config.d afterwards).
+sshd_etc_ssh() {
+	mkdir -p "$T/etc-ssh/sshd_config.d"
+	ssh-keygen -q -t ed25519 -N '' -f "$T/etc-ssh/hostkey" || exit 99
+	printf '%s\n' "Include /etc/ssh/sshd_config.d/*.conf" "HostKey /etc/ssh/hostkey" \
+		"UsePAM yes" "KbdInteractiveAuthentication yes" >"$T/etc-ssh/sshd_config"
+	chmod -R go-w "$T/etc-ssh"
+	sys_mount --bind "$T/etc-ssh" /etc/ssh
+}
+
 # free_port: a TCP port on 127.0.0.1 that nothing listens on now.
 free_port() {
 	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -9,6 +9,7 @@ tests_load_load_driver_SOURCES = tests/load/load_driver.c
 tests_load_load_driver_LDADD = -lpam -ldl
 LOAD_TESTS = tests/load/test_load_pam.sh tests/load/test_load_sshd.sh \
 	tests/load/test_load_ratelimit.sh \
-	tests/load/test_load_keys.sh tests/load/test_load_nss.sh
+	tests/load/test_load_keys.sh tests/load/test_load_nss.sh \
+	tests/load/test_load_ksmd.sh
 EXTRA_DIST += $(LOAD_TESTS) tests/load/run.sh tests/load/lib.sh \
 	tests/load/mkvault.py

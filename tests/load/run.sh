@@ -3,7 +3,7 @@
 # run.sh - the load tests (tests/load/test_load_*.sh), one after the other,
 # then their figures (wall times, requests counted, descriptors and memory
 # before/after, ksmd's among them). Heavy, so not part of make check;
-# tests/run-all.sh runs this as its "load tests" step. About 2 minutes on
+# tests/run-all.sh runs this as its "load tests" step. About 4 minutes on
 # 2 cores. The tests' state directories go under $TMPDIR, by default
 # BUILDDIR/test-tmp (as tests/run-all.sh has it), not the shared /tmp.
 #
@@ -21,7 +21,7 @@ export TMPDIR
 make -s -C "$builddir" tests/load/load_driver tests/pam/pam_harness >/dev/null || exit 1
 
 pass=0 fail=0 skip=0 figures=
-for t in pam sshd keys nss ratelimit; do
+for t in pam sshd keys nss ratelimit ksmd; do
 	script="$srcdir/tests/load/test_load_$t.sh"
 	echo "--- $script"
 	t0=$SECONDS

@@ -42,23 +42,10 @@ if [ "${1:-}" != --inside ]; then
 	# shellcheck source=../lib/checks.sh
 	. "$SRC/tests/lib/checks.sh"
 
-	# A copy of the tree: what git knows (tracked and new, not ignored),
-	# else everything but build directories. dpkg-buildpackage writes the
-	# .debs beside it, in $W.
-	mkdir -p "$W/ksm-unix"
-	if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
-		(cd "$SRC" && git ls-files -z --cached --others --exclude-standard) |
-			tar -C "$SRC" --null -T - --ignore-failed-read -cf - 2>/dev/null |
-			tar -C "$W/ksm-unix" -xf -
-	else
-		tar -C "$SRC" --exclude=./build --exclude='./build-*' -cf - . |
-			tar -C "$W/ksm-unix" -xf -
-	fi
-	t0=$(date +%s)
-	(cd "$W/ksm-unix" && DEB_BUILD_OPTIONS="nocheck noautodbgsym parallel=$JOBS" \
-		dpkg-buildpackage -us -uc -b >"$W/build.log" 2>&1)
+	# shellcheck source=../lib/debs.sh
+	. "$SRC/tests/lib/debs.sh"
+	debs_build "$SRC" "$W"
 	rc=$?
-	BUILD_S=$(($(date +%s) - t0))
 	if [ $rc -ne 0 ]; then
 		tail -n 40 "$W/build.log"
 		fail "dpkg-buildpackage -us -uc -b (exit $rc)"
@@ -108,6 +95,12 @@ if [ "${1:-}" != --inside ]; then
 			grep -q 'libcurl' <<<\"\$d\" && grep -q 'libssl' <<<\"\$d\""
 
 
+	# KSM_DEBS_OUT: keep the packages there (tests/run-all.sh hands them to
+	# tests/package/test_ansible.sh).
+	if [ -n "${KSM_DEBS_OUT:-}" ]; then
+		mkdir -p "$KSM_DEBS_OUT" && cp $(debs_list "$W") "$KSM_DEBS_OUT/"
+	fi
+
 	unshare -m --propagation private "$BASH" "$0" --inside "$W"
 	rc=$?
 	read -r IP IF <"$W/inside.counts" 2>/dev/null || { IP=0; IF=1; echo "not ok - namespace part did not finish (exit $rc)"; }
@@ -131,20 +124,8 @@ builddir=$W
 echo "$PASSED $((FAILED + 1))" >"$W/inside.counts"
 trap '[ -n "${KSMD_PID:-}" ] && kill "$KSMD_PID" 2>/dev/null; cleanup; echo "$PASSED $FAILED" >"$W/inside.counts"' EXIT
 
-# The overlays: upper layers on a tmpfs, lower layers the real directories.
-mkdir -p "$W/ovl" && mount -t tmpfs -o mode=0755 tmpfs "$W/ovl" || exit 99
-for d in etc usr var; do
-	mkdir -p "$W/ovl/$d.up" "$W/ovl/$d.work"
-	mount -t overlay overlay \
-		-o "lowerdir=/$d,upperdir=$W/ovl/$d.up,workdir=$W/ovl/$d.work" "/$d" ||
-		{ echo "cannot overlay /$d"; exit 99; }
-done
-mount -t tmpfs -o mode=0755 tmpfs /run || exit 99
-mkdir -p /run/sshd
-chmod 0755 /run/sshd
-# No man-db rebuild on install (speed); dpkg and friends without questions.
-rm -f /var/lib/man-db/auto-update
-export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true
+. "$SRC/tests/lib/debs.sh"
+debs_overlay_system "$W"
 
 # An nsswitch.conf with the odd corners ksm-nsswitch must leave alone.
 cat >/etc/nsswitch.conf <<'EOF'
@@ -167,7 +148,7 @@ pam_same() {
 	done
 }
 
-DEBS=$(ls "$W"/*.deb | grep -v -- -dbgsym_)
+DEBS=$(debs_list "$W")
 dpkg -i $DEBS >"$W/dpkg-i.log" 2>&1
 RC=$?
 [ $RC -eq 0 ] || tail -n 30 "$W/dpkg-i.log"

@@ -56,8 +56,8 @@ if command -v systemd-analyze >/dev/null; then
 else
 	skip "systemd-analyze not installed"
 fi
-check "ksm-sync: no capability, no @privileged calls, no network but AF_UNIX (ksmd)" \
-	bash -c "grep -qx 'CapabilityBoundingSet=' '$SERVICE' && ! grep -q '^SystemCallFilter=@chown' '$SERVICE' &&
+check "ksm-sync: only CAP_KILL (end_sessions), no @privileged calls, no network but AF_UNIX (ksmd)" \
+	bash -c "grep -qx 'CapabilityBoundingSet=CAP_KILL' '$SERVICE' && grep -qx 'AmbientCapabilities=CAP_KILL' '$SERVICE' && ! grep -q '^SystemCallFilter=@chown' '$SERVICE' &&
 		grep -qx 'SystemCallFilter=~@privileged @resources' '$SERVICE' &&
 		grep -qx 'RestrictAddressFamilies=AF_UNIX' '$SERVICE' && grep -qx 'PrivateNetwork=yes' '$SERVICE'"
 check "ksm-metrics: no capability, no network but AF_UNIX (ksmd), writes only node_exporter's textfile directory" \

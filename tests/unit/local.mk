@@ -8,7 +8,8 @@ UNIT_TESTS = tests/unit/test_crypto tests/unit/test_record \
 	tests/unit/test_notation tests/unit/test_totp \
 	tests/unit/test_transcript tests/unit/test_config \
 	tests/unit/test_accounts tests/unit/test_template \
-	tests/unit/test_links tests/unit/test_privkey tests/unit/test_sync_rules
+	tests/unit/test_links tests/unit/test_privkey tests/unit/test_sync_rules \
+	tests/unit/test_host_scope
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 SANITIZER_TESTS += $(UNIT_TESTS)
@@ -45,6 +46,9 @@ tests_unit_test_template_LDADD = $(TEST_UNIT_LIBS)
 tests_unit_test_links_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
 tests_unit_test_links_CFLAGS = $(TEST_UNIT_CFLAGS)
 tests_unit_test_links_LDADD = $(TEST_UNIT_LIBS)
+tests_unit_test_host_scope_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
+tests_unit_test_host_scope_CFLAGS = $(TEST_UNIT_CFLAGS)
+tests_unit_test_host_scope_LDADD = $(TEST_UNIT_LIBS)
 tests_unit_test_privkey_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
 tests_unit_test_privkey_CFLAGS = $(TEST_UNIT_CFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_privkey_LDADD = $(TEST_UNIT_LIBS)

@@ -251,6 +251,7 @@ static void test_conf(void **state)
 		"keys_max_age = 90s\n"
 		"offline_max_age = 2d\n"
 		"timeout_auth = 1.5\n"
+		"max_response_size = 2G\n"
 		"account_folders = A , B,,C\n"
 		"session_secret = db keeper://x/field/password\n"
 		"session_secret = key keeper://{record}/custom_field/k\n";
@@ -268,6 +269,7 @@ static void test_conf(void **state)
 	assert_int_equal(c->offline_max_age, 2 * 86400);
 	assert_int_equal(c->timeout_auth_ms, 1500);
 	assert_int_equal(c->timeout_keys_ms, 2000);
+	assert_true(c->max_response_size == (size_t)2 << 30);
 	assert_int_equal(c->n_account_folders, 3);
 	assert_string_equal(c->account_folders[2], "C");
 	assert_int_equal(c->n_session_secrets, 2);
@@ -283,6 +285,34 @@ static void test_conf(void **state)
 	assert_string_equal(c->session_secrets[0].name, "password");
 	assert_int_equal(c->session_secret_ttl, 12 * 3600);
 	assert_int_equal(c->offline_max_failures, 5);
+	assert_true(c->max_response_size == 0); /* auto */
+	assert_null(c->host_record);
+	assert_int_equal(c->n_admin_groups, 0);
+	assert_true(c->end_sessions);
+	assert_int_equal(c->end_sessions_grace, 5);
+	ksm_settings_free(c);
+
+	/* host_record: a UID, auto, or none (NULL again). */
+	text = "host_record = Abc-_123\nadmin_groups = sudo, adm\n"
+	       "end_sessions = no\nend_sessions_grace = 1m\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_string_equal(c->host_record, "Abc-_123");
+	assert_int_equal(c->n_admin_groups, 2);
+	assert_string_equal(c->admin_groups[1], "adm");
+	assert_false(c->end_sessions);
+	assert_int_equal(c->end_sessions_grace, 60);
+	ksm_settings_free(c);
+	text = "host_record = auto\nhost_record = none\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_null(c->host_record);
+	ksm_settings_free(c);
+	assert_true(ksm_default_max_response() >= (size_t)256 << 20);
+	assert_int_equal(ksm_settings_parse("max_response_size = 300\n", 24,
+					    "t", &c, &err),
+			 KSM_OK);
+	assert_true(c->max_response_size == (size_t)300 << 20);
 	ksm_settings_free(c);
 
 	static const char *const bad[] = {
@@ -294,6 +324,13 @@ static void test_conf(void **state)
 		"timeout_auth = -1\n",
 		"session_secret = onlyname\n",
 		"offline_max_failures = many\n",
+		"max_response_size = 0\n",
+		"max_response_size = 65G\n",
+		"max_response_size = 1T\n",
+		"max_response_size = 512MB\n",
+		"host_record = a/b\n",
+		"host_record = has space\n",
+		"end_sessions = maybe\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ksm_settings_parse(bad[i], strlen(bad[i]),

@@ -68,6 +68,74 @@ def cmd_set_field(sd, args):
     print(rec["revision"])
 
 
+def _new_openssh_key():
+    """A new Ed25519 key: (OpenSSH private key text, "ssh-ed25519 BASE64" public key)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    key = ed25519.Ed25519PrivateKey.generate()
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
+                                           serialization.PublicFormat.OpenSSH).decode()
+    return private, public
+
+
+def _norm(label):
+    """A label as ksm-unix compares it: letters lower case, digits; no spaces or punctuation."""
+    return "".join(c for c in (label or "").lower() if c.isalnum())
+
+
+def _set_all(data, ftype, label, value):
+    """The first value of every field whose label is label in either spelling
+    ("privatePEMKey", "Private PEM Key"); one of type ftype is created if there is none."""
+    hits = [f for section in ("fields", "custom") for f in data.get(section) or []
+            if _norm(f.get("label")) == _norm(label)]
+    for field in hits:
+        field["value"] = [value]
+    if not hits:
+        data.setdefault("fields", []).append({"type": ftype, "label": label, "value": [value]})
+
+
+def cmd_rotate(sd, args):
+    """A KeeperPAM "Run PAM scripts only" (scripts_only, NOOP) rotation: the Gateway makes
+    the new password and/or SSH key, commits them to the pamUser as a new revision and
+    changes nothing on any machine. The links to the record say rotation_settings.noop.
+    Prints {"revision", "password", "private_key", "public_key"} (what was rotated) as JSON."""
+    import secrets
+    if not (args.password or args.private_key):
+        raise SystemExit("ksm-server-admin: rotate needs --password and/or --private-key")
+    out = {}
+    with sd.locked():
+        st = sd.load_state()
+        rec = _find_record(st, args.record)
+        uid = next(u for u, r in st["records"].items() if r is rec)
+        if args.password:
+            out["password"] = secrets.token_urlsafe(24)
+            field = _find_field(rec["data"], "password")
+            if field is None:
+                field = {"type": "password", "value": []}
+                rec["data"].setdefault("fields", []).append(field)
+            field["value"] = [out["password"]]
+        if args.private_key:
+            out["private_key"], out["public_key"] = _new_openssh_key()
+            _set_all(rec["data"], "secret", "privatePEMKey", out["private_key"])
+        for owner, other in st["records"].items():
+            for link in other.get("links") or []:
+                if link.get("path") or (link["recordUid"] != uid and owner != uid):
+                    continue
+                data = link.get("data")
+                if data is None:
+                    data = link["data"] = {}
+                if isinstance(data, dict):
+                    data.setdefault("rotation_settings", {})["noop"] = True
+        rec.pop("data_text", None)
+        rec["revision"] = st["next_revision"]
+        st["next_revision"] += 1
+        sd.save_state(st)
+    out["revision"] = rec["revision"]
+    print(json.dumps(out))
+
+
 def cmd_revoke(sd, args):
     """Revoke a client (device) as removing it from the application in Keeper does:
     every later request with its clientId gets 403 access_denied."""
@@ -184,6 +252,12 @@ def main(argv=None):
     p.add_argument("--value", required=True)
     p.add_argument("--json", action="store_true", help="VALUE is JSON (e.g. a keyPair object)")
     p.set_defaults(fn=cmd_set_field)
+    p = sub.add_parser("rotate", help="a scripts_only (NOOP) KeeperPAM rotation of a pamUser")
+    p.add_argument("--record", required=True, help="record UID (or unique title)")
+    p.add_argument("--password", action="store_true", help="a new password")
+    p.add_argument("--private-key", action="store_true",
+                   help="a new OpenSSH Ed25519 private key in privatePEMKey")
+    p.set_defaults(fn=cmd_rotate)
     p = sub.add_parser("revoke", help="revoke a client (device): access_denied from now on")
     p.add_argument("--client", required=True, help="a unique prefix of its clientId")
     p.set_defaults(fn=cmd_revoke)
