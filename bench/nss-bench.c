@@ -18,7 +18,7 @@
  * with CLOCK_MONOTONIC and checked (SUCCESS, name, uid). The two modules take
  * turns: ROUNDS rounds, each a batch of KSM_N/ROUNDS ksm lookups and
  * FILES_N/ROUNDS files lookups, the order alternating. The first call of each
- * module (ksm maps and fully checks the snapshot then) is reported apart,
+ * module (ksm maps the snapshot and checks its header then) is reported apart,
  * then WARM calls each are not measured. Enumerations: ENUM_REPS full
  * setpwent..endpwent passes per module, alternating.
  *

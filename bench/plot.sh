@@ -81,6 +81,12 @@ if d:
     i = d["in_process"]["getpwnam_median_ns"]
     rows.append(("getpwnam in process, %s accounts" % n, i["ksm"] / 1e6, i["files"] / 1e6,
                  "nss_ksm", "nss_files", "time"))
+    c = d.get("cold")
+    if c:
+        cp, small = c["per_process"], "{:,}".format(c["small_accounts"])
+        rows.append(("cold id NAME, %s vs %s accounts" % (n, small),
+                     cp["big:id"]["median_us"] / 1e3, cp["small:id"]["median_us"] / 1e3,
+                     "nss_ksm, fresh process: %s" % n, small, "time"))
 
 if not rows:
     sys.exit("plot.sh: no results in %s" % results)

@@ -4,11 +4,14 @@
  * sshd runs an AuthorizedKeysCommand: posix_spawn with stdin /dev/null and
  * stdout a pipe that is read to EOF, then waitpid.
  *
- *   spawnbench N WARMUP NAME_A CMD_A... ::: NAME_B CMD_B... [::: ...]
+ *   spawnbench N WARMUP NAME_A [VAR=VALUE...] CMD_A... ::: NAME_B ... [::: ...]
  *
  * Runs WARMUP rounds, then N rounds; in each round every command runs once,
- * the order rotating from round to round. Prints one line per measured run:
- * "NAME ROUND NANOSECONDS". Exits non-zero if any run exits non-zero.
+ * the order rotating from round to round. VAR=VALUE words after a NAME are
+ * set in that command's environment only (as env(1) would, without its
+ * exec), so that commands differing in their environment take turns too.
+ * Prints one line per measured run: "NAME ROUND NANOSECONDS". Exits
+ * non-zero if any run exits non-zero.
  * Build: cc -O2 -o spawnbench bench/spawnbench.c
  */
 #define _GNU_SOURCE
@@ -26,7 +29,35 @@ extern char **environ;
 struct cmd {
 	const char *name;
 	char **argv;
+	char **envp; /* environ, or its copy with the command's VAR=VALUE */
 };
+
+/* environ with the assignments set[0..n) replacing or adding entries. */
+static char **with_env(char **set, int n)
+{
+	size_t total = 0, k = 0;
+	char **env;
+
+	while (environ[total])
+		total++;
+	env = calloc(total + (size_t)n + 1, sizeof(*env));
+	if (!env)
+		exit(2);
+	for (int i = 0; i < n; i++)
+		env[k++] = set[i];
+	for (size_t e = 0; e < total; e++) {
+		int dup = 0;
+
+		for (int i = 0; i < n && !dup; i++) {
+			size_t len = (size_t)(strchr(set[i], '=') - set[i]) + 1;
+
+			dup = strncmp(environ[e], set[i], len) == 0;
+		}
+		if (!dup)
+			env[k++] = environ[e];
+	}
+	return env;
+}
 
 static long long now_ns(void)
 {
@@ -51,7 +82,7 @@ static long long run(const struct cmd *c, int devnull)
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, devnull, 2);
 	t0 = now_ns();
-	if (posix_spawn(&pid, c->argv[0], &fa, NULL, c->argv, environ) != 0) {
+	if (posix_spawn(&pid, c->argv[0], &fa, NULL, c->argv, c->envp) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
 		return -1;
 	}
@@ -78,7 +109,14 @@ int main(int argc, char **argv)
 	n = atoi(argv[1]);
 	warm = atoi(argv[2]);
 	for (int i = 3; i < argc && nc < 8;) {
+		char **set;
+		int nset = 0;
+
 		cmds[nc].name = argv[i++];
+		set = &argv[i];
+		while (i < argc && argv[i][0] != '/' && strchr(argv[i], '='))
+			i++, nset++;
+		cmds[nc].envp = nset ? with_env(set, nset) : environ;
 		cmds[nc].argv = &argv[i];
 		while (i < argc && strcmp(argv[i], ":::") != 0)
 			i++;
@@ -106,6 +144,7 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr,
-		"usage: spawnbench N WARMUP NAME CMD... ::: NAME CMD...\n");
+		"usage: spawnbench N WARMUP NAME [VAR=VALUE...] CMD... ::: "
+		"NAME ...\n");
 	return 2;
 }

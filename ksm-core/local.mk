@@ -6,8 +6,9 @@
 #
 #   base/      libksm_base.la      libc only: errors, memory, text rules,
 #                                  base64, files, /etc/passwd, clock, ksm.conf
-#   snapshot/  libksm_snapshot.la  libc only: the snapshot format, checksum
-#                                  and reader (nss_ksm, the keys helper)
+#   snapshot/  libksm_snapshot.la  libc only: the snapshot format, checksums,
+#                                  reader (nss_ksm, the keys helper) and
+#                                  sealer (the writer)
 #   ipc/       libksm_ipc.la       libc only: ksmd's messages, frames with a
 #                                  deadline, the client call (pam_ksm, the
 #                                  keys helper, ksmctl, ksmd itself)
@@ -69,7 +70,12 @@ libksm_snapshot_la_SOURCES = \
 	ksm-core/snapshot/snapshot_format.h \
 	ksm-core/snapshot/snapshot_crc.c \
 	ksm-core/snapshot/snapshot_reader.h \
-	ksm-core/snapshot/snapshot_reader.c
+	ksm-core/snapshot/snapshot_reader.c \
+	ksm-core/snapshot/snapshot_internal.h \
+	ksm-core/snapshot/snapshot_entry.c \
+	ksm-core/snapshot/snapshot_full.c \
+	ksm-core/snapshot/snapshot_seal.h \
+	ksm-core/snapshot/snapshot_seal.c
 libksm_snapshot_la_CPPFLAGS = $(AM_CPPFLAGS) $(KSM_INC_SNAPSHOT)
 libksm_snapshot_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 

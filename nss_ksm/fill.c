@@ -3,7 +3,9 @@
  * fill.c - snapshot entries into struct passwd / struct group and the
  * caller's buffer. Everything the caller gets points into its own buffer,
  * never into the mapping: the mapping may be replaced and unmapped as soon
- * as the lookup returns.
+ * as the lookup returns. The entries come checked from the reader; every
+ * index is bounded again here all the same (ksm_snap_str too), so that not
+ * even a file rewritten in place during the copy makes it read elsewhere.
  */
 #include "nss_ksm.h"
 
@@ -84,10 +86,13 @@ int ksm_nss_fill_group(const ksm_snap *s, const struct ksm_snap_group *g,
 	if (!mem)
 		return ERANGE;
 	for (uint32_t i = 0; i < g->n_members; i++) {
-		const struct ksm_snap_user *u =
-			&s->users[s->ids[g->members + i]];
+		size_t at = (size_t)g->members + i;
+		uint32_t who = at < s->n_ids ? s->ids[at] : UINT32_MAX;
 
-		mem[i] = put_str(&k, ksm_snap_str(s, u->name));
+		mem[i] = put_str(&k,
+				 who < s->n_users
+					 ? ksm_snap_str(s, s->users[who].name)
+					 : "");
 		if (!mem[i])
 			return ERANGE;
 	}
@@ -113,7 +118,8 @@ int ksm_nss_add_groups(const ksm_snap *s, const struct ksm_snap_user *u,
 		       gid_t skip, long int *start, long int *size,
 		       gid_t **groupsp, long int limit)
 {
-	for (uint32_t i = 0; i < u->n_groups; i++) {
+	for (uint32_t i = 0;
+	     i < u->n_groups && (size_t)u->groups + i < s->n_ids; i++) {
 		gid_t gid = s->ids[u->groups + i];
 
 		if (gid == skip || has_gid(*groupsp, *start, gid))

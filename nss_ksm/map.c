@@ -2,21 +2,37 @@
 /*
  * map.c - the snapshot mapping shared by every thread of the process.
  *
+ * Opening. The snapshot is opened lazily (KSM_SNAP_LAZY): the header is
+ * checked when it is mapped, each entry when a lookup returns it, and the
+ * sections an enumeration walks when the enumeration starts, once per
+ * mapping. So a fresh process's first lookup costs the same whatever the
+ * number of accounts, and a damaged entry fails its own lookups only.
+ *
  * Re-mapping. Every lookup stat()s the snapshot path (outside the lock) and
- * compares device, inode, size and mtime with the mapping it has, as
+ * compares device, inode, size, mtime and ctime with the mapping it has, as
  * ksm_snap_stale does; ksmctl sync replaces the file by rename, so a new
  * snapshot is a new inode and is seen by the very next lookup. The stat is
  * the only system call of a lookup that finds the file unchanged.
  *
+ * A file changed in place. The same inode with another size, mtime or ctime
+ * was written, truncated or extended under its mappings (cp over it, an
+ * editor, truncate): reading a page of a mapping past the file's new end
+ * raises SIGBUS. Every mapping of that inode is then marked changed and is
+ * never read again: lookups map the file anew (and check it), enumeration
+ * cursors positioned in it end with UNAVAIL. Cursors re-check the path every
+ * CHECK_EVERY entries. What no check can cover is a truncation in the
+ * microseconds between a lookup's stat and its last read of the old pages:
+ * ksmctl never writes the file in place (docs/nss_ksm.md).
+ *
  * Lifetime. A lookup takes a reference on the current mapping under the
- * mutex, does its binary search and copies into the caller's buffer without
- * the lock, then drops the reference. The mapping is referenced once more
- * for being current and once per enumeration cursor positioned in it. When
- * a newer file is mapped, the old mapping loses its "current" reference and
- * is unmapped by whoever drops the last one, so a thread still reading the
- * old snapshot never has it unmapped under its feet, and the answer it
- * copies is wholly from one snapshot (the file is never modified in place:
- * a new file is renamed over it and the old inode lives on while mapped).
+ * mutex, does its search and copies into the caller's buffer without the
+ * lock, then drops the reference. The mapping is referenced once more for
+ * being current and once per enumeration cursor positioned in it. When a
+ * newer file is mapped, the old mapping loses its "current" reference and is
+ * unmapped by whoever drops the last one, so a thread still reading the old
+ * snapshot never has it unmapped under its feet, and the answer it copies is
+ * wholly from one snapshot (ksmctl sync never modifies the file in place: a
+ * new file is renamed over it and the old inode lives on while mapped).
  *
  * No allocation: mappings live in a fixed table of slots. A slot is free
  * when nothing references it. If every slot is busy when the file has been
@@ -26,10 +42,10 @@
  *
  * Failures. A missing file drops the current mapping: vault users vanish
  * when the snapshot is removed, as nss_files users do with their line. A
- * file that fails validation drops it too (the file on disk is what we
- * answer for), and the failure is remembered with the file's identity, so
- * that a corrupt snapshot is checked once, not on every lookup, until it is
- * replaced.
+ * file whose header fails its checks drops it too (the file on disk is what
+ * we answer for), and the failure is remembered with the file's identity,
+ * so that a corrupt snapshot is checked once, not on every lookup, until it
+ * is replaced.
  *
  * fork(): the atfork handlers take the lock around fork, so the child never
  * inherits it held; in the child the references of lookups that were in
@@ -45,11 +61,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define NSLOTS 16
+#define NSLOTS	    16
+#define CHECK_EVERY 64 /* entries between an enumeration's stat()s */
 
 struct ksm_nss_map {
 	ksm_snap snap;
 	unsigned long refs; /* under lock */
+	bool changed;	    /* under lock: the file was changed in place */
 };
 
 struct cursor {
@@ -80,12 +98,29 @@ static const char *snapshot_path(void)
 	return p && *p ? p : KSM_NSS_SNAPSHOT_PATH;
 }
 
-static bool same_file(const ksm_snap *s, const struct stat *st)
+static bool same_inode(const ksm_snap *s, const struct stat *st)
 {
-	return s->ino == st->st_ino && s->dev == st->st_dev &&
-	       s->len == (size_t)st->st_size &&
-	       s->mtime.tv_sec == st->st_mtim.tv_sec &&
-	       s->mtime.tv_nsec == st->st_mtim.tv_nsec;
+	return s->base && s->ino == st->st_ino && s->dev == st->st_dev;
+}
+
+/*
+ * The path's inode is one we map, but its content is no longer what we
+ * mapped (another size or mtime: written or truncated): mark every mapping
+ * of it (current or pinned by a cursor) unreadable. st must come from a
+ * stat() made under the lock. Not for ctime alone: renaming a new file over
+ * the old one changes the old inode's ctime, not its bytes.
+ */
+static void mark_changed_locked(const struct stat *st)
+{
+	for (int i = 0; i < NSLOTS; i++) {
+		const ksm_snap *s = &slots[i].snap;
+
+		if (slots[i].refs && same_inode(s, st) &&
+		    ((uint64_t)st->st_size != s->len ||
+		     st->st_mtim.tv_sec != s->mtime.tv_sec ||
+		     st->st_mtim.tv_nsec != s->mtime.tv_nsec))
+			slots[i].changed = true;
+	}
 }
 
 static bool same_failure(const struct stat *st)
@@ -100,8 +135,10 @@ static bool same_failure(const struct stat *st)
 
 static void unref_locked(struct ksm_nss_map *m)
 {
-	if (--m->refs == 0)
+	if (--m->refs == 0) {
 		ksm_snap_close(&m->snap);
+		m->changed = false;
+	}
 }
 
 static void drop_current_locked(void)
@@ -122,7 +159,11 @@ static struct ksm_nss_map *free_slot_locked(void)
 
 /*
  * The mapping for the file that stat() described (src: stat's result,
- * serr: its errno), with a reference for the caller.
+ * serr: its errno), with a reference for the caller. That stat ran outside
+ * the lock and may be stale: whenever it does not match the current
+ * mapping, the path is stat()ed again here, under the lock, before anything
+ * is concluded from it. Then the inode it names is either one we map (a
+ * mapped inode is alive, so no other file has its number) or none of ours.
  */
 static struct ksm_nss_map *get_locked(const char *path, int src, int serr,
 				      const struct stat *st,
@@ -130,7 +171,16 @@ static struct ksm_nss_map *get_locked(const char *path, int src, int serr,
 {
 	struct ksm_nss_map *m;
 	ksm_snap_status rc;
+	struct stat fresh;
 
+	if (src == 0 && cur && ksm_snap_same_file(&cur->snap, st) &&
+	    !cur->changed) {
+		cur->refs++;
+		return cur;
+	}
+	src = stat(path, &fresh);
+	serr = src ? errno : 0;
+	st = &fresh;
 	if (src != 0) {
 		drop_current_locked();
 		failed.valid = false;
@@ -139,24 +189,25 @@ static struct ksm_nss_map *get_locked(const char *path, int src, int serr,
 				  : KSM_SNAPST_IO;
 		return NULL;
 	}
-	if (cur && same_file(&cur->snap, st)) {
+	if (cur && ksm_snap_same_file(&cur->snap, st) && !cur->changed) {
 		cur->refs++;
 		return cur;
 	}
+	mark_changed_locked(st);
 	if (same_failure(st)) {
 		*status = failed.st;
 		return NULL;
 	}
 	m = free_slot_locked();
 	if (!m) {
-		if (cur) {
+		if (cur && !cur->changed) {
 			cur->refs++;
 			return cur;
 		}
 		*status = KSM_SNAPST_IO;
 		return NULL;
 	}
-	rc = ksm_snap_open(path, &m->snap);
+	rc = ksm_snap_open_flags(path, KSM_SNAP_LAZY, &m->snap);
 	if (rc != KSM_SNAPST_OK) {
 		drop_current_locked();
 		failed = (struct failure){
@@ -174,6 +225,7 @@ static struct ksm_nss_map *get_locked(const char *path, int src, int serr,
 	failed.valid = false;
 	drop_current_locked();
 	m->refs = 2; /* current, and the caller */
+	m->changed = false;
 	cur = m;
 	return m;
 }
@@ -205,9 +257,11 @@ const ksm_snap *ksm_nss_snap(const struct ksm_nss_map *m)
 	return &m->snap;
 }
 
-/* Position c at the start of the current snapshot (lock held). */
-static bool cursor_start_locked(struct cursor *c)
+/* Position db's cursor at the start of the current snapshot, whose
+ * sections this walk reads are then checked (lock held). */
+static bool cursor_start_locked(enum ksm_nss_db db)
 {
+	struct cursor *c = &cursors[db];
 	const char *path = snapshot_path();
 	ksm_snap_status status;
 	struct stat st;
@@ -219,7 +273,25 @@ static bool cursor_start_locked(struct cursor *c)
 	serr = src ? errno : 0;
 	c->m = get_locked(path, src, serr, &st, &status);
 	c->pos = 0;
+	if (c->m &&
+	    !ksm_snap_check_enum(&c->m->snap, db == KSM_NSS_PASSWD
+						      ? KSM_SNAP_WALK_USERS
+						      : KSM_SNAP_WALK_GROUPS)) {
+		unref_locked(c->m);
+		c->m = NULL;
+	}
 	return c->m != NULL;
+}
+
+/* Is the cursor's mapping still readable? Every CHECK_EVERY entries the
+ * path is looked at again: its inode changed in place (lock held). */
+static bool cursor_readable_locked(struct cursor *c)
+{
+	struct stat st;
+
+	if (c->pos % CHECK_EVERY == 0 && stat(snapshot_path(), &st) == 0)
+		mark_changed_locked(&st);
+	return !c->m->changed;
 }
 
 enum nss_status ksm_nss_setent(enum ksm_nss_db db)
@@ -227,7 +299,7 @@ enum nss_status ksm_nss_setent(enum ksm_nss_db db)
 	bool ok;
 
 	pthread_mutex_lock(&lock);
-	ok = cursor_start_locked(&cursors[db]);
+	ok = cursor_start_locked(db);
 	pthread_mutex_unlock(&lock);
 	return ok ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
 }
@@ -261,7 +333,7 @@ enum nss_status ksm_nss_getent(enum ksm_nss_db db, ksm_nss_ent_fill *fill,
 	 * lock keeps position and answer consistent between racing callers.
 	 */
 	pthread_mutex_lock(&lock);
-	if (!c->m && !cursor_start_locked(c)) {
+	if ((!c->m && !cursor_start_locked(db)) || !cursor_readable_locked(c)) {
 		pthread_mutex_unlock(&lock);
 		*errnop = ENOENT;
 		return NSS_STATUS_UNAVAIL;
@@ -275,8 +347,9 @@ enum nss_status ksm_nss_getent(enum ksm_nss_db db, ksm_nss_ent_fill *fill,
 		*errnop = ERANGE;
 		ret = NSS_STATUS_TRYAGAIN;
 	} else {
+		/* ENOENT: the end; EIO: a damaged entry ends it too. */
 		*errnop = ENOENT;
-		ret = NSS_STATUS_NOTFOUND;
+		ret = rc == EIO ? NSS_STATUS_UNAVAIL : NSS_STATUS_NOTFOUND;
 	}
 	pthread_mutex_unlock(&lock);
 	return ret;
@@ -301,8 +374,10 @@ static void atfork_child(void)
 		for (int db = 0; db < KSM_NSS_NDB; db++)
 			refs += cursors[db].m == m;
 		m->refs = refs;
-		if (refs == 0 && m->snap.base)
+		if (refs == 0 && m->snap.base) {
 			ksm_snap_close(&m->snap);
+			m->changed = false;
+		}
 	}
 	pthread_mutex_unlock(&lock);
 }

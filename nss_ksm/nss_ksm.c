@@ -12,7 +12,10 @@
  *                              returns the same entry again)
  *   snapshot missing,          NSS_STATUS_UNAVAIL, *errnop = ENOENT
  *   unreadable, corrupt, from
- *   a newer version
+ *   a newer version; the entry
+ *   (or the index leading to
+ *   it, or a section an
+ *   enumeration walks) damaged
  *   out of memory (initgroups) NSS_STATUS_TRYAGAIN, *errnop = ENOMEM
  *
  * Why ENOENT with UNAVAIL: the status tells glibc the source could not
@@ -83,29 +86,33 @@ enum key_kind { BY_NAME, BY_ID };
 enum db { PASSWD, GROUP };
 
 /* Find the entry and fill out (a struct passwd or struct group). */
-static int find_fill(const ksm_snap *s, enum db db, enum key_kind kind,
-		     const char *name, uint32_t id, void *out, char *buf,
-		     size_t buflen, bool *found)
+static ksm_snap_found find_fill(const ksm_snap *s, enum db db,
+				enum key_kind kind, const char *name,
+				uint32_t id, void *out, char *buf,
+				size_t buflen, int *rc)
 {
 	const struct ksm_snap_user *u = NULL;
 	const struct ksm_snap_group *g = NULL;
+	ksm_snap_found f = KSM_SNAP_NOTFOUND;
 
 	if (db == PASSWD && kind == BY_ID)
-		u = ksm_snap_user_by_uid(s, id);
+		f = ksm_snap_find_user_by_uid(s, id, &u);
 	else if (db == PASSWD && name)
-		u = ksm_snap_user_by_name(s, name);
+		f = ksm_snap_find_user_by_name(s, name, &u);
 	else if (db == GROUP && kind == BY_ID)
-		g = ksm_snap_group_by_gid(s, id);
+		f = ksm_snap_find_group_by_gid(s, id, &g);
 	else if (db == GROUP && name)
-		g = ksm_snap_group_by_name(s, name);
-	*found = u || g;
+		f = ksm_snap_find_group_by_name(s, name, &g);
+	*rc = 0;
 	if (u)
-		return ksm_nss_fill_passwd(s, u, out, buf, buflen);
-	if (g)
-		return ksm_nss_fill_group(s, g, out, buf, buflen);
-	return 0;
+		*rc = ksm_nss_fill_passwd(s, u, out, buf, buflen);
+	else if (g)
+		*rc = ksm_nss_fill_group(s, g, out, buf, buflen);
+	return f;
 }
 
+/* A damaged entry (or the bucket that leads to it) is answered as a
+ * damaged snapshot is: this source cannot answer. */
 static enum nss_status lookup(enum db db, enum key_kind kind, const char *name,
 			      uint32_t id, void *out, char *buf, size_t buflen,
 			      int *errnop)
@@ -113,15 +120,17 @@ static enum nss_status lookup(enum db db, enum key_kind kind, const char *name,
 	struct ksm_nss_map *m;
 	ksm_snap_status st;
 	enum nss_status ret;
-	bool found;
+	ksm_snap_found f;
 	int rc;
 
 	m = ksm_nss_acquire(&st);
 	if (!m)
 		return unavail(errnop);
-	rc = find_fill(ksm_nss_snap(m), db, kind, name, id, out, buf, buflen,
-		       &found);
-	ret = found ? filled(rc, errnop) : notfound(errnop);
+	f = find_fill(ksm_nss_snap(m), db, kind, name, id, out, buf, buflen,
+		      &rc);
+	ret = f == KSM_SNAP_FOUND     ? filled(rc, errnop)
+	      : f == KSM_SNAP_DAMAGED ? unavail(errnop)
+				      : notfound(errnop);
 	ksm_nss_release(m);
 	return ret;
 }
@@ -154,21 +163,30 @@ enum nss_status _nss_ksm_getgrgid_r(gid_t gid, struct group *gr, char *buf,
 static int pwent_fill(const ksm_snap *s, uint32_t *pos, void *result, char *buf,
 		      size_t buflen)
 {
-	if (*pos >= s->h->n_users)
+	const struct ksm_snap_user *u;
+
+	switch (ksm_snap_user_at(s, *pos, &u)) {
+	case KSM_SNAP_FOUND:
+		return ksm_nss_fill_passwd(s, u, result, buf, buflen);
+	case KSM_SNAP_NOTFOUND:
 		return ENOENT;
-	return ksm_nss_fill_passwd(s, &s->users[s->user_by_uid[*pos]], result,
-				   buf, buflen);
+	default:
+		return EIO;
+	}
 }
 
 static int grent_fill(const ksm_snap *s, uint32_t *pos, void *result, char *buf,
 		      size_t buflen)
 {
-	while (*pos < s->h->n_groups && s->groups[s->group_by_gid[*pos]].local)
+	const struct ksm_snap_group *g;
+	ksm_snap_found f;
+
+	while ((f = ksm_snap_group_at(s, *pos, &g)) == KSM_SNAP_FOUND &&
+	       g->local)
 		(*pos)++;
-	if (*pos >= s->h->n_groups)
-		return ENOENT;
-	return ksm_nss_fill_group(s, &s->groups[s->group_by_gid[*pos]], result,
-				  buf, buflen);
+	if (f == KSM_SNAP_FOUND)
+		return ksm_nss_fill_group(s, g, result, buf, buflen);
+	return f == KSM_SNAP_NOTFOUND ? ENOENT : EIO;
 }
 
 enum nss_status _nss_ksm_setpwent(int stayopen)
@@ -218,19 +236,22 @@ enum nss_status _nss_ksm_initgroups_dyn(const char *user, gid_t group,
 					gid_t **groupsp, long int limit,
 					int *errnop)
 {
-	const struct ksm_snap_user *u;
+	const struct ksm_snap_user *u = NULL;
 	struct ksm_nss_map *m;
 	const ksm_snap *s;
 	ksm_snap_status st;
 	enum nss_status ret;
+	ksm_snap_found f;
 	int rc;
 
 	m = ksm_nss_acquire(&st);
 	if (!m)
 		return unavail(errnop);
 	s = ksm_nss_snap(m);
-	u = user ? ksm_snap_user_by_name(s, user) : NULL;
-	if (!u) {
+	f = user ? ksm_snap_find_user_by_name(s, user, &u) : KSM_SNAP_NOTFOUND;
+	if (f == KSM_SNAP_DAMAGED) {
+		ret = unavail(errnop);
+	} else if (f == KSM_SNAP_NOTFOUND) {
 		ret = notfound(errnop);
 	} else {
 		rc = ksm_nss_add_groups(s, u, group, start, size, groupsp,

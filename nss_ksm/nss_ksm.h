@@ -63,8 +63,8 @@ void ksm_nss_endent(enum ksm_nss_db db);
 /*
  * getXXent_r: under the module lock, call fill(snap, pos, ...) for the
  * cursor's position and advance past it when it returns 0. fill returns 0,
- * ERANGE, or ENOENT for "position pos is past the end"; it may skip entries
- * by advancing *pos itself.
+ * ERANGE, ENOENT for "position pos is past the end" or EIO for "the entry
+ * is damaged" (UNAVAIL); it may skip entries by advancing *pos itself.
  */
 typedef int ksm_nss_ent_fill(const ksm_snap *s, uint32_t *pos, void *result,
 			     char *buf, size_t buflen);

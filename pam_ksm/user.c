@@ -23,6 +23,7 @@
 #define LOGGED_CONF	"pam_ksm_logged_conf"
 #define LOGGED_SNAPSHOT "pam_ksm_logged_snapshot"
 #define LOGGED_UNKNOWN	"pam_ksm_logged_unknown"
+#define LOGGED_DAMAGED	"pam_ksm_logged_damaged"
 
 void pam_ksm_parse_args(pam_handle_t *pamh, int argc, const char **argv,
 			struct pam_ksm_args *args)
@@ -81,6 +82,18 @@ static void log_unknown(pam_handle_t *pamh, const struct pam_ksm_user *ku)
 			 when);
 }
 
+/* The name leads to a damaged entry: not served until a sync rewrites it. */
+static void log_damaged(pam_handle_t *pamh, const struct pam_ksm_user *ku)
+{
+	char name[PAM_KSM_NAME_LOG];
+
+	ksm_text_sanitize(name, sizeof(name), ku->name, NULL);
+	pam_ksm_log_once(pamh, LOGGED_DAMAGED, LOG_ERR,
+			 "%s: the snapshot %s entry this name leads to is "
+			 "damaged: not served until 'ksmctl sync' rewrites it",
+			 name, ku->conf->snapshot);
+}
+
 int pam_ksm_user_load(pam_handle_t *pamh, const struct pam_ksm_args *args,
 		      struct pam_ksm_user *ku)
 {
@@ -112,14 +125,23 @@ int pam_ksm_user_load(pam_handle_t *pamh, const struct pam_ksm_args *args,
 				 err.message);
 		return PAM_SERVICE_ERR;
 	}
-	if (ksm_login_lookup(ku->conf->snapshot, 0, ku->name, &ku->login) ==
-	    KSM_LOGIN_NO_SNAPSHOT) {
+	/* Lazy, as the keys helper: a login's cost must not grow with the
+	 * vault; the lookup checks the entry it returns (its CRC covers every
+	 * field copied below). */
+	switch (ksm_login_lookup(ku->conf->snapshot, KSM_SNAP_LAZY, ku->name,
+				 &ku->login)) {
+	case KSM_LOGIN_NO_SNAPSHOT:
 		pam_ksm_log_once(pamh, LOGGED_SNAPSHOT, LOG_ERR,
 				 "snapshot %s is %s: no vault users until "
 				 "'ksmctl sync' succeeds",
 				 ku->conf->snapshot,
 				 ksm_snap_status_str(ku->login.snap_st));
 		return PAM_USER_UNKNOWN;
+	case KSM_LOGIN_DAMAGED:
+		log_damaged(pamh, ku);
+		return PAM_USER_UNKNOWN;
+	default:
+		break;
 	}
 	ku->u = ku->login.u;
 	if (!ku->u) {

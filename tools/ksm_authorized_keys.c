@@ -54,7 +54,9 @@ static size_t print_snapshot_keys(const ksm_snap *s,
 {
 	size_t n = 0;
 
-	for (uint32_t i = 0; i < u->n_keys; i++) {
+	/* u was checked by the lookup (its CRC covers its keys). */
+	for (uint32_t i = 0; i < u->n_keys && (uint64_t)u->keys + i < s->n_keys;
+	     i++) {
 		const struct ksm_snap_key *k = &s->keys[u->keys + i];
 
 		n += print_line(ksm_snap_str(s, k->line),
@@ -167,6 +169,17 @@ int main(int argc, char **argv)
 		       "sync)",
 		       conf->snapshot, ksm_snap_status_str(l.snap_st));
 		goto out;
+	case KSM_LOGIN_DAMAGED: {
+		char name[64];
+
+		/* sshd passes any name: logged sanitized and cut. */
+		ksm_text_sanitize(name, sizeof(name), user, NULL);
+		logmsg(LOG_ERR,
+		       "snapshot %s: the entry %s leads to is damaged: no "
+		       "vault keys (run ksmctl sync)",
+		       conf->snapshot, name);
+		goto out;
+	}
 	default:
 		goto out; /* local or unknown: quietly nothing */
 	}

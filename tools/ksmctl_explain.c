@@ -8,7 +8,8 @@
  * is, expiry, where keys come from and when a code is asked are the
  * functions of ksm-core/login that pam_ksm, the keys helper and ksmd call;
  * the snapshot is opened with the reader and the check each consumer uses
- * (full for pam_ksm and nss_ksm, lazy for the keys helper); NSS is this
+ * (lazy for pam_ksm, nss_ksm, ksmd and the keys helper: each checks the
+ * entry it reads); NSS is this
  * host's own getpwnam; what only ksmd knows (its view of the name, the
  * user's recent failures, the offline verifier in its store) is ksmd's
  * "explain" answer. The PAM codes named are those of pam_ksm's stages for
@@ -90,9 +91,9 @@ static void ask_nss(struct explain *e)
 	const char *p = secure_getenv("KSM_NSS_SNAPSHOT");
 
 	/* nss_ksm: its compiled-in path (or, outside set-user-ID programs,
-	 * KSM_NSS_SNAPSHOT, as nss_ksm reads it), the full check. */
+	 * KSM_NSS_SNAPSHOT, as nss_ksm reads it), lazily as nss_ksm does. */
 	e->nss_path = p && *p ? p : KSM_NSS_SNAPSHOT_PATH;
-	ksm_login_lookup(e->nss_path, 0, e->user, &e->nss);
+	ksm_login_lookup(e->nss_path, KSM_SNAP_LAZY, e->user, &e->nss);
 	if (getpwnam_r(e->user, &pw, buf, sizeof(buf), &res) == 0 && res) {
 		e->pw_found = true;
 		e->pw_uid = pw.pw_uid;
@@ -465,9 +466,9 @@ int cmd_explain(struct ksmctl *k, int argc, char **argv)
 	if (optind + 1 != argc || !argv[optind][0])
 		return usage(k);
 	e.user = argv[optind];
-	/* As pam_ksm and ksmd decide (a local account first, then the
-	 * snapshot, fully checked), and as the keys helper does (lazily). */
-	ksm_login_find(k->conf->snapshot, 0, e.user, &e.who);
+	/* As pam_ksm, ksmd and the keys helper decide: a local account first,
+	 * then the snapshot, opened lazily (the entry read is checked). */
+	ksm_login_find(k->conf->snapshot, KSM_SNAP_LAZY, e.user, &e.who);
 	ksm_login_find(k->conf->snapshot, KSM_SNAP_LAZY, e.user, &e.keys);
 	ksm_login_lookup(k->conf->snapshot, 0, e.user, &e.entry);
 	e.local = e.who.kind == KSM_LOGIN_LOCAL;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * snapshot_writer.c - serialising accounts into the snapshot format
- * (snapshot_format.h) and replacing the file atomically.
+ * (snapshot_format.h), sealing it (snapshot_seal.h computes every checksum)
+ * and replacing the file atomically.
  */
 #include "accounts.h"
 #include "fileio.h"
 #include "snapshot_format.h"
+#include "snapshot_seal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +120,76 @@ static bool add_section(struct buf *img, struct ksm_snap_header *h, int id,
 	h->sec[id].off = img->len;
 	h->sec[id].len = len;
 	return buf_add(img, data, len);
+}
+
+/* A hash table's entry while it is built: sorted by (bucket, key, entry). */
+struct hrow {
+	uint32_t bucket, key, entry;
+};
+
+static int hrow_cmp(const void *x, const void *y)
+{
+	const struct hrow *a = x, *b = y;
+
+	if (a->bucket != b->bucket)
+		return a->bucket < b->bucket ? -1 : 1;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->entry < b->entry ? -1 : a->entry > b->entry;
+}
+
+/* The hash section (buckets, then entries) of n entries with these keys;
+ * the CRCs are left 0 for ksm_snap_seal. */
+static bool hash_section(const uint32_t *keys, size_t n, struct buf *out)
+{
+	uint32_t nb = ksm_snap_nbuckets((uint32_t)n);
+	struct hrow *rows = malloc((n ? n : 1) * sizeof(*rows));
+	size_t r = 0;
+	bool ok = rows != NULL;
+
+	for (size_t i = 0; ok && i < n; i++)
+		rows[i] = (struct hrow){ksm_snap_bucket(keys[i], nb), keys[i],
+					(uint32_t)i};
+	if (ok)
+		qsort(rows, n, sizeof(*rows), hrow_cmp);
+	for (uint32_t b = 0; ok && b <= nb; b++) {
+		struct ksm_snap_bucket bk = {0};
+
+		while (r < n && rows[r].bucket < b)
+			r++;
+		bk.start = (uint32_t)r;
+		ok = buf_add(out, &bk, sizeof(bk));
+	}
+	for (size_t i = 0; ok && i < n; i++) {
+		struct ksm_snap_hent e = {rows[i].key, rows[i].entry};
+
+		ok = buf_add(out, &e, sizeof(e));
+	}
+	free(rows);
+	return ok;
+}
+
+/* The four hash sections: users by name and uid, groups by name and gid. */
+static bool hash_sections(const ksm_accounts *as, struct buf hash[4])
+{
+	size_t nu = as->n_accounts, ng = as->n_groups;
+	uint32_t *k = calloc((nu > ng ? nu : ng) + 1, sizeof(*k));
+	bool ok = k != NULL;
+
+	for (size_t i = 0; ok && i < nu; i++)
+		k[i] = ksm_snap_name_key(as->accounts[i].name);
+	ok = ok && hash_section(k, nu, &hash[0]);
+	for (size_t i = 0; ok && i < nu; i++)
+		k[i] = as->accounts[i].uid;
+	ok = ok && hash_section(k, nu, &hash[1]);
+	for (size_t i = 0; ok && i < ng; i++)
+		k[i] = ksm_snap_name_key(as->groups[i].name);
+	ok = ok && hash_section(k, ng, &hash[2]);
+	for (size_t i = 0; ok && i < ng; i++)
+		k[i] = as->groups[i].gid;
+	ok = ok && hash_section(k, ng, &hash[3]);
+	free(k);
+	return ok;
 }
 
 /*
@@ -246,7 +318,7 @@ ksm_status ksm_snapshot_build(const ksm_accounts *as, int64_t now,
 			      uint8_t **image, size_t *len, ksm_error *err)
 {
 	struct buf img = {0}, users = {0}, groups = {0}, ids = {0}, keys = {0};
-	struct buf strings = {0};
+	struct buf strings = {0}, hash[4] = {{0}};
 	struct ksm_snap_header h = {0};
 	uint32_t *idx[4] = {0}, n_keys = 0;
 	ksm_status st = KSM_ERR_NOMEM;
@@ -264,7 +336,8 @@ ksm_status ksm_snapshot_build(const ksm_accounts *as, int64_t now,
 	idx[2] = sorted_index(as->n_groups, group_name_cmp);
 	idx[3] = sorted_index(as->n_groups, group_gid_cmp);
 	sort_as = NULL;
-	if (!idx[0] || !idx[1] || !idx[2] || !idx[3])
+	if (!idx[0] || !idx[1] || !idx[2] || !idx[3] ||
+	    !hash_sections(as, hash))
 		goto out;
 	memcpy(h.magic, KSM_SNAP_MAGIC, 8);
 	h.version = KSM_SNAP_VERSION;
@@ -288,10 +361,18 @@ ksm_status ksm_snapshot_build(const ksm_accounts *as, int64_t now,
 	    !add_section(&img, &h, KSM_SNAP_KEYS, keys.p, keys.len) ||
 	    !add_section(&img, &h, KSM_SNAP_STRINGS, strings.p, strings.len))
 		goto out;
+	for (int t = 0; t < 4; t++)
+		if (!add_section(&img, &h, KSM_SNAP_USER_NAME_HASH + t,
+				 hash[t].p, hash[t].len))
+			goto out;
 	h.file_len = img.len;
-	h.checksum =
-		ksm_crc32c(0, img.p + h.header_len, img.len - h.header_len);
 	memcpy(img.p, &h, sizeof(h));
+	if (!ksm_snap_seal(img.p, img.len,
+			   KSM_SNAP_SEAL_ENTRIES | KSM_SNAP_SEAL_HEADER)) {
+		st = ksm_set_error(err, KSM_ERR_INVALID,
+				   "the snapshot built does not check");
+		goto done;
+	}
 	*image = img.p;
 	*len = img.len;
 	img.p = NULL;
@@ -308,6 +389,8 @@ done:
 	free(ids.p);
 	free(keys.p);
 	free(strings.p);
+	for (int t = 0; t < 4; t++)
+		free(hash[t].p);
 	return st;
 }
 

@@ -24,12 +24,15 @@ typedef enum ksm_login_kind {
 	KSM_LOGIN_UNKNOWN,     /* neither local nor in the snapshot */
 	KSM_LOGIN_NO_SNAPSHOT, /* not local, and the snapshot is unusable */
 	KSM_LOGIN_NO_NAME,     /* an empty name */
+	KSM_LOGIN_DAMAGED,     /* not local; the snapshot entry (or the hash
+				  bucket) the name leads to fails its checks:
+				  not served (KSM_SNAP_DAMAGED) */
 } ksm_login_kind;
 
 typedef struct ksm_login {
 	ksm_login_kind kind;
 	ksm_snap_status snap_st;       /* the snapshot's, once it was tried */
-	ksm_snap snap;		       /* open for VAULT and UNKNOWN */
+	ksm_snap snap;		       /* open for VAULT, UNKNOWN, DAMAGED */
 	const struct ksm_snap_user *u; /* VAULT: the user's entry */
 } ksm_login;
 

@@ -27,8 +27,16 @@ ksm_login_kind ksm_login_lookup(const char *snapshot, unsigned snap_flags,
 		l->kind = KSM_LOGIN_NO_SNAPSHOT;
 		return l->kind;
 	}
-	l->u = ksm_snap_user_by_name(&l->snap, name);
-	l->kind = l->u ? KSM_LOGIN_VAULT : KSM_LOGIN_UNKNOWN;
+	switch (ksm_snap_find_user_by_name(&l->snap, name, &l->u)) {
+	case KSM_SNAP_FOUND:
+		l->kind = KSM_LOGIN_VAULT;
+		break;
+	case KSM_SNAP_DAMAGED:
+		l->kind = KSM_LOGIN_DAMAGED;
+		break;
+	default:
+		l->kind = KSM_LOGIN_UNKNOWN;
+	}
 	return l->kind;
 }
 
@@ -60,6 +68,9 @@ const char *ksm_login_why(ksm_login_kind kind)
 		return "no usable snapshot (run 'ksmctl sync')";
 	case KSM_LOGIN_NO_NAME:
 		return "no user name";
+	case KSM_LOGIN_DAMAGED:
+		return "its entry in the snapshot is damaged (run 'ksmctl "
+		       "sync')";
 	default:
 		return "not a vault user";
 	}

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snapshot_reader.c - mapping and validating the snapshot, and O(log n)
- * lookups by name and id. libc only, no allocation, no locks: callers that
- * share a ksm_snap between threads serialise (re)opening it themselves.
+ * snapshot_reader.c - mapping the snapshot, checking its header, and O(1)
+ * lookups through its hash tables. libc only, no allocation, no locks:
+ * callers that share a ksm_snap between threads serialise (re)opening it
+ * and ksm_snap_check_enum themselves.
  */
-#include "snapshot_reader.h"
+#include "snapshot_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,146 +31,47 @@ const char *ksm_snap_status_str(ksm_snap_status st)
 	}
 }
 
-/* Section i holds exactly count entries of size each, inside the file. */
-static bool section_ok(const ksm_snap *s, int i, size_t size, uint64_t count)
+static uint64_t align8(uint64_t v)
 {
-	const struct ksm_snap_section *sec = &s->h->sec[i];
-
-	return sec->off >= s->h->header_len && sec->off % 8 == 0 &&
-	       sec->off <= s->len && sec->len <= s->len - sec->off &&
-	       (size == 0 || sec->len == size * count);
+	return (v + 7) & ~(uint64_t)7;
 }
 
-static bool str_ok(const ksm_snap *s, uint32_t off)
+/* The size section id must have for the header's counts (0: any). */
+static bool size_ok(const ksm_snap *s, int id, uint64_t len)
 {
-	return off < s->strings_len;
-}
-
-static bool range_ok(size_t start, size_t n, size_t total)
-{
-	return start <= total && n <= total - start;
-}
-
-/* Never uid or gid 0, as account or supplementary group: a snapshot that
- * says otherwise was not written by ksmctl sync. */
-static bool ids_ok(const ksm_snap *s, const struct ksm_snap_user *u)
-{
-	if (u->uid == 0 || u->gid == 0 ||
-	    !range_ok(u->groups, u->n_groups, s->n_ids))
-		return false;
-	for (uint32_t k = 0; k < u->n_groups; k++)
-		if (s->ids[u->groups + k] == 0)
-			return false;
-	return true;
-}
-
-static bool users_ok(const ksm_snap *s)
-{
-	uint32_t nu = s->h->n_users, ng = s->h->n_groups;
-
-	for (uint32_t i = 0; i < nu; i++) {
-		const struct ksm_snap_user *u = &s->users[i];
-
-		if (!ids_ok(s, u) || !str_ok(s, u->name) ||
-		    !str_ok(s, u->gecos) || !str_ok(s, u->home) ||
-		    !str_ok(s, u->shell) || !str_ok(s, u->record_uid) ||
-		    !*ksm_snap_str(s, u->name) ||
-		    !range_ok(u->groups, u->n_groups, s->n_ids) ||
-		    !range_ok(u->keys, u->n_keys, s->h->n_keys) ||
-		    s->user_by_name[i] >= nu || s->user_by_uid[i] >= nu ||
-		    !str_ok(s, s->users[s->user_by_name[i]].name))
-			return false;
-		/* Sorted indexes, or binary search would miss entries. */
-		if (i > 0 &&
-		    (strcmp(ksm_snap_str(s,
-					 s->users[s->user_by_name[i - 1]].name),
-			    ksm_snap_str(s,
-					 s->users[s->user_by_name[i]].name)) >=
-			     0 ||
-		     s->users[s->user_by_uid[i - 1]].uid >=
-			     s->users[s->user_by_uid[i]].uid))
-			return false;
+	switch (id) {
+	case KSM_SNAP_USERS:
+		return len ==
+		       (uint64_t)s->n_users * sizeof(struct ksm_snap_user);
+	case KSM_SNAP_GROUPS:
+		return len ==
+		       (uint64_t)s->n_groups * sizeof(struct ksm_snap_group);
+	case KSM_SNAP_USER_BY_NAME:
+	case KSM_SNAP_USER_BY_UID:
+		return len == (uint64_t)s->n_users * 4;
+	case KSM_SNAP_GROUP_BY_NAME:
+	case KSM_SNAP_GROUP_BY_GID:
+		return len == (uint64_t)s->n_groups * 4;
+	case KSM_SNAP_IDS:
+		return len % 4 == 0;
+	case KSM_SNAP_KEYS:
+		return len == (uint64_t)s->n_keys * sizeof(struct ksm_snap_key);
+	case KSM_SNAP_STRINGS:
+		return len > 0;
+	case KSM_SNAP_USER_NAME_HASH:
+	case KSM_SNAP_USER_UID_HASH:
+		return len == ksm_snap_hash_len(s->n_users);
+	default:
+		return len == ksm_snap_hash_len(s->n_groups);
 	}
-	for (uint32_t i = 0; i < ng; i++) {
-		const struct ksm_snap_group *g = &s->groups[i];
-
-		if (g->gid == 0 || !str_ok(s, g->name) ||
-		    !*ksm_snap_str(s, g->name) ||
-		    !range_ok(g->members, g->n_members, s->n_ids) ||
-		    s->group_by_name[i] >= ng || s->group_by_gid[i] >= ng ||
-		    !str_ok(s, s->groups[s->group_by_name[i]].name))
-			return false;
-		for (uint32_t m = 0; m < g->n_members; m++)
-			if (s->ids[g->members + m] >= nu)
-				return false;
-		if (i > 0 &&
-		    (strcmp(ksm_snap_str(
-				    s, s->groups[s->group_by_name[i - 1]].name),
-			    ksm_snap_str(
-				    s, s->groups[s->group_by_name[i]].name)) >=
-			     0 ||
-		     s->groups[s->group_by_gid[i - 1]].gid >=
-			     s->groups[s->group_by_gid[i]].gid))
-			return false;
-	}
-	for (uint32_t i = 0; i < s->h->n_keys; i++)
-		if (!str_ok(s, s->keys[i].line) ||
-		    !str_ok(s, s->keys[i].fingerprint))
-			return false;
-	return true;
 }
 
-/* One user entry's strings and ranges (lazy mode checks them on lookup). */
-static bool user_ok(const ksm_snap *s, const struct ksm_snap_user *u)
-{
-	if (!ids_ok(s, u) || !str_ok(s, u->name) || !str_ok(s, u->gecos) ||
-	    !str_ok(s, u->home) || !str_ok(s, u->shell) ||
-	    !str_ok(s, u->record_uid) ||
-	    !range_ok(u->groups, u->n_groups, s->n_ids) ||
-	    !range_ok(u->keys, u->n_keys, s->h->n_keys))
-		return false;
-	for (uint32_t k = 0; k < u->n_keys; k++)
-		if (!str_ok(s, s->keys[u->keys + k].line) ||
-		    !str_ok(s, s->keys[u->keys + k].fingerprint))
-			return false;
-	return true;
-}
-
-static bool group_ok(const ksm_snap *s, const struct ksm_snap_group *g)
-{
-	if (g->gid == 0 || !str_ok(s, g->name) ||
-	    !range_ok(g->members, g->n_members, s->n_ids))
-		return false;
-	for (uint32_t m = 0; m < g->n_members; m++)
-		if (s->ids[g->members + m] >= s->h->n_users ||
-		    !str_ok(s, s->users[s->ids[g->members + m]].name))
-			return false;
-	return true;
-}
-
-static ksm_snap_status snap_from_memory(const void *data, size_t len, bool lazy,
-					ksm_snap *s);
-
-ksm_snap_status ksm_snap_from_memory(const void *data, size_t len, ksm_snap *s)
-{
-	return snap_from_memory(data, len, false, s);
-}
-
-ksm_snap_status ksm_snap_from_memory_flags(const void *data, size_t len,
-					   unsigned flags, ksm_snap *s)
-{
-	return snap_from_memory(data, len, flags & KSM_SNAP_LAZY, s);
-}
-
-static ksm_snap_status snap_from_memory(const void *data, size_t len, bool lazy,
-					ksm_snap *s)
+ksm_snap_status ksm_snap_layout(const void *data, size_t len, ksm_snap *s)
 {
 	const struct ksm_snap_header *h = data;
 	const uint8_t *b = data;
-	bool mapped = s->mapped;
+	uint64_t at = KSM_SNAP_HEADER_LEN;
 
-	memset(s, 0, sizeof(*s));
-	s->mapped = mapped;
 	if (len < KSM_SNAP_HEADER_LEN || ((uintptr_t)data & 7) ||
 	    memcmp(h->magic, KSM_SNAP_MAGIC, 8) != 0)
 		return KSM_SNAPST_CORRUPT;
@@ -177,31 +79,28 @@ static ksm_snap_status snap_from_memory(const void *data, size_t len, bool lazy,
 		return h->version > KSM_SNAP_VERSION ? KSM_SNAPST_NEWER
 						     : KSM_SNAPST_CORRUPT;
 	if (h->header_len != KSM_SNAP_HEADER_LEN || h->file_len != len ||
-	    len > KSM_SNAP_MAX_BYTES ||
-	    (!lazy && ksm_crc32c(0, b + h->header_len, len - h->header_len) !=
-			      h->checksum))
+	    len > KSM_SNAP_MAX_BYTES)
 		return KSM_SNAPST_CORRUPT;
 	s->base = b;
 	s->len = len;
 	s->h = h;
-	if (!section_ok(s, KSM_SNAP_USERS, sizeof(struct ksm_snap_user),
-			h->n_users) ||
-	    !section_ok(s, KSM_SNAP_GROUPS, sizeof(struct ksm_snap_group),
-			h->n_groups) ||
-	    !section_ok(s, KSM_SNAP_USER_BY_NAME, 4, h->n_users) ||
-	    !section_ok(s, KSM_SNAP_USER_BY_UID, 4, h->n_users) ||
-	    !section_ok(s, KSM_SNAP_GROUP_BY_NAME, 4, h->n_groups) ||
-	    !section_ok(s, KSM_SNAP_GROUP_BY_GID, 4, h->n_groups) ||
-	    !section_ok(s, KSM_SNAP_IDS, 0, 0) ||
-	    h->sec[KSM_SNAP_IDS].len % 4 ||
-	    !section_ok(s, KSM_SNAP_KEYS, sizeof(struct ksm_snap_key),
-			h->n_keys) ||
-	    !section_ok(s, KSM_SNAP_STRINGS, 0, 0) ||
-	    h->sec[KSM_SNAP_STRINGS].len == 0 ||
-	    b[h->sec[KSM_SNAP_STRINGS].off + h->sec[KSM_SNAP_STRINGS].len -
-	      1] != 0)
-		goto corrupt;
-#define SEC(id) ((const void *)(b + h->sec[id].off))
+	s->n_users = h->n_users;
+	s->n_groups = h->n_groups;
+	s->n_keys = h->n_keys;
+	memcpy(s->sec, h->sec, sizeof(s->sec));
+	/* The sections tile the file, in order, 8-byte aligned. */
+	for (int i = 0; i < KSM_SNAP_NSECTIONS; i++) {
+		const struct ksm_snap_section *sec = &s->sec[i];
+
+		if (sec->off != align8(at) ||
+		    !ksm_snap_range_ok(sec->off, sec->len, len) ||
+		    !size_ok(s, i, sec->len))
+			return KSM_SNAPST_CORRUPT;
+		at = sec->off + sec->len;
+	}
+	if (at != len)
+		return KSM_SNAPST_CORRUPT;
+#define SEC(id) ((const void *)(b + s->sec[id].off))
 	s->users = SEC(KSM_SNAP_USERS);
 	s->groups = SEC(KSM_SNAP_GROUPS);
 	s->user_by_name = SEC(KSM_SNAP_USER_BY_NAME);
@@ -209,19 +108,62 @@ static ksm_snap_status snap_from_memory(const void *data, size_t len, bool lazy,
 	s->group_by_name = SEC(KSM_SNAP_GROUP_BY_NAME);
 	s->group_by_gid = SEC(KSM_SNAP_GROUP_BY_GID);
 	s->ids = SEC(KSM_SNAP_IDS);
-	s->n_ids = h->sec[KSM_SNAP_IDS].len / 4;
+	s->n_ids = s->sec[KSM_SNAP_IDS].len / 4;
 	s->keys = SEC(KSM_SNAP_KEYS);
 	s->strings = SEC(KSM_SNAP_STRINGS);
-	s->strings_len = h->sec[KSM_SNAP_STRINGS].len;
+	s->strings_len = s->sec[KSM_SNAP_STRINGS].len;
+	for (int t = 0; t < KSM_SNAP_NTABLES; t++) {
+		struct ksm_snap_table *tab = &s->tab[t];
+
+		tab->n = t < 2 ? s->n_users : s->n_groups;
+		tab->nb = ksm_snap_nbuckets(tab->n);
+		tab->buckets = SEC(KSM_SNAP_USER_NAME_HASH + t);
+		tab->ents = (const void *)(tab->buckets + tab->nb + 1);
+	}
 #undef SEC
-	s->lazy = lazy;
-	if (!lazy && !users_ok(s))
-		goto corrupt;
+	/* Any offset inside STRINGS is then a terminated string. */
+	if (s->strings[s->strings_len - 1] != 0)
+		return KSM_SNAPST_CORRUPT;
 	return KSM_SNAPST_OK;
-corrupt:
+}
+
+/* mapped: data is ksm_snap_open's mapping (unmapped by ksm_snap_close);
+ * never read from *s, which may be uninitialised. */
+static ksm_snap_status snap_from_memory(const void *data, size_t len, bool lazy,
+					bool mapped, ksm_snap *s)
+{
+	ksm_snap_status st;
+
 	memset(s, 0, sizeof(*s));
 	s->mapped = mapped;
-	return KSM_SNAPST_CORRUPT;
+	st = ksm_snap_layout(data, len, s);
+	if (st == KSM_SNAPST_OK &&
+	    ksm_snap_header_crc(data) !=
+		    ((const struct ksm_snap_header *)data)->header_crc)
+		st = KSM_SNAPST_CORRUPT;
+	s->lazy = lazy;
+	if (st == KSM_SNAPST_OK && !lazy) {
+		if (ksm_snap_full_check(s))
+			s->verified = (1u << KSM_SNAP_NSECTIONS) - 1;
+		else
+			st = KSM_SNAPST_CORRUPT;
+	}
+	if (st != KSM_SNAPST_OK) {
+		memset(s, 0, sizeof(*s));
+		s->mapped = mapped;
+	}
+	return st;
+}
+
+ksm_snap_status ksm_snap_from_memory(const void *data, size_t len, ksm_snap *s)
+{
+	return snap_from_memory(data, len, false, false, s);
+}
+
+ksm_snap_status ksm_snap_from_memory_flags(const void *data, size_t len,
+					   unsigned flags, ksm_snap *s)
+{
+	return snap_from_memory(data, len, flags & KSM_SNAP_LAZY, false, s);
 }
 
 ksm_snap_status ksm_snap_open(const char *path, ksm_snap *s)
@@ -262,9 +204,8 @@ ksm_snap_status ksm_snap_open_flags(const char *path, unsigned flags,
 	close(fd);
 	if (map == MAP_FAILED)
 		return KSM_SNAPST_IO;
-	s->mapped = true;
 	rc = snap_from_memory(map, (size_t)st.st_size, flags & KSM_SNAP_LAZY,
-			      s);
+			      true, s);
 	if (rc != KSM_SNAPST_OK) {
 		munmap(map, (size_t)st.st_size);
 		memset(s, 0, sizeof(*s));
@@ -273,6 +214,7 @@ ksm_snap_status ksm_snap_open_flags(const char *path, unsigned flags,
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	s->mtime = st.st_mtim;
+	s->ctime = st.st_ctim;
 	return KSM_SNAPST_OK;
 }
 
@@ -283,106 +225,310 @@ void ksm_snap_close(ksm_snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
+bool ksm_snap_same_file(const ksm_snap *s, const struct stat *st)
+{
+	return s->base && st->st_ino == s->ino && st->st_dev == s->dev &&
+	       (uint64_t)st->st_size == s->len &&
+	       st->st_mtim.tv_sec == s->mtime.tv_sec &&
+	       st->st_mtim.tv_nsec == s->mtime.tv_nsec &&
+	       st->st_ctim.tv_sec == s->ctime.tv_sec &&
+	       st->st_ctim.tv_nsec == s->ctime.tv_nsec;
+}
+
 bool ksm_snap_stale(const ksm_snap *s, const char *path)
 {
 	struct stat st;
 
 	if (stat(path, &st) != 0)
 		return s->base != NULL;
-	return !s->base || st.st_ino != s->ino || st.st_dev != s->dev ||
-	       (size_t)st.st_size != s->len ||
-	       st.st_mtim.tv_sec != s->mtime.tv_sec ||
-	       st.st_mtim.tv_nsec != s->mtime.tv_nsec;
+	return !ksm_snap_same_file(s, &st);
 }
 
-/* Binary search over an index of entry numbers. */
-#define BSEARCH(idx, n, valid_expr, cmp_expr)                                  \
-	do {                                                                   \
-		size_t lo = 0, hi = (n);                                       \
-		while (lo < hi) {                                              \
-			size_t mid = lo + (hi - lo) / 2;                       \
-			uint32_t e = (idx)[mid];                               \
-			int c;                                                 \
-			if (!(valid_expr))                                     \
-				return UINT32_MAX; /* lazy: corrupt index */   \
-			c = (cmp_expr);                                        \
-			if (c == 0)                                            \
-				return e;                                      \
-			if (c < 0)                                             \
-				hi = mid;                                      \
-			else                                                   \
-				lo = mid + 1;                                  \
-		}                                                              \
-		return UINT32_MAX;                                             \
-	} while (0)
+/* Whether entry i answers for key: FOUND, NOTFOUND (a hash collision) or
+ * DAMAGED. */
+typedef ksm_snap_found match_fn(const ksm_snap *s, uint32_t i, uint32_t key,
+				const void *arg);
 
-static int cmp_u32(uint32_t a, uint32_t b)
+/* Search hash table t for key; *idx: the matching entry. */
+static ksm_snap_found find(const ksm_snap *s, int t, uint32_t key,
+			   match_fn *match, const void *arg, uint32_t *idx)
 {
-	return a < b ? -1 : a > b;
+	const struct ksm_snap_table *tab = &s->tab[t];
+	uint32_t b = ksm_snap_bucket(key, tab->nb), start, end, crc = 0, stored;
+
+	if (!s->h)
+		return KSM_SNAP_NOTFOUND;
+	if (!ksm_snap_bucket_crc(tab, b, &start, &end, s->lazy ? &crc : NULL,
+				 &stored) ||
+	    (s->lazy && crc != stored))
+		return KSM_SNAP_DAMAGED;
+	for (uint32_t i = start; i < end; i++) {
+		struct ksm_snap_hent e = tab->ents[i];
+		ksm_snap_found r;
+
+		if (e.key != key)
+			continue;
+		if (e.entry >= tab->n)
+			return KSM_SNAP_DAMAGED;
+		r = match(s, e.entry, key, arg);
+		if (r != KSM_SNAP_NOTFOUND) {
+			*idx = e.entry;
+			return r;
+		}
+	}
+	return KSM_SNAP_NOTFOUND;
 }
 
-static uint32_t find_user_name(const ksm_snap *s, const char *name)
+/* Lazy: the entry's own checks; the comparisons use the checked copy. */
+static bool user_copy(const ksm_snap *s, uint32_t i, struct ksm_snap_user *c)
 {
-	BSEARCH(s->user_by_name, s->h->n_users,
-		e < s->h->n_users && str_ok(s, s->users[e].name),
-		strcmp(name, ksm_snap_str(s, s->users[e].name)));
+	if (s->lazy)
+		return ksm_snap_user_check(s, &s->users[i], c);
+	*c = s->users[i];
+	return true;
 }
 
-static uint32_t find_user_uid(const ksm_snap *s, uint32_t uid)
+static bool group_copy(const ksm_snap *s, uint32_t i, struct ksm_snap_group *c)
 {
-	BSEARCH(s->user_by_uid, s->h->n_users, e < s->h->n_users,
-		cmp_u32(uid, s->users[e].uid));
+	if (s->lazy)
+		return ksm_snap_group_check(s, &s->groups[i], c);
+	*c = s->groups[i];
+	return true;
 }
 
-static uint32_t find_group_name(const ksm_snap *s, const char *name)
+static ksm_snap_found user_named(const ksm_snap *s, uint32_t i, uint32_t key,
+				 const void *name)
 {
-	BSEARCH(s->group_by_name, s->h->n_groups,
-		e < s->h->n_groups && str_ok(s, s->groups[e].name),
-		strcmp(name, ksm_snap_str(s, s->groups[e].name)));
+	struct ksm_snap_user u;
+	const char *have;
+
+	if (!user_copy(s, i, &u))
+		return KSM_SNAP_DAMAGED;
+	have = ksm_snap_str(s, u.name);
+	if (strcmp(name, have) == 0)
+		return KSM_SNAP_FOUND;
+	/* Another name with the same key, or an index that lies. */
+	return ksm_snap_name_key(have) == key ? KSM_SNAP_NOTFOUND
+					      : KSM_SNAP_DAMAGED;
 }
 
-static uint32_t find_group_gid(const ksm_snap *s, uint32_t gid)
+static ksm_snap_found user_numbered(const ksm_snap *s, uint32_t i, uint32_t key,
+				    const void *unused)
 {
-	BSEARCH(s->group_by_gid, s->h->n_groups, e < s->h->n_groups,
-		cmp_u32(gid, s->groups[e].gid));
+	struct ksm_snap_user u;
+
+	return user_copy(s, i, &u) && u.uid == key ? KSM_SNAP_FOUND
+						   : KSM_SNAP_DAMAGED;
+}
+
+static ksm_snap_found group_named(const ksm_snap *s, uint32_t i, uint32_t key,
+				  const void *name)
+{
+	struct ksm_snap_group g;
+	const char *have;
+
+	if (!group_copy(s, i, &g))
+		return KSM_SNAP_DAMAGED;
+	have = ksm_snap_str(s, g.name);
+	if (strcmp(name, have) == 0)
+		return KSM_SNAP_FOUND;
+	return ksm_snap_name_key(have) == key ? KSM_SNAP_NOTFOUND
+					      : KSM_SNAP_DAMAGED;
+}
+
+static ksm_snap_found group_numbered(const ksm_snap *s, uint32_t i,
+				     uint32_t key, const void *unused)
+{
+	struct ksm_snap_group g;
+
+	return group_copy(s, i, &g) && g.gid == key ? KSM_SNAP_FOUND
+						    : KSM_SNAP_DAMAGED;
+}
+
+ksm_snap_found ksm_snap_find_user_by_name(const ksm_snap *s, const char *name,
+					  const struct ksm_snap_user **out)
+{
+	uint32_t i = 0;
+	ksm_snap_found r =
+		find(s, 0, ksm_snap_name_key(name), user_named, name, &i);
+
+	*out = r == KSM_SNAP_FOUND ? &s->users[i] : NULL;
+	return r;
+}
+
+ksm_snap_found ksm_snap_find_user_by_uid(const ksm_snap *s, uint32_t uid,
+					 const struct ksm_snap_user **out)
+{
+	uint32_t i = 0;
+	ksm_snap_found r = find(s, 1, uid, user_numbered, NULL, &i);
+
+	*out = r == KSM_SNAP_FOUND ? &s->users[i] : NULL;
+	return r;
+}
+
+ksm_snap_found ksm_snap_find_group_by_name(const ksm_snap *s, const char *name,
+					   const struct ksm_snap_group **out)
+{
+	uint32_t i = 0;
+	ksm_snap_found r =
+		find(s, 2, ksm_snap_name_key(name), group_named, name, &i);
+
+	*out = r == KSM_SNAP_FOUND ? &s->groups[i] : NULL;
+	return r;
+}
+
+ksm_snap_found ksm_snap_find_group_by_gid(const ksm_snap *s, uint32_t gid,
+					  const struct ksm_snap_group **out)
+{
+	uint32_t i = 0;
+	ksm_snap_found r = find(s, 3, gid, group_numbered, NULL, &i);
+
+	*out = r == KSM_SNAP_FOUND ? &s->groups[i] : NULL;
+	return r;
 }
 
 const struct ksm_snap_user *ksm_snap_user_by_name(const ksm_snap *s,
 						  const char *name)
 {
-	uint32_t i = s->h ? find_user_name(s, name) : UINT32_MAX;
+	const struct ksm_snap_user *u;
 
-	return i == UINT32_MAX || (s->lazy && !user_ok(s, &s->users[i]))
-		       ? NULL
-		       : &s->users[i];
+	ksm_snap_find_user_by_name(s, name, &u);
+	return u;
 }
 
 const struct ksm_snap_user *ksm_snap_user_by_uid(const ksm_snap *s,
 						 uint32_t uid)
 {
-	uint32_t i = s->h ? find_user_uid(s, uid) : UINT32_MAX;
+	const struct ksm_snap_user *u;
 
-	return i == UINT32_MAX || (s->lazy && !user_ok(s, &s->users[i]))
-		       ? NULL
-		       : &s->users[i];
+	ksm_snap_find_user_by_uid(s, uid, &u);
+	return u;
 }
 
 const struct ksm_snap_group *ksm_snap_group_by_name(const ksm_snap *s,
 						    const char *name)
 {
-	uint32_t i = s->h ? find_group_name(s, name) : UINT32_MAX;
+	const struct ksm_snap_group *g;
 
-	return i == UINT32_MAX || (s->lazy && !group_ok(s, &s->groups[i]))
-		       ? NULL
-		       : &s->groups[i];
+	ksm_snap_find_group_by_name(s, name, &g);
+	return g;
 }
 
 const struct ksm_snap_group *ksm_snap_group_by_gid(const ksm_snap *s,
 						   uint32_t gid)
 {
-	uint32_t i = s->h ? find_group_gid(s, gid) : UINT32_MAX;
+	const struct ksm_snap_group *g;
 
-	return i == UINT32_MAX || (s->lazy && !group_ok(s, &s->groups[i]))
-		       ? NULL
-		       : &s->groups[i];
+	ksm_snap_find_group_by_gid(s, gid, &g);
+	return g;
+}
+
+/* The sections each walk reads: entries, order, strings, ids (and users'
+ * keys), so that a walk yields all entries or fails at its start. */
+static uint32_t walk_sections(enum ksm_snap_walk walk)
+{
+	if (walk == KSM_SNAP_WALK_USERS)
+		return 1u << KSM_SNAP_USERS | 1u << KSM_SNAP_USER_BY_UID |
+		       1u << KSM_SNAP_IDS | 1u << KSM_SNAP_KEYS |
+		       1u << KSM_SNAP_STRINGS;
+	return 1u << KSM_SNAP_GROUPS | 1u << KSM_SNAP_GROUP_BY_GID |
+	       1u << KSM_SNAP_IDS | 1u << KSM_SNAP_USERS |
+	       1u << KSM_SNAP_STRINGS;
+}
+
+bool ksm_snap_check_enum(ksm_snap *s, enum ksm_snap_walk walk)
+{
+	uint32_t need = walk_sections(walk);
+
+	if (!s->h)
+		return false;
+	for (int i = 0; i < KSM_SNAP_NSECTIONS; i++) {
+		const struct ksm_snap_section *sec = &s->sec[i];
+
+		if (!(need & (1u << i)) || (s->verified & (1u << i)))
+			continue;
+		if (ksm_crc32c(0, s->base + sec->off, sec->len) != sec->crc)
+			return false;
+		s->verified |= 1u << i;
+	}
+	return true;
+}
+
+static bool walk_ready(const ksm_snap *s, enum ksm_snap_walk walk)
+{
+	uint32_t need = walk_sections(walk);
+
+	return s->h && (s->verified & need) == need;
+}
+
+/*
+ * The walk's sections were checked whole when it started, so each entry is
+ * as written: only its bounds and rules remain to be checked (lazy), from
+ * one copy of the record. Its own CRC is not: that would cost more than the
+ * rest of a walk, and would only matter for a file rewritten in place during
+ * the walk, which nss_ksm detects by its size and mtime (docs/nss_ksm.md).
+ */
+static bool user_walkable(const ksm_snap *s, const struct ksm_snap_user *u)
+{
+	struct ksm_snap_user c = *u;
+
+	return ksm_snap_user_rules(s, &c) && c.gecos < s->strings_len &&
+	       c.home < s->strings_len && c.shell < s->strings_len &&
+	       c.record_uid < s->strings_len &&
+	       ksm_snap_range_ok(c.keys, c.n_keys, s->n_keys);
+}
+
+static bool group_walkable(const ksm_snap *s, const struct ksm_snap_group *g)
+{
+	struct ksm_snap_group c = *g;
+
+	if (!ksm_snap_group_rules(s, &c) ||
+	    !ksm_snap_range_ok(c.members, c.n_members, s->n_ids))
+		return false;
+	for (uint32_t m = 0; m < c.n_members; m++) {
+		uint32_t who = s->ids[c.members + m];
+
+		if (who >= s->n_users || s->users[who].name >= s->strings_len)
+			return false;
+	}
+	return true;
+}
+
+/* Entry pos of a walk: its index in *i. */
+static ksm_snap_found walk_at(const ksm_snap *s, enum ksm_snap_walk walk,
+			      uint32_t pos, uint32_t *i)
+{
+	bool users = walk == KSM_SNAP_WALK_USERS;
+	uint32_t n = users ? s->n_users : s->n_groups;
+
+	if (!walk_ready(s, walk))
+		return KSM_SNAP_DAMAGED;
+	if (pos >= n)
+		return KSM_SNAP_NOTFOUND;
+	*i = users ? s->user_by_uid[pos] : s->group_by_gid[pos];
+	if (*i >= n ||
+	    (s->lazy && !(users ? user_walkable(s, &s->users[*i])
+				: group_walkable(s, &s->groups[*i]))))
+		return KSM_SNAP_DAMAGED;
+	return KSM_SNAP_FOUND;
+}
+
+ksm_snap_found ksm_snap_user_at(const ksm_snap *s, uint32_t pos,
+				const struct ksm_snap_user **out)
+{
+	uint32_t i = 0;
+	ksm_snap_found f = walk_at(s, KSM_SNAP_WALK_USERS, pos, &i);
+
+	*out = f == KSM_SNAP_FOUND ? &s->users[i] : NULL;
+	return f;
+}
+
+ksm_snap_found ksm_snap_group_at(const ksm_snap *s, uint32_t pos,
+				 const struct ksm_snap_group **out)
+{
+	uint32_t i = 0;
+	ksm_snap_found f = walk_at(s, KSM_SNAP_WALK_GROUPS, pos, &i);
+
+	*out = f == KSM_SNAP_FOUND ? &s->groups[i] : NULL;
+	return f;
 }

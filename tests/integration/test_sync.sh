@@ -113,23 +113,39 @@ run_ksmctl explain dup1
 expect_rc "explain dup1: refused at the last sync (exit 1)" 1
 check "explain dup1 (text): the refusal named" grep -q "refused record UidDup1Acct00000000000: .*uid is also claimed" <<<"$OUT"
 
-# The snapshot is read back by an independent check of the format.
-check "snapshot content (independent reader)" /usr/bin/python3 - "$T/lib/snapshot" "$T" <<'PY'
+# The snapshot is read back by an independent check of the format,
+# checksums included (CRC-32C from tests/nss/mksnap.py, the other writer).
+check "snapshot content (independent reader)" /usr/bin/python3 - "$T/lib/snapshot" "$TOP_SRC/tests/nss" <<'PY'
 import struct, sys, hashlib, base64
+sys.path.insert(0, sys.argv[2])
+from mksnap import crc32c
 data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"KSMSNAP\x01"
-hl, flen = struct.unpack_from("<IQ", data, 12)[0], struct.unpack_from("<Q", data, 16)[0]
-assert flen == len(data)
+assert data[:8] == b"KSMSNAP\x01" and struct.unpack_from("<I", data, 8)[0] == 2
+hl, flen = struct.unpack_from("<I", data, 12)[0], struct.unpack_from("<Q", data, 16)[0]
+assert flen == len(data) and hl == 360
+hcrc = struct.unpack_from("<I", data, 32)[0]
+assert crc32c(data[:32] + b"\0\0\0\0" + data[36:hl]) == hcrc, "header CRC"
 nu, ng, nk = struct.unpack_from("<III", data, 36)
-secs = [struct.unpack_from("<QQ", data, 48 + 16 * i) for i in range(9)]
-so, sl = secs[8]
+secs = [struct.unpack_from("<QQII", data, 48 + 24 * i) for i in range(13)]
+for i, (o, l, c, _) in enumerate(secs):
+    assert crc32c(data[o:o + l]) == c, "section %d CRC" % i
+so, sl = secs[8][:2]
 strings = data[so:so + sl]
 s = lambda off: strings[off:strings.index(b"\0", off)].decode()
+z = lambda off: strings[off:strings.index(b"\0", off) + 1]
 users = {}
-uo = secs[0][0]
+uo, ko, io = secs[0][0], secs[7][0], secs[6][0]
 for i in range(nu):
-    f = struct.unpack_from("<12Iq", data, uo + 56 * i)
+    raw = data[uo + 64 * i:uo + 64 * (i + 1)]
+    f = struct.unpack("<12IqII", raw)
     users[s(f[0])] = dict(uid=f[5], gid=f[6], home=s(f[2]), shell=s(f[3]), gecos=s(f[1]), keys=(f[9], f[10]))
+    # The entry's CRC: record (crc 0), strings, gids, key strings.
+    body = raw[:56] + b"\0\0\0\0" + raw[60:] + b"".join(z(f[k]) for k in range(5))
+    body += data[io + 4 * f[7]:io + 4 * (f[7] + f[8])]
+    for k in range(f[9], f[9] + f[10]):
+        line, fp = struct.unpack_from("<II", data, ko + 8 * k)
+        body += z(line) + z(fp)
+    assert crc32c(body) == f[13], "user %s CRC" % s(f[0])
 assert users["bob"]["gecos"] == "Bob B,room 1" and users["bob"]["shell"] == "/bin/sh", users["bob"]
 assert users["alice"]["home"] == "/home/alice" and users["alice"]["gecos"] == "Alice A"
 ko = secs[7][0]
@@ -145,8 +161,13 @@ assert fps == {"alice@test", "carol@test"}, fps
 groups = {}
 go = secs[1][0]
 for i in range(ng):
-    name, gid, mem, nm, local, _ = struct.unpack_from("<6I", data, go + 24 * i)
+    raw = data[go + 24 * i:go + 24 * (i + 1)]
+    name, gid, mem, nm, local, crc = struct.unpack("<6I", raw)
     groups[s(name)] = (gid, local)
+    idx = struct.unpack_from("<%dI" % nm, data, io + 4 * mem)
+    body = raw[:20] + b"\0\0\0\0" + z(name) + data[io + 4 * mem:io + 4 * (mem + nm)]
+    body += b"".join(z(struct.unpack_from("<I", data, uo + 64 * u)[0]) for u in idx)
+    assert crc32c(body) == crc, "group %s CRC" % s(name)
 assert groups["sudo"][1] == 1 and groups["devs"][1] == 0 and groups["alice"][0] == 250001, groups
 PY
 

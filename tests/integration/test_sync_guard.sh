@@ -29,7 +29,7 @@ recs = [rec(i, [("shell", "/bin/bash"), ("ssh_public_key", key["k1"]), ("groups"
 json.dump({"applications": [{"name": "app", "shares": [{"folder": F, "editable": True}]}],
            "folders": [{"uid": F, "name": "Guarded"}], "records": recs},
           open(f"{t}/vault.json", "w"), indent=1)
-json.dump({"records": [rec(20)]}, open(f"{t}/new.json", "w"))
+json.dump({"records": [rec(20)]}, open(f"{t}/new.vault.json", "w"))
 PY
 ksm_start_server "$T/vault.json"
 mkdir -m 0700 "$T/private"
@@ -68,7 +68,7 @@ admin set-field --record GuardRec00000000000001 --field shell --value /bin/sh >/
 admin set-field --record GuardRec00000000000002 --field ssh_public_key --value "$(cat "$T/k2.pub")" >/dev/null
 admin set-field --record GuardRec00000000000003 --field groups --value "ops, devs" >/dev/null
 admin delete-records GuardRec00000000000005 >/dev/null
-admin add-records "$T/new.json" >/dev/null
+admin add-records "$T/new.vault.json" >/dev/null
 fp() { ssh-keygen -lf "$T/$1.pub" | awk '{print $2}'; }
 run_ksmctl sync --dry-run
 expect_rc "dry run with changes" 0
@@ -167,11 +167,11 @@ i = next(i for i in range(100, 200) if derive("GuardRec%014d" % i) == held)
 json.dump({"records": [{"uid": "GuardRec%014d" % i, "folder": "GuardFolder00000000000",
                         "data": {"type": "pamUser", "title": "late",
                                  "fields": [{"type": "login", "value": ["late"]}]}}]},
-          open(f"{t}/late.json", "w"))
+          open(f"{t}/late.vault.json", "w"))
 open(f"{t}/late.uid", "w").write("GuardRec%014d %d\n" % (i, held))
 PY
 read -r LATE HELD <"$T/late.uid"
-admin add-records "$T/late.json" >/dev/null
+admin add-records "$T/late.vault.json" >/dev/null
 run_ksmctl sync
 expect_rc "a colliding newcomer does not fail the sync" 0
 check "the newcomer is refused, naming the account that had the uid" grep -q \

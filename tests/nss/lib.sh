@@ -22,6 +22,12 @@ open(sys.argv[2], "wb").write(d)
 PYEOF
 }
 
+# string_offset SNAPSHOT STRING: where STRING's first byte is in the
+# snapshot's strings (to damage an entry that holds it).
+string_offset() {
+	"$PY" -c 'import sys; d = open(sys.argv[1], "rb").read(); print(d.index(b"\0" + sys.argv[2].encode() + b"\0") + 1)' "$1" "$2"
+}
+
 # expect_line DESCRIPTION LINE: stdout contains LINE as a whole line.
 expect_line() {
 	if grep -qxF -- "$2" <<<"$OUT"; then

@@ -12,18 +12,22 @@
  *                           ERANGE and checking the retry gives the same entry
  *   initgroups USER GID SIZE LIMIT
  *   rename FROM TO          (replace the snapshot between two lookups)
+ *   truncate PATH SIZE      (change the mapped file in place: shrink it,
+ *   overwrite FROM TO        or copy FROM's bytes into TO as cp does)
  *
  * Each command prints "CMD: STATUS ERRNO[ ENTRY]", ENTRY as getent prints it.
  * Exit status 0 unless the arguments or the module are unusable.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <nss.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum nss_status pwnam_fn(const char *, struct passwd *, char *, size_t,
 				 int *);
@@ -191,6 +195,25 @@ static void all_gr(size_t n)
 	printf("allgr: %d entries, %d retries\n", count, retries);
 }
 
+/* cp FROM TO over an existing TO: the same inode, truncated, rewritten. */
+static int overwrite(const char *from, const char *to)
+{
+	char b[65536];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_TRUNC);
+	ssize_t n = 0;
+
+	while (in >= 0 && out >= 0 && (n = read(in, b, sizeof(b))) > 0)
+		if (write(out, b, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0)
+		n = -1;
+	return in < 0 || out < 0 || n < 0 ? -1 : 0;
+}
+
 static void probe_initgroups(const char *user, gid_t gid, long int size,
 			     long int limit)
 {
@@ -315,6 +338,23 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			printf("rename: ok\n");
+			i += 2;
+		} else if (!strcmp(c, "truncate")) {
+			NEED(2);
+			if (truncate(argv[i + 1], (off_t)num(argv[i + 2])) !=
+			    0) {
+				perror("nss_probe: truncate");
+				return 2;
+			}
+			printf("truncate: ok\n");
+			i += 2;
+		} else if (!strcmp(c, "overwrite")) {
+			NEED(2);
+			if (overwrite(argv[i + 1], argv[i + 2]) != 0) {
+				perror("nss_probe: overwrite");
+				return 2;
+			}
+			printf("overwrite: ok\n");
 			i += 2;
 		} else {
 			fprintf(stderr, "nss_probe: unknown command %s\n", c);

@@ -28,7 +28,10 @@ unset KSM_NSS_SNAPSHOT
 mkdir -p "$T/ov" "$T/lib-ksm" "$T/lib-corrupt" "$T/lib-missing"
 cp "$MOD" "$T/ov/libnss_ksm.so.2"
 make_snap "$T/lib-ksm/snapshot"
-corrupt_copy "$T/lib-ksm/snapshot" "$T/lib-corrupt/snapshot" 1000
+# Damage in alice's name: her lookups, devs (she is a member) and the
+# enumerations (which check the strings) fail; the rest answers.
+corrupt_copy "$T/lib-ksm/snapshot" "$T/lib-corrupt/snapshot" \
+	"$(string_offset "$T/lib-ksm/snapshot" alice)"
 chmod 0755 "$T" "$T/ov" "$T"/lib-*
 chmod 0644 "$T/lib-ksm/snapshot" "$T/lib-corrupt/snapshot"
 sed -E 's/^(passwd|group):.*/\1: files ksm/' /etc/nsswitch.conf >"$T/nsswitch.conf"
@@ -154,6 +157,9 @@ ns_with "$T/lib-corrupt" "$T/nsswitch.conf" id alice
 expect_rc "corrupt snapshot: id alice fails cleanly" 1 "no such user"
 ns_with "$T/lib-corrupt" "$T/nsswitch.conf" id root
 expect_rc "corrupt snapshot: id root works" 0
+ns_with "$T/lib-corrupt" "$T/nsswitch.conf" getent passwd dave
+expect_out "damaged entry: the others still answer (getent passwd dave)" \
+	"dave:x:20004:30002::/srv/dave:/usr/sbin/nologin"
 ns_with "$T/lib-missing" "$T/nsswitch.conf" getent passwd alice
 expect_rc "missing snapshot: getent passwd alice exits 2" 2
 ns_with "$T/lib-missing" "$T/nsswitch.conf" getent passwd root

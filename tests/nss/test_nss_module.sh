@@ -118,10 +118,11 @@ all_unavail "a directory"
 export KSM_NSS_SNAPSHOT="$T/empty"
 all_unavail "empty file"
 size=$(stat -c %s "$SNAP")
-for off in 0 8 12 16 32 48 200 $((size / 2)) $((size - 1)); do
+# The header (360 bytes, its own CRC): any damage refuses the whole file.
+for off in 0 8 12 16 24 32 36 48 200 359; do
 	corrupt_copy "$SNAP" "$T/bad-$off" "$off"
 	export KSM_NSS_SNAPSHOT="$T/bad-$off"
-	all_unavail "byte $off flipped"
+	all_unavail "header byte $off flipped"
 done
 head -c $((size - 8)) "$SNAP" >"$T/short"
 export KSM_NSS_SNAPSHOT="$T/short"
@@ -129,33 +130,163 @@ all_unavail "truncated by 8 bytes"
 { cat "$SNAP"; printf '\0\0\0\0\0\0\0\0'; } >"$T/long"
 export KSM_NSS_SNAPSHOT="$T/long"
 all_unavail "8 bytes appended"
-# A version-2 header (the CRC does not cover the header): NEWER, also UNAVAIL.
-"$PY" -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[8]=2; open(sys.argv[2],"wb").write(d)' "$SNAP" "$T/v2"
-export KSM_NSS_SNAPSHOT="$T/v2"
+# A version-3 header: NEWER, also UNAVAIL.
+"$PY" -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[8]=3; open(sys.argv[2],"wb").write(d)' "$SNAP" "$T/v3"
+export KSM_NSS_SNAPSHOT="$T/v3"
 all_unavail "written by a newer version"
+"$PY" -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[8]=1; open(sys.argv[2],"wb").write(d)' "$SNAP" "$T/v1"
+export KSM_NSS_SNAPSHOT="$T/v1"
+all_unavail "an older format (version 1)"
 head -c 100000 /dev/urandom >"$T/random"
 export KSM_NSS_SNAPSHOT="$T/random"
 all_unavail "random bytes"
-# Crafted, with a valid checksum: an index that names an entry whose name
-# offset lies outside STRINGS before the reader reached that entry (the
-# reader compared such names for the sort check before validating them).
+# A version-1 file the old full check once read out of bounds (it compared
+# names of an index before validating them): refused as an older format.
 export KSM_NSS_SNAPSHOT="$TOP_SRC/tests/fuzz/regressions/fuzz_snapshot/index-names-unchecked.snap"
-all_unavail "fuzz regression: group index names an unchecked name offset"
+all_unavail "fuzz regression (version 1): group index names an unchecked name offset"
+
+# Damage inside an entry fails the lookups that read it, and the
+# enumerations (which check the sections they walk), nothing else. Bob's
+# gecos "Bob" is a string only bob's entry holds.
+off=$("$PY" -c 'import sys; d=open(sys.argv[1],"rb").read(); print(d.index(b"\0Bob\0") + 1)' "$SNAP")
+corrupt_copy "$SNAP" "$T/bad-bob" "$off"
+export KSM_NSS_SNAPSHOT="$T/bad-bob"
+probe pwnam bob 1024 pwuid 20002 1024 initgroups bob 20002 4 -1 \
+	pwnam alice 1024 pwuid 20004 1024 grnam ops 1024 grgid 30001 1024 \
+	initgroups alice 20001 4 -1 setpwent getpwent 1024 setgrent getgrent 1024
+got=$(cut -d' ' -f1-2 <<<"$OUT" | tr '\n' '|')
+if [ "$got" = "pwnam: UNAVAIL|pwuid: UNAVAIL|initgroups: UNAVAIL|pwnam: SUCCESS|pwuid: SUCCESS|grnam: SUCCESS|grgid: SUCCESS|initgroups: SUCCESS|setpwent: UNAVAIL|getpwent: UNAVAIL|setgrent: UNAVAIL|getgrent: UNAVAIL|" ] &&
+	grep -qxF "grnam: SUCCESS 0 ops:x:30002:bob,dave" <<<"$OUT"; then
+	ok "a damaged entry: its own lookups and the enumerations UNAVAIL, the others answer"
+else
+	fail "damaged entry: $got"
+fi
+
+# Every byte of a small snapshot flipped in turn, every entry looked up:
+# each answer is the undamaged one or UNAVAIL, never another; damage in the
+# header refuses everything; damage in an entry, its strings, ids or keys, or
+# in an enumeration's order, is noticed by some lookup or enumeration.
+"$PY" "$MKSNAP" "$USERS_JSON" "$T/small"
+"$PY" - "$PROBE" "$MOD" "$T/small" "$T/flip" "$MKSNAP" <<'EOF2'
+import importlib.util, os, subprocess, sys
+probe, mod, small, work, mksnap = sys.argv[1:6]
+spec = importlib.util.spec_from_file_location("mksnap", mksnap)
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+good = open(small, "rb").read()
+secs = m.sections(good)
+queries = [["pwnam", n, "1024"] for n in ("alice", "bob", "dave", "nosuch")]
+queries += [["pwuid", u, "1024"] for u in ("20001", "20002", "20004", "1")]
+queries += [["grnam", n, "1024"] for n in ("alice", "bob", "devs", "ops", "sudo", "nosuch")]
+queries += [["grgid", g, "1024"] for g in ("20001", "20002", "30001", "30002", "27", "1")]
+queries += [["initgroups", "alice", "20001", "4", "-1"], ["initgroups", "bob", "20002", "4", "-1"],
+            ["initgroups", "dave", "30002", "4", "-1"], ["allpw", "1024"], ["allgr", "1024"]]
+os.makedirs(work, exist_ok=True)
+live = os.path.join(work, "live")
+env = dict(os.environ, KSM_NSS_SNAPSHOT=live)
+
+def answers(out):
+    """One answer per query: its line, or the lines of an enumeration."""
+    lines, res = out.splitlines(), []
+    lines = [l for l in lines if l != "rename: ok"]
+    i = 0
+    for q in queries:
+        if q[0] in ("allpw", "allgr"):
+            j = i
+            while not lines[j].startswith(q[0] + ":"):
+                j += 1
+            res.append(lines[i:j + 1]); i = j + 1
+        else:
+            res.append([lines[i]]); i += 1
+    return res, lines[i:]
+
+def run(files):
+    args = [probe, mod]
+    for f in files:
+        args += ["rename", f, live] + [a for q in queries for a in q]
+    p = subprocess.run(args, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit("probe failed (rc %d): %s" % (p.returncode, p.stderr[-500:]))
+    out, res = p.stdout, []
+    for _ in files:
+        a, rest = answers(out)
+        res.append(a); out = "\n".join(rest)
+    return res
+
+def unavail(ans):
+    last = ans[-1].split()
+    return (len(ans) == 1 and last[1] == "UNAVAIL") or \
+        (ans[-1].startswith(("allpw: ", "allgr: ")) and ans[-2].split()[1] == "UNAVAIL")
+
+def answer_ok(got, want):
+    if got == want:
+        return True
+    if len(want) == 1:
+        return unavail(got)
+    # An enumeration: the undamaged entries up to an UNAVAIL.
+    body = [l for l in got if l.split()[1] == "SUCCESS" and not l.startswith(("set", "end"))]
+    wbody = [l for l in want if l.split()[1] == "SUCCESS" and not l.startswith(("set", "end"))]
+    return unavail(got) and wbody[:len(body)] == body
+
+open(os.path.join(work, "good"), "wb").write(good)
+want = run([os.path.join(work, "good")])[0]
+assert not any(unavail(a) for a in want), want
+def where(off):
+    if off < m.HEADER.size:
+        return "header"
+    for i, (o, l) in enumerate(secs):
+        if o <= off < o + l:
+            return i
+    return "padding"
+must_notice = {m.USERS, m.GROUPS, m.USER_BY_UID, m.GROUP_BY_GID, m.IDS, m.KEYS, m.STRINGS}
+bad, unnoticed, noticed = [], [], 0
+offs = list(range(len(good)))
+for k in range(0, len(offs), 64):
+    batch = []
+    for off in offs[k:k + 64]:
+        d = bytearray(good); d[off] ^= 0xFF
+        f = os.path.join(work, "f%d" % off)
+        open(f, "wb").write(d); batch.append(f)
+    for off, got in zip(offs[k:k + 64], run(batch)):
+        w = where(off)
+        if not all(answer_ok(g, x) for g, x in zip(got, want)):
+            bad.append((off, w, [g for g, x in zip(got, want) if not answer_ok(g, x)][:2]))
+        elif w == "header" and not all(unavail(g) for g in got):
+            bad.append((off, w, "header damage not refused everywhere"))
+        elif got != want:
+            noticed += 1
+        elif w in must_notice:
+            unnoticed.append((off, w))
+print("%d bytes flipped: %d noticed, %d wrong answers, %d unnoticed in entries/walked sections"
+      % (len(offs), noticed, len(bad), len(unnoticed)))
+for b in bad[:5] + unnoticed[:5]:
+    print("  ", b)
+sys.exit(1 if bad or unnoticed else 0)
+EOF2
+if [ $? -eq 0 ]; then ok "every byte flipped: never a wrong answer, damage noticed where it is read"; else fail "byte flips"; fi
+
+# Crafted, with every header and section CRC right: the name index out of
+# order (unused by the module) and an entry whose name lies outside STRINGS
+# (its own CRC then cannot match): that entry fails, the rest answers.
 "$PY" - "$MKSNAP" "$T/crafted-user" <<'EOF2'
 import importlib.util, struct, sys
 spec = importlib.util.spec_from_file_location("mksnap", sys.argv[1])
 m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
 users = [{"name": n, "uid": 10 + i, "gid": 10} for i, n in enumerate("abc")]
 d = bytearray(m.build({"users": users, "groups": []}))
-h = m.HEADER.unpack_from(d)
-users_off, by_name_off = h[9], h[9 + 2 * m.USER_BY_NAME]
-struct.pack_into("=III", d, by_name_off, 0, 2, 1)     # a, c, b
-struct.pack_into("=I", d, users_off + 2 * m.USER.size, 0x7fffffff)  # c's name
-struct.pack_into("=I", d, 32, m.crc32c(d[m.HEADER.size:]))
+secs = m.sections(d)
+struct.pack_into("=III", d, secs[m.USER_BY_NAME][0], 0, 2, 1)             # a, c, b
+struct.pack_into("=I", d, secs[m.USERS][0] + 2 * m.USER.size, 0x7fffffff)  # c's name
+m.seal_header(d)
 open(sys.argv[2], "wb").write(d)
 EOF2
 export KSM_NSS_SNAPSHOT="$T/crafted-user"
-all_unavail "crafted: user index names an unchecked name offset"
+probe pwnam a 1024 pwnam b 1024 pwnam c 1024 pwuid 12 1024 allpw 1024
+got=$(cut -d' ' -f1-2 <<<"$OUT" | tr '\n' '|')
+if [ "$got" = "pwnam: SUCCESS|pwnam: SUCCESS|pwnam: UNAVAIL|pwuid: UNAVAIL|setpwent: SUCCESS|getpwent: SUCCESS|getpwent: SUCCESS|getpwent: UNAVAIL|allpw: 2|" ]; then
+	ok "crafted: an entry naming an offset outside STRINGS fails alone"
+else
+	fail "crafted entry: $got"
+fi
 
 # The file replaced under a running process (rename, as ksmctl sync does).
 "$PY" - "$T/users-full.json" "$T/users-v2.json" <<'EOF'
@@ -196,6 +327,37 @@ if [ "$got" = "Alice Example,,,|Bob|V2 alice|Carol $(printf 'x%.0s' $(seq 5000))
 	ok "an enumeration is wholly from the snapshot it started in"
 else
 	fail "pinned enumeration: $(head -c 200 <<<"$got")"
+fi
+
+# The mapped file changed in place (truncated, then cp'd over): a process
+# that keeps it mapped never reads pages past the new end (SIGBUS). The
+# lookup after the truncation sees it (same inode, new size): it remaps for
+# itself and marks the old mapping unreadable, which ends the enumeration
+# positioned in it (without that, its next getpwent faults).
+cp "$T/old" "$T/live"
+probe setpwent getpwent 8192 pwnam bob 1024 truncate "$T/live" 0 \
+	pwnam bob 1024 getpwent 8192 overwrite "$T/new" "$T/live" \
+	pwnam bob 1024 getpwent 8192 endpwent setpwent getpwent 8192
+got=$(grep -E '^(getpwent|pwnam):' <<<"$OUT" | sed 's/^\([a-z]*\): \([A-Z]*\) [^ ]*\( [^:]*:x:[0-9]*:[0-9]*:\([^:]*\):.*\)\?$/\1 \2 \4/' | tr '\n' '|')
+if [ "$RC" -eq 0 ] && [ "$got" = "getpwent SUCCESS Alice Example,,,|pwnam SUCCESS Bob|pwnam UNAVAIL |getpwent UNAVAIL |pwnam SUCCESS V2 bob|getpwent UNAVAIL |getpwent SUCCESS V2 alice|" ]; then
+	ok "changed in place: no SIGBUS, lookups remapped, the old enumeration ended"
+else
+	fail "in-place change (rc $RC): $got $ERR"
+fi
+# An enumeration alone re-checks the path every 64 entries: a file rewritten
+# in place without a lookup in between (cp over it, here a longer file, so
+# no page goes missing) ends it there.
+cp "$T/old" "$T/live"
+args=(setpwent)
+for i in $(seq 1 10); do args+=(getpwent 8192); done
+args+=(overwrite "$T/new" "$T/live")
+for i in $(seq 11 70); do args+=(getpwent 8192); done
+probe "${args[@]}"
+n_ok=$(grep -c '^getpwent: SUCCESS' <<<"$OUT")
+if [ "$RC" -eq 0 ] && [ "$n_ok" = 64 ] && [ "$(grep -c '^getpwent: UNAVAIL' <<<"$OUT")" = 6 ]; then
+	ok "an enumeration notices a file rewritten in place within 64 entries"
+else
+	fail "enumeration re-check (rc $RC): $n_ok entries before UNAVAIL"
 fi
 
 # Under valgrind when available: no invalid access, no leak of our own.

@@ -97,7 +97,7 @@ nw id -Gn bob
 expect_out "id -Gn bob" "bob devs ops"
 
 # Broken snapshots: getent exits 2 (not found), no crash, files still work.
-corrupt_copy "$T/snapshot" "$T/corrupt" 500
+corrupt_copy "$T/snapshot" "$T/corrupt" "$(string_offset "$T/snapshot" alice)"
 export KSM_NSS_SNAPSHOT="$T/corrupt"
 nw getent passwd alice
 expect_rc "corrupt snapshot: getent passwd alice exits 2" 2

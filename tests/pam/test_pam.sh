@@ -115,6 +115,20 @@ check "unknown and local users: ksmd was not asked (no audit line)" \
 	bash -c "! grep -qE 'ksmd\[[0-9]+\]: auth (nosuchuser|root) ' '$SYSLOG'"
 check "unknown and local users: not even prompted for a password" bash -c "! grep -q '^prompt' '$T/out'"
 
+# A damaged entry in the snapshot (a byte of bob's name): bob is not served
+# and the log says why; alice's entry is intact and she still logs in.
+cp -p "$T/lib/snapshot" "$T/snapshot.good"
+"$PY" -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[d.index(b"\0bob\0") + 1] ^= 0xff; open(sys.argv[1], "wb").write(d)' "$T/lib/snapshot"
+log_mark
+PW=whatever
+pam ksm bob auth
+expect_pam "damaged entry: PAM_USER_UNKNOWN" auth PAM_USER_UNKNOWN 500
+expect_log "damaged entry: the log names it" "bob: the snapshot .* entry this name leads to is damaged"
+PW=$PW_ALICE
+pam ksm alice auth
+expect_pam "damaged entry: another user still logs in" auth PAM_SUCCESS 2000
+cp -p "$T/snapshot.good" "$T/lib/snapshot"
+
 log_mark
 PW=anything
 pam ksm dan auth

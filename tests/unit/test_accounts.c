@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_accounts.c - records to accounts (every rule of docs/design.md,
- * SSH keys included), the snapshot writer/reader round trip, and a damaged
- * snapshot.
+ * SSH keys included), the snapshot writer/reader round trip (full and lazy
+ * opens), and damaged snapshots: every byte flipped in turn.
  */
 /* clang-format off */
 #include <stdarg.h>
@@ -518,6 +518,190 @@ static void test_unreadable_records(void **state)
 		free(texts[i]);
 }
 
+static bool same_str(const ksm_snap *a, uint32_t x, const ksm_snap *b,
+		     uint32_t y)
+{
+	return strcmp(ksm_snap_str(a, x), ksm_snap_str(b, y)) == 0;
+}
+
+/* The same entry (by index) with the same content in two snapshots. */
+static bool same_user(const ksm_snap *a, const struct ksm_snap_user *u,
+		      const ksm_snap *b, const struct ksm_snap_user *v)
+{
+	if (u - a->users != v - b->users || u->uid != v->uid ||
+	    u->gid != v->gid || u->flags != v->flags ||
+	    u->valid_until != v->valid_until || u->n_groups != v->n_groups ||
+	    u->n_keys != v->n_keys || !same_str(a, u->name, b, v->name) ||
+	    !same_str(a, u->gecos, b, v->gecos) ||
+	    !same_str(a, u->home, b, v->home) ||
+	    !same_str(a, u->shell, b, v->shell) ||
+	    !same_str(a, u->record_uid, b, v->record_uid))
+		return false;
+	for (uint32_t k = 0; k < u->n_groups; k++)
+		if (a->ids[u->groups + k] != b->ids[v->groups + k])
+			return false;
+	for (uint32_t k = 0; k < u->n_keys; k++)
+		if (!same_str(a, a->keys[u->keys + k].line, b,
+			      b->keys[v->keys + k].line) ||
+		    !same_str(a, a->keys[u->keys + k].fingerprint, b,
+			      b->keys[v->keys + k].fingerprint))
+			return false;
+	return true;
+}
+
+static bool same_group(const ksm_snap *a, const struct ksm_snap_group *g,
+		       const ksm_snap *b, const struct ksm_snap_group *h)
+{
+	if (g - a->groups != h - b->groups || g->gid != h->gid ||
+	    g->local != h->local || g->n_members != h->n_members ||
+	    !same_str(a, g->name, b, h->name))
+		return false;
+	for (uint32_t m = 0; m < g->n_members; m++)
+		if (!same_str(a, a->users[a->ids[g->members + m]].name, b,
+			      b->users[b->ids[h->members + m]].name))
+			return false;
+	return true;
+}
+
+/* A lookup in d (possibly damaged) of what good found (NULL: nothing):
+ * the same entry, or DAMAGED; never another entry, never a miss. */
+static bool user_answer_ok(const ksm_snap *good,
+			   const struct ksm_snap_user *want, const ksm_snap *d,
+			   ksm_snap_found f, const struct ksm_snap_user *got)
+{
+	if (f == KSM_SNAP_DAMAGED)
+		return true;
+	if (!want)
+		return f == KSM_SNAP_NOTFOUND;
+	return f == KSM_SNAP_FOUND && same_user(good, want, d, got);
+}
+
+static bool group_answer_ok(const ksm_snap *good,
+			    const struct ksm_snap_group *want,
+			    const ksm_snap *d, ksm_snap_found f,
+			    const struct ksm_snap_group *got)
+{
+	if (f == KSM_SNAP_DAMAGED)
+		return true;
+	if (!want)
+		return f == KSM_SNAP_NOTFOUND;
+	return f == KSM_SNAP_FOUND && same_group(good, want, d, got);
+}
+
+/* Every lookup and walk of d against good; counts the DAMAGED answers. */
+static bool lazy_answers_ok(const ksm_snap *good, ksm_snap *d, int *damaged)
+{
+	static const char *const names[] = {"alice", "bob",  "carol",
+					    "devs",  "sudo", "nobody"};
+	static const uint32_t ids[] = {250001, 250002, 250003, 27, 1, 0};
+	const struct ksm_snap_user *u;
+	const struct ksm_snap_group *g;
+	ksm_snap_found f;
+	bool ok = true;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		f = ksm_snap_find_user_by_name(d, names[i], &u);
+		*damaged += f == KSM_SNAP_DAMAGED;
+		ok &= user_answer_ok(
+			good, ksm_snap_user_by_name(good, names[i]), d, f, u);
+		f = ksm_snap_find_user_by_uid(d, ids[i], &u);
+		*damaged += f == KSM_SNAP_DAMAGED;
+		ok &= user_answer_ok(good, ksm_snap_user_by_uid(good, ids[i]),
+				     d, f, u);
+		f = ksm_snap_find_group_by_name(d, names[i], &g);
+		*damaged += f == KSM_SNAP_DAMAGED;
+		ok &= group_answer_ok(
+			good, ksm_snap_group_by_name(good, names[i]), d, f, g);
+		f = ksm_snap_find_group_by_gid(d, ids[i], &g);
+		*damaged += f == KSM_SNAP_DAMAGED;
+		ok &= group_answer_ok(good, ksm_snap_group_by_gid(good, ids[i]),
+				      d, f, g);
+	}
+	if (!ksm_snap_check_enum(d, KSM_SNAP_WALK_USERS))
+		(*damaged)++;
+	else
+		for (uint32_t p = 0; p <= good->n_users; p++) {
+			const struct ksm_snap_user *w;
+
+			ksm_snap_user_at(good, p, &w);
+			f = ksm_snap_user_at(d, p, &u);
+			*damaged += f == KSM_SNAP_DAMAGED;
+			ok &= user_answer_ok(good, w, d, f, u);
+		}
+	if (!ksm_snap_check_enum(d, KSM_SNAP_WALK_GROUPS))
+		(*damaged)++;
+	else
+		for (uint32_t p = 0; p <= good->n_groups; p++) {
+			const struct ksm_snap_group *w;
+
+			ksm_snap_group_at(good, p, &w);
+			f = ksm_snap_group_at(d, p, &g);
+			*damaged += f == KSM_SNAP_DAMAGED;
+			ok &= group_answer_ok(good, w, d, f, g);
+		}
+	return ok;
+}
+
+/*
+ * Each byte of the file flipped in turn: the full check refuses every one;
+ * a lazy open either refuses the header, or answers every lookup and walk
+ * as the undamaged file does or with DAMAGED, and notices the flip unless
+ * it lies where no lookup reads (the name indexes, the padding, a bucket no
+ * lookup here hashes to).
+ */
+static void flip_every_byte(const char *path)
+{
+	struct stat st;
+	uint64_t *good_buf, *bad_buf;
+	ksm_snap good, d;
+	int fd = open(path, O_RDONLY), unnoticed = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	good_buf = malloc((size_t)st.st_size);
+	bad_buf = malloc((size_t)st.st_size);
+	assert_non_null(good_buf);
+	assert_non_null(bad_buf);
+	assert_int_equal(read(fd, good_buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	assert_int_equal(
+		ksm_snap_from_memory(good_buf, (size_t)st.st_size, &good),
+		KSM_SNAPST_OK);
+	for (off_t off = 0; off < st.st_size; off++) {
+		int damaged = 0;
+
+		memcpy(bad_buf, good_buf, (size_t)st.st_size);
+		((uint8_t *)bad_buf)[off] ^= 0x5a;
+		if (ksm_snap_from_memory(bad_buf, (size_t)st.st_size, &d) ==
+		    KSM_SNAPST_OK)
+			fail_msg("byte %lld flipped: the full check passes",
+				 (long long)off);
+		if (ksm_snap_from_memory_flags(bad_buf, (size_t)st.st_size,
+					       KSM_SNAP_LAZY,
+					       &d) != KSM_SNAPST_OK) {
+			if (off >= (off_t)KSM_SNAP_HEADER_LEN &&
+			    off != (off_t)(good.sec[KSM_SNAP_STRINGS].off +
+					   good.strings_len - 1))
+				fail_msg("byte %lld flipped: lazy open refused",
+					 (long long)off);
+			continue;
+		}
+		if (off < (off_t)KSM_SNAP_HEADER_LEN)
+			fail_msg("header byte %lld flipped: lazy open passes",
+				 (long long)off);
+		if (!lazy_answers_ok(&good, &d, &damaged))
+			fail_msg("byte %lld flipped: a wrong answer",
+				 (long long)off);
+		unnoticed += damaged == 0;
+	}
+	/* The name indexes and padding are a few hundred bytes at most. */
+	if (unnoticed > st.st_size / 4)
+		fail_msg("%d of %lld flips unnoticed", unnoticed,
+			 (long long)st.st_size);
+	free(good_buf);
+	free(bad_buf);
+}
+
 static void test_snapshot_round_trip(void **state)
 {
 	ksm_record *rs[3] = {
@@ -565,6 +749,23 @@ static void test_snapshot_round_trip(void **state)
 			 ksm_snap_group_by_name(&s, "carol"));
 	assert_false(ksm_snap_stale(&s, path));
 	ksm_snap_close(&s);
+
+	/* Lazily: the same answers (the writer's entry and bucket CRCs). */
+	{
+		ksm_snap full, lazy;
+		int damaged = 0;
+
+		assert_int_equal(ksm_snap_open(path, &full), KSM_SNAPST_OK);
+		assert_int_equal(
+			ksm_snap_open_flags(path, KSM_SNAP_LAZY, &lazy),
+			KSM_SNAPST_OK);
+		assert_true(lazy_answers_ok(&full, &lazy, &damaged));
+		assert_int_equal(damaged, 0);
+		assert_non_null(ksm_snap_user_by_name(&lazy, "carol"));
+		ksm_snap_close(&lazy);
+		ksm_snap_close(&full);
+	}
+	flip_every_byte(path);
 
 	/* One flipped byte anywhere after the header: corrupt. */
 	fd = open(path, O_RDWR);
