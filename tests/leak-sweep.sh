@@ -49,9 +49,13 @@ if [ "$n" -lt 10 ]; then
 	exit 1
 fi
 
-# The search must be able to find something: every server's vault state
-# holds its secrets (positive control).
-ctl=$(find "$@" -name vault-state.json -type f 2>/dev/null | head -n 1)
+# The search must be able to find something: a server that saw secrets
+# holds them in its vault state (positive control). Not just any vault
+# state: a server whose vault has no secret (test_uids) has none to find.
+ctl=
+while IFS= read -r d; do
+	[ -s "$d/secrets-seen" ] && [ -f "$d/vault-state.json" ] && { ctl="$d/vault-state.json"; break; }
+done < <(find "$@" -name secrets-seen -type f -printf '%h\n' 2>/dev/null | sort)
 if [ -z "$ctl" ] || ! grep -qaF -f "$LIST" "$ctl"; then
 	echo "leak sweep: the positive control failed (no secret found in ${ctl:-any vault-state.json})" >&2
 	exit 1

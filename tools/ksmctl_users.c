@@ -36,6 +36,18 @@ static void print_text(const struct ksmctl *k, const ksm_snap *s, int64_t now)
 	ksmctl_print_refusals(k->conf);
 }
 
+/* One refusal's common fields, as an unclosed JSON object (i > 0: after a
+ * comma). */
+static void print_refusal_json(size_t i, const struct ksmctl_refusal *r)
+{
+	printf("%s{\"record\":", i ? "," : "");
+	ksmctl_json_string(stdout, r->record);
+	fputs(",\"name\":", stdout);
+	ksmctl_json_string(stdout, r->name);
+	fputs(",\"reason\":", stdout);
+	ksmctl_json_string(stdout, r->reason);
+}
+
 static void print_json(const struct ksmctl *k, const ksm_snap *s, int64_t now)
 {
 	json_object *last = ksmctl_last_sync_load(k->conf), *h;
@@ -87,12 +99,7 @@ static void print_json(const struct ksmctl *k, const ksm_snap *s, int64_t now)
 	}
 	fputs(",\"refused\":[", stdout);
 	for (size_t i = 0; ksmctl_last_refusal(last, i, &r); i++) {
-		printf("%s{\"record\":", i ? "," : "");
-		ksmctl_json_string(stdout, r.record);
-		fputs(",\"name\":", stdout);
-		ksmctl_json_string(stdout, r.name);
-		fputs(",\"reason\":", stdout);
-		ksmctl_json_string(stdout, r.reason);
+		print_refusal_json(i, &r);
 		printf(",\"account\":%s}", r.whole_account ? "true" : "false");
 	}
 	/* host_record: the pamMachine (as the sync wrote it) and why the
@@ -105,12 +112,7 @@ static void print_json(const struct ksmctl *k, const ksm_snap *s, int64_t now)
 	      stdout);
 	fputs(",\"off_host\":[", stdout);
 	for (size_t i = 0; ksmctl_last_off_host_at(last, i, &r); i++) {
-		printf("%s{\"record\":", i ? "," : "");
-		ksmctl_json_string(stdout, r.record);
-		fputs(",\"name\":", stdout);
-		ksmctl_json_string(stdout, r.name);
-		fputs(",\"reason\":", stdout);
-		ksmctl_json_string(stdout, r.reason);
+		print_refusal_json(i, &r);
 		putchar('}');
 	}
 	fputs("]}\n", stdout);

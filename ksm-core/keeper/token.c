@@ -99,6 +99,14 @@ ksm_status ksm_host_from_spec(const char *spec, char **host, ksm_error *err)
 				     "host name",
 				     spec);
 	*host = ksm_strndup(p, n);
+	/* "EU/" or "https://eu" is the region too: what this returns must
+	 * read back as itself (a config's hostname is read by this again). */
+	if (*host && region_host(*host)) {
+		const char *r = region_host(*host);
+
+		free(*host);
+		*host = ksm_strdup(r);
+	}
 done:
 	return *host ? KSM_OK
 		     : ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");

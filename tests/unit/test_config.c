@@ -481,6 +481,8 @@ static void test_hosts(void **state)
 		{"eu", "keepersecurity.eu"},
 		{"Gov", "govcloud.keepersecurity.us"},
 		{"IL5", "il5.keepersecurity.us"},
+		{"EU/", "keepersecurity.eu"},
+		{"https://jp/", "keepersecurity.jp"},
 		{"https://keepersecurity.jp", "keepersecurity.jp"},
 		{"https://127.0.0.1:8443/api/x?y", "127.0.0.1:8443"},
 		{"HTTPS://[::1]:443/", "[::1]:443"},
