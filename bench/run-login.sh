@@ -36,8 +36,9 @@
 #      through ksmd)  vs  benchlocal (authorized_keys)
 #  (b) password login (keyboard-interactive, SSH_ASKPASS): vault users
 #      load001, load003..load008 in turn (pam_ksm -> ksmd -> server, live;
-#      in turn so that no login can take a read of the last second, which
-#      ksmd lets an auth do)  vs  benchlocal (pam_unix)
+#      in turn and with the tests' auth_reuse of 1 s, so that no login can
+#      take a read of another's, which ksmd lets an auth do)  vs
+#      benchlocal (pam_unix)
 #      ROUNDS rounds; in each the four kinds run N logins each, in an order
 #      that rotates from round to round. Medians of the wall times of the
 #      single logins (ssh started to ssh exited), and CPU per login of
@@ -47,7 +48,8 @@
 #      password login of load002 and the first key login of load000, and
 #      on average over the timed blocks of (a) and (b).
 #  (d) bursts of BURST concurrent password logins, released together
-#      (flock barrier), each more than 10 s after any earlier vault read:
+#      (flock barrier), each more than 10 s after any earlier vault read,
+#      with ksmd's default auth_reuse (5 s):
 #      vault-first (BURST_USERS users, each BURST/BURST_USERS times; for
 #      most of them the first login on this host, so ksmd makes their
 #      offline verifiers), vault-again (the same once the verifiers exist),
@@ -117,7 +119,7 @@ VKEY=load000 # vault user, key logins
 VPW=load001  # vault user, password logins (the first of VPWS)
 # The timed password logins take turns among these users, so that no login
 # finds a read of its user's record made in the last second, which ksmd
-# would let it take (an auth takes a read of the last second): each timed
+# would let it take (auth_reuse, 1 s here as in the tests): each timed
 # login then asks the vault, as a lone login does.
 VPWS=(load001 load003 load004 load005 load006 load007 load008)
 VONE=load002 # vault user, the single password login of (c)
@@ -429,6 +431,11 @@ print(json.dumps({"label": E["LABEL"], "kind": E["KIND"], "conf": E["CONF"], "wa
 # reuse. vault-first: the first logins of most of these users on this host
 # (ksmd makes their offline verifiers); vault-again: the same burst once
 # the verifiers exist; local: benchlocal, pam_unix, the same burst.
+# The bursts run with ksmd's default auth_reuse (5 s); the timed logins
+# above ran with the tests' 1 s (tests/lib/server.sh) and their users in
+# turn, so that each made its own request, as a lone login does.
+AUTH_REUSE=
+sysconf # restarts ksmd on it
 log "waiting 11 s (no read of the last 10 s)"
 sleep 11
 burst vault-first vault

@@ -21,8 +21,9 @@
 # private mount namespace (nothing on the host changes). The hash is made by mkpasswd -m yescrypt
 # (package whois) or, without it, by crypt(3) through python.
 #
-# ksmd lets an auth take a read of the same record made in the last second
-# (docs/design.md), so back-to-back authentications of one user share
+# ksmd lets an auth take a read of the same record made in the last
+# auth_reuse (1 s here, as in the tests' ksm.conf; ksmd's default is 5 s:
+# docs/design.md), so back-to-back authentications of one user share
 # reads. The live pam_ksm runs therefore space their authentications GAP_MS
 # apart (the harness's password prompt waits that long: no CPU, and GAP_MS
 # is taken off the wall time), so that each makes its own request, as a

@@ -49,7 +49,7 @@ KSM_HIDDEN ksm_status ksmd_vault_init(struct ksmd *d, ksm_error *err);
 /*
  * The record uid as of now: shares a read of the same record already
  * under way; also takes a successful read whose request left at most
- * ok_age_ms ago (an auth: AUTH_REUSE_MS; the session after an auth), and
+ * ok_age_ms ago (an auth: auth_reuse; the session after an auth), and
  * with fail_age_ms a read that could not reach the vault and finished at
  * most that long ago (the later stages of a login). Release with
  * ksmd_fetch_release. *budget_refusal tells a refusal of ksmd's own
@@ -60,15 +60,14 @@ KSM_HIDDEN ksm_status ksmd_vault_record(struct ksmd *d, const char *uid,
 					unsigned fail_age_ms,
 					struct ksmd_fetch **out,
 					bool *budget_refusal, ksm_error *err);
-/* How old a finished read an auth takes: a rotation in the vault reaches
- * every auth that starts more than this long after it. */
-#define AUTH_REUSE_MS 1000
 /* The later stages of a login (session) take its auth's read, or its
  * failure to reach the vault, for this long. */
 #define STAGE_REUSE_MS 10000
 /* The read's place in the order in which reads finished, and when. */
 KSM_HIDDEN uint64_t ksmd_fetch_seq(const struct ksmd_fetch *f);
 KSM_HIDDEN uint64_t ksmd_fetch_done_at(const struct ksmd_fetch *f);
+/* When the read's request left (monotonic ms). */
+KSM_HIDDEN uint64_t ksmd_fetch_sent_at(const struct ksmd_fetch *f);
 KSM_HIDDEN const ksm_record *ksmd_fetch_record(const struct ksmd_fetch *f);
 KSM_HIDDEN const ksm_secrets *ksmd_fetch_secrets(const struct ksmd_fetch *f);
 KSM_HIDDEN void ksmd_fetch_release(struct ksmd_fetch *f);

@@ -144,6 +144,46 @@ static void auth_offline(struct ksmd *d, const struct auth_req *a,
 	}
 }
 
+/* Does the read's record have this password? */
+static bool read_has_password(const struct ksmd_fetch *f, const char *pw)
+{
+	char *current =
+		ksm_record_first_value(ksmd_fetch_record(f), "password");
+	bool eq = current && *current && ksm_secret_equal(pw, current);
+
+	ksm_free_secret(current);
+	return eq;
+}
+
+/*
+ * The read this auth is judged by: one of at most auth_reuse ago, shared
+ * with the user's other logins. If a read from before this auth began
+ * refuses the password, the vault may have a new one since (a rotation):
+ * ask it now, so that a new password works at once and only an old one
+ * may live on for auth_reuse. Should that fail, the earlier read stands.
+ */
+static ksm_status auth_read(struct ksmd *d, const struct auth_req *a,
+			    const char *record_uid, uint64_t deadline,
+			    struct ksmd_fetch **f, bool *budget, ksm_error *err)
+{
+	struct ksmd_fetch *now = NULL;
+	ksm_error err2 = {0};
+	bool budget2;
+	ksm_status st;
+
+	st = ksmd_vault_record(d, record_uid, deadline,
+			       d->conf->auth_reuse * 1000u, 0, f, budget, err);
+	if (st != KSM_OK || ksmd_fetch_sent_at(*f) >= a->t0 ||
+	    read_has_password(*f, a->password))
+		return st;
+	if (ksmd_vault_record(d, record_uid, deadline, 0, 0, &now, &budget2,
+			      &err2) == KSM_OK) {
+		ksmd_fetch_release(*f);
+		*f = now;
+	}
+	return KSM_OK;
+}
+
 static void auth_live(struct ksmd *d, const struct auth_req *a,
 		      const char *record_uid, ksm_ipc_msg *resp)
 {
@@ -157,8 +197,7 @@ static void auth_live(struct ksmd *d, const struct auth_req *a,
 	bool budget = false, pw_ok;
 	ksm_status st;
 
-	st = ksmd_vault_record(d, record_uid, deadline, AUTH_REUSE_MS, 0, &f,
-			       &budget, &err);
+	st = auth_read(d, a, record_uid, deadline, &f, &budget, &err);
 	if (st == KSM_ERR_TIMEOUT) /* name the budget that ran out */
 		ksm_error_prefix(&err, "timeout_auth budget");
 	if (st != KSM_OK) {

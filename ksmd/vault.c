@@ -17,8 +17,9 @@
  *    outage must not turn into budget refusals instead of offline checks.
  *  - Reads of one record are shared: a login that finds a read of its
  *    record under way waits for that one instead of asking again; an auth
- *    also takes a successful read sent at most AUTH_REUSE_MS ago (so a
- *    rotation reaches every auth at most 1 s later), and the session of a
+ *    also takes a successful read sent at most auth_reuse ago (so a
+ *    rotation reaches every auth at most that much later; op_auth.c asks
+ *    again when such a read refuses the password), and the session of a
  *    login the read its auth made (ok_age_ms).
  *  - A read that failed because the vault could not be reached is kept a
  *    few seconds for the later stages of the same login (session, keys),
@@ -666,6 +667,11 @@ uint64_t ksmd_fetch_seq(const struct ksmd_fetch *f)
 uint64_t ksmd_fetch_done_at(const struct ksmd_fetch *f)
 {
 	return f ? f->done_at : 0;
+}
+
+uint64_t ksmd_fetch_sent_at(const struct ksmd_fetch *f)
+{
+	return f ? f->sent_at : 0;
 }
 
 const ksm_record *ksmd_fetch_record(const struct ksmd_fetch *f)

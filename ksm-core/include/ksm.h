@@ -545,6 +545,8 @@ typedef struct ksm_settings {
 		request_window;	      /* at most N requests per S s */
 	unsigned max_auth_failures;   /* per user, in the window */
 	unsigned auth_failure_window; /* seconds */
+	/* How old a vault read an auth may take, seconds (0: none). */
+	unsigned auth_reuse;
 	/* Cap on the get_secret answer of a whole vault, bytes (0: a quarter
 	 * of physical memory, at least 256 MiB). */
 	size_t max_response_size;

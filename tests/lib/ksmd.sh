@@ -65,8 +65,9 @@ ksmd_ping() {
 }
 
 # past_reuse: wait until no read of the vault is young enough for an auth
-# to take it (ksmd's AUTH_REUSE_MS, 1 s: docs/design.md, "How ksmd talks
-# to the vault"), so that the next auth asks the vault again.
+# to take it (auth_reuse, 1 s in the tests' ksm.conf: tests/lib/server.sh;
+# docs/design.md, "How ksmd talks to the vault"), so that the next auth
+# asks the vault again.
 past_reuse() { sleep 1.1; }
 
 # store_written: wait (at most 10 s) until ksmd has written what it queued

@@ -265,7 +265,7 @@ store_check "the live login reset the locked user's failures" "u['load%03d' % ($
 
 # ----------------------------------------------- 3. one long-lived process
 # Sequential authentications of one user: an auth takes a read of the last
-# second (AUTH_REUSE_MS), so about one get_secret per second of the run;
+# second (auth_reuse, 1 s in the tests), so about one get_secret per second of the run;
 # request_budget raised all the same, since the budget is not what is
 # measured here. ksmd starts again on this ksm.conf, so its VmRSS is its
 # own from the first round.

@@ -93,8 +93,8 @@ check "exactly one request per authentication (get_secret $(req_gets), total $(r
 expect_log "the log names the live path (ksmd's verdict in pam_ksm's line)" \
 	"pam_ksm\(ksm:auth\): alice: password accepted by the vault \(live"
 expect_log "ksmd's audit line: user, service, verdict" "ksmd\[[0-9]+\]: auth alice \(ksm\): ok, live"
-# An auth takes a read of the same record sent in the last second
-# (AUTH_REUSE_MS): the checks right after share it; one after that asks.
+# An auth takes a read of the same record sent in the last auth_reuse (1 s
+# here): the checks right after share it; one after that asks.
 reset_stats
 for i in 1 2 3; do pam ksm alice auth; done
 check "three authentications in a row share the last second's read ($(req_total) requests)" [ "$(req_total)" -lt 3 ]
@@ -135,16 +135,27 @@ pam ksm dan auth
 expect_pam "a record without password: PAM_AUTH_ERR" auth PAM_AUTH_ERR
 expect_log "the log says password logins are off" "dan: the record has no password"
 
-# Rotation, as KeeperPAM does it: no sync needed.
-admin set-field --record PamAlice00000000000000 --field password --value "$PW_ALICE2" >/dev/null ||
-	fail "set-field"
-past_reuse # within a second, not at once: an auth may take a read of the last second
-PW=$PW_ALICE2
-pam ksm alice auth
-expect_pam "rotated: the new password works, no sync" auth PAM_SUCCESS
+# Rotation, as KeeperPAM does it: no sync needed. With ksmd's default
+# auth_reuse (5 s), right after a login that read alice's record: the new
+# password works at once (a read from before the auth refused it, so ksmd
+# asks the vault again), and the old one fails (a refusal is always the
+# vault's answer of now: it asks again too).
+AUTH_REUSE= conf
 PW=$PW_ALICE
 pam ksm alice auth
-expect_pam "rotated: the old password fails, no sync" auth PAM_AUTH_ERR
+expect_pam "default auth_reuse: alice logs in (a read of her record)" auth PAM_SUCCESS
+admin set-field --record PamAlice00000000000000 --field password --value "$PW_ALICE2" >/dev/null ||
+	fail "set-field"
+reset_stats
+PW=$PW_ALICE2
+pam ksm alice auth
+expect_pam "rotated: the new password works at once, no sync" auth PAM_SUCCESS
+check "... the earlier read refused it, so ksmd asked the vault ($(req_gets) get_secret)" [ "$(req_gets)" = 1 ]
+PW=$PW_ALICE
+pam ksm alice auth
+expect_pam "rotated: the old password fails at once, no sync" auth PAM_AUTH_ERR
+check "... asked the vault again too ($(req_gets) get_secret in all)" [ "$(req_gets)" = 2 ]
+conf
 
 # use_first_pass: the token of an earlier module (none here) is required.
 mkdir -p "$T/pam.d"
