@@ -3,6 +3,7 @@
  * ksmctl.c - the ksm-unix admin CLI: option parsing, dispatch, exit codes.
  */
 #include "ksmctl.h"
+#include "mem.h"
 #include "proxy.h"
 
 #include <errno.h>
@@ -164,6 +165,8 @@ int main(int argc, char **argv)
 	ksm_error err = {0};
 	int opt, rc;
 
+	/* The vault's secrets and the device key pass through here. */
+	ksm_no_core_dumps();
 	/* '+': stop at the command; its own options follow it. */
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (opt) {
