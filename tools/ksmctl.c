@@ -5,6 +5,7 @@
 #include "ksmctl.h"
 #include "mem.h"
 #include "proxy.h"
+#include "text.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -79,6 +80,15 @@ void ksmctl_ensure_parent_dir(const char *path)
 				strerror(errno));
 	}
 	free(dir);
+}
+
+void ksmctl_put_text(FILE *f, const char *s)
+{
+	char *shown = s ? ksm_text_display(s, strlen(s)) : NULL;
+
+	if (shown)
+		fputs(shown, f);
+	ksm_free_secret(shown); /* it may be a value */
 }
 
 void ksmctl_json_string(FILE *f, const char *s)

@@ -21,5 +21,12 @@ KSM_HIDDEN bool ksm_text_clean(const char *s, size_t max,
  */
 KSM_HIDDEN void ksm_text_sanitize(char *dst, size_t cap, const char *src,
 				  const char *allowed);
+/*
+ * Outside text for a log line, a status file or a terminal, in a new
+ * string (NULL: out of memory): control characters (C0, DEL, C1) and
+ * bytes that are not UTF-8 become '?'; at most max bytes, whole
+ * characters.
+ */
+KSM_HIDDEN char *ksm_text_display(const char *v, size_t max);
 
 #endif
