@@ -15,13 +15,41 @@
 #include <time.h>
 
 /*
+ * The account rules of a sync: ksmctl builds the snapshot with ksm.conf
+ * as it is now, so the store's accounts are built from the same file,
+ * read again when it changed since ksmd started (*fresh, to free). The
+ * store itself stays ksmd's (d->conf: private_store, offline_verifiers).
+ */
+static const ksm_settings *sync_rules(struct ksmd *d, ksm_settings **fresh,
+				      ksm_error *err)
+{
+	*fresh = NULL;
+	if (!ksmd_conf_changed(d))
+		return d->conf;
+	if (ksm_settings_load(d->conf_path, fresh, err) != KSM_OK) {
+		ksmd_log(LOG_WARNING,
+			 "sync: ksm.conf changed since ksmd started and does "
+			 "not load (%s): the offline store follows the "
+			 "settings ksmd started with",
+			 err->message);
+		ksm_error_clear(err);
+		return d->conf;
+	}
+	ksmd_log(LOG_NOTICE, "sync: ksm.conf changed since ksmd started: the "
+			     "accounts of this sync follow the file as it is "
+			     "now, as ksmctl's do (restart ksmd for the rest)");
+	return *fresh;
+}
+
+/*
  * The number of verifiers made; *st_out and err say whether it worked.
  * The accounts are the ones ksmctl builds from the same read (the same
  * rules, the same previous snapshot); when ksmctl's drop guard will refuse
  * the sync (and force is false), the store is left as it is, so that a
  * refused sync drops no verifier either.
  */
-static size_t sync_store(struct ksmd *d, const ksm_secrets *s, bool force,
+static size_t sync_store(struct ksmd *d, const ksm_secrets *s,
+			 const ksm_settings *rules, bool force,
 			 ksm_status *st_out, ksm_error *err)
 {
 	ksm_local_db *local = NULL;
@@ -35,12 +63,11 @@ static size_t sync_store(struct ksmd *d, const ksm_secrets *s, bool force,
 
 	st = ksm_local_db_load(NULL, NULL, &local, err);
 	if (st == KSM_OK)
-		st = ksm_prior_load(d->conf->snapshot, &prior, err);
+		st = ksm_prior_load(rules->snapshot, &prior, err);
 	if (st == KSM_OK)
-		st = ksm_accounts_build_since(s, d->conf, local, prior, &as,
-					      err);
+		st = ksm_accounts_build_since(s, rules, local, prior, &as, err);
 	if (st == KSM_OK)
-		ksm_accounts_drop_check(as, prior, d->conf, &drop);
+		ksm_accounts_drop_check(as, prior, rules, &drop);
 	if (st == KSM_OK && drop.refused && !force) {
 		ksmd_log(LOG_WARNING,
 			 "sync: offline verifiers left as they are: the drop "
@@ -94,6 +121,8 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	const char **folders = calloc(req->n + 1, sizeof(char *));
 	const struct ksm_ipc_field *f;
 	ksm_query q = {.record_uids = uids, .folder_uids = folders};
+	ksm_settings *fresh = NULL;
+	const ksm_settings *rules;
 	ksm_secrets *s = NULL;
 	ksm_error err = {0};
 	char *json = NULL, *verr = NULL;
@@ -111,20 +140,6 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		uids[q.n_record_uids++] = (const char *)f->val;
 	for (pos = 0; (f = ksm_ipc_next(req, "folder", &pos));)
 		folders[q.n_folder_uids++] = (const char *)f->val;
-	/* The sync's accounts are built twice, here (the store) and in
-	 * ksmctl (the snapshot): both from the same ksm.conf, or not at all. */
-	if (sync && ksmd_conf_changed(d)) {
-		ksm_ipc_add_str(resp, "result", "error");
-		ksm_ipc_add_str(resp, "status",
-				ksm_status_name(KSM_ERR_CONFIG));
-		ksm_ipc_add_str(resp, "message",
-				"ksm.conf changed after ksmd started, and ksmd "
-				"reads it only at start: restart ksmd "
-				"(systemctl restart ksmd) so that the sync and "
-				"ksmd use the same settings; nothing was "
-				"changed");
-		goto out;
-	}
 	if (!q.n_record_uids)
 		q.record_uids = NULL;
 	if (!q.n_folder_uids)
@@ -148,8 +163,9 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		/* Queued login updates of older reads than this one must not
 		 * undo what it finds (store.c). */
 		ksmd_store_sync_begin(seq, deadline);
-		hashed = sync_store(d, s, force && !strcmp(force, "yes"), &vst,
-				    &err);
+		rules = sync_rules(d, &fresh, &err);
+		hashed = sync_store(d, s, rules, force && !strcmp(force, "yes"),
+				    &vst, &err);
 		if (vst != KSM_OK)
 			verr = ksm_strdup(err.message);
 	}
@@ -172,4 +188,5 @@ out:
 	ksm_secrets_free(s);
 	free(uids);
 	free(folders);
+	ksm_settings_free(fresh);
 }
