@@ -38,3 +38,14 @@ void ksm_text_sanitize(char *dst, size_t cap, const char *src,
 	}
 	dst[i] = '\0';
 }
+
+int ksm_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
