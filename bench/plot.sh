@@ -60,8 +60,9 @@ if d:
     k, u = s["live/bench-ksm"], s["live/bench-unix"]
     rows.append(("password check: wall", k["wall_ms_per_auth"], u["wall_ms_per_auth"],
                  "pam_ksm (live)", "pam_unix", "time"))
-    rows.append(("password check: CPU", k["cpu_ms_per_auth"], u["cpu_ms_per_auth"],
-                 "pam_ksm (live)", "pam_unix", "cpu"))
+    # pam_ksm's CPU with ksmd's, which does the vault half of the check.
+    rows.append(("password check: CPU", k.get("cpu_ms_per_auth_with_ksmd", k["cpu_ms_per_auth"]),
+                 u["cpu_ms_per_auth"], "pam_ksm + ksmd (live)", "pam_unix", "cpu"))
 
 d = load("login.json")
 if d:

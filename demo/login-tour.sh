@@ -91,12 +91,12 @@ check "sudo with gina's vault password" [ "$OUT" = 0 ]
 
 say "KeeperPAM rotates gina's password in the vault: sudo follows at once, no sync"
 admin set-field --record PamGina000000000000000 --field password --value "$PW_GINA2" >/dev/null
-show "sudo with the old password"
-OUT=$(sudo_as $UID_GINA "$PW_GINA"); echo "$OUT" | tail -1
-check "the old password is refused at once" [ "$OUT" != 0 ]
 show "sudo with the new password"
 OUT=$(sudo_as $UID_GINA "$PW_GINA2"); echo "$OUT"
-check "the new password works at once" [ "$OUT" = 0 ]
+check "the new password works, without a sync" [ "$OUT" = 0 ]
+show "sudo with the old password"
+OUT=$(sudo_as $UID_GINA "$PW_GINA"); echo "$OUT" | tail -1
+check "the old password is refused" [ "$OUT" != 0 ]
 show "ssh ... 'keyctl print %user:ksm:password'   (a new login gets the new value)"
 OUT=$("${SSH[@]}" -i "$T/gina" gina@127.0.0.1 'keyctl print %user:ksm:password; echo' 2>&1)
 echo "$OUT"

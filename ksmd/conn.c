@@ -97,18 +97,24 @@ void ksmd_add_clock(ksm_ipc_msg *resp)
 	ksm_ipc_add_u64(resp, "clock_at", (uint64_t)at);
 }
 
-static void op_ping(ksm_ipc_msg *resp)
+static void op_ping(const struct ksmd *d, ksm_ipc_msg *resp)
 {
-	unsigned long requests;
+	unsigned long requests, unsent;
 	unsigned in_window;
 	bool bound;
 
-	ksmd_vault_stats(&requests, &in_window, &bound);
+	ksmd_vault_stats(&requests, &unsent, &in_window, &bound);
 	ksm_ipc_add_str(resp, "result", "ok");
 	ksm_ipc_add_str(resp, "version", KSM_VERSION);
 	ksm_ipc_add_u64(resp, "bound", bound);
 	ksm_ipc_add_u64(resp, "requests", requests);
 	ksm_ipc_add_u64(resp, "in_window", in_window);
+	ksm_ipc_add_u64(resp, "unsent", unsent);
+	ksm_ipc_add_u64(resp, "store_pending", ksmd_store_pending());
+	if (strlen(d->conf_real) < 1024) { /* ping answers stay small */
+		ksm_ipc_add_str(resp, "conf", d->conf_real);
+		ksm_ipc_add_str(resp, "conf_mtime", d->conf_mtime);
+	}
 	ksmd_add_clock(resp);
 	ksmd_stats_add(resp);
 }
@@ -152,7 +158,7 @@ static void serve(struct ksmd *d, int fd)
 		ksm_ipc_add_str(&resp, "result", "refused");
 		ksm_ipc_add_str(&resp, "message", "not allowed for this user");
 	} else if (!strcmp(op, "ping")) {
-		op_ping(&resp);
+		op_ping(d, &resp);
 	} else if (!strcmp(op, "auth")) {
 		ksmd_op_auth(d, &req, &resp);
 	} else if (!strcmp(op, "session")) {

@@ -8,6 +8,7 @@ ksmd_ksmd_SOURCES = \
 	ksmd/main.c \
 	ksmd/conn.c \
 	ksmd/vault.c \
+	ksmd/store.c \
 	ksmd/limits.c \
 	ksmd/stats.c \
 	ksmd/users.c \

@@ -116,6 +116,20 @@ static void make_store_dir(const char *path)
 	free(dir);
 }
 
+/* Which ksm.conf was read, and its mtime: read only now, at start. */
+static void note_conf(struct ksmd *d)
+{
+	const char *path = d->conf_path ? d->conf_path : KSM_DEFAULT_CONF;
+	struct stat sb;
+
+	if (!realpath(path, d->conf_real))
+		snprintf(d->conf_real, sizeof(d->conf_real), "%s", path);
+	if (stat(path, &sb) != 0)
+		sb.st_mtim = (struct timespec){0};
+	snprintf(d->conf_mtime, sizeof(d->conf_mtime), "%lld.%09ld",
+		 (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+}
+
 /* The proxy every request takes (never its password), and a warning when
  * ksm.conf shows that password to every local user. */
 static void log_proxy(const struct ksmd *d)
@@ -170,6 +184,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ksmd: %s\n", err.message);
 		return 1;
 	}
+	note_conf(&d);
 	lfd = activated_socket();
 	if (lfd < 0)
 		lfd = own_socket(d.conf->ksmd_socket);
@@ -180,7 +195,8 @@ int main(int argc, char **argv)
 		return 1;
 	ksm_passwd_file_user(NULL, d.conf->keys_user, &d.keys_uid, NULL);
 	make_store_dir(d.conf->private_store);
-	if (ksmd_vault_init(&d, &err) != KSM_OK) {
+	if (ksmd_vault_init(&d, &err) != KSM_OK ||
+	    ksmd_store_init(&d, &err) != KSM_OK) {
 		fprintf(stderr, "ksmd: %s\n", err.message);
 		return 1;
 	}

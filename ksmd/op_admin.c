@@ -57,7 +57,7 @@ void ksmd_op_notation(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	st = ksmd_vault_query(d, ksm_notation_record_is_uid(&n) ? &q : NULL,
 			      KSMD_ADMIN,
 			      ksm_monotonic_ms() + d->conf->timeout_sync_ms,
-			      resolve_with, &r, NULL, &budget, &err);
+			      resolve_with, &r, NULL, &budget, NULL, &err);
 	if (st == KSM_OK && r.count == 0)
 		st = ksm_set_error(&err, KSM_ERR_NOT_FOUND, "no value");
 	if (st != KSM_OK) {
@@ -138,7 +138,7 @@ void ksmd_op_resolve(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		st = ksmd_vault_query(
 			d, ksm_notation_query(b.ns, b.m, uids, &q), KSMD_ADMIN,
 			ksm_monotonic_ms() + d->conf->timeout_sync_ms,
-			resolve_batch, &b, NULL, &budget, &err);
+			resolve_batch, &b, NULL, &budget, NULL, &err);
 	if (st != KSM_OK) {
 		fail(resp, st, err.message);
 		goto out;

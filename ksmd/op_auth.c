@@ -16,6 +16,11 @@
 #include <string.h>
 #include <time.h>
 
+/* How long past its budget an offline check may go on: pam_ksm waits
+ * its timeout_auth and gives ksmd 500 ms less. Later, its answer would be
+ * read by nobody: the check is not made (no hash spent for nothing). */
+#define OFFLINE_SLACK_MS 400
+
 struct auth_req {
 	const char *user, *password, *code, *totp;
 	bool no_offline;
@@ -73,6 +78,7 @@ out:
 static void auth_offline(struct ksmd *d, const struct auth_req *a,
 			 const char *why, ksm_ipc_msg *resp)
 {
+	uint64_t until = a->t0 + a->budget_ms + OFFLINE_SLACK_MS;
 	ksm_offline_result res;
 	ksm_error err = {0};
 
@@ -88,8 +94,18 @@ static void auth_offline(struct ksmd *d, const struct auth_req *a,
 		       why);
 		return;
 	}
-	if (ksm_offline_verify(d->conf->private_store, a->user, a->password,
-			       d->conf, time(NULL), &res, &err) != KSM_OK) {
+	/* A live read of a moment ago may have changed the verifier (a
+	 * rotation): what is queued is written first. */
+	if (!ksmd_store_settle(a->user, until)) {
+		answer(resp, "unavail", NULL,
+		       "vault unreachable (%s) and the offline verifier is "
+		       "being updated",
+		       why);
+		return;
+	}
+	if (ksm_offline_verify_by(d->conf->private_store, a->user, a->password,
+				  d->conf, time(NULL), until, &res,
+				  &err) != KSM_OK) {
 		answer(resp, "unavail", NULL,
 		       "vault unreachable (%s); offline check failed: %s", why,
 		       err.message);
@@ -128,20 +144,60 @@ static void auth_offline(struct ksmd *d, const struct auth_req *a,
 	}
 }
 
+/* Does the read's record have this password? */
+static bool read_has_password(const struct ksmd_fetch *f, const char *pw)
+{
+	char *current =
+		ksm_record_first_value(ksmd_fetch_record(f), "password");
+	bool eq = current && *current && ksm_secret_equal(pw, current);
+
+	ksm_free_secret(current);
+	return eq;
+}
+
+/*
+ * The read this auth is judged by: one of at most auth_reuse ago, shared
+ * with the user's other logins. If a read from before this auth began
+ * refuses the password, the vault may have a new one since (a rotation):
+ * ask it now, so that a new password works at once and only an old one
+ * may live on for auth_reuse. Should that fail, the earlier read stands.
+ */
+static ksm_status auth_read(struct ksmd *d, const struct auth_req *a,
+			    const char *record_uid, uint64_t deadline,
+			    struct ksmd_fetch **f, bool *budget, ksm_error *err)
+{
+	struct ksmd_fetch *now = NULL;
+	ksm_error err2 = {0};
+	bool budget2;
+	ksm_status st;
+
+	st = ksmd_vault_record(d, record_uid, deadline,
+			       d->conf->auth_reuse * 1000u, 0, f, budget, err);
+	if (st != KSM_OK || ksmd_fetch_sent_at(*f) >= a->t0 ||
+	    read_has_password(*f, a->password))
+		return st;
+	if (ksmd_vault_record(d, record_uid, deadline, 0, 0, &now, &budget2,
+			      &err2) == KSM_OK) {
+		ksmd_fetch_release(*f);
+		*f = now;
+	}
+	return KSM_OK;
+}
+
 static void auth_live(struct ksmd *d, const struct auth_req *a,
 		      const char *record_uid, ksm_ipc_msg *resp)
 {
 	uint64_t deadline = a->t0 + a->budget_ms;
 	struct ksmd_fetch *f = NULL;
-	const ksm_record *r;
+	const ksm_record *r = NULL;
 	ksm_account acct = {0};
 	ksm_error err = {0};
 	char *current = NULL;
-	const char *code;
+	const char *code, *accepted = NULL, *seen = record_uid;
 	bool budget = false, pw_ok;
 	ksm_status st;
 
-	st = ksmd_vault_record(d, record_uid, deadline, 0, &f, &budget, &err);
+	st = auth_read(d, a, record_uid, deadline, &f, &budget, &err);
 	if (st == KSM_ERR_TIMEOUT) /* name the budget that ran out */
 		ksm_error_prefix(&err, "timeout_auth budget");
 	if (st != KSM_OK) {
@@ -163,6 +219,7 @@ static void auth_live(struct ksmd *d, const struct auth_req *a,
 	if (!r ||
 	    ksm_account_from_record(r, d->conf, &acct, NULL, &err) != KSM_OK ||
 	    strcmp(acct.name, a->user) != 0) {
+		seen = NULL; /* its verifier goes too */
 		answer(resp, "unknown", "live",
 		       "the vault no longer has this account (record %s)",
 		       record_uid);
@@ -197,15 +254,17 @@ static void auth_live(struct ksmd *d, const struct auth_req *a,
 		goto out;
 	}
 	ksmd_failures_reset(a->user);
+	accepted = a->password;
 	answer(resp, "ok", "live",
 	       "password accepted by the vault (live, %llu ms)",
 	       (unsigned long long)(ksm_monotonic_ms() - a->t0));
-	if (ksm_offline_confirm(d->conf->private_store, a->user, record_uid,
-				ksm_record_revision(r), a->password, time(NULL),
-				&err) != KSM_OK)
-		ksmd_log(LOG_WARNING, "%s: offline verifier not refreshed: %s",
-			 a->user, err.message);
 out:
+	/* The offline verifier follows what this read said, after the
+	 * answer (store.c): made or kept for an accepted password, dropped
+	 * when the record moved on (a rotation) or the account is gone. */
+	if (f)
+		ksmd_store_update(a->user, f, seen,
+				  r ? ksm_record_revision(r) : 0, accepted);
 	ksm_free_secret(current);
 	ksm_account_clear(&acct);
 	ksmd_fetch_release(f);

@@ -10,10 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-/* A key lookup reads the record now (sharing a read under way): the
- * session of the same key login then takes this read. */
-#define KEYS_REUSE_MS 0
-
 void ksmd_op_keys(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 {
 	const char *user = ksm_ipc_get(req, "user"), *why;
@@ -34,8 +30,10 @@ void ksmd_op_keys(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		ksm_ipc_add_str(resp, "message", user ? why : "no user");
 		return;
 	}
-	st = ksmd_vault_record(d, record_uid, ksm_monotonic_ms() + budget_ms,
-			       KEYS_REUSE_MS, &f, &budget, &err);
+	/* Read now (sharing a read under way): the session of the same key
+	 * login then takes this read. */
+	st = ksmd_vault_record(d, record_uid, ksm_monotonic_ms() + budget_ms, 0,
+			       0, &f, &budget, &err);
 	if (st == KSM_ERR_TIMEOUT)
 		ksm_error_prefix(&err, "timeout_keys budget");
 	if (st != KSM_OK) {
@@ -49,6 +47,11 @@ void ksmd_op_keys(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	r = ksmd_fetch_record(f);
 	st = r ? ksm_account_from_record(r, d->conf, &acct, NULL, &err)
 	       : KSM_ERR_NOT_FOUND;
+	/* The offline verifier follows this read, as after an auth. */
+	ksmd_store_update(user, f,
+			  st == KSM_OK && !strcmp(acct.name, user) ? record_uid
+								   : NULL,
+			  r ? ksm_record_revision(r) : 0, NULL);
 	if (st != KSM_OK || strcmp(acct.name, user) != 0) {
 		ksm_ipc_add_str(resp, "result", "denied");
 		ksm_ipc_add_str(resp, "message",

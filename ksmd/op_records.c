@@ -98,6 +98,7 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	ksm_error err = {0};
 	char *json = NULL, *verr = NULL;
 	size_t hashed = 0;
+	uint64_t deadline, seq = 0;
 	bool budget;
 	size_t pos;
 	ksm_status st;
@@ -114,12 +115,12 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		q.record_uids = NULL;
 	if (!q.n_folder_uids)
 		q.folder_uids = NULL;
+	deadline = ksm_monotonic_ms() + d->conf->timeout_sync_ms;
 	q.request_links = links && !strcmp(links, "yes");
 	st = ksmd_vault_query(
 		d,
 		q.record_uids || q.folder_uids || q.request_links ? &q : NULL,
-		KSMD_ADMIN, ksm_monotonic_ms() + d->conf->timeout_sync_ms, NULL,
-		NULL, &s, &budget, &err);
+		KSMD_ADMIN, deadline, NULL, NULL, &s, &budget, &seq, &err);
 	if (st != KSM_OK) {
 		ksm_ipc_add_str(resp, "result", "error");
 		ksm_ipc_add_str(resp, "status", ksm_status_name(st));
@@ -130,6 +131,9 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		ksm_status vst;
 
 		ksm_error_clear(&err);
+		/* Queued login updates of older reads than this one must not
+		 * undo what it finds (store.c). */
+		ksmd_store_sync_begin(seq, deadline);
 		hashed = sync_store(d, s, force && !strcmp(force, "yes"), &vst,
 				    &err);
 		if (vst != KSM_OK)

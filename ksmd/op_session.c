@@ -11,10 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-/* How old the auth's (or key lookup's) read may be for the session of the
- * same login: the stages follow each other within milliseconds. */
-#define SESSION_REUSE_MS 10000
-
 /* The notation with {record} replaced by the user's record UID. */
 static char *notation_for(const char *notation, const char *record_uid)
 {
@@ -106,7 +102,7 @@ void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 	ksm_account acct = {0};
 	char record_uid[64];
 	ksm_error err = {0};
-	bool budget, all_uids = true;
+	bool budget, all_uids = true, gone;
 	size_t missing = 0;
 	ksm_status st;
 
@@ -121,8 +117,10 @@ void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		ksm_ipc_add_str(resp, "result", "unknown");
 		goto out;
 	}
-	st = ksmd_vault_record(d, record_uid, deadline, SESSION_REUSE_MS, &f,
-			       &budget, &err);
+	/* The auth's (or key lookup's) read: the stages of one login follow
+	 * each other within milliseconds. */
+	st = ksmd_vault_record(d, record_uid, deadline, STAGE_REUSE_MS,
+			       STAGE_REUSE_MS, &f, &budget, &err);
 	if (st == KSM_ERR_TIMEOUT)
 		ksm_error_prefix(&err, "timeout_auth budget");
 	if (st != KSM_OK || !(r = ksmd_fetch_record(f))) {
@@ -133,8 +131,12 @@ void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		goto out;
 	}
 	/* Still this user's account, and not expired: as auth checks. */
-	if (ksm_account_from_record(r, conf, &acct, NULL, &err) != KSM_OK ||
-	    strcmp(acct.name, user) != 0 ||
+	gone = ksm_account_from_record(r, conf, &acct, NULL, &err) != KSM_OK ||
+	       strcmp(acct.name, user) != 0;
+	/* The offline verifier follows this read, as after an auth. */
+	ksmd_store_update(user, f, gone ? NULL : record_uid,
+			  ksm_record_revision(r), NULL);
+	if (gone ||
 	    (acct.valid_until && acct.valid_until < (int64_t)time(NULL))) {
 		ksm_ipc_add_str(resp, "result", "unknown");
 		ksm_ipc_add_str(resp, "message",
@@ -164,9 +166,9 @@ void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 			ksm_notation_clear(&nt);
 		}
 	}
-	if (missing &&
-	    ksmd_vault_query(d, all_uids ? &q : NULL, KSMD_LOGIN, deadline,
-			     resolve_others, &o, NULL, &budget, &err) != KSM_OK)
+	if (missing && ksmd_vault_query(d, all_uids ? &q : NULL, KSMD_LOGIN,
+					deadline, resolve_others, &o, NULL,
+					&budget, NULL, &err) != KSM_OK)
 		ksmd_log(LOG_WARNING,
 			 "%s: session secrets of other records "
 			 "not available: %s",

@@ -2,20 +2,33 @@
 /*
  * vault.c - the one way out of the host to Keeper.
  *
- *  - One ksm_client for logins and one for admin reads (sync, ksmctl), so
- *    two keep-alive HTTPS connections at most, each used by one request
- *    at a time (net_mu, taken with the caller's deadline): a login never
- *    waits behind a whole-vault read.
+ *  - Two ksm_clients, so two keep-alive HTTPS connections at most, each
+ *    used by one request at a time: one for logins, one for admin reads
+ *    (sync, ksmctl) that logins may borrow while it is idle. A login never
+ *    waits behind a whole-vault read; requests waiting for a connection
+ *    get it in the order they came (FIFO), each at most until its
+ *    caller's deadline.
  *  - request_budget: at most N requests in any window of S seconds, below
  *    Keeper's per-device limits; logins may use all of it, admin reads
- *    (sync, ksmctl) two thirds, so logins come first.
+ *    (sync, ksmctl) two thirds, so logins come first. A request takes its
+ *    slot when it has a connection and is about to leave, and gives it
+ *    back if no byte of it reached the server (connection refused or
+ *    timed out, name not resolved): Keeper never counted it, and an
+ *    outage must not turn into budget refusals instead of offline checks.
  *  - Reads of one record are shared: a login that finds a read of its
- *    record under way waits for that one instead of asking again, and the
- *    session of a login takes the read its auth made (max_age_ms).
+ *    record under way waits for that one instead of asking again; an auth
+ *    also takes a successful read sent at most auth_reuse ago (so a
+ *    rotation reaches every auth at most that much later; op_auth.c asks
+ *    again when such a read refuses the password), and the session of a
+ *    login the read its auth made (ok_age_ms).
  *  - A read that failed because the vault could not be reached is kept a
  *    few seconds for the later stages of the same login (session, keys),
  *    which then do not wait again: a black-holed vault costs one
- *    timeout_auth per login, not one per PAM stage. An auth always asks.
+ *    timeout_auth per login, not one per PAM stage. An auth never takes a
+ *    failure: it asks again.
+ *  - Every read gets a sequence number when it finishes, the order in
+ *    which ksmd learnt what the vault said (store.c orders the offline
+ *    store's updates by it).
  */
 #include "ksmd.h"
 
@@ -27,42 +40,67 @@
 
 /* Reads kept for the stages after auth (and sshd's second process). */
 #define CACHE_MAX 1024
-/* How long a failed read answers the later stages of a login. */
-#define FAIL_HOLD_MS 10000
 /* One record is small; only whole-vault reads need the big cap. */
 #define ONE_RECORD_MAX (4u << 20)
+/* The connections: LOGIN_CONNS for logins only, then the admin one, for
+ * admin reads and, while idle, logins. */
+#define LOGIN_CONNS 1
+#define N_CONN	    (LOGIN_CONNS + 1)
+#define ADMIN_CONN  LOGIN_CONNS
 
 struct ksmd_fetch {
 	char uid[64];
+	uint64_t sent_at; /* when its request left (0: it never did) */
 	uint64_t done_at; /* 0 while under way */
+	uint64_t seq;	  /* the order in which reads finished */
 	ksm_status st;
 	ksm_error err;
-	bool budget;
+	bool budget, in_line;
 	ksm_secrets *s;
 	unsigned refs; /* the cache's own counts as one while listed */
 	bool listed;
 	struct ksmd_fetch *next;
 };
 
+/* A request waiting for a connection (on its own stack). */
+struct waiter {
+	pthread_cond_t cv;
+	enum ksmd_priority prio;
+	int got; /* the connection handed over, -1 until then */
+	struct waiter *next;
+};
+
+struct vconn {
+	ksm_client *client;
+	struct timespec cfg_mtime;
+	bool busy;
+};
+
+/* What one request did besides its answer. */
+struct query_meta {
+	uint64_t sent_at, seq;
+	bool budget;  /* refused by request_budget */
+	bool in_line; /* its deadline came while it waited for a connection */
+};
+
 static struct {
-	pthread_mutex_t net_mu[2]; /* per client: one request at a time */
-	pthread_mutex_t mu;	   /* everything below */
-	pthread_cond_t cv;	   /* a fetch finished */
+	pthread_mutex_t mu; /* everything here; the clients by busy */
+	pthread_cond_t cv;  /* a fetch finished */
 	struct ksmd *d;
-	ksm_client *client[2]; /* by enum ksmd_priority */
-	struct timespec cfg_mtime[2];
+	struct vconn conn[N_CONN];
+	struct waiter *waiting; /* FIFO */
 	struct ksmd_fetch *cache;
 	size_t n_cache;
-	uint64_t *sent; /* ring of request times (ms), request_budget long */
-	size_t sent_at;
-	unsigned long requests;
+	uint64_t *sent;	    /* per budget slot: when its request left (ms) */
+	unsigned *sent_gen; /* per budget slot: taken how many times */
+	unsigned long requests, unsent;
+	uint64_t seq;
 	bool bound; /* as the last request found it */
 	/* The Date of the latest answer, our clock minus it, and when. */
 	time_t server_date, clock_at;
 	long long clock_skew;
 	uint64_t warned; /* hash of the warnings last logged (0: none) */
 } V = {
-	.net_mu = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER},
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 };
 
@@ -81,18 +119,24 @@ bool ksmd_unreachable(ksm_status st)
 	}
 }
 
-ksm_status ksmd_vault_init(struct ksmd *d, ksm_error *err)
+static void cond_init_mono(pthread_cond_t *cv)
 {
 	pthread_condattr_t ca;
 
-	V.d = d;
-	V.sent = calloc(d->conf->request_budget, sizeof(*V.sent));
-	if (!V.sent)
-		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&V.cv, &ca);
+	pthread_cond_init(cv, &ca);
 	pthread_condattr_destroy(&ca);
+}
+
+ksm_status ksmd_vault_init(struct ksmd *d, ksm_error *err)
+{
+	V.d = d;
+	V.sent = calloc(d->conf->request_budget, sizeof(*V.sent));
+	V.sent_gen = calloc(d->conf->request_budget, sizeof(*V.sent_gen));
+	if (!V.sent || !V.sent_gen)
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	cond_init_mono(&V.cv);
 	return KSM_OK;
 }
 
@@ -105,70 +149,139 @@ static struct timespec mono_abs(uint64_t deadline_ms)
 	return ts;
 }
 
-static struct timespec real_abs(uint64_t deadline_ms)
-{
-	uint64_t now = ksm_monotonic_ms(),
-		 left = deadline_ms > now ? deadline_ms - now : 0;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(left / 1000);
-	ts.tv_nsec += (long)(left % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
-/* Under mu: may one more request go out now at prio? */
-static bool budget_take(enum ksmd_priority prio, uint64_t now)
+/*
+ * Under mu: may one more request go out now at prio? Takes a free slot of
+ * the window (*slot, *gen: to give it back).
+ */
+static bool budget_take(enum ksmd_priority prio, uint64_t now, unsigned *slot,
+			unsigned *gen)
 {
 	const ksm_settings *c = V.d->conf;
 	uint64_t window = (uint64_t)c->request_window * 1000;
 	unsigned limit = prio == KSMD_LOGIN ? c->request_budget
 					    : (c->request_budget * 2 + 2) / 3;
-	unsigned used = 0;
+	unsigned used = 0, free_slot = c->request_budget;
 
-	for (unsigned i = 0; i < c->request_budget; i++)
+	for (unsigned i = 0; i < c->request_budget; i++) {
 		if (V.sent[i] && now - V.sent[i] < window)
 			used++;
-	if (used >= limit)
+		else if (free_slot == c->request_budget)
+			free_slot = i;
+	}
+	if (used >= limit || free_slot == c->request_budget)
 		return false;
-	V.sent[V.sent_at] = now ? now : 1;
-	V.sent_at = (V.sent_at + 1) % c->request_budget;
+	V.sent[free_slot] = now ? now : 1;
+	*slot = free_slot;
+	*gen = ++V.sent_gen[free_slot];
 	V.requests++;
 	return true;
 }
 
-/* Under net_mu[p]: client p, (re)made when client.json changed. */
-static ksm_status client_get(enum ksmd_priority p, ksm_client **out,
-			     ksm_error *err)
+/* Under mu: the request of that slot never reached the server. */
+static void budget_refund(unsigned slot, unsigned gen)
+{
+	if (V.sent_gen[slot] == gen)
+		V.sent[slot] = 0;
+	V.requests--;
+	V.unsent++;
+}
+
+static bool may_use(enum ksmd_priority prio, int conn)
+{
+	return conn == ADMIN_CONN || prio == KSMD_LOGIN;
+}
+
+/*
+ * A connection for prio, waiting in line at most until deadline: its
+ * index, or -1. Logins take their own first, then the admin one if idle.
+ */
+static int conn_take(enum ksmd_priority prio, uint64_t deadline)
+{
+	struct timespec until = mono_abs(deadline);
+	struct waiter w = {.prio = prio, .got = -1}, **p;
+
+	pthread_mutex_lock(&V.mu);
+	for (int i = 0; i < N_CONN; i++)
+		if (may_use(prio, i) && !V.conn[i].busy) {
+			V.conn[i].busy = true;
+			pthread_mutex_unlock(&V.mu);
+			return i;
+		}
+	cond_init_mono(&w.cv);
+	for (p = &V.waiting; *p; p = &(*p)->next)
+		;
+	*p = &w;
+	while (w.got < 0 &&
+	       pthread_cond_timedwait(&w.cv, &V.mu, &until) != ETIMEDOUT)
+		;
+	if (w.got < 0)
+		for (p = &V.waiting; *p; p = &(*p)->next)
+			if (*p == &w) {
+				*p = w.next;
+				break;
+			}
+	pthread_mutex_unlock(&V.mu);
+	pthread_cond_destroy(&w.cv);
+	return w.got;
+}
+
+/* Hand connection i to the first in line who may use it (an admin read
+ * first for the admin connection), or mark it idle. */
+static void conn_give(int i)
+{
+	struct waiter **p, **pick = NULL;
+
+	pthread_mutex_lock(&V.mu);
+	for (p = &V.waiting; *p; p = &(*p)->next) {
+		if (!may_use((*p)->prio, i))
+			continue;
+		if (!pick)
+			pick = p;
+		if (i == ADMIN_CONN && (*p)->prio == KSMD_ADMIN) {
+			pick = p;
+			break;
+		}
+	}
+	if (pick) {
+		struct waiter *w = *pick;
+
+		*pick = w->next;
+		w->got = i;
+		pthread_cond_signal(&w->cv);
+	} else {
+		V.conn[i].busy = false;
+	}
+	pthread_mutex_unlock(&V.mu);
+}
+
+/* With connection i held: its client, (re)made when client.json changed. */
+static ksm_status client_get(int i, ksm_client **out, ksm_error *err)
 {
 	const ksm_settings *conf = V.d->conf;
+	struct vconn *vc = &V.conn[i];
 	struct stat sb;
 	ksm_status st;
 
-	if (stat(conf->client_config, &sb) == 0 && V.client[p] &&
-	    (sb.st_mtim.tv_sec != V.cfg_mtime[p].tv_sec ||
-	     sb.st_mtim.tv_nsec != V.cfg_mtime[p].tv_nsec)) {
-		ksm_client_free(V.client[p]); /* ksmctl init --force */
-		V.client[p] = NULL;
+	if (stat(conf->client_config, &sb) == 0 && vc->client &&
+	    (sb.st_mtim.tv_sec != vc->cfg_mtime.tv_sec ||
+	     sb.st_mtim.tv_nsec != vc->cfg_mtime.tv_nsec)) {
+		ksm_client_free(vc->client); /* ksmctl init --force */
+		vc->client = NULL;
 	}
-	if (!V.client[p]) {
-		st = ksm_client_from_settings(conf, &V.client[p], err);
+	if (!vc->client) {
+		st = ksm_client_from_settings(conf, &vc->client, err);
 		if (st != KSM_OK)
 			return st;
-		V.cfg_mtime[p] = stat(conf->client_config, &sb) == 0
-					 ? sb.st_mtim
-					 : (struct timespec){0};
+		vc->cfg_mtime = stat(conf->client_config, &sb) == 0
+					? sb.st_mtim
+					: (struct timespec){0};
 	}
 	/* Binding is ksmctl init's: a login never spends a token. */
-	if (!ksm_client_is_bound(V.client[p]))
+	if (!ksm_client_is_bound(vc->client))
 		return ksm_set_error(err, KSM_ERR_NOT_BOUND,
 				     "%s is not bound yet: run 'ksmctl init'",
 				     conf->client_config);
-	*out = V.client[p];
+	*out = vc->client;
 	return KSM_OK;
 }
 
@@ -228,44 +341,73 @@ static void log_warnings(const ksm_secrets *s)
 }
 
 /*
- * One request: budget, then the client (waiting at most until deadline
- * for another request to finish), then fn with it.
+ * One request: a connection (waiting in line at most until deadline),
+ * the budget, then fn with the client; the budget's place is given back
+ * when nothing of it reached the server.
  */
 static ksm_status with_client(enum ksmd_priority prio, uint64_t deadline,
-			      held_fn fn, void *ctx, bool *budget,
+			      held_fn fn, void *ctx, struct query_meta *m,
 			      ksm_error *err)
 {
-	struct timespec until = real_abs(deadline);
 	ksm_client *c = NULL;
-	bool ok;
+	unsigned long req0 = 0, unsent0 = 0;
+	unsigned slot, gen;
+	uint64_t now;
+	bool ok, reached;
+	int ci;
 	ksm_status st;
 
-	*budget = false;
+	memset(m, 0, sizeof(*m));
+	ci = conn_take(prio, deadline);
+	now = ksm_monotonic_ms();
+	if (ci < 0 || now >= deadline) {
+		if (ci >= 0)
+			conn_give(ci);
+		m->in_line = true;
+		st = ksm_set_error(err, KSM_ERR_TIMEOUT,
+				   "the vault connection stayed busy for the "
+				   "whole budget");
+		goto done;
+	}
 	pthread_mutex_lock(&V.mu);
-	ok = budget_take(prio, ksm_monotonic_ms());
+	ok = budget_take(prio, now, &slot, &gen);
 	pthread_mutex_unlock(&V.mu);
 	if (!ok) {
-		*budget = true;
+		conn_give(ci);
+		m->budget = true;
 		ksmd_stat(KSMD_STAT_BUDGET_REFUSED);
-		return ksm_set_error(err, KSM_ERR_THROTTLED,
-				     "request_budget (%u per %u s) used up: "
-				     "not asking the vault now",
-				     V.d->conf->request_budget,
-				     V.d->conf->request_window);
+		st = ksm_set_error(err, KSM_ERR_THROTTLED,
+				   "request_budget (%u per %u s) used up: "
+				   "not asking the vault now",
+				   V.d->conf->request_budget,
+				   V.d->conf->request_window);
+		goto done;
 	}
-	if (pthread_mutex_timedlock(&V.net_mu[prio], &until) != 0)
-		return ksm_set_error(err, KSM_ERR_TIMEOUT,
-				     "the vault connection stayed busy for the "
-				     "whole budget");
-	st = client_get(prio, &c, err);
+	st = client_get(ci, &c, err);
 	pthread_mutex_lock(&V.mu);
 	V.bound = st == KSM_OK;
 	pthread_mutex_unlock(&V.mu);
-	if (st == KSM_OK)
+	if (st == KSM_OK) {
+		req0 = ksm_client_request_count(c);
+		unsent0 = ksm_client_unsent_count(c);
+		m->sent_at = ksm_monotonic_ms();
 		st = fn(c, deadline, ctx, err);
-	if (c)
 		note_clock(ksm_client_server_date(c));
-	pthread_mutex_unlock(&V.net_mu[prio]);
+	}
+	/* Did any of it reach the server? */
+	reached = c && ksm_client_request_count(c) - req0 >
+			       ksm_client_unsent_count(c) - unsent0;
+	conn_give(ci);
+	if (!reached) {
+		pthread_mutex_lock(&V.mu);
+		budget_refund(slot, gen);
+		pthread_mutex_unlock(&V.mu);
+		m->sent_at = 0;
+	}
+done:
+	pthread_mutex_lock(&V.mu);
+	m->seq = ++V.seq;
+	pthread_mutex_unlock(&V.mu);
 	return st;
 }
 
@@ -310,14 +452,15 @@ static ksm_status query_held(ksm_client *c, uint64_t deadline, void *ctx,
 /* get_secret with q, then fn with the client still held. */
 static ksm_status do_query(const ksm_query *q, enum ksmd_priority prio,
 			   uint64_t deadline, ksmd_with_client_fn fn, void *ctx,
-			   ksm_secrets **out, bool *budget, ksm_error *err)
+			   ksm_secrets **out, struct query_meta *m,
+			   ksm_error *err)
 {
 	struct query x = {q, fn, ctx, NULL};
 	ksm_status st;
 
 	if (out)
 		*out = NULL;
-	st = with_client(prio, deadline, query_held, &x, budget, err);
+	st = with_client(prio, deadline, query_held, &x, m, err);
 	if (st == KSM_OK && out)
 		*out = x.s;
 	else
@@ -335,20 +478,31 @@ ksm_status ksmd_vault_folders(struct ksmd *d, uint64_t deadline,
 			      ksm_folders **out, bool *budget_refusal,
 			      ksm_error *err)
 {
+	struct query_meta m;
+	ksm_status st;
+
 	(void)d;
 	*out = NULL;
-	return with_client(KSMD_ADMIN, deadline, folders_held, out,
-			   budget_refusal, err);
+	st = with_client(KSMD_ADMIN, deadline, folders_held, out, &m, err);
+	*budget_refusal = m.budget;
+	return st;
 }
 
 ksm_status ksmd_vault_query(struct ksmd *d, const ksm_query *q,
 			    enum ksmd_priority prio, uint64_t deadline,
 			    ksmd_with_client_fn fn, void *ctx,
 			    ksm_secrets **out, bool *budget_refusal,
-			    ksm_error *err)
+			    uint64_t *seq, ksm_error *err)
 {
+	struct query_meta m;
+	ksm_status st;
+
 	(void)d;
-	return do_query(q, prio, deadline, fn, ctx, out, budget_refusal, err);
+	st = do_query(q, prio, deadline, fn, ctx, out, &m, err);
+	*budget_refusal = m.budget;
+	if (seq)
+		*seq = m.seq;
+	return st;
 }
 
 static void fetch_free(struct ksmd_fetch *f)
@@ -389,9 +543,19 @@ static void evict_one(void)
 		unlist(old);
 }
 
+/* Under mu: may a request now take the finished read f? */
+static bool reusable(const struct ksmd_fetch *f, uint64_t now,
+		     unsigned ok_age_ms, unsigned fail_age_ms)
+{
+	if (f->st == KSM_OK)
+		return ok_age_ms && f->sent_at && now - f->sent_at <= ok_age_ms;
+	return fail_age_ms && now - f->done_at <= fail_age_ms;
+}
+
 ksm_status ksmd_vault_record(struct ksmd *d, const char *uid, uint64_t deadline,
-			     unsigned max_age_ms, struct ksmd_fetch **out,
-			     bool *budget_refusal, ksm_error *err)
+			     unsigned ok_age_ms, unsigned fail_age_ms,
+			     struct ksmd_fetch **out, bool *budget_refusal,
+			     ksm_error *err)
 {
 	struct timespec until = mono_abs(deadline);
 	struct ksmd_fetch *f, *mine;
@@ -399,29 +563,22 @@ ksm_status ksmd_vault_record(struct ksmd *d, const char *uid, uint64_t deadline,
 	ksm_query q = {.record_uids = uids,
 		       .n_record_uids = 1,
 		       .max_response = ONE_RECORD_MAX};
+	struct query_meta m;
 	uint64_t now;
 	ksm_status st;
 
+	(void)d;
 	*out = NULL;
 	*budget_refusal = false;
 	if (strlen(uid) >= sizeof(f->uid))
 		return ksm_set_error(err, KSM_ERR_INVALID, "bad record uid");
+again:
 	pthread_mutex_lock(&V.mu);
 	now = ksm_monotonic_ms();
-	for (f = V.cache; f; f = f->next) {
-		if (strcmp(f->uid, uid) != 0)
-			continue;
-		if (!f->done_at)
+	for (f = V.cache; f; f = f->next)
+		if (!strcmp(f->uid, uid) &&
+		    (!f->done_at || reusable(f, now, ok_age_ms, fail_age_ms)))
 			break;
-		/* A later stage: the auth's read, or its failure to reach
-		 * the vault a moment ago. */
-		if (max_age_ms && f->st == KSM_OK &&
-		    now - f->done_at <= max_age_ms)
-			break;
-		if (max_age_ms && f->st != KSM_OK &&
-		    now - f->done_at <= FAIL_HOLD_MS)
-			break;
-	}
 	if (f) {
 		/* Under way (share it) or recent enough (take it). */
 		f->refs++;
@@ -436,6 +593,14 @@ ksm_status ksmd_vault_record(struct ksmd *d, const char *uid, uint64_t deadline,
 					     "record %s: the read under way "
 					     "did not finish within the budget",
 					     uid);
+		}
+		/* Its request ran out of time in line for a connection, by
+		 * the deadline of the login that started it: with time left,
+		 * this one asks (or joins the next read) itself. */
+		if (f->in_line && ksm_monotonic_ms() < deadline) {
+			unref(f);
+			pthread_mutex_unlock(&V.mu);
+			goto again;
 		}
 		pthread_mutex_unlock(&V.mu);
 		goto answer;
@@ -461,14 +626,20 @@ ksm_status ksmd_vault_record(struct ksmd *d, const char *uid, uint64_t deadline,
 	V.n_cache++;
 	pthread_mutex_unlock(&V.mu);
 
-	st = do_query(&q, KSMD_LOGIN, deadline, NULL, NULL, &mine->s,
-		      &mine->budget, &mine->err);
+	st = do_query(&q, KSMD_LOGIN, deadline, NULL, NULL, &mine->s, &m,
+		      &mine->err);
 	pthread_mutex_lock(&V.mu);
 	mine->st = st;
+	mine->budget = m.budget;
+	mine->in_line = m.in_line;
+	mine->sent_at = m.sent_at;
+	mine->seq = m.seq;
 	mine->done_at = ksm_monotonic_ms();
-	/* Only failures to reach the vault are kept (FAIL_HOLD_MS). */
+	/* Only failures to reach the vault are kept (for the later stages);
+	 * not one that never got a connection before its deadline, which
+	 * says nothing about the vault. */
 	if (st != KSM_OK && mine->listed &&
-	    (mine->budget || !ksmd_unreachable(st)))
+	    (mine->budget || mine->in_line || !ksmd_unreachable(st)))
 		unlist(mine);
 	pthread_cond_broadcast(&V.cv);
 	pthread_mutex_unlock(&V.mu);
@@ -486,6 +657,21 @@ answer:
 	}
 	*out = f;
 	return KSM_OK;
+}
+
+uint64_t ksmd_fetch_seq(const struct ksmd_fetch *f)
+{
+	return f ? f->seq : 0;
+}
+
+uint64_t ksmd_fetch_done_at(const struct ksmd_fetch *f)
+{
+	return f ? f->done_at : 0;
+}
+
+uint64_t ksmd_fetch_sent_at(const struct ksmd_fetch *f)
+{
+	return f ? f->sent_at : 0;
 }
 
 const ksm_record *ksmd_fetch_record(const struct ksmd_fetch *f)
@@ -507,7 +693,8 @@ void ksmd_fetch_release(struct ksmd_fetch *f)
 	pthread_mutex_unlock(&V.mu);
 }
 
-void ksmd_vault_stats(unsigned long *requests, unsigned *in_window, bool *bound)
+void ksmd_vault_stats(unsigned long *requests, unsigned long *unsent,
+		      unsigned *in_window, bool *bound)
 {
 	uint64_t now = ksm_monotonic_ms();
 	uint64_t window;
@@ -515,6 +702,7 @@ void ksmd_vault_stats(unsigned long *requests, unsigned *in_window, bool *bound)
 	pthread_mutex_lock(&V.mu);
 	window = (uint64_t)V.d->conf->request_window * 1000;
 	*requests = V.requests;
+	*unsent = V.unsent;
 	*in_window = 0;
 	for (unsigned i = 0; i < V.d->conf->request_budget; i++)
 		if (V.sent[i] && now - V.sent[i] < window)
@@ -531,12 +719,13 @@ ksm_status ksmd_vault_bind(struct ksmd *d, const char *token, const char *host,
 	ksm_client *c = NULL;
 	ksm_secrets *s = NULL;
 	ksm_status st;
+	unsigned slot, gen;
 	bool ok;
 
 	*config_json = NULL;
 	*records = 0;
 	pthread_mutex_lock(&V.mu);
-	ok = budget_take(KSMD_ADMIN, ksm_monotonic_ms());
+	ok = budget_take(KSMD_ADMIN, ksm_monotonic_ms(), &slot, &gen);
 	pthread_mutex_unlock(&V.mu);
 	if (!ok)
 		return ksm_set_error(err, KSM_ERR_THROTTLED,

@@ -8,9 +8,11 @@
 #include "ipc_client.h"
 #include "ksmctl.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* ksmd answers a whole vault; allow for big ones. */
@@ -51,6 +53,35 @@ bool ksmctl_server_clock(long long *skew_s)
 	return clock_seen.known;
 }
 
+/*
+ * ksmd reads ksm.conf once, when it starts: if ours is the file it read
+ * and it changed since, say so (once), since ksmd goes on with the old
+ * settings until it is restarted.
+ */
+static void note_stale_conf(const struct ksmctl *k, const ksm_ipc_msg *ping)
+{
+	static bool said;
+	const char *path = k->conf_path ? k->conf_path : KSM_DEFAULT_CONF;
+	const char *theirs = ksm_ipc_get(ping, "conf");
+	const char *then = ksm_ipc_get(ping, "conf_mtime");
+	char real[4096], now[48];
+	struct stat sb;
+
+	if (said || !theirs || !then || !realpath(path, real) ||
+	    strcmp(real, theirs) != 0 || stat(path, &sb) != 0)
+		return;
+	snprintf(now, sizeof(now), "%lld.%09ld", (long long)sb.st_mtim.tv_sec,
+		 sb.st_mtim.tv_nsec);
+	if (!strcmp(now, then))
+		return;
+	said = true;
+	fprintf(stderr,
+		"%s: note: %s changed after ksmd started; ksmd reads it only "
+		"at start and still uses the old settings: restart it "
+		"(systemctl restart ksmd)\n",
+		k->prog ? k->prog : "ksmctl", path);
+}
+
 bool ksmctl_ksmd_ping(const struct ksmctl *k, ksm_ipc_msg *resp)
 {
 	ksm_ipc_msg req = {0};
@@ -60,6 +91,8 @@ bool ksmctl_ksmd_ping(const struct ksmctl *k, ksm_ipc_msg *resp)
 	up = ksm_ipc_call(k->conf, &req, resp, 4096, PING_MS, NULL) == KSM_OK &&
 	     ksm_ipc_get(resp, "result") &&
 	     !strcmp(ksm_ipc_get(resp, "result"), "ok");
+	if (up)
+		note_stale_conf(k, resp);
 	ksm_ipc_clear(&req);
 	return up;
 }

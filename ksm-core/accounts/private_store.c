@@ -21,6 +21,8 @@
 #include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +44,11 @@
 #define SYNC_LOCK_WAIT_MS 10000
 
 /*
- * Logins wait at most this long for the lock, then carry on without (live)
- * or refuse (offline). Nobody holds it for long, but with hundreds of
- * logins at once on a few CPUs a holder may wait that long to be run.
+ * The updates of live logins (ksmd's store writer) and the failure counts
+ * of offline checks wait at most this long for the lock, then give up
+ * (live: the update is logged as not made; offline: refused). Nobody holds
+ * it for long, but with hundreds of logins at once on a few CPUs a holder
+ * may wait that long to be run.
  */
 #define LOGIN_LOCK_WAIT_MS 5000
 /*
@@ -53,34 +57,155 @@
  */
 #define USER_LOCK_WAIT_MS 10000
 
-/* Give up after wait_ms (KSM_ERR_TIMEOUT): nobody waits unbounded. */
-static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
+/*
+ * Waiting for a lock: blocked in the kernel (flock LOCK_EX, F_OFD_SETLKW),
+ * never polling, and never past a deadline. A timer of the waiting thread
+ * (timer_create, SIGEV_THREAD_ID) sends LOCK_SIGNAL at the deadline, and
+ * every LOCK_REFIRE_MS after it in case the first came just before the
+ * call blocked; the call ends with EINTR. The signal's handler does
+ * nothing; it is installed once, without SA_RESTART, and only if nobody
+ * handles that signal yet. Where that cannot be (the program handles the
+ * signal itself, no timer), the wait falls back to retrying every 10 ms.
+ * A holder that is stopped (SIGSTOP) or stuck therefore costs a waiter
+ * its bound and no more.
+ */
+#define LOCK_SIGNAL    (SIGRTMIN + 3)
+#define LOCK_REFIRE_MS 20
+#define LOCK_POLL_MS   10
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+typedef int (*lock_fn)(int fd, bool wait, const void *arg);
+
+static pthread_once_t lock_signal_once = PTHREAD_ONCE_INIT;
+static bool lock_signal_ok;
+
+static void on_lock_signal(int sig)
+{
+	(void)sig;
+}
+
+static void lock_signal_init(void)
+{
+	struct sigaction sa, old;
+
+	if (sigaction(LOCK_SIGNAL, NULL, &old) != 0 ||
+	    (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+		return; /* somebody else's signal: poll instead */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_lock_signal;
+	sigemptyset(&sa.sa_mask);
+	lock_signal_ok = sigaction(LOCK_SIGNAL, &sa, NULL) == 0;
+}
+
+static struct timespec ms_ts(unsigned ms)
+{
+	return (struct timespec){.tv_sec = ms / 1000,
+				 .tv_nsec = (long)(ms % 1000) * 1000000L};
+}
+
+static bool lock_busy(int e)
+{
+	return e == EWOULDBLOCK || e == EAGAIN || e == EACCES || e == EINTR;
+}
+
+/* 0 with the lock, or -1 with errno (EWOULDBLOCK: busy until the end). */
+static int lock_within(int fd, lock_fn lock, const void *arg, unsigned wait_ms)
 {
 	uint64_t deadline = ksm_monotonic_ms() + wait_ms;
-	char lock[4096];
-	int fd;
+	struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID};
+	struct itimerspec its = {.it_value = ms_ts(wait_ms ? wait_ms : 1),
+				 .it_interval = ms_ts(LOCK_REFIRE_MS)};
+	sigset_t sig, old_mask;
+	timer_t timer;
+	bool armed = false;
+	int rc, e;
 
-	snprintf(lock, sizeof(lock), "%s.lock", path);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		ksm_set_error(err, KSM_ERR_IO, "cannot open %s: %s", lock,
-			      ksm_write_error(errno));
+	if (lock(fd, false, arg) == 0)
+		return 0;
+	if (!lock_busy(errno))
 		return -1;
+	pthread_once(&lock_signal_once, lock_signal_init);
+	if (lock_signal_ok) {
+		sev.sigev_signo = LOCK_SIGNAL;
+		sev.sigev_notify_thread_id = gettid();
+		armed = timer_create(CLOCK_MONOTONIC, &sev, &timer) == 0;
 	}
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK && ksm_monotonic_ms() < deadline) {
-			struct timespec ts = {0, 10 * 1000000L};
+	if (armed) {
+		sigemptyset(&sig);
+		sigaddset(&sig, LOCK_SIGNAL);
+		pthread_sigmask(SIG_UNBLOCK, &sig, &old_mask);
+		if (timer_settime(timer, 0, &its, NULL) != 0) {
+			timer_delete(timer);
+			pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+			armed = false;
+		}
+	}
+	for (;;) {
+		rc = lock(fd, armed, arg);
+		e = errno;
+		if (rc == 0 || !lock_busy(e))
+			break;
+		if (ksm_monotonic_ms() >= deadline) {
+			e = EWOULDBLOCK;
+			break;
+		}
+		if (!armed) {
+			struct timespec ts = ms_ts(LOCK_POLL_MS);
 
 			nanosleep(&ts, NULL);
-			continue;
 		}
-		if (errno == EINTR)
-			continue;
-		ksm_set_error(err,
-			      errno == EWOULDBLOCK ? KSM_ERR_TIMEOUT
-						   : KSM_ERR_IO,
+	}
+	if (armed) {
+		timer_delete(timer);
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	}
+	errno = e;
+	return rc;
+}
+
+static int whole_lock(int fd, bool wait, const void *arg)
+{
+	(void)arg;
+	return flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+}
+
+static int byte_lock(int fd, bool wait, const void *arg)
+{
+	struct flock fl = *(const struct flock *)arg;
+
+	return fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl);
+}
+
+static int open_lock_file(const char *path, char *lock, size_t cap,
+			  ksm_error *err)
+{
+	int fd;
+
+	snprintf(lock, cap, "%s.lock", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		ksm_set_error(err, KSM_ERR_IO, "cannot open %s: %s", lock,
+			      ksm_write_error(errno));
+	return fd;
+}
+
+/* The store's lock (flock on PATH.lock), within wait_ms (KSM_ERR_TIMEOUT). */
+static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
+{
+	char lock[4096];
+	int fd = open_lock_file(path, lock, sizeof(lock), err);
+
+	if (fd < 0)
+		return -1;
+	if (lock_within(fd, whole_lock, NULL, wait_ms) != 0) {
+		bool busy = errno == EWOULDBLOCK;
+
+		ksm_set_error(err, busy ? KSM_ERR_TIMEOUT : KSM_ERR_IO,
 			      "cannot lock %s: %s", lock,
-			      errno == EWOULDBLOCK ? "busy" : strerror(errno));
+			      busy ? "busy" : strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -89,14 +214,14 @@ static int lock_store(const char *path, unsigned wait_ms, ksm_error *err)
 
 /*
  * The offline checks of one user, one at a time; other users' go on in
- * parallel. An open file description lock (F_OFD_SETLK) on one byte of
+ * parallel. An open file description lock (F_OFD_SETLKW) on one byte of
  * PATH.lock, at an offset from a hash of the name (two names on the same
  * byte only wait for each other). fcntl locks and the store's flock do not
  * interact. Released by closing the descriptor.
  */
-static int lock_user(const char *path, const char *user, ksm_error *err)
+static int lock_user(const char *path, const char *user, unsigned wait_ms,
+		     ksm_error *err)
 {
-	uint64_t deadline = ksm_monotonic_ms() + USER_LOCK_WAIT_MS;
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 1};
 	uint32_t h = 2166136261u; /* FNV-1a */
 	char lock[4096];
@@ -105,24 +230,12 @@ static int lock_user(const char *path, const char *user, ksm_error *err)
 	for (const unsigned char *p = (const unsigned char *)user; *p; p++)
 		h = (h ^ *p) * 16777619u;
 	fl.l_start = (off_t)1 + (off_t)h;
-	snprintf(lock, sizeof(lock), "%s.lock", path);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		ksm_set_error(err, KSM_ERR_IO, "cannot open %s: %s", lock,
-			      ksm_write_error(errno));
+	fd = open_lock_file(path, lock, sizeof(lock), err);
+	if (fd < 0)
 		return -1;
-	}
-	while (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
-		bool busy = errno == EAGAIN || errno == EACCES;
+	if (lock_within(fd, byte_lock, &fl, wait_ms) != 0) {
+		bool busy = errno == EWOULDBLOCK;
 
-		if (busy && ksm_monotonic_ms() < deadline) {
-			struct timespec ts = {0, 5 * 1000000L};
-
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
 		ksm_set_error(err, busy ? KSM_ERR_TIMEOUT : KSM_ERR_IO,
 			      "cannot lock %s for %s: %s", lock, user,
 			      busy ? "busy (other offline logins of this user)"
@@ -300,64 +413,142 @@ static bool entry_is(json_object *e, const char *record_uid, int64_t revision)
 	       get_i64(e, "revision") == revision;
 }
 
+/* The entry is of a later revision of the same record than revision. */
+static bool entry_newer(json_object *e, const char *record_uid,
+			int64_t revision)
+{
+	const char *rec = e ? ksm_json_str(e, "record") : NULL;
+
+	return rec && !strcmp(rec, record_uid) &&
+	       get_i64(e, "revision") > revision;
+}
+
+enum change { KEEP, CONFIRM, MAKE, DROP };
+
+/* What update u does to the user's entry e (NULL: none). */
+static enum change change_of(json_object *e, const ksm_offline_update *u)
+{
+	if (!u->record_uid)
+		return e ? DROP : KEEP;
+	if (u->password)
+		return entry_is(e, u->record_uid, u->revision) ? CONFIRM
+		       : entry_newer(e, u->record_uid, u->revision)
+			       ? KEEP /* a late update: a newer one won */
+			       : MAKE;
+	/* Nothing accepted: only an entry older than this read goes. */
+	if (!e || entry_is(e, u->record_uid, u->revision) ||
+	    entry_newer(e, u->record_uid, u->revision))
+		return KEEP;
+	return DROP;
+}
+
+static json_object *entry_of(json_object *store, const char *user)
+{
+	json_object *e = NULL;
+
+	json_object_object_get_ex(users_of(store), user, &e);
+	return e;
+}
+
+ksm_status ksm_offline_apply(const char *path, const ksm_offline_update *u,
+			     size_t n, int64_t now, size_t *hashed,
+			     ksm_error *err)
+{
+	json_object *store = NULL, *e;
+	char **made = calloc(n + 1, sizeof(*made));
+	char verifier[256];
+	bool changed = false;
+	int fd = -1;
+	ksm_status st;
+
+	*hashed = 0;
+	if (!made)
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	/*
+	 * Keep the hash when the revision is unchanged: verifiers are only
+	 * made from a password the vault gave (sync) or confirmed (a live
+	 * check) for that revision, so it is this password's. Hashing again
+	 * would cost a pam_unix check on every login. New hashes are made
+	 * before the lock is taken.
+	 */
+	st = load(path, &store, err);
+	for (size_t i = 0; st == KSM_OK && i < n; i++) {
+		enum change c = change_of(entry_of(store, u[i].user), &u[i]);
+
+		changed |= c != KEEP;
+		if (c != MAKE)
+			continue;
+		st = make_verifier(u[i].password, verifier, sizeof(verifier),
+				   err);
+		if (st == KSM_OK && !(made[i] = ksm_strdup(verifier)))
+			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	}
+	json_object_put(store);
+	store = NULL;
+	/* Nothing to do (reads that found what the store has): no lock. */
+	if (st == KSM_OK && changed)
+		st = lock_and_load(path, &fd, &store, err);
+	changed = false;
+	for (size_t i = 0; st == KSM_OK && store && i < n; i++) {
+		e = entry_of(store, u[i].user);
+		switch (change_of(e, &u[i])) {
+		case KEEP:
+			continue;
+		case CONFIRM:
+			json_object_object_add(e, "confirmed",
+					       json_object_new_int64(now));
+			json_object_object_add(e, "failures",
+					       json_object_new_int(0));
+			break;
+		case DROP:
+			json_object_object_del(users_of(store), u[i].user);
+			break;
+		case MAKE:
+			/* Changed between the two reads (rare): hash now. */
+			if (!made[i]) {
+				st = make_verifier(u[i].password, verifier,
+						   sizeof(verifier), err);
+				if (st == KSM_OK &&
+				    !(made[i] = ksm_strdup(verifier)))
+					st = ksm_set_error(err, KSM_ERR_NOMEM,
+							   "out of memory");
+				if (st != KSM_OK)
+					break;
+			}
+			e = entry_new(u[i].record_uid, u[i].revision, made[i],
+				      now);
+			if (!e) {
+				st = ksm_set_error(err, KSM_ERR_NOMEM,
+						   "out of memory");
+				break;
+			}
+			json_object_object_add(users_of(store), u[i].user, e);
+			(*hashed)++;
+			break;
+		}
+		changed = true;
+	}
+	if (st == KSM_OK && changed)
+		st = save(path, store, err);
+	ksm_wipe(verifier, sizeof(verifier));
+	for (size_t i = 0; i < n; i++)
+		ksm_free_secret(made[i]);
+	free(made);
+	json_object_put(store);
+	if (fd >= 0)
+		close(fd);
+	return st;
+}
+
 ksm_status ksm_offline_confirm(const char *path, const char *user,
 			       const char *record_uid, int64_t revision,
 			       const char *password, int64_t now,
 			       ksm_error *err)
 {
-	json_object *store = NULL, *e = NULL;
-	char verifier[256] = "";
-	int fd = -1;
-	ksm_status st;
+	ksm_offline_update u = {user, record_uid, revision, password};
+	size_t hashed;
 
-	/*
-	 * Keep the hash when the revision is unchanged: verifiers are only
-	 * made from a password the vault gave (sync) or confirmed (a live
-	 * check) for that revision, so it is this password's. Hashing again
-	 * would cost a pam_unix check on every login. A new hash is made
-	 * before the lock is taken.
-	 */
-	st = load(path, &store, err);
-	if (st != KSM_OK)
-		return st;
-	json_object_object_get_ex(users_of(store), user, &e);
-	if (!entry_is(e, record_uid, revision))
-		st = make_verifier(password, verifier, sizeof(verifier), err);
-	json_object_put(store);
-	store = NULL;
-	if (st != KSM_OK)
-		goto out;
-	st = lock_and_load(path, &fd, &store, err);
-	if (st != KSM_OK)
-		goto out;
-	e = NULL;
-	json_object_object_get_ex(users_of(store), user, &e);
-	if (entry_is(e, record_uid, revision)) {
-		json_object_object_add(e, "confirmed",
-				       json_object_new_int64(now));
-		json_object_object_add(e, "failures", json_object_new_int(0));
-	} else {
-		/* Changed between the two reads (rare): hash under the lock. */
-		if (!*verifier) {
-			st = make_verifier(password, verifier, sizeof(verifier),
-					   err);
-			if (st != KSM_OK)
-				goto out;
-		}
-		e = entry_new(record_uid, revision, verifier, now);
-		if (!e) {
-			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		json_object_object_add(users_of(store), user, e);
-	}
-	st = save(path, store, err);
-out:
-	ksm_wipe(verifier, sizeof(verifier));
-	json_object_put(store);
-	if (fd >= 0)
-		close(fd);
-	return st;
+	return ksm_offline_apply(path, &u, 1, now, &hashed, err);
 }
 
 ksm_status ksm_offline_verify(const char *path, const char *user,
@@ -365,6 +556,17 @@ ksm_status ksm_offline_verify(const char *path, const char *user,
 			      int64_t now, ksm_offline_result *result,
 			      ksm_error *err)
 {
+	return ksm_offline_verify_by(path, user, password, conf, now,
+				     ksm_monotonic_ms() + USER_LOCK_WAIT_MS,
+				     result, err);
+}
+
+ksm_status ksm_offline_verify_by(const char *path, const char *user,
+				 const char *password, const ksm_settings *conf,
+				 int64_t now, uint64_t deadline,
+				 ksm_offline_result *result, ksm_error *err)
+{
+	uint64_t t = ksm_monotonic_ms();
 	json_object *store = NULL, *e = NULL;
 	ksm_offline_result res = KSM_OFFLINE_NONE;
 	char *verifier = NULL;
@@ -374,9 +576,19 @@ ksm_status ksm_offline_verify(const char *path, const char *user,
 	ksm_status st;
 
 	*result = KSM_OFFLINE_NONE;
-	ufd = lock_user(path, user, err);
+	ufd = lock_user(path, user, deadline > t ? (unsigned)(deadline - t) : 0,
+			err);
 	if (ufd < 0)
 		return err ? err->code : KSM_ERR_IO;
+	/* Its turn came too late: the caller has given up waiting. */
+	if (ksm_monotonic_ms() > deadline) {
+		close(ufd);
+		return ksm_set_error(
+			err, KSM_ERR_TIMEOUT,
+			"no time left for the offline check (other "
+			"offline checks of %s before it)",
+			user);
+	}
 	/* After the user's previous check wrote its count. */
 	st = load(path, &store, err);
 	if (st != KSM_OK)

@@ -433,6 +433,16 @@ static ksm_status set_option(ksm_settings *c, const char *k, const char *v,
 		return parse_count(v, 64, &c->max_auth_failures);
 	if (!strcmp(k, "auth_failure_window"))
 		return ksm_parse_duration(v, &c->auth_failure_window);
+	if (!strcmp(k, "auth_reuse")) {
+		/* Each second of it is one in which a rotated-away password
+		 * may still be accepted: a minute at most. */
+		unsigned s;
+
+		if (ksm_parse_duration(v, &s) != KSM_OK || s > 60)
+			return KSM_ERR_INVALID;
+		c->auth_reuse = s;
+		return KSM_OK;
+	}
 	if (!strcmp(k, "max_response_size"))
 		return parse_size(v, &c->max_response_size);
 	if (!strcmp(k, "offline_verifiers")) {
@@ -498,6 +508,7 @@ static ksm_status conf_defaults(ksm_settings **out)
 	c->request_window = 10;
 	c->max_auth_failures = 5;
 	c->auth_failure_window = 15 * 60;
+	c->auth_reuse = 5;
 	if (set_str(&c->client_config, SYSCONFDIR_KSM "/client.json") ||
 	    set_str(&c->client_version, KSM_DEFAULT_CLIENT_VERSION) ||
 	    set_str(&c->snapshot, "/var/lib/ksm/snapshot") ||

@@ -201,6 +201,12 @@ const ksm_client_config *ksm_client_get_config(const ksm_client *c);
 bool ksm_client_is_bound(const ksm_client *c);
 /* HTTPS requests made so far (for tests and benchmarks). */
 unsigned long ksm_client_request_count(const ksm_client *c);
+/*
+ * Of those, the ones of which no byte reached the server: the name did not
+ * resolve, the connection or the TLS handshake failed or timed out, or the
+ * time budget ran out first. Keeper cannot have counted them.
+ */
+unsigned long ksm_client_unsent_count(const ksm_client *c);
 /* The server's Date header of the last answer (0 if none). */
 time_t ksm_client_server_date(const ksm_client *c);
 /* Wall time of the last HTTPS request, ms. */
@@ -539,6 +545,8 @@ typedef struct ksm_settings {
 		request_window;	      /* at most N requests per S s */
 	unsigned max_auth_failures;   /* per user, in the window */
 	unsigned auth_failure_window; /* seconds */
+	/* How old a vault read an auth may take, seconds (0: none). */
+	unsigned auth_reuse;
 	/* Cap on the get_secret answer of a whole vault, bytes (0: a quarter
 	 * of physical memory, at least 256 MiB). */
 	size_t max_response_size;
@@ -789,11 +797,48 @@ ksm_status ksm_offline_confirm(const char *path, const char *user,
 			       const char *record_uid, int64_t revision,
 			       const char *password, int64_t now,
 			       ksm_error *err);
+/*
+ * What one live read of a user's record says about the offline store
+ * (ksmd's store writer collects them and applies them in one rewrite).
+ */
+typedef struct ksm_offline_update {
+	const char *user;
+	const char *record_uid; /* NULL: the vault no longer gives this
+				   account: its entry goes */
+	int64_t revision;	/* the record's revision as the read found it */
+	const char *password;	/* the password the vault accepted at that
+				   revision; NULL: none was (a wrong one, or a
+				   read for keys or a session) */
+} ksm_offline_update;
+
+/*
+ * Apply n updates, in order, in one locked rewrite of the store (none if
+ * nothing changes). With a password: as ksm_offline_confirm, except that
+ * an entry of a later revision of the same record is kept (the update came
+ * late). Without: an entry of an earlier revision or of another record is
+ * dropped (a rotated password's verifier must not outlive it); one of this
+ * revision or a later one is kept. Without record_uid: the entry is
+ * dropped. Hashes are made before the lock is taken; *hashed counts them.
+ * Waits a bounded time for the lock.
+ */
+ksm_status ksm_offline_apply(const char *path, const ksm_offline_update *u,
+			     size_t n, int64_t now, size_t *hashed,
+			     ksm_error *err);
 /* The offline check, counting a failure when the password is wrong. */
 ksm_status ksm_offline_verify(const char *path, const char *user,
 			      const char *password, const ksm_settings *conf,
 			      int64_t now, ksm_offline_result *result,
 			      ksm_error *err);
+/*
+ * The same, for a caller that waits only until deadline (ksm_monotonic_ms):
+ * the other offline checks of user are waited for until then, and a check
+ * whose turn comes later is not made (KSM_ERR_TIMEOUT, nothing counted).
+ * ksm_offline_verify waits 10 s.
+ */
+ksm_status ksm_offline_verify_by(const char *path, const char *user,
+				 const char *password, const ksm_settings *conf,
+				 int64_t now, uint64_t deadline,
+				 ksm_offline_result *result, ksm_error *err);
 /*
  * What the store holds for user, without the verifier itself (ksmctl
  * explain, through ksmd): KSM_ERR_NOT_FOUND when it has no entry with a

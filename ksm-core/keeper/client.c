@@ -146,6 +146,11 @@ unsigned long ksm_client_request_count(const ksm_client *c)
 	return c->requests;
 }
 
+unsigned long ksm_client_unsent_count(const ksm_client *c)
+{
+	return c->unsent;
+}
+
 time_t ksm_client_server_date(const ksm_client *c)
 {
 	return c->server_date;
@@ -314,6 +319,8 @@ static ksm_status send_envelope(ksm_client *c, const char *endpoint,
 				      "a quarter of this host's memory)",
 				      endpoint, limit >> 20);
 		c->last_rtt_ms = ksm_monotonic_ms() - t0;
+		if (st != KSM_OK && resp->unsent)
+			c->unsent++;
 		if (st == KSM_OK && resp->date)
 			c->server_date = resp->date;
 	} else {

@@ -18,6 +18,7 @@ struct ksm_client {
 	bool bound;
 	ksm_http *http;
 	unsigned long requests;
+	unsigned long unsent;  /* of requests: nothing reached the server */
 	time_t server_date;    /* Date of the last answer */
 	uint64_t last_rtt_ms;  /* wall time of the last request */
 	size_t max_response;   /* cap of the answer being fetched; 0: default */

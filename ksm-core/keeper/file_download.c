@@ -29,6 +29,8 @@ ksm_status ksm_download_file(ksm_client *c, const ksm_file *f,
 	c->requests++;
 	st = ksm_http_request(c->http, f->url, NULL, NULL, 0, false,
 			      MAX_FILE_BYTES, deadline, &r, err);
+	if (st != KSM_OK && r.unsent)
+		c->unsent++;
 	if (st != KSM_OK)
 		return st;
 	if (r.status != 200) {

@@ -321,7 +321,7 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 	struct body_buf b = {.max = max_response};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	uint64_t now = ksm_monotonic_ms();
-	long left;
+	long left, sent = 0;
 	CURL *c = h->curl;
 	CURLcode rc;
 	ksm_status st = KSM_OK;
@@ -329,6 +329,7 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 	bool via_proxy;
 
 	memset(resp, 0, sizeof(*resp));
+	resp->unsent = true; /* until curl says otherwise */
 	if (now >= deadline)
 		return ksm_set_error(err, KSM_ERR_TIMEOUT,
 				     "%s: time budget ran out before the "
@@ -388,6 +389,11 @@ ksm_status ksm_http_request(ksm_http *h, const char *url,
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
 	rc = curl_easy_perform(c);
+	/* Request bytes written (headers and all): 0 when the name did not
+	 * resolve or the connection or TLS handshake never came up. */
+	if (curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent) != CURLE_OK ||
+	    sent > 0 || rc == CURLE_OK)
+		resp->unsent = false;
 	resp->too_big = b.too_big;
 	if (b.too_big) {
 		st = ksm_set_error(err, KSM_ERR_PROTOCOL,

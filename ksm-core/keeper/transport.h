@@ -32,6 +32,7 @@ typedef struct ksm_http_response {
 	size_t len;
 	time_t date;  /* the server's Date header, 0 if none */
 	bool too_big; /* refused: larger than max_response */
+	bool unsent;  /* failed, and no byte of the request was sent */
 } ksm_http_response;
 
 /* Environment proxies are never used: only o->proxy. */

@@ -3,9 +3,10 @@
  * fuzz_private_store.c - libFuzzer target: the offline verifier store
  * (/var/lib/ksm/private) as found on disk, through the calls that read
  * and rewrite it: ksm_offline_lookup (ksmd's answer to ksmctl explain),
- * ksm_offline_verify (pam_ksm offline), then
- * ksm_offline_confirm (after a live check), then ksm_offline_sync (ksmctl
- * sync). crypt_r is the stand-in of fakecrypt.c (see build.sh).
+ * ksm_offline_verify (an offline login), then ksm_offline_confirm (after
+ * a live check), ksm_offline_apply (ksmd's store writer: a batch) and
+ * ksm_offline_sync (ksmctl sync). crypt_r is the stand-in of fakecrypt.c
+ * (see build.sh).
  *
  * Input: byte 0 flags, the rest the store file.
  *   bit 0  ksm.conf with offline_max_failures = 1 (else the default);
@@ -15,7 +16,9 @@
  * Invariants (abort on violation): a store every call refuses is left as
  * it was; whatever a call accepts and rewrites loads again; after a
  * confirm that had to make a new verifier, the password verifies (and a
- * wrong one does not, and counts); after a sync, exactly the synced users
+ * wrong one does not, and counts); after a batch, the dropped and gone
+ * users have no verifier and an accepted password verifies unless a
+ * newer entry was kept; after a sync, exactly the synced users
  * are in the store and their passwords verify; no call crashes, leaks or
  * reads out of bounds on any store.
  */
@@ -87,24 +90,50 @@ static bool same(const uint8_t *d, size_t n)
 	return ok;
 }
 
-/* Would confirm or sync keep user's entry (same record and revision)? */
-static bool keeps(const uint8_t *d, size_t n, const char *user,
-		  const char *record, int64_t revision)
+/*
+ * The file's entry of user, if it is of record: its revision, and whether
+ * it has a verifier. False if there is none (or the file does not parse).
+ */
+static bool entry_of(const uint8_t *d, size_t n, const char *user,
+		     const char *record, int64_t *revision, bool *verifier)
 {
 	json_object *o = NULL, *users, *e, *v;
-	bool keep = false;
+	bool found = false;
 
 	if (ksm_json_parse((const char *)d, n, &o, NULL) == KSM_OK &&
 	    json_object_object_get_ex(o, "users", &users) &&
 	    json_object_is_type(users, json_type_object) &&
 	    json_object_object_get_ex(users, user, &e) &&
-	    ksm_json_str(e, "verifier") && ksm_json_str(e, "record") &&
+	    ksm_json_str(e, "record") &&
 	    !strcmp(ksm_json_str(e, "record"), record) &&
-	    json_object_object_get_ex(e, "revision", &v) &&
-	    json_object_get_int64(v) == revision)
-		keep = true;
+	    json_object_object_get_ex(e, "revision", &v)) {
+		found = true;
+		*revision = json_object_get_int64(v);
+		*verifier = ksm_json_str(e, "verifier") != NULL;
+	}
 	json_object_put(o);
-	return keep;
+	return found;
+}
+
+/* Would confirm or sync keep user's entry (same record and revision)? */
+static bool keeps(const uint8_t *d, size_t n, const char *user,
+		  const char *record, int64_t revision)
+{
+	int64_t rev;
+	bool verifier;
+
+	return entry_of(d, n, user, record, &rev, &verifier) && verifier &&
+	       rev == revision;
+}
+
+/* Has the file an entry of user for record at revision or later? */
+static bool at_least(const uint8_t *d, size_t n, const char *user,
+		     const char *record, int64_t revision)
+{
+	int64_t rev;
+	bool verifier;
+
+	return entry_of(d, n, user, record, &rev, &verifier) && rev >= revision;
 }
 
 static ksm_offline_result verify(const char *user, const char *pw,
@@ -169,6 +198,45 @@ static void sync_step(const ksm_settings *conf, const uint8_t *file, size_t n)
 		abort();
 }
 
+/*
+ * ksmd's store writer: one batch of what three live reads said. alice's
+ * record moved on and nothing was accepted (her older verifier goes), bob
+ * is gone, carol's password was accepted (made, or kept when the file has
+ * her at that revision or a later one).
+ */
+static void apply_step(const ksm_settings *conf, const uint8_t *file, size_t n)
+{
+	const ksm_offline_update u[3] = {
+		{"alice", "RecAlice", REVISION + 1, NULL},
+		{"bob", NULL, 0, NULL},
+		{"carol", "RecCarol", 3, "carol-pw"},
+	};
+	bool alice_stays = at_least(file, n, "alice", "RecAlice", REVISION + 1);
+	bool carol_stays = at_least(file, n, "carol", "RecCarol", 4) ||
+			   keeps(file, n, "carol", "RecCarol", 3);
+	size_t hashed = 0;
+	ksm_error err;
+
+	if (ksm_offline_apply(path, u, 3, NOW, &hashed, &err) != KSM_OK) {
+		if (!err.message[0] || !same(file, n))
+			abort(); /* a failed batch writes nothing */
+		return;
+	}
+	if (verbose)
+		fprintf(stderr, "fuzz_private_store: apply: %zu hashed\n",
+			hashed);
+	if (hashed > 1 || (hashed == 1) == carol_stays)
+		abort();
+	if (!alice_stays &&
+	    verify("alice", "alice-pw", conf, NOW) != KSM_OFFLINE_NONE)
+		abort();
+	if (verify("bob", "bob-pw", conf, NOW) != KSM_OFFLINE_NONE)
+		abort();
+	if (!carol_stays &&
+	    verify("carol", "carol-pw", conf, NOW) != KSM_OFFLINE_OK)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const ksm_settings *conf;
@@ -217,9 +285,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (res == KSM_OFFLINE_OK || res == KSM_OFFLINE_WRONG)
 		(void)verify("alice", "other", conf, now); /* loads again */
 
-	/* 2. A live check passed for alice: confirm. */
+	/* 2. A live check passed for alice: confirm (which keeps an entry
+	 * of this revision, or of a later one: the confirm came late). */
 	put(file, n);
-	kept = keeps(file, n, "alice", "RecAlice", REVISION);
+	kept = keeps(file, n, "alice", "RecAlice", REVISION) ||
+	       at_least(file, n, "alice", "RecAlice", REVISION + 1);
 	st = ksm_offline_confirm(path, "alice", "RecAlice", REVISION,
 				 "alice-pw", NOW, &err);
 	if (verbose)
@@ -239,7 +309,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 
-	/* 3. ksmctl sync with alice (same revision), bob (new) and carol. */
+	/* 3. ksmd's writer: a batch (drop, gone, accept). */
+	put(file, n);
+	apply_step(conf, file, n);
+
+	/* 4. ksmctl sync with alice (same revision), bob (new) and carol. */
 	if (!(data[0] & 4)) {
 		put(file, n);
 		sync_step(conf, file, n);

@@ -160,6 +160,18 @@ run_ksmctl secret get NoSuchRec0000000000000
 expect_rc "through ksmd: get of an unknown record: not found" 6 "no record"
 check "through ksmd: the reads were ksmd's vault requests" bash -c \
 	"ksmd_reqs=\$(/usr/bin/python3 '$KSMD_CLIENT' '$T/ksmd.sock' op=ping | sed -n 's/^requests=//p'); [ \"\$ksmd_reqs\" -ge 4 ]"
+check "through ksmd: ksm.conf unchanged since ksmd started: no note" bash -c "! grep -q 'changed after ksmd started' '$T/err'"
+# ksmd reads ksm.conf only at start: ksmctl says so when the file it reads
+# is ksmd's and changed since.
+echo "# edited" >>"$T/ksm.conf"
+run_ksmctl secret get AliceRec00000000000000 --field password
+expect_rc "ksm.conf edited while ksmd runs: the read still works" 0
+check "... and ksmctl says to restart ksmd" grep -q "ksm.conf changed after ksmd started.*systemctl restart ksmd" "$T/err"
+check "... once ($(grep -c 'changed after ksmd started' "$T/err"))" [ "$(grep -c 'changed after ksmd started' "$T/err")" = 1 ]
+ksmd_stop
+ksmd_start "$T/ksm.conf"
+run_ksmctl secret get AliceRec00000000000000 --field password
+check "ksmd restarted: no note" bash -c "! grep -q 'changed after ksmd started' '$T/err'"
 ksmd_stop
 
 # Every command of --help has its own usage (one table: ksmctl_help.c).

@@ -202,8 +202,9 @@ expect_rc "back to host_record auto" 0
 pw_ok "before rotation: bob's password logs in" bob bob-pass-1
 ROT=$(admin rotate --record KpBob00000000000000000 --password) || fail "rotate --password"
 NEWPW=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1])["password"])' "$ROT")
-pw_refused "after a password rotation: the old password is refused at once" bob bob-pass-1
-pw_ok "after a password rotation: the new one logs in at once" bob "$NEWPW"
+past_reuse # an auth may take a read of the last second (docs/design.md)
+pw_refused "after a password rotation: the old password is refused within a second, no sync" bob bob-pass-1
+pw_ok "after a password rotation: the new one logs in, no sync" bob "$NEWPW"
 check "rotate set rotation_settings.noop on the machine's link to bob" \
 	/usr/bin/python3 -c 'import json,sys; st=json.load(open(sys.argv[1]))
 l=[l for l in st["records"][sys.argv[2]]["links"] if l["recordUid"]=="KpBob00000000000000000"][0]

@@ -56,6 +56,33 @@ ksmd_stop() {
 	KSMD_PID=
 }
 
+# ksmd_ping FIELD: one field of the running ksmd's ping answer
+# (docs/ksmd-protocol.md §4.1: requests, unsent, in_window, ...).
+ksmd_ping() {
+	local sock
+	sock=$(sed -n 's/^ksmd_socket *= *//p' "${KSMD_CONF:-$T/ksm.conf}" | tail -n 1)
+	ksmd_ask "$sock" op=ping 2>/dev/null | sed -n "s/^$1=//p"
+}
+
+# past_reuse: wait until no read of the vault is young enough for an auth
+# to take it (auth_reuse, 1 s in the tests' ksm.conf: tests/lib/server.sh;
+# docs/design.md, "How ksmd talks to the vault"), so that the next auth
+# asks the vault again.
+past_reuse() { sleep 1.1; }
+
+# store_written: wait (at most 10 s) until ksmd has written what it queued
+# for its offline store (its ping says store_pending=0): a live auth
+# answers first and leaves the store to ksmd's writer thread.
+store_written() {
+	local i
+	for i in $(seq 1 200); do
+		[ "$(ksmd_ping store_pending)" = 0 ] && return 0
+		sleep 0.05
+	done
+	echo "# ksmd's store writer still busy after 10 s"
+	return 1
+}
+
 # ksmd_ask SOCKET FIELD=VALUE...: one request as the calling user, with a
 # client written apart from ksm-core; prints the answer's fields.
 ksmd_ask() { /usr/bin/python3 "$KSMD_CLIENT" "$@"; }

@@ -75,6 +75,11 @@ sysconf() {
 		# must not end another test's sessions. The end_sessions tests
 		# turn it on (a later line wins).
 		echo "end_sessions = no"
+		# An auth may take a vault read of the last auth_reuse (ksmd's
+		# default 5 s); a test that checks a rotation waits it out
+		# (past_reuse), so they run with 1 s. AUTH_REUSE= (empty) keeps
+		# ksmd's default (the benchmarks' bursts, test_pam's check).
+		[ -n "${AUTH_REUSE-1s}" ] && echo "auth_reuse = ${AUTH_REUSE-1s}"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >/etc/ksm/ksm.conf
 	chmod 0644 /etc/ksm/ksm.conf

@@ -77,6 +77,11 @@ write_conf() {
 		# must not end another test's sessions. The end_sessions tests
 		# turn it on (a later line wins).
 		echo "end_sessions = no"
+		# An auth may take a vault read of the last auth_reuse (ksmd's
+		# default 5 s); a test that checks a rotation waits it out
+		# (past_reuse), so they run with 1 s. AUTH_REUSE= (empty) keeps
+		# ksmd's default (the benchmarks' bursts, test_pam's check).
+		[ -n "${AUTH_REUSE-1s}" ] && echo "auth_reuse = ${AUTH_REUSE-1s}"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >"$T/ksm.conf"
 	ksm_conf_changed

@@ -24,12 +24,13 @@
 #    exactly offline_max_failures: that many PAM_AUTH_ERR and the rest
 #    PAM_MAXTRIES (no lost update between concurrent checks in ksmd), no
 #    request reaches the server, no process hangs, and the store is whole
-#    (request_budget raised: each login's attempt to reach the vault takes
-#    a slot of it, also while connections are refused).
+#    (with the default request_budget: an attempt that never reached the
+#    server takes no slot of it, docs/decisions.md).
 # 3. One long-lived process: LOAD_ROUNDS (2,000) live authentications
-#    (pam_start/pam_authenticate/pam_end each; an auth always reads the
-#    record anew, so one get_secret each, with request_budget raised for
-#    the run), open descriptors, VmRSS, mappings and malloc'd bytes compared
+#    (pam_start/pam_authenticate/pam_end each; an auth takes a read of the
+#    last second, so about one get_secret per second, with request_budget
+#    raised for the run), open descriptors, VmRSS, mappings and malloc'd
+#    bytes compared
 #    at round 200 and at the end; and ksmd's VmRSS, which must stay flat
 #    (at most 2 MiB more at the end than at round 200).
 #
@@ -93,6 +94,7 @@ burst() {
 store_check() {
 	local what=$1 out
 	shift
+	store_written # ksmd answers first and writes the store after
 	out=$("$PY" - "$T/private/store" "$T/store.before" "$T0_S" "$@" <<'PY' 2>&1
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -173,6 +175,7 @@ for i in $(seq 0 $((NROT - 1))); do
 done
 awk -F'\t' -v OFS='\t' -v n=$NROT 'NR <= n {$2 = "rot-" $2} {print}' "$USERS_TSV" >"$T/users.new" &&
 	mv "$T/users.new" "$USERS_TSV"
+past_reuse # no read from before the rotations is taken
 for r in 1 2 3 4 5; do
 	for i in $(seq 0 $((NROT - 1))); do
 		printf '%s\t%s\tPAM_SUCCESS\n' "$(uname_of $i)" "$(user_field $i 2)"
@@ -221,13 +224,12 @@ N_LOCAL2=$(grep -c PAM_USER_UNKNOWN "$T/spec-off")
 N_OFF=$(wc -l <"$T/spec-off")
 N_LOCKUSERS=$((NU - N_OK_USERS))
 echo "# offline burst: $N_OFF children: $((N_OK_USERS * 3)) right passwords ($N_OK_USERS users), $((N_LOCKUSERS * W)) wrong ($W each for $N_LOCKUSERS users, offline_max_failures = $MAXF), $N_LOCAL2 local"
-# Every auth asks the vault first, and each attempt takes a slot of
-# request_budget even when the connection is refused: with the default
-# 90/10s most of this burst would be refused by the budget (never offline,
-# docs/design.md) instead of reaching the verifiers, which are what is
-# tested here. ksmd starts again on the new ksm.conf (no keep-alive
-# connection left over).
-conf "timeout_auth = 30" "request_budget = 100000/10s"
+# Every auth asks the vault first; an attempt that never reached the
+# server (connection refused) takes no slot of request_budget, so the
+# default 90/10s does not turn this burst into budget refusals: every
+# login reaches the verifiers. ksmd starts again on the same ksm.conf (no
+# keep-alive connection left over).
+conf "timeout_auth = 30"
 fault refuse
 burst off 40
 check "offline burst: every result is right (driver exit $RC)" [ "$RC" = 0 ]
@@ -240,7 +242,10 @@ check "offline burst: exactly offline_max_failures wrong passwords counted per u
 check "offline burst: the rest locked: $((N_LOCKUSERS * (W - MAXF))) PAM_MAXTRIES ($(outcome PAM_MAXTRIES))" \
 	[ "$(outcome PAM_MAXTRIES)" = $((N_LOCKUSERS * (W - MAXF))) ]
 check "offline burst: no hang (${MS} ms < 120000 ms)" [ "$MS" -lt 120000 ]
-check "offline burst: no request reached the server ($(req_total); ksmd tried $KSMD_REQ)" [ "$(req_total)" = 0 ]
+check "offline burst: no request reached the server ($(req_total); ksmd counted $KSMD_REQ sent, $(ksmd_ping unsent) that never reached it)" \
+	[ "$(req_total)" = 0 -a "$KSMD_REQ" = 0 ]
+check "offline burst: the budget was not charged (ping: in_window $(ksmd_ping in_window))" [ "$(ksmd_ping in_window)" = 0 ]
+check "offline burst: no login refused by the budget ($(count_log 'request_budget'))" [ "$(count_log 'request_budget')" = 0 ]
 check "offline burst: syslog: no login failed to reach ksmd ($(count_log 'ksmd not reachable')$(log_since | grep -m1 -o 'ksmd not reachable.*' | sed 's/^/; first: /'))" \
 	[ "$(count_log 'ksmd not reachable')" = 0 ]
 wait_log "password accepted by the offline verifier" $((N_OK_USERS * 3))
@@ -259,10 +264,11 @@ check "after the burst, the vault answers again: the locked user logs in live" [
 store_check "the live login reset the locked user's failures" "u['load%03d' % ($NU - 1)]['failures'] == 0"
 
 # ----------------------------------------------- 3. one long-lived process
-# Sequential authentications of one user: each reads the record anew, more
-# than the default request_budget allows, which is not what is measured
-# here. ksmd starts again on this ksm.conf, so its VmRSS is its own from
-# the first round.
+# Sequential authentications of one user: an auth takes a read of the last
+# second (auth_reuse, 1 s in the tests), so about one get_secret per second of the run;
+# request_budget raised all the same, since the budget is not what is
+# measured here. ksmd starts again on this ksm.conf, so its VmRSS is its
+# own from the first round.
 conf "timeout_auth = 10" "request_budget = 100000/10s"
 U=3
 A=200 # the baseline round
@@ -274,7 +280,8 @@ RC=$?
 MS=$(elapsed_ms "$t0")
 sed 's/^/# /' "$T/loop.out"
 check "one process, $ROUNDS live authentications: all PAM_SUCCESS (exit $RC)" [ "$RC" = 0 ]
-check "one process: $ROUNDS get_secret, an auth always reads anew ($(req_gets))" [ "$(req_gets)" = "$ROUNDS" ]
+check "one process: reads shared within a second: at least 1 and at most one get_secret per second of the run, plus one ($(req_gets) in ${MS} ms)" \
+	[ "$(req_gets)" -ge 1 -a "$(req_gets)" -le $((MS / 1000 + 1)) ]
 at() { sed -n "s/^at $1:.* $2=\([0-9]*\).*/\1/p" "$T/loop.out"; }
 figure "pam one process: $ROUNDS rounds in ${MS} ms; at $A: fds $(at $A fds) rss $(at $A rss_kb) KiB maps $(at $A maps) heap $(at $A heap) B; at $ROUNDS: fds $(at "$ROUNDS" fds) rss $(at "$ROUNDS" rss_kb) KiB maps $(at "$ROUNDS" maps) heap $(at "$ROUNDS" heap) B"
 figure "ksmd VmRSS over $ROUNDS sequential auths: at 10 $(at 10 watch_rss_kb) KiB, at $A $(at $A watch_rss_kb) KiB, at $((ROUNDS / 2)) $(at $((ROUNDS / 2)) watch_rss_kb) KiB, at $ROUNDS $(at "$ROUNDS" watch_rss_kb) KiB"

@@ -55,6 +55,7 @@ for f in "$PAM_MOD" "$KEYS_BIN"; do
 done
 su_as_nobody gina "$PW_GINA"
 expect_rc "su gina with the vault password (as nobody)" 0
+past_reuse # the next su asks the vault (slowly) instead of taking that read
 fault delay:1.5
 printf '%s\n' "$PW_GINA" | setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	"$SU" gina -c true >/dev/null 2>&1 &
@@ -158,13 +159,45 @@ expect_log "the log names the failure limit" "max_auth_failures"
 sysconf "max_auth_failures = 0" "request_budget = 2/60s"
 su_as_nobody gina "$PW_GINA2"
 expect_rc "request budget 2/60s: the first login" 0
+past_reuse # each login its own request
 su_as_nobody gina "$PW_GINA2"
 expect_rc "request budget 2/60s: the second login" 0
+past_reuse
 log_mark
 su_as_nobody gina "$PW_GINA2"
 check "request budget used up: the login is refused, not accepted offline (exit $RC)" [ "$RC" -ne 0 ]
 expect_log "the log names the request budget" "request_budget"
 expect_no_log "no offline acceptance" "offline verifier"
+# A request of which nothing reached the server costs no budget (Keeper
+# never counted it): with connections refused, logins past the budget
+# still get the offline verifier. One that reached it (HTTP 500) counts.
+sysconf "max_auth_failures = 0" "request_budget = 2/60s" # a fresh budget
+fault refuse
+log_mark
+n=0
+for i in 1 2 3 4; do
+	su_as_nobody gina "$PW_GINA2"
+	[ "$RC" = 0 ] && n=$((n + 1))
+done
+check "connections refused: 4 logins past a budget of 2 all accepted ($n)" [ "$n" = 4 ]
+n=$(log_since | grep -c 'gina: password accepted by the offline verifier')
+check "... by the offline verifier ($n)" [ "$n" = 4 ]
+check "... and the budget untouched (ping: in_window $(ksmd_ping in_window), requests $(ksmd_ping requests), unsent $(ksmd_ping unsent))" \
+	[ "$(ksmd_ping in_window)" = 0 -a "$(ksmd_ping requests)" = 0 -a "$(ksmd_ping unsent)" -ge 4 ]
+expect_no_log "... no budget refusal" "request_budget"
+fault http500
+log_mark
+for i in 1 2; do
+	past_reuse
+	su_as_nobody gina "$PW_GINA2"
+	expect_rc "HTTP 500 (the request reached the server): login $i accepted offline" 0
+done
+check "... each counted in the budget ($(ksmd_ping in_window) in the window)" [ "$(ksmd_ping in_window)" = 2 ]
+past_reuse
+su_as_nobody gina "$PW_GINA2"
+check "... and the third refused by the budget, not accepted offline (exit $RC)" [ "$RC" -ne 0 ]
+expect_log "... the log names the request budget" "request_budget"
+fault none
 
 # 8. ksmd not running: local users are untouched, vault users refused fast.
 ksmd_stop

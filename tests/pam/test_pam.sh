@@ -36,6 +36,7 @@ conf() {
 }
 # verifiers: the users with an offline verifier, sorted, on one line.
 verifiers() {
+	store_written
 	[ -f "$T/private/store" ] || return 0
 	"$PY" -c 'import json, sys; print(" ".join(sorted(json.load(open(sys.argv[1]))["users"])))' "$T/private/store"
 }
@@ -92,9 +93,16 @@ check "exactly one request per authentication (get_secret $(req_gets), total $(r
 expect_log "the log names the live path (ksmd's verdict in pam_ksm's line)" \
 	"pam_ksm\(ksm:auth\): alice: password accepted by the vault \(live"
 expect_log "ksmd's audit line: user, service, verdict" "ksmd\[[0-9]+\]: auth alice \(ksm\): ok, live"
+# An auth takes a read of the same record sent in the last auth_reuse (1 s
+# here): the checks right after share it; one after that asks.
 reset_stats
 for i in 1 2 3; do pam ksm alice auth; done
-check "three authentications, three requests" [ "$(req_total)" = 3 ]
+check "three authentications in a row share the last second's read ($(req_total) requests)" [ "$(req_total)" -lt 3 ]
+past_reuse
+reset_stats
+pam ksm alice auth
+expect_pam "an authentication over 1 s after the last read" auth PAM_SUCCESS
+check "... asks the vault again ($(req_total) request)" [ "$(req_total)" = 1 ]
 
 reset_stats
 PW=whatever
@@ -127,15 +135,27 @@ pam ksm dan auth
 expect_pam "a record without password: PAM_AUTH_ERR" auth PAM_AUTH_ERR
 expect_log "the log says password logins are off" "dan: the record has no password"
 
-# Rotation, as KeeperPAM does it: no sync needed.
-admin set-field --record PamAlice00000000000000 --field password --value "$PW_ALICE2" >/dev/null ||
-	fail "set-field"
-PW=$PW_ALICE2
-pam ksm alice auth
-expect_pam "rotated: the new password works at once" auth PAM_SUCCESS
+# Rotation, as KeeperPAM does it: no sync needed. With ksmd's default
+# auth_reuse (5 s), right after a login that read alice's record: the new
+# password works at once (a read from before the auth refused it, so ksmd
+# asks the vault again), and the old one fails (a refusal is always the
+# vault's answer of now: it asks again too).
+AUTH_REUSE= conf
 PW=$PW_ALICE
 pam ksm alice auth
-expect_pam "rotated: the old password fails at once" auth PAM_AUTH_ERR
+expect_pam "default auth_reuse: alice logs in (a read of her record)" auth PAM_SUCCESS
+admin set-field --record PamAlice00000000000000 --field password --value "$PW_ALICE2" >/dev/null ||
+	fail "set-field"
+reset_stats
+PW=$PW_ALICE2
+pam ksm alice auth
+expect_pam "rotated: the new password works at once, no sync" auth PAM_SUCCESS
+check "... the earlier read refused it, so ksmd asked the vault ($(req_gets) get_secret)" [ "$(req_gets)" = 1 ]
+PW=$PW_ALICE
+pam ksm alice auth
+expect_pam "rotated: the old password fails at once, no sync" auth PAM_AUTH_ERR
+check "... asked the vault again too ($(req_gets) get_secret in all)" [ "$(req_gets)" = 2 ]
+conf
 
 # use_first_pass: the token of an earlier module (none here) is required.
 mkdir -p "$T/pam.d"
@@ -184,11 +204,17 @@ log_mark
 PW=$PW_GINA DELAY=2500
 pam ksm gina auth
 expect_pam "slow typist, old password after a rotation: refused" auth PAM_AUTH_ERR
+# That read found the rotated revision: the old verifier goes at once,
+# without waiting for the next sync.
+check "the live refusal at the new revision dropped gina's old verifier ($(verifiers))" \
+	bash -c "! grep -qw gina <<<'$(verifiers)'"
 PW=$PW_GINA2
 pam ksm gina auth
 expect_pam "slow typist, new password: accepted" auth PAM_SUCCESS
 expect_log "slow typist: the vault was asked (live path)" "gina: password accepted by the vault \(live"
 check "slow typist: both checks went to the vault ($(req_gets) get_secret)" [ "$(req_gets)" = 2 ]
+check "the live accept of the new password made gina's new verifier ($(verifiers))" \
+	grep -qw gina <<<"$(verifiers)"
 DELAY=
 
 # ------------------------------------------------- faults: offline verifier
@@ -230,9 +256,12 @@ expect_pam "offline: still locked" auth PAM_MAXTRIES
 fault none
 pam ksm frank auth
 expect_pam "the vault answers again: live success" auth PAM_SUCCESS
+past_reuse
 fault refuse
+log_mark
 pam ksm frank auth
 expect_pam "the live success reset the limit: offline works again" auth PAM_SUCCESS
+expect_log "... by the offline verifier" "frank: password accepted by the offline verifier"
 # Consecutive failures only: a success in between resets the count.
 PW=wrong-2
 pam ksm frank auth
@@ -247,6 +276,7 @@ expect_pam "offline: only consecutive failures count" auth PAM_SUCCESS
 fault none
 
 # offline_max_age (1d default): the verifier confirmed 2 days ago.
+store_written
 "$PY" - "$T/private/store" <<'PY' || fail "editing the private store"
 import json, sys, time
 p = sys.argv[1]
@@ -263,9 +293,12 @@ expect_log "the log names offline_max_age" "alice: vault unreachable \(.*\) and 
 fault none
 pam ksm alice auth
 expect_pam "live again: accepted (and the verifier confirmed)" auth PAM_SUCCESS
+past_reuse
 fault refuse
+log_mark
 pam ksm alice auth
 expect_pam "confirmed by the live check: offline works again" auth PAM_SUCCESS
+expect_log "... by the offline verifier" "alice: password accepted by the offline verifier"
 
 # no_offline.
 log_mark
@@ -341,6 +374,7 @@ expect_pam "erin before removal: auth" auth PAM_SUCCESS
 expect_pam "erin before removal: account" acct PAM_SUCCESS
 # Removed from the vault (the record no longer makes an account).
 admin set-field --record PamErin000000000000000 --field login --value "Erin-Gone" >/dev/null
+past_reuse
 log_mark
 pam ksm erin auth
 expect_pam "removed in the vault, not yet synced: ksmd's live check refuses (the account is unknown now)" auth PAM_USER_UNKNOWN
@@ -433,6 +467,7 @@ check "auth + session in one process: one request in all ($(req_total))" [ "$(re
 # sshd runs auth in one process and the session in another: ksmd gives the
 # session the read the auth made (at most 10 s before), so still one
 # request per login.
+past_reuse
 reset_stats
 pam ksm alice auth
 expect_pam "two processes: auth" auth PAM_SUCCESS
@@ -510,6 +545,50 @@ expect_pam "vault down: the session still opens" open PAM_SUCCESS
 expect_line "vault down: no key" "^nokey password: ok"
 fault none
 EXPECT=
+
+# ------------------------------------------- a stopped holder of the store
+# A root process (a ksmctl sync in direct mode, say) holds the store's lock
+# and is stopped. Logins are answered at once all the same (ksmd answers
+# first and leaves the store to its writer, which waits a bounded 5 s and
+# tries again); gina's updates pile up in order: her accept, then, after a
+# rotation, the live refusal of the old password, which replaces it. While
+# that drop is not written, the old password gets nowhere offline; once
+# the holder is gone, the old verifier is dropped and no verifier of the
+# old password is made from the accept that came before.
+PW=$PW_GINA2
+pam ksm gina auth # gina's verifier of $PW_GINA2 is in the store
+store_written
+"$PY" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); print("locked", flush=True); time.sleep(120)' \
+	"$T/private/store.lock" >"$T/holder.out" &
+HOLDER=$!
+for _ in $(seq 1 50); do grep -q locked "$T/holder.out" && break; sleep 0.1; done
+kill -STOP $HOLDER
+past_reuse
+log_mark
+pam ksm gina auth
+expect_pam "store lock held by a stopped process: a live login is accepted" auth PAM_SUCCESS 1500
+admin set-field --record PamGina000000000000000 --field password --value "$PW_GINA" >/dev/null
+past_reuse
+pam ksm gina auth
+expect_pam "... after a rotation, the old password is refused live, at once" auth PAM_AUTH_ERR 5600
+fault refuse
+pam ksm gina auth
+expect_pam "... and, the vault down, not accepted offline while the drop waits for the lock" auth PAM_AUTHINFO_UNAVAIL 5600
+expect_log "the store writer gave up on the lock within its bound" "offline verifier.? not refreshed: .*busy"
+kill -CONT $HOLDER
+kill $HOLDER
+wait $HOLDER 2>/dev/null
+store_written
+check "holder gone: gina's old verifier is dropped, not remade from the earlier accept ($(verifiers))" \
+	bash -c "! grep -qw gina <<<'$(verifiers)'"
+pam ksm gina auth
+expect_pam "... so the old password still gets nowhere offline" auth PAM_AUTHINFO_UNAVAIL 5600
+fault none
+PW=$PW_GINA
+pam ksm gina auth
+expect_pam "the new password, live" auth PAM_SUCCESS
+check "... makes gina's new verifier ($(verifiers))" grep -qw gina <<<"$(verifiers)"
 
 # ----------------------------------------------------------------- password
 PW=$PW_ALICE2

@@ -165,6 +165,7 @@ fc "$PW_ALICE" alice auth end
 expect_line "auth leaves no session secret in PAM data (probe)" \
 	"^info-msg: probe auth: session secrets data no, keyring data no"
 expect_wiped "auth, then pam_end: the typed password was wiped before every free"
+past_reuse # this auth asks the vault again: no read of the last second
 reset_stats
 fc "$PW_ALICE" alice auth open keycheck close
 expect_line "  ... the session's ksm:password holds the vault's value" "^keycheck password: ok"

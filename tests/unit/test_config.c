@@ -290,6 +290,17 @@ static void test_conf(void **state)
 	assert_int_equal(c->n_admin_groups, 0);
 	assert_true(c->end_sessions);
 	assert_int_equal(c->end_sessions_grace, 5);
+	assert_int_equal(c->auth_reuse, 5);
+	ksm_settings_free(c);
+	text = "auth_reuse = 0\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_int_equal(c->auth_reuse, 0);
+	ksm_settings_free(c);
+	text = "auth_reuse = 1m\n";
+	assert_int_equal(ksm_settings_parse(text, strlen(text), "t", &c, &err),
+			 KSM_OK);
+	assert_int_equal(c->auth_reuse, 60);
 	ksm_settings_free(c);
 
 	/* host_record: a UID, auto, or none (NULL again). */
@@ -331,6 +342,8 @@ static void test_conf(void **state)
 		"host_record = a/b\n",
 		"host_record = has space\n",
 		"end_sessions = maybe\n",
+		"auth_reuse = 61\n",
+		"auth_reuse = 2m\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ksm_settings_parse(bad[i], strlen(bad[i]),
