@@ -3,7 +3,7 @@
  * record.h - the in-memory record model (internal).
  *
  * A record is its decrypted data JSON (a compact document, jval.h, owned:
- * one allocation of about 2 KB for a typical record) plus what the
+ * one allocation of about 2.5 KB for a typical record) plus what the
  * get_secret response said about it. client.c builds records; record.c,
  * notation.c and the tools read them through the public accessors.
  */
