@@ -97,7 +97,10 @@ void ksmd_add_clock(ksm_ipc_msg *resp)
 	ksm_ipc_add_u64(resp, "clock_at", (uint64_t)at);
 }
 
-static void op_ping(const struct ksmd *d, ksm_ipc_msg *resp)
+/* Anyone may ask whether ksmd runs; what it has seen (logins by verdict,
+ * an unreachable vault, the store's queue, ksm.conf) only root. */
+static void op_ping(const struct ksmd *d, const struct ksmd_peer *p,
+		    ksm_ipc_msg *resp)
 {
 	unsigned long requests, unsent;
 	unsigned in_window;
@@ -110,6 +113,8 @@ static void op_ping(const struct ksmd *d, ksm_ipc_msg *resp)
 	ksm_ipc_add_u64(resp, "requests", requests);
 	ksm_ipc_add_u64(resp, "in_window", in_window);
 	ksm_ipc_add_u64(resp, "unsent", unsent);
+	if (p->uid != 0)
+		return;
 	ksm_ipc_add_u64(resp, "store_pending", ksmd_store_pending());
 	if (strlen(d->conf_real) < 1024) { /* ping answers stay small */
 		ksm_ipc_add_str(resp, "conf", d->conf_real);
@@ -158,7 +163,7 @@ static void serve(struct ksmd *d, int fd)
 		ksm_ipc_add_str(&resp, "result", "refused");
 		ksm_ipc_add_str(&resp, "message", "not allowed for this user");
 	} else if (!strcmp(op, "ping")) {
-		op_ping(d, &resp);
+		op_ping(d, &p, &resp);
 	} else if (!strcmp(op, "auth")) {
 		ksmd_op_auth(d, &req, &resp);
 	} else if (!strcmp(op, "session")) {

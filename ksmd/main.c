@@ -179,6 +179,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
+	ksm_no_core_dumps(); /* the device key and every record it reads */
 	ksmd_log_open(d.foreground);
 	if (ksm_settings_load(d.conf_path, &d.conf, &err) != KSM_OK) {
 		fprintf(stderr, "ksmd: %s\n", err.message);

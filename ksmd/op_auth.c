@@ -217,7 +217,8 @@ static void auth_live(struct ksmd *d, const struct auth_req *a,
 	r = ksmd_fetch_record(f);
 	/* The record must still be this user's account, and current. */
 	if (!r ||
-	    ksm_account_from_record(r, d->conf, &acct, NULL, &err) != KSM_OK ||
+	    ksm_account_identity_from_record(r, d->conf, &acct, &err) !=
+		    KSM_OK ||
 	    strcmp(acct.name, a->user) != 0) {
 		seen = NULL; /* its verifier goes too */
 		answer(resp, "unknown", "live",

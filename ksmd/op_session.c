@@ -131,7 +131,8 @@ void ksmd_op_session(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		goto out;
 	}
 	/* Still this user's account, and not expired: as auth checks. */
-	gone = ksm_account_from_record(r, conf, &acct, NULL, &err) != KSM_OK ||
+	gone = ksm_account_identity_from_record(r, conf, &acct, &err) !=
+		       KSM_OK ||
 	       strcmp(acct.name, user) != 0;
 	/* The offline verifier follows this read, as after an auth. */
 	ksmd_store_update(user, f, gone ? NULL : record_uid,

@@ -3,7 +3,9 @@
  * ksmctl.c - the ksm-unix admin CLI: option parsing, dispatch, exit codes.
  */
 #include "ksmctl.h"
+#include "mem.h"
 #include "proxy.h"
+#include "text.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -78,6 +80,15 @@ void ksmctl_ensure_parent_dir(const char *path)
 				strerror(errno));
 	}
 	free(dir);
+}
+
+void ksmctl_put_text(FILE *f, const char *s)
+{
+	char *shown = s ? ksm_text_display(s, strlen(s)) : NULL;
+
+	if (shown)
+		fputs(shown, f);
+	ksm_free_secret(shown); /* it may be a value */
 }
 
 void ksmctl_json_string(FILE *f, const char *s)
@@ -164,6 +175,8 @@ int main(int argc, char **argv)
 	ksm_error err = {0};
 	int opt, rc;
 
+	/* The vault's secrets and the device key pass through here. */
+	ksm_no_core_dumps();
 	/* '+': stop at the command; its own options follow it. */
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (opt) {

@@ -191,6 +191,11 @@ int ksmctl_find_records(const struct ksmctl *k, ksm_client *c,
 			const ksm_record **out);
 /* Print a JSON string literal. */
 void ksmctl_json_string(FILE *f, const char *s);
+/* Print vault text (a title, a folder name, a label, a value) for a
+ * person to read: control characters and what is not UTF-8 become '?',
+ * so a record's editor cannot send escape sequences to root's terminal
+ * (ksm_text_display). NULL prints nothing. */
+void ksmctl_put_text(FILE *f, const char *s);
 /* t as ISO 8601 UTC, "2026-12-01T09:30:00Z" (out: at least 32 bytes). */
 const char *ksmctl_iso_time(int64_t t, char *out, size_t cap);
 /* The same as a JSON string literal, or null when t is 0. */

@@ -71,10 +71,14 @@ static int folder_list(struct ksmctl *k, bool json)
 	if (json) {
 		print_json(f, n, counts);
 	} else {
-		for (size_t i = 0; i < n; i++)
-			printf("%s  %-22s  %5zu  %s\n", f[i].uid,
-			       f[i].parent ? f[i].parent : "-", counts[i],
-			       f[i].name ? f[i].name : "(name not readable)");
+		for (size_t i = 0; i < n; i++) {
+			printf("%s  %-22s  %5zu  ", f[i].uid,
+			       f[i].parent ? f[i].parent : "-", counts[i]);
+			ksmctl_put_text(stdout, f[i].name ? f[i].name
+							  : "(name not "
+							    "readable)");
+			putchar('\n');
+		}
 	}
 out:
 	free(counts);

@@ -39,12 +39,19 @@ static void print_fields_text(const ksm_record *r, ksm_section where,
 		bool hide = !unmask && is_secret_type(ksm_field_type(f));
 		size_t n = ksm_field_value_count(f);
 
-		printf("  %s%s%s%s:", ksm_field_type(f), label ? " (" : "",
-		       label ? label : "", label ? ")" : "");
+		fputs("  ", stdout);
+		ksmctl_put_text(stdout, ksm_field_type(f));
+		if (label) {
+			fputs(" (", stdout);
+			ksmctl_put_text(stdout, label);
+			putchar(')');
+		}
+		putchar(':');
 		for (size_t j = 0; j < n; j++) {
 			char *v = ksm_field_value_text(f, j);
 
-			printf(" %s", hide ? MASK : (v ? v : ""));
+			putchar(' ');
+			ksmctl_put_text(stdout, hide ? MASK : v);
 			ksm_free_secret(v);
 		}
 		putchar('\n');
@@ -212,8 +219,13 @@ static int secret_list(struct ksmctl *k, ksm_client *c, bool json,
 			printf("%s", shown++ ? "," : "");
 			print_record_json(r, false, false);
 		} else {
-			printf("%s  %-16s  %s\n", ksm_record_uid(r),
-			       ksm_record_type(r), ksm_record_title(r));
+			char *type = ksm_text_display(ksm_record_type(r), 64);
+
+			printf("%s  %-16s  ", ksm_record_uid(r),
+			       type ? type : "?");
+			ksmctl_put_text(stdout, ksm_record_title(r));
+			putchar('\n');
+			free(type);
 		}
 	}
 	if (json)
@@ -279,16 +291,24 @@ static int print_field_values(const ksm_record *r, const char *name, bool json,
 
 static void print_record_text(const ksm_record *r, bool unmask)
 {
-	printf("%s\n  uid: %s\n  type: %s\n", ksm_record_title(r),
-	       ksm_record_uid(r), ksm_record_type(r));
+	ksmctl_put_text(stdout, ksm_record_title(r));
+	printf("\n  uid: %s\n  type: ", ksm_record_uid(r));
+	ksmctl_put_text(stdout, ksm_record_type(r));
+	putchar('\n');
 	print_fields_text(r, KSM_FIELDS, unmask);
 	print_fields_text(r, KSM_CUSTOM, unmask);
-	if (*ksm_record_notes(r))
-		printf("  notes: %s\n", ksm_record_notes(r));
-	for (size_t i = 0; i < ksm_record_file_count(r); i++)
-		printf("  file: %s (%lld bytes)\n",
-		       ksm_file_name(ksm_record_file_at(r, i)),
+	if (*ksm_record_notes(r)) {
+		fputs("  notes: ", stdout);
+		ksmctl_put_text(stdout, ksm_record_notes(r));
+		putchar('\n');
+	}
+	for (size_t i = 0; i < ksm_record_file_count(r); i++) {
+		fputs("  file: ", stdout);
+		ksmctl_put_text(stdout,
+				ksm_file_name(ksm_record_file_at(r, i)));
+		printf(" (%lld bytes)\n",
 		       (long long)ksm_file_size(ksm_record_file_at(r, i)));
+	}
 }
 
 struct get_opts {

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -107,6 +108,36 @@ static long long proc_uid(const char *pid)
 	return uid;
 }
 
+/*
+ * Signal pid if it is uid's. Through a pidfd taken before the uid is
+ * read: were the pid reused in between, the signal would go to the
+ * process read (ESRCH once it is gone), never to the newcomer.
+ */
+static int signal_pid(pid_t pid, uid_t uid, int sig)
+{
+	char name[24];
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), rc;
+
+	if (fd < 0 && errno != ENOSYS)
+		return -1; /* gone already */
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	if (proc_uid(name) != (long long)uid) {
+		rc = -1;
+		errno = ESRCH;
+	} else if (fd < 0) {
+		rc = kill(pid, sig); /* a kernel before 5.3 */
+	} else {
+		rc = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+	}
+	if (fd >= 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return rc;
+}
+
 /* Send sig to every process of uid; the number signalled. */
 static unsigned signal_uid(uid_t uid, int sig)
 {
@@ -125,7 +156,8 @@ static unsigned signal_uid(uid_t uid, int sig)
 		pid = (pid_t)strtol(e->d_name, NULL, 10);
 		/* Signal 0 counts what exists, even what we may not signal. */
 		if (pid > 1 && pid != getpid() &&
-		    (kill(pid, sig) == 0 || (sig == 0 && errno == EPERM)))
+		    (signal_pid(pid, uid, sig) == 0 ||
+		     (sig == 0 && errno == EPERM)))
 			n++;
 	}
 	closedir(d);

@@ -581,9 +581,10 @@ ksm_status ksm_account_ids(const ksm_record *r, const ksm_settings *conf,
 	return st;
 }
 
-ksm_status ksm_account_from_record(const ksm_record *r,
-				   const ksm_settings *conf, ksm_account *out,
-				   ksm_accounts *dropped, ksm_error *err)
+static ksm_status account_from_record(const ksm_record *r,
+				      const ksm_settings *conf, bool keys,
+				      ksm_account *out, ksm_accounts *dropped,
+				      ksm_error *err)
 {
 	const ksm_field *f = NULL;
 	char *v;
@@ -624,9 +625,9 @@ ksm_status ksm_account_from_record(const ksm_record *r,
 		st = pick_ids(out, r, conf, err);
 	if (st == KSM_OK)
 		st = pick_text(out, r, conf, err);
-	if (st == KSM_OK)
+	if (st == KSM_OK && keys)
 		st = collect_keys(out, r, dropped);
-	if (st == KSM_OK && conf->keys_from_private_key)
+	if (st == KSM_OK && keys && conf->keys_from_private_key)
 		st = key_from_private(out, r, dropped, err);
 	if (st != KSM_OK)
 		goto fail;
@@ -642,6 +643,20 @@ fail:
 		ksm_set_error(err, st, "out of memory");
 	ksm_account_clear(out);
 	return st;
+}
+
+ksm_status ksm_account_from_record(const ksm_record *r,
+				   const ksm_settings *conf, ksm_account *out,
+				   ksm_accounts *dropped, ksm_error *err)
+{
+	return account_from_record(r, conf, true, out, dropped, err);
+}
+
+ksm_status ksm_account_identity_from_record(const ksm_record *r,
+					    const ksm_settings *conf,
+					    ksm_account *out, ksm_error *err)
+{
+	return account_from_record(r, conf, false, out, NULL, err);
 }
 
 /*

@@ -6,8 +6,9 @@
  * KeeperPAM links a pamMachine to its pamUsers: the machine's links name
  * each user (recordUid, no path) with the link's data ({"is_admin",
  * "belongs_to", "rotation_settings", ...}). A link the other way (the
- * pamUser's links naming the machine) counts as well; is_admin is true
- * when either link says so.
+ * pamUser's links naming the machine) counts as well for membership, but
+ * is_admin only from the machine's own links: whoever edits a pamUser
+ * record must not be able to make it an administrator of a host.
  */
 #include "accounts.h"
 
@@ -209,10 +210,10 @@ ksm_status ksm_host_scope_resolve(const ksm_secrets *s,
 		     j++) {
 			const ksm_link *l = ksm_record_link_at(r, j);
 
+			/* Membership only: is_admin is the machine's say. */
 			if (r != m && record_link(l, ksm_record_uid(r)) &&
 			    !strcmp(ksm_link_record_uid(l), muid))
-				st = add_member(h, ksm_record_uid(r),
-						ksm_link_bool(l, "is_admin"));
+				st = add_member(h, ksm_record_uid(r), false);
 		}
 	}
 	if (st != KSM_OK) {

@@ -7,6 +7,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 void ksm_wipe(void *p, size_t n)
 {
@@ -26,6 +28,14 @@ void ksm_free_secret(char *s)
 {
 	if (s)
 		ksm_free_wiped(s, strlen(s));
+}
+
+void ksm_no_core_dumps(void)
+{
+	struct rlimit none = {0, 0};
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 void ksm_strv_free(char **v, size_t n)

@@ -15,6 +15,10 @@ KSM_HIDDEN char *ksm_strndup(const char *s, size_t n);
 KSM_HIDDEN bool ksm_ct_equal(const void *a, const void *b, size_t n);
 /* Wipe n bytes then free. */
 KSM_HIDDEN void ksm_free_wiped(void *p, size_t n);
+/* For a program that holds the device key and vault secrets (ksmd,
+ * ksmctl): no core file, and not dumpable (no ptrace or /proc/PID/mem by
+ * its own uid). Best effort: nothing to report if the kernel says no. */
+KSM_HIDDEN void ksm_no_core_dumps(void);
 /* Append s to the array *v of *n strings; false (s not taken) on ENOMEM. */
 KSM_HIDDEN bool ksm_strv_push(char ***v, size_t *n, char *s);
 

@@ -23,5 +23,12 @@ KSM_HIDDEN void ksm_text_sanitize(char *dst, size_t cap, const char *src,
 				  const char *allowed);
 /* The value of hex digit c (either case), or -1. */
 KSM_HIDDEN int ksm_hex_value(int c);
+/*
+ * Outside text for a log line, a status file or a terminal, in a new
+ * string (NULL: out of memory): control characters (C0, DEL, C1) and
+ * bytes that are not UTF-8 become '?'; at most max bytes, whole
+ * characters.
+ */
+KSM_HIDDEN char *ksm_text_display(const char *v, size_t max);
 
 #endif

@@ -686,6 +686,14 @@ bool ksm_local_db_group(const ksm_local_db *db, const char *name,
 ksm_status ksm_account_from_record(const ksm_record *r,
 				   const ksm_settings *conf, ksm_account *out,
 				   ksm_accounts *dropped, ksm_error *err);
+/*
+ * The same without the SSH keys (out->keys empty): what a login's checks
+ * need (name, ids, valid_until, password). No key is parsed and no
+ * privatePEMKey decrypted, a KDF that may cost a second of CPU.
+ */
+ksm_status ksm_account_identity_from_record(const ksm_record *r,
+					    const ksm_settings *conf,
+					    ksm_account *out, ksm_error *err);
 void ksm_account_clear(ksm_account *a);
 
 /*

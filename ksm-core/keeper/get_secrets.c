@@ -117,58 +117,12 @@ const char *ksm_secrets_warning(const ksm_secrets *s, size_t i)
 	return s && i < s->n_warnings ? s->warnings[i] : NULL;
 }
 
-/* Length of the UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4   ? 4
-		     : p[0] >= 0xe0		    ? 3
-		     : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-						    : 0;
-
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-/* Outside text for a log line or a status file: control characters and
- * bytes that are not UTF-8 become '?'; at most max bytes, whole
- * characters. */
-static char *display_text(const char *v, size_t max)
-{
-	const unsigned char *in = (const unsigned char *)v;
-	size_t n = strlen(v), o = 0;
-	char *out = malloc(max + 1);
-
-	for (size_t i = 0; out && i < n && o < max;) {
-		size_t len = in[i] < 0x80 ? 1 : utf8_len(in + i, n - i);
-
-		if (len > 1 && o + len > max)
-			break;
-		if (len <= 1) {
-			out[o++] = len == 0 || in[i] < 0x20 || in[i] == 0x7f
-					   ? '?'
-					   : (char)in[i];
-			i++;
-			continue;
-		}
-		memcpy(out + o, in + i, len);
-		o += len;
-		i += len;
-	}
-	if (out)
-		out[o] = '\0';
-	return out;
-}
-
 bool ksm_secrets_set_app(ksm_secrets *s, const char *name, const char *type)
 {
 	free(s->app_name);
 	free(s->app_type);
-	s->app_name = name ? display_text(name, KSM_APP_NAME_MAX) : NULL;
-	s->app_type = type ? display_text(type, KSM_APP_NAME_MAX) : NULL;
+	s->app_name = name ? ksm_text_display(name, KSM_APP_NAME_MAX) : NULL;
+	s->app_type = type ? ksm_text_display(type, KSM_APP_NAME_MAX) : NULL;
 	return (!name || s->app_name) && (!type || s->app_type);
 }
 

@@ -154,6 +154,28 @@ suite ksmd
 unset KSM_CONFIG
 ksmd_stop
 
+# A record's editor writes escape sequences into its title, a label and a
+# value: what ksmctl shows a person has '?' for each control character
+# (UTF-8 kept); --json escapes them.
+"$PY" - "$T/evil.vault.json" <<'PYEOF'
+import json, sys
+esc = "\x1b"
+rec = {"uid": "EvilRec000000000000000", "folder": "FoLdEr1Web000000000000",
+       "data": {"type": "login", "title": "evil" + esc + "]0;pwned\x07 Ünïcode",
+                "fields": [{"type": "login", "value": ["x" + esc + "[2Jy"]}],
+                "custom": [{"type": "text", "label": "lab" + esc + "[31m", "value": ["v\u009b1m"]}]}}
+json.dump({"records": [rec]}, open(sys.argv[1], "w"))
+PYEOF
+admin add-records "$T/evil.vault.json" >/dev/null || fail "add-records"
+run_ksmctl secret list
+check "secret list: no escape byte reaches the terminal, the title shown with '?'" bash -c \
+	"[ '$RC' = 0 ] && ! grep -q \$'\\x1b' '$T/out' && grep -q 'evil?\]0;pwned? Ünïcode' '$T/out'"
+run_ksmctl secret get EvilRec000000000000000
+check "secret get: title, label and values with '?' for ESC, BEL and C1 CSI" bash -c \
+	"[ '$RC' = 0 ] && ! grep -q \$'\\x1b' '$T/out' && ! grep -q \$'\\xc2\\x9b' '$T/out' && grep -q 'x?\[2Jy' '$T/out' && grep -q 'lab?\[31m' '$T/out' && grep -q 'v?1m' '$T/out'"
+run_ksmctl secret get EvilRec000000000000000 --json
+json_check "secret get --json: the exact title (escaped in JSON)" 'assert j["title"] == "evil\x1b]0;pwned\x07 Ünïcode", j'
+
 for c in interpolate folder; do
 	run_ksmctl "$c" --help
 	expect_rc "ksmctl $c --help: the usage, exit 0" 0

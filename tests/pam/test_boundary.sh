@@ -122,6 +122,13 @@ done
 a=$(setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 "$KSMD_CLIENT" "$T/ksmd.sock" op=keys user=gina 2>&1)
 check "ksmd answers the keys user's keys request" grep -q '^result=ok' <<<"$a"
 no_secret_in "no password in what the keys user got" <(printf '%s' "$a")
+check "ksmd leaves no core file (RLIMIT_CORE 0: $(grep 'core file' /proc/$KSMD_PID/limits | tr -s ' '))" \
+	grep -qE '^Max core file size +0 +0 ' /proc/$KSMD_PID/limits
+a=$(setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 "$KSMD_CLIENT" "$T/ksmd.sock" op=ping 2>&1)
+check "ping as nobody: whether ksmd runs, its version" grep -q '^version=' <<<"$a"
+check "... but not what it has seen (logins by verdict, ksm.conf, the store's queue)" \
+	bash -c "! grep -qE '^(auth_live_ok|auth_wrong|unreachable|conf|store_pending|clock_skew)=' <<<'$a'"
+check "ping as root: the counters too (auth_live_ok=$(ksmd_ping auth_live_ok))" [ -n "$(ksmd_ping auth_live_ok)" ]
 
 # 6. The vault's valid_until and a local account of the same name.
 admin set-field --record PamErin000000000000000 --field valid_until \

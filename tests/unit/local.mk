@@ -11,6 +11,8 @@ UNIT_TESTS = tests/unit/test_crypto tests/unit/test_record \
 	tests/unit/test_links tests/unit/test_privkey tests/unit/test_sync_rules \
 	tests/unit/test_host_scope tests/unit/test_jval
 check_PROGRAMS += $(UNIT_TESTS)
+# The local users and groups of the tests that turn records into accounts.
+UNIT_LOCAL_DB = tests/unit/local_db_fixture.c tests/unit/local_db_fixture.h
 TESTS += $(UNIT_TESTS)
 SANITIZER_TESTS += $(UNIT_TESTS)
 tests_unit_test_crypto_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
@@ -34,9 +36,11 @@ tests_unit_test_transcript_LDADD = $(TEST_UNIT_LIBS)
 tests_unit_test_config_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
 tests_unit_test_config_CFLAGS = $(TEST_UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(TEST_UNIT_LIBS)
+tests_unit_test_accounts_SOURCES = tests/unit/test_accounts.c $(UNIT_LOCAL_DB)
 tests_unit_test_accounts_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
 tests_unit_test_accounts_CFLAGS = $(TEST_UNIT_CFLAGS)
 tests_unit_test_accounts_LDADD = $(TEST_UNIT_LIBS)
+tests_unit_test_sync_rules_SOURCES = tests/unit/test_sync_rules.c $(UNIT_LOCAL_DB)
 tests_unit_test_sync_rules_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
 tests_unit_test_sync_rules_CFLAGS = $(TEST_UNIT_CFLAGS)
 tests_unit_test_sync_rules_LDADD = $(TEST_UNIT_LIBS)
@@ -49,6 +53,7 @@ tests_unit_test_template_LDADD = $(TEST_UNIT_LIBS)
 tests_unit_test_links_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
 tests_unit_test_links_CFLAGS = $(TEST_UNIT_CFLAGS)
 tests_unit_test_links_LDADD = $(TEST_UNIT_LIBS)
+tests_unit_test_host_scope_SOURCES = tests/unit/test_host_scope.c $(UNIT_LOCAL_DB)
 tests_unit_test_host_scope_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
 tests_unit_test_host_scope_CFLAGS = $(TEST_UNIT_CFLAGS)
 tests_unit_test_host_scope_LDADD = $(TEST_UNIT_LIBS)

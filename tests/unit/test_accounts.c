@@ -21,6 +21,7 @@
 #include "client.h"
 #include "crypto.h"
 #include "get_secrets.h"
+#include "local_db_fixture.h"
 #include "snapshot_reader.h"
 
 #define KEY_A                                                                  \
@@ -38,23 +39,13 @@ static ksm_settings *conf;
 
 static int setup(void **state)
 {
-	char passwd[256], group[256];
-	FILE *f;
-
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(passwd, sizeof(passwd), "%s/passwd", dir);
-	snprintf(group, sizeof(group), "%s/group", dir);
-	f = fopen(passwd, "w");
-	fputs("root:x:0:0:root:/root:/bin/bash\n"
-	      "localuser:x:250500:250500::/home/localuser:/bin/sh\n",
-	      f);
-	fclose(f);
-	f = fopen(group, "w");
-	fputs("root:x:0:\nsudo:x:27:\nlocalgrp:x:250600:\nclash:x:250700:\n",
-	      f);
-	fclose(f);
-	if (ksm_local_db_load(passwd, group, &local, NULL) != KSM_OK)
+	if (fixture_local_db(
+		    dir,
+		    "root:x:0:0:root:/root:/bin/bash\n"
+		    "localuser:x:250500:250500::/home/localuser:/bin/sh\n",
+		    "root:x:0:\nsudo:x:27:\nlocalgrp:x:250600:\nclash:x:250700:"
+		    "\n",
+		    &local) != 0)
 		return -1;
 	/* local_groups is empty by default; these tests opt into sudo. */
 	static const char text[] = "uid_range = 250000-259999\n"
@@ -69,12 +60,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[256];
-
-	ksm_local_db_free(local);
 	ksm_settings_free(conf);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return fixture_local_db_end(dir, local);
 }
 
 /* A pamUser record: login plus custom "label=value" pairs. */

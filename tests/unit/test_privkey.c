@@ -427,6 +427,32 @@ static void test_keys_from_private_key_off(void **state)
 	ksm_settings_free(off);
 }
 
+/* A login's checks read the account without its keys: the same name and
+ * ids, and the encrypted privatePEMKey (a KDF) is not touched. */
+static void test_identity_without_keys(void **state)
+{
+	ksm_record *r =
+		pam_user("IdRec00000000000000000", "ident", "privatePEMKey",
+			 "rsa-pkcs1-enc.key", "vector-pass-1", NULL);
+	ksm_account full, id;
+	ksm_error err = {0};
+
+	(void)state;
+	assert_int_equal(ksm_account_from_record(r, conf, &full, NULL, &err),
+			 KSM_OK);
+	has_key(&full, "rsa-pkcs1-enc");
+	assert_int_equal(ksm_account_identity_from_record(r, conf, &id, &err),
+			 KSM_OK);
+	assert_string_equal(id.name, "ident");
+	assert_int_equal(id.uid, full.uid);
+	assert_int_equal(id.gid, full.gid);
+	assert_true(id.has_password);
+	assert_int_equal(id.n_keys, 0);
+	ksm_account_clear(&full);
+	ksm_account_clear(&id);
+	ksm_record_free(r);
+}
+
 /* ksm-unix's own labels and Keeper's compare ignoring case, spaces and
  * punctuation; the same label twice with different values is refused. */
 static void test_label_matching(void **state)
@@ -516,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_openssh_damage),
 		cmocka_unit_test(test_account_from_private_key),
 		cmocka_unit_test(test_keys_from_private_key_off),
+		cmocka_unit_test(test_identity_without_keys),
 		cmocka_unit_test(test_label_matching),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

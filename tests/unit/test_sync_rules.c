@@ -20,6 +20,7 @@
 #include "accounts.h"
 #include "crypto.h"
 #include "get_secrets.h"
+#include "local_db_fixture.h"
 #include "record.h"
 
 static char dir[] = "/tmp/ksm-test-sync-rules.XXXXXX";
@@ -28,31 +29,16 @@ static ksm_local_db *local;
 
 static int setup(void **state)
 {
-	char passwd[256], group[256];
-	FILE *f;
-
-	if (!mkdtemp(dir))
+	if (fixture_local_db(dir, "root:x:0:0:root:/root:/bin/bash\n",
+			     "root:x:0:\n", &local) != 0)
 		return -1;
 	snprintf(snap, sizeof(snap), "%s/snapshot", dir);
-	snprintf(passwd, sizeof(passwd), "%s/passwd", dir);
-	snprintf(group, sizeof(group), "%s/group", dir);
-	f = fopen(passwd, "w");
-	fputs("root:x:0:0:root:/root:/bin/bash\n", f);
-	fclose(f);
-	f = fopen(group, "w");
-	fputs("root:x:0:\n", f);
-	fclose(f);
-	return ksm_local_db_load(passwd, group, &local, NULL) == KSM_OK ? 0
-									: -1;
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[300];
-
-	ksm_local_db_free(local);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return fixture_local_db_end(dir, local);
 }
 
 static ksm_settings *conf_of(const char *text)
