@@ -31,6 +31,10 @@ struct ksmd_peer {
 /* What a vault read came back with. */
 struct ksmd_fetch;
 
+struct ksmd;
+/* ksm.conf changed since ksmd read it (at start). */
+KSM_HIDDEN bool ksmd_conf_changed(const struct ksmd *d);
+
 struct ksmd {
 	const char *conf_path;
 	ksm_settings *conf;

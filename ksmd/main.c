@@ -116,18 +116,34 @@ static void make_store_dir(const char *path)
 	free(dir);
 }
 
+/* The file's mtime as "SECONDS.NANOSECONDS" ("0.000000000": missing). */
+static void mtime_text(const char *path, char *out, size_t cap)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		sb.st_mtim = (struct timespec){0};
+	snprintf(out, cap, "%lld.%09ld", (long long)sb.st_mtim.tv_sec,
+		 sb.st_mtim.tv_nsec);
+}
+
 /* Which ksm.conf was read, and its mtime: read only now, at start. */
 static void note_conf(struct ksmd *d)
 {
 	const char *path = d->conf_path ? d->conf_path : KSM_DEFAULT_CONF;
-	struct stat sb;
 
 	if (!realpath(path, d->conf_real))
 		snprintf(d->conf_real, sizeof(d->conf_real), "%s", path);
-	if (stat(path, &sb) != 0)
-		sb.st_mtim = (struct timespec){0};
-	snprintf(d->conf_mtime, sizeof(d->conf_mtime), "%lld.%09ld",
-		 (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+	mtime_text(path, d->conf_mtime, sizeof(d->conf_mtime));
+}
+
+bool ksmd_conf_changed(const struct ksmd *d)
+{
+	char now[sizeof(d->conf_mtime)];
+
+	mtime_text(d->conf_path ? d->conf_path : KSM_DEFAULT_CONF, now,
+		   sizeof(now));
+	return strcmp(now, d->conf_mtime) != 0;
 }
 
 /* The proxy every request takes (never its password), and a warning when

@@ -111,6 +111,20 @@ void ksmd_op_records(struct ksmd *d, const ksm_ipc_msg *req, ksm_ipc_msg *resp)
 		uids[q.n_record_uids++] = (const char *)f->val;
 	for (pos = 0; (f = ksm_ipc_next(req, "folder", &pos));)
 		folders[q.n_folder_uids++] = (const char *)f->val;
+	/* The sync's accounts are built twice, here (the store) and in
+	 * ksmctl (the snapshot): both from the same ksm.conf, or not at all. */
+	if (sync && ksmd_conf_changed(d)) {
+		ksm_ipc_add_str(resp, "result", "error");
+		ksm_ipc_add_str(resp, "status",
+				ksm_status_name(KSM_ERR_CONFIG));
+		ksm_ipc_add_str(resp, "message",
+				"ksm.conf changed after ksmd started, and ksmd "
+				"reads it only at start: restart ksmd "
+				"(systemctl restart ksmd) so that the sync and "
+				"ksmd use the same settings; nothing was "
+				"changed");
+		goto out;
+	}
 	if (!q.n_record_uids)
 		q.record_uids = NULL;
 	if (!q.n_folder_uids)

@@ -212,8 +212,10 @@ struct ksmctl_init_args {
 	const char *host, *server_key;
 	bool force, check;
 };
-/* Give the written client config to ksmd's user. */
-void ksmctl_give_to_ksmd(const ksm_settings *conf, const char *path);
+/* Who the client config is written for: ksmd's user, or (uid_t)-1
+ * (root, no such user: a warning then). */
+void ksmctl_ksmd_owner(const ksm_settings *conf, const char *path, uid_t *uid,
+		       gid_t *gid);
 /* On stderr: the drop-in each path ksm.conf moves away from the units'
  * defaults needs (client_config, snapshot, private_store). */
 void ksmctl_unit_notes(const ksm_settings *conf);

@@ -88,22 +88,22 @@ static int read_token(const char *arg, const char *file, char **out)
 }
 
 /* The credential belongs to ksmd's user (root can read it anyway). */
-void ksmctl_give_to_ksmd(const ksm_settings *conf, const char *path)
+void ksmctl_ksmd_owner(const ksm_settings *conf, const char *path, uid_t *uid,
+		       gid_t *gid)
 {
-	uid_t uid;
-	gid_t gid;
-
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
 	if (geteuid() != 0 || !conf->ksmd_user ||
 	    !strcmp(conf->ksmd_user, "root"))
 		return;
-	if (!ksm_passwd_file_user(NULL, conf->ksmd_user, &uid, &gid))
+	if (!ksm_passwd_file_user(NULL, conf->ksmd_user, uid, gid)) {
+		*uid = (uid_t)-1;
+		*gid = (gid_t)-1;
 		fprintf(stderr,
 			"ksmctl: no local user %s (ksmd_user): %s stays "
 			"root's; ksmd cannot read it until you chown it\n",
 			conf->ksmd_user, path);
-	else if (chown(path, uid, gid) != 0)
-		fprintf(stderr, "ksmctl: chown %s to %s: %s\n", path,
-			conf->ksmd_user, strerror(errno));
+	}
 }
 
 /*
@@ -171,6 +171,8 @@ static int init_token(struct ksmctl *k, const struct ksmctl_init_args *a)
 	ksm_error err = {0};
 	ksm_status st;
 	size_t records = 0;
+	uid_t owner;
+	gid_t group;
 	int rc;
 
 	rc = read_token(a->token_arg, a->token_file, &token);
@@ -217,14 +219,14 @@ static int init_token(struct ksmctl *k, const struct ksmctl_init_args *a)
 		goto out;
 	}
 	ksmctl_ensure_parent_dir(path);
-	if (ksm_client_config_save_file(ksm_client_get_config(c), path, &err) !=
-	    KSM_OK) {
+	ksmctl_ksmd_owner(k->conf, path, &owner, &group);
+	if (ksm_client_config_save_file_owned(ksm_client_get_config(c), path,
+					      owner, group, &err) != KSM_OK) {
 		fprintf(stderr, "ksmctl: the token is now used up; fix the "
 				"problem below and bind with a new token\n");
 		rc = ksmctl_fail(k, &err);
 		goto out;
 	}
-	ksmctl_give_to_ksmd(k->conf, path);
 	printf("bound to %s; %zu record(s) visible; config written to %s\n",
 	       ksm_client_config_get(ksm_client_get_config(c),
 				     KSM_CFG_HOSTNAME),

@@ -109,6 +109,8 @@ int ksmctl_init_config(struct ksmctl *k, const struct ksmctl_init_args *a)
 	ksm_error err = {0};
 	char *text = NULL;
 	size_t len = 0;
+	uid_t owner;
+	gid_t group;
 	int rc;
 
 	rc = read_input(a, &text, &len);
@@ -134,12 +136,12 @@ int ksmctl_init_config(struct ksmctl *k, const struct ksmctl_init_args *a)
 		goto out;
 	}
 	ksmctl_ensure_parent_dir(path);
-	if (ksm_client_config_save_file(ksm_client_get_config(c), path, &err) !=
-	    KSM_OK) {
+	ksmctl_ksmd_owner(k->conf, path, &owner, &group);
+	if (ksm_client_config_save_file_owned(ksm_client_get_config(c), path,
+					      owner, group, &err) != KSM_OK) {
 		rc = ksmctl_fail(k, &err);
 		goto out;
 	}
-	ksmctl_give_to_ksmd(k->conf, path);
 	printf("installed a client config (%s) for %s; written to %s%s\n",
 	       format,
 	       ksm_client_config_get(ksm_client_get_config(c),

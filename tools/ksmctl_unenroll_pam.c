@@ -117,15 +117,12 @@ static void rewrite(struct unenroll *u, const struct check_pam_file *f)
 			      path);
 		goto out;
 	}
-	if (ksm_atomic_write(real, out, out_len, st.st_mode & 07777, &err) !=
-	    KSM_OK) {
+	/* Its owner and mode, given before it holds a byte. */
+	if (ksm_atomic_write_owned(real, out, out_len, st.st_mode & 07777,
+				   st.st_uid, st.st_gid, &err) != KSM_OK) {
 		unenroll_fail(u, "%s: %s", path, err.message);
 		goto out;
 	}
-	if ((st.st_uid != 0 || st.st_gid != 0) &&
-	    chown(real, st.st_uid, st.st_gid) != 0)
-		unenroll_note(u, "%s: owner not restored: %s", path,
-			      strerror(errno));
 	unenroll_done(u, "took %zu pam_ksm line(s) out of %s", ksm_lines(f),
 		      path);
 out:

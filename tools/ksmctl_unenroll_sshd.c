@@ -112,9 +112,9 @@ static void put_back(struct unenroll *u, const struct dropin *d)
 	if (d->target[0])
 		ok = symlink(d->target, d->path) == 0;
 	else
-		ok = ksm_atomic_write(d->path, d->text, d->len,
-				      d->st.st_mode & 07777, &err) == KSM_OK &&
-		     chown(d->path, d->st.st_uid, d->st.st_gid) == 0;
+		ok = ksm_atomic_write_owned(d->path, d->text, d->len,
+					    d->st.st_mode & 07777, d->st.st_uid,
+					    d->st.st_gid, &err) == KSM_OK;
 	if (ok)
 		unenroll_note(u, "put %s back", d->path);
 	else

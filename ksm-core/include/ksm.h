@@ -122,9 +122,15 @@ ksm_status ksm_client_config_load_string(const char *text,
 ksm_status ksm_client_config_import(const char *text, size_t len,
 				    ksm_client_config **out,
 				    const char **format, ksm_error *err);
-/* Write atomically (temp file, fsync, rename), mode 0600. */
+/* Write atomically (temp file, fsync, rename), mode 0600; a rewrite keeps
+ * the file's owner. */
 ksm_status ksm_client_config_save_file(const ksm_client_config *cfg,
 				       const char *path, ksm_error *err);
+/* The same, the new file owned by uid:gid from before it holds a byte
+ * ((uid_t)-1: as ksm_client_config_save_file). */
+ksm_status ksm_client_config_save_file_owned(const ksm_client_config *cfg,
+					     const char *path, uid_t uid,
+					     gid_t gid, ksm_error *err);
 /* NULL if unset. */
 const char *ksm_client_config_get(const ksm_client_config *cfg,
 				  const char *key);

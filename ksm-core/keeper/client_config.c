@@ -256,28 +256,33 @@ char *ksm_client_config_to_json(const ksm_client_config *cfg)
 }
 
 /* 0600, keeping the owner of the file it replaces. */
-ksm_status ksm_client_config_save_file(const ksm_client_config *cfg,
-				       const char *path, ksm_error *err)
+ksm_status ksm_client_config_save_file_owned(const ksm_client_config *cfg,
+					     const char *path, uid_t uid,
+					     gid_t gid, ksm_error *err)
 {
 	char *text = ksm_client_config_to_json(cfg);
 	struct stat old;
-	bool have_old;
 	size_t len;
 	ksm_status st;
 
 	if (!text)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 	len = strlen(text);
-	have_old = stat(path, &old) == 0 && S_ISREG(old.st_mode);
-	st = ksm_atomic_write(path, text, len, 0600, err);
-	/* A rewrite keeps the owner (ksmd's user, set by ksmctl init). */
-	if (st == KSM_OK && have_old &&
-	    chown(path, old.st_uid, old.st_gid) != 0 &&
-	    (old.st_uid != geteuid() || old.st_gid != getegid()))
-		st = ksm_set_error(err, KSM_ERR_IO,
-				   "%s rewritten but its owner could not be "
-				   "kept: %s",
-				   path, strerror(errno));
+	/* A rewrite keeps the owner (ksmd's user, set by ksmctl init), given
+	 * before the file holds a byte: ksmd never sees it root's. */
+	if (uid == (uid_t)-1 && stat(path, &old) == 0 && S_ISREG(old.st_mode) &&
+	    (old.st_uid != geteuid() || old.st_gid != getegid())) {
+		uid = old.st_uid;
+		gid = old.st_gid;
+	}
+	st = ksm_atomic_write_owned(path, text, len, 0600, uid, gid, err);
 	ksm_free_wiped(text, len);
 	return st;
+}
+
+ksm_status ksm_client_config_save_file(const ksm_client_config *cfg,
+				       const char *path, ksm_error *err)
+{
+	return ksm_client_config_save_file_owned(cfg, path, (uid_t)-1,
+						 (gid_t)-1, err);
 }

@@ -60,6 +60,18 @@ expect_rc "init --token - reads the token from standard input and binds" 0
 check "client config written 0600 (--token -)" [ "$(stat -c %a "$T/client.json")" = 600 ]
 run_ksmctl init --token - --host "$SRV_HOST" --server-key "$SRV_KEY" --force </dev/null
 expect_rc "init --token - with an empty standard input is a usage error (2)" 2 "token"
+# ksmd_user: the config is that user's from its first byte (the temporary
+# file is given to it before it is filled), and a rewrite keeps it.
+write_conf "ksmd_user = nobody" "client_config = $T/client-nobody.json"
+KSM_TOKEN=$(new_token app) run_ksmctl init --host "$SRV_HOST" --server-key "$SRV_KEY"
+expect_rc "init with ksmd_user = nobody binds" 0
+check "client config owned by ksmd_user (nobody), 0600: $(stat -c '%U %a' "$T/client-nobody.json")" \
+	[ "$(stat -c '%U %a' "$T/client-nobody.json")" = "nobody 600" ]
+KSM_TOKEN=$(new_token app) run_ksmctl init --host "$SRV_HOST" --server-key "$SRV_KEY" --force
+expect_rc "init --force over it binds" 0
+check "... still nobody's, 0600: $(stat -c '%U %a' "$T/client-nobody.json")" \
+	[ "$(stat -c '%U %a' "$T/client-nobody.json")" = "nobody 600" ]
+write_conf
 run_ksmctl secret list
 expect_rc "the config bound through --token - works" 0
 rm -f "$T/token"

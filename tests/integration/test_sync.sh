@@ -197,6 +197,22 @@ run_ksmctl users
 check "alice now has one key" bash -c "[[ '$(line alice)' =~ alice\ +250001\ +250001\ +1 ]]"
 check "ksmd kept its offline store in step at every sync" bash -c "! grep -q 'offline verifiers not updated' '$T/ksmd.log'"
 
+# ksm.conf edited after ksmd started: ksmd builds the sync's accounts for
+# its store with the settings it read, ksmctl with the file's: the sync is
+# refused until ksmd is restarted, with nothing changed.
+cp "$T/lib/snapshot" "$T/snapshot.before"
+touch "$T/ksm.conf"
+reset_stats
+run_ksmctl sync
+expect_rc "ksm.conf changed after ksmd started: the sync is refused (config error, 3)" 3 \
+	"ksm.conf changed after ksmd started.*restart ksmd"
+check "... before any request, and the snapshot is left as it was ($(req_total) requests)" \
+	bash -c "[ $(req_total) = 0 ] && cmp -s '$T/lib/snapshot' '$T/snapshot.before'"
+ksmd_stop
+ksmd_start "$T/ksm.conf"
+run_ksmctl sync
+expect_rc "... and syncs again once ksmd is restarted" 0
+
 # Without ksmd (direct mode) ksmctl syncs the snapshot and leaves the
 # offline store alone: the verifiers are ksmd's.
 ksmd_stop
