@@ -121,6 +121,10 @@ libksm_keeper_la_SOURCES = \
 	ksm-core/keeper/file_download.c \
 	ksm-core/keeper/record.h \
 	ksm-core/keeper/record.c \
+	ksm-core/keeper/jval.h \
+	ksm-core/keeper/jval.c \
+	ksm-core/keeper/jval_parse.c \
+	ksm-core/keeper/jval_jsonc.c \
 	ksm-core/keeper/links.h \
 	ksm-core/keeper/links.c \
 	ksm-core/keeper/notation.c \

@@ -57,33 +57,6 @@ static bool printable(const char *s)
 	return ksm_text_clean(s, 0, "");
 }
 
-/* Does any string in the record data hold a NUL (JSON "\u0000")? C
- * strings would silently end there ("alice\u0000x" read as "alice"). */
-static bool has_nul(json_object *o)
-{
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		return strlen(json_object_get_string(o)) !=
-		       (size_t)json_object_get_string_len(o);
-	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(o); i++)
-			if (has_nul(json_object_array_get_idx(o, i)))
-				return true;
-		return false;
-	case json_type_object: {
-		json_object_object_foreach(o, k, v)
-		{
-			(void)k;
-			if (has_nul(v))
-				return true;
-		}
-		return false;
-	}
-	default:
-		return false;
-	}
-}
-
 static bool valid_path(const char *s)
 {
 	return s[0] == '/' && valid_passwd_text(s) && !strstr(s, "/../") &&
@@ -634,7 +607,7 @@ static ksm_status account_from_record(const ksm_record *r,
 		return KSM_ERR_NOT_FOUND;
 	}
 	out->record_uid = ksm_strdup(ksm_record_uid(r));
-	if (has_nul(r->data)) {
+	if (ksm_record_has_nul(r)) {
 		st = ksm_set_error(err, KSM_ERR_INVALID,
 				   "a value holds a NUL character (\\u0000)");
 		goto fail;

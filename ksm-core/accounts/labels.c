@@ -48,16 +48,6 @@ bool ksm_field_is(const ksm_field *f, const char *name)
 	       ksm_label_equal(ksm_field_label(f), name);
 }
 
-/* The field's whole "value" as compact JSON (secret), or NULL. */
-static char *values_json(const ksm_field *f)
-{
-	json_object *v = NULL;
-
-	if (!json_object_object_get_ex((json_object *)f, "value", &v))
-		return NULL;
-	return ksm_json_dup(v);
-}
-
 ksm_status ksm_field_lookup(const ksm_record *r, ksm_section where,
 			    const char *name, const ksm_field **out)
 {
@@ -76,11 +66,11 @@ ksm_status ksm_field_lookup(const ksm_record *r, ksm_section where,
 			found = f;
 			continue;
 		}
-		if (!first && !(first = values_json(found))) {
+		if (!first && !(first = ksm_field_values_json(found))) {
 			st = KSM_ERR_NOMEM;
 			break;
 		}
-		v = values_json(f);
+		v = ksm_field_values_json(f);
 		if (!v) {
 			st = KSM_ERR_NOMEM;
 			break;

@@ -88,3 +88,14 @@ char *ksm_text_display(const char *v, size_t max)
 		out[o] = '\0';
 	return out;
 }
+
+int ksm_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

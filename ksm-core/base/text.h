@@ -21,6 +21,8 @@ KSM_HIDDEN bool ksm_text_clean(const char *s, size_t max,
  */
 KSM_HIDDEN void ksm_text_sanitize(char *dst, size_t cap, const char *src,
 				  const char *allowed);
+/* The value of hex digit c (either case), or -1. */
+KSM_HIDDEN int ksm_hex_value(int c);
 /*
  * Outside text for a log line, a status file or a terminal, in a new
  * string (NULL: out of memory): control characters (C0, DEL, C1) and

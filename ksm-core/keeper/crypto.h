@@ -33,6 +33,17 @@ KSM_HIDDEN ksm_status ksm_gcm_encrypt(const uint8_t key[32], const uint8_t *iv,
 				      uint8_t **out, size_t *outlen);
 KSM_HIDDEN ksm_status ksm_gcm_decrypt(const uint8_t key[32], const uint8_t *in,
 				      size_t n, uint8_t **out, size_t *outlen);
+/*
+ * A GCM decryption context to reuse across many messages (one get_secret
+ * answer's thousands of keys and records): the _with functions take one
+ * (NULL: a context of their own for the call). Not for two threads at once.
+ */
+KSM_HIDDEN EVP_CIPHER_CTX *ksm_gcm_ctx_new(void);
+KSM_HIDDEN void ksm_gcm_ctx_free(EVP_CIPHER_CTX *ctx);
+KSM_HIDDEN ksm_status ksm_gcm_decrypt_with(EVP_CIPHER_CTX *ctx,
+					   const uint8_t key[32],
+					   const uint8_t *in, size_t n,
+					   uint8_t **out, size_t *outlen);
 KSM_HIDDEN ksm_status ksm_cbc_encrypt(const uint8_t key[32], const uint8_t *iv,
 				      const uint8_t *pt, size_t n,
 				      uint8_t **out, size_t *outlen);
@@ -45,6 +56,13 @@ KSM_HIDDEN ksm_status ksm_gcm_open_b64(const uint8_t key[32], const char *b64,
 /* GCM-decrypt exactly 32 bytes of key material from base64 text. */
 KSM_HIDDEN ksm_status ksm_unwrap_key_b64(const uint8_t wrap[32],
 					 const char *b64, uint8_t key[32]);
+KSM_HIDDEN ksm_status ksm_gcm_open_b64_with(EVP_CIPHER_CTX *ctx,
+					    const uint8_t key[32],
+					    const char *b64, uint8_t **pt,
+					    size_t *ptlen);
+KSM_HIDDEN ksm_status ksm_unwrap_key_b64_with(EVP_CIPHER_CTX *ctx,
+					      const uint8_t wrap[32],
+					      const char *b64, uint8_t key[32]);
 
 KSM_HIDDEN ksm_status ksm_hmac_sha512(const uint8_t *key, size_t klen,
 				      const uint8_t *msg, size_t mlen,

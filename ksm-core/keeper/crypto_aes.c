@@ -54,10 +54,30 @@ out:
 	return st;
 }
 
-ksm_status ksm_gcm_decrypt(const uint8_t key[32], const uint8_t *in, size_t n,
-			   uint8_t **out, size_t *outlen)
+EVP_CIPHER_CTX *ksm_gcm_ctx_new(void)
 {
-	EVP_CIPHER_CTX *ctx = NULL;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+	if (ctx && (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL,
+				       NULL) != 1 ||
+		    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN,
+					KSM_GCM_IV_LEN, NULL) != 1)) {
+		EVP_CIPHER_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+void ksm_gcm_ctx_free(EVP_CIPHER_CTX *ctx)
+{
+	EVP_CIPHER_CTX_free(ctx);
+}
+
+ksm_status ksm_gcm_decrypt_with(EVP_CIPHER_CTX *reuse, const uint8_t key[32],
+				const uint8_t *in, size_t n, uint8_t **out,
+				size_t *outlen)
+{
+	EVP_CIPHER_CTX *ctx = reuse;
 	uint8_t *buf = NULL, tag[KSM_GCM_TAG_LEN];
 	size_t ctlen;
 	int len = 0, fin = 0;
@@ -71,12 +91,11 @@ ksm_status ksm_gcm_decrypt(const uint8_t key[32], const uint8_t *in, size_t n,
 	buf = malloc(ctlen + 1);
 	if (!buf)
 		return KSM_ERR_NOMEM;
-	ctx = EVP_CIPHER_CTX_new();
-	if (!ctx ||
-	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, KSM_GCM_IV_LEN,
-				NULL) != 1 ||
-	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, in) != 1 ||
+	if (!ctx)
+		ctx = ksm_gcm_ctx_new();
+	/* The cipher and IV length are set once (ksm_gcm_ctx_new); each
+	 * message sets only its key and IV. */
+	if (!ctx || EVP_DecryptInit_ex(ctx, NULL, NULL, key, in) != 1 ||
 	    EVP_DecryptUpdate(ctx, buf, &len, in + KSM_GCM_IV_LEN,
 			      (int)ctlen) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, KSM_GCM_TAG_LEN,
@@ -89,9 +108,16 @@ ksm_status ksm_gcm_decrypt(const uint8_t key[32], const uint8_t *in, size_t n,
 	buf = NULL;
 	st = KSM_OK;
 out:
-	EVP_CIPHER_CTX_free(ctx);
+	if (ctx != reuse)
+		EVP_CIPHER_CTX_free(ctx);
 	ksm_free_wiped(buf, ctlen + 1);
 	return st;
+}
+
+ksm_status ksm_gcm_decrypt(const uint8_t key[32], const uint8_t *in, size_t n,
+			   uint8_t **out, size_t *outlen)
+{
+	return ksm_gcm_decrypt_with(NULL, key, in, n, out, outlen);
 }
 
 static ksm_status cbc_run(bool enc, const uint8_t key[32], const uint8_t *iv,
@@ -170,8 +196,8 @@ ksm_status ksm_cbc_decrypt(const uint8_t key[32], const uint8_t *in, size_t n,
 	return KSM_OK;
 }
 
-ksm_status ksm_gcm_open_b64(const uint8_t key[32], const char *b64,
-			    uint8_t **pt, size_t *ptlen)
+ksm_status ksm_gcm_open_b64_with(EVP_CIPHER_CTX *ctx, const uint8_t key[32],
+				 const char *b64, uint8_t **pt, size_t *ptlen)
 {
 	uint8_t *ct = NULL;
 	size_t ctlen = 0;
@@ -180,17 +206,23 @@ ksm_status ksm_gcm_open_b64(const uint8_t key[32], const char *b64,
 	*pt = NULL;
 	if (!b64 || ksm_b64_decode(b64, strlen(b64), &ct, &ctlen) != KSM_OK)
 		return KSM_ERR_PROTOCOL;
-	st = ksm_gcm_decrypt(key, ct, ctlen, pt, ptlen);
+	st = ksm_gcm_decrypt_with(ctx, key, ct, ctlen, pt, ptlen);
 	free(ct);
 	return st;
 }
 
-ksm_status ksm_unwrap_key_b64(const uint8_t wrap[32], const char *b64,
-			      uint8_t key[32])
+ksm_status ksm_gcm_open_b64(const uint8_t key[32], const char *b64,
+			    uint8_t **pt, size_t *ptlen)
+{
+	return ksm_gcm_open_b64_with(NULL, key, b64, pt, ptlen);
+}
+
+ksm_status ksm_unwrap_key_b64_with(EVP_CIPHER_CTX *ctx, const uint8_t wrap[32],
+				   const char *b64, uint8_t key[32])
 {
 	uint8_t *pt = NULL;
 	size_t ptlen = 0;
-	ksm_status st = ksm_gcm_open_b64(wrap, b64, &pt, &ptlen);
+	ksm_status st = ksm_gcm_open_b64_with(ctx, wrap, b64, &pt, &ptlen);
 
 	if (st != KSM_OK)
 		return st;
@@ -201,4 +233,10 @@ ksm_status ksm_unwrap_key_b64(const uint8_t wrap[32], const char *b64,
 	memcpy(key, pt, 32);
 	ksm_free_wiped(pt, ptlen);
 	return KSM_OK;
+}
+
+ksm_status ksm_unwrap_key_b64(const uint8_t wrap[32], const char *b64,
+			      uint8_t key[32])
+{
+	return ksm_unwrap_key_b64_with(NULL, wrap, b64, key);
 }

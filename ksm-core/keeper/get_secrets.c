@@ -246,8 +246,8 @@ static char *dup_str_member(json_object *o, const char *key)
 	return s && *s ? ksm_strdup(s) : NULL;
 }
 
-static ksm_status parse_file(const uint8_t record_key[32], json_object *jf,
-			     struct ksm_file *f)
+static ksm_status parse_file(EVP_CIPHER_CTX *gcm, const uint8_t record_key[32],
+			     json_object *jf, struct ksm_file *f)
 {
 	json_object *meta = NULL, *v;
 	uint8_t *pt = NULL;
@@ -258,11 +258,11 @@ static ksm_status parse_file(const uint8_t record_key[32], json_object *jf,
 	f->uid = dup_str_member(jf, "fileUid");
 	if (!f->uid)
 		return KSM_ERR_PROTOCOL;
-	st = ksm_unwrap_key_b64(record_key, ksm_json_str(jf, "fileKey"),
-				f->key);
+	st = ksm_unwrap_key_b64_with(gcm, record_key,
+				     ksm_json_str(jf, "fileKey"), f->key);
 	if (st == KSM_OK)
-		st = ksm_gcm_open_b64(f->key, ksm_json_str(jf, "data"), &pt,
-				      &ptlen);
+		st = ksm_gcm_open_b64_with(
+			gcm, f->key, ksm_json_str(jf, "data"), &pt, &ptlen);
 	if (st == KSM_OK)
 		st = ksm_json_parse((const char *)pt, ptlen, &meta, NULL);
 	if (st == KSM_OK && json_object_is_type(meta, json_type_object)) {
@@ -286,10 +286,11 @@ static ksm_status parse_file(const uint8_t record_key[32], json_object *jf,
 #define B64U_CHARS                                                             \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
-/* One record object of records[] or folders[].records[]. */
-static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
-			       const char *folder_uid, ksm_record **out,
-			       ksm_error *err)
+/* One record object of records[] or folders[].records[]; gcm: the
+ * answer's decryption context. */
+static ksm_status parse_record(EVP_CIPHER_CTX *gcm, const uint8_t wrap_key[32],
+			       json_object *jr, const char *folder_uid,
+			       ksm_record **out, ksm_error *err)
 {
 	uint8_t rkey[32], *pt = NULL;
 	size_t ptlen = 0, nfiles;
@@ -303,10 +304,11 @@ static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
 		return ksm_set_error(err, KSM_ERR_PROTOCOL,
 				     "the record UID is not 1-64 characters "
 				     "of A-Z a-z 0-9 - _");
-	st = ksm_unwrap_key_b64(wrap_key, ksm_json_str(jr, "recordKey"), rkey);
+	st = ksm_unwrap_key_b64_with(gcm, wrap_key,
+				     ksm_json_str(jr, "recordKey"), rkey);
 	if (st == KSM_OK)
-		st = ksm_gcm_open_b64(rkey, ksm_json_str(jr, "data"), &pt,
-				      &ptlen);
+		st = ksm_gcm_open_b64_with(gcm, rkey, ksm_json_str(jr, "data"),
+					   &pt, &ptlen);
 	if (st != KSM_OK)
 		ksm_set_error(err, st,
 			      "the record key or data does not decrypt");
@@ -338,7 +340,7 @@ static ksm_status parse_record(const uint8_t wrap_key[32], json_object *jr,
 			goto out;
 		}
 		for (size_t i = 0; i < nfiles && st == KSM_OK; i++) {
-			st = parse_file(r->key,
+			st = parse_file(gcm, r->key,
 					json_object_array_get_idx(files, i),
 					&r->files[i]);
 			r->n_files = i + 1;
@@ -396,8 +398,9 @@ static ksm_status add_unreadable(ksm_secrets *s, json_object *jr,
 }
 
 /* Add records of a JSON array; unreadable ones are noted, not fatal. */
-static ksm_status add_records(ksm_secrets *s, const uint8_t key[32],
-			      json_object *arr, const char *folder_uid)
+static ksm_status add_records(ksm_secrets *s, EVP_CIPHER_CTX *gcm,
+			      const uint8_t key[32], json_object *arr,
+			      const char *folder_uid)
 {
 	size_t n;
 
@@ -408,7 +411,8 @@ static ksm_status add_records(ksm_secrets *s, const uint8_t key[32],
 		json_object *jr = json_object_array_get_idx(arr, i);
 		ksm_record *r = NULL;
 		ksm_error rerr = {0};
-		ksm_status st = parse_record(key, jr, folder_uid, &r, &rerr);
+		ksm_status st =
+			parse_record(gcm, key, jr, folder_uid, &r, &rerr);
 
 		if (st == KSM_ERR_NOMEM)
 			return st;
@@ -462,10 +466,14 @@ static ksm_status build_secrets(const ksm_client *c, json_object *resp,
 	ksm_secrets *s = calloc(1, sizeof(*s));
 	json_object *arr, *v;
 	ksm_status st = KSM_OK;
+	/* One context for every key and record of the answer (NULL: one per
+	 * message, slower but the same). */
+	EVP_CIPHER_CTX *gcm;
 
 	*out = NULL;
 	if (!s)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	gcm = ksm_gcm_ctx_new();
 	if (resp && json_object_object_get_ex(resp, "expiresOn", &v))
 		s->expires_on = json_object_get_int64(v);
 	if (resp && json_object_object_get_ex(resp, "warnings", &arr) &&
@@ -476,7 +484,7 @@ static ksm_status build_secrets(const ksm_client *c, json_object *resp,
 				   ksm_json_str(resp, "appData"));
 	if (st == KSM_OK && resp &&
 	    json_object_object_get_ex(resp, "records", &arr))
-		st = add_records(s, c->app_key, arr, NULL);
+		st = add_records(s, gcm, c->app_key, arr, NULL);
 	if (st == KSM_OK && resp &&
 	    json_object_object_get_ex(resp, "folders", &arr) &&
 	    json_object_is_type(arr, json_type_array)) {
@@ -492,18 +500,20 @@ static ksm_status build_secrets(const ksm_client *c, json_object *resp,
 				st = KSM_ERR_NOMEM;
 				break;
 			}
-			if (ksm_unwrap_key_b64(c->app_key,
-					       ksm_json_str(jf, "folderKey"),
-					       fkey) != KSM_OK) {
+			if (ksm_unwrap_key_b64_with(
+				    gcm, c->app_key,
+				    ksm_json_str(jf, "folderKey"),
+				    fkey) != KSM_OK) {
 				s->bad++;
 				continue;
 			}
 			if (json_object_object_get_ex(jf, "records", &recs))
-				st = add_records(s, fkey, recs,
+				st = add_records(s, gcm, fkey, recs,
 						 ksm_json_str(jf, "folderUid"));
 			ksm_wipe(fkey, sizeof(fkey));
 		}
 	}
+	ksm_gcm_ctx_free(gcm);
 	if (st == KSM_OK && !ksm_secrets_index(s))
 		st = KSM_ERR_NOMEM;
 	if (st != KSM_OK) {

@@ -470,7 +470,7 @@ static ksm_status select_meta(const ksm_notation *n, const ksm_record *r,
 	const char *key = n->selector == KSM_SEL_TYPE	 ? "type"
 			  : n->selector == KSM_SEL_TITLE ? "title"
 							 : "notes";
-	const char *v = ksm_json_str(r->data, key);
+	const char *v = ksm_jv_str(ksm_jdoc_root(r->data), key);
 
 	/* Absent means no value (the SDKs return an empty list too). */
 	if (!v)

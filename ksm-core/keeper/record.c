@@ -3,8 +3,8 @@
  * record.c - the record model: bounded JSON parsing, record shape checks,
  * and the public record, field and file accessors of ksm.h.
  *
- * A ksm_field is the field's own json_object inside the record data; the
- * public type is opaque and only ever cast back here and in notation.c.
+ * A ksm_field is the field's own object node inside the record's compact
+ * data (jval.h); the public type is opaque and only ever cast back here.
  */
 #include "record.h"
 #include "links.h"
@@ -18,26 +18,25 @@
 
 /* -------------------------------------------------------- record parsing */
 
-static ksm_status check_field(json_object *f, const char *section, size_t i,
+static ksm_status check_field(const ksm_jv *f, const char *section, size_t i,
 			      ksm_error *err)
 {
-	json_object *v;
+	const ksm_jv *v;
 
-	if (!json_object_is_type(f, json_type_object))
+	if (!ksm_jv_is(f, KSM_JV_OBJ))
 		return ksm_set_error(err, KSM_ERR_PROTOCOL,
 				     "record %s[%zu] is not an object", section,
 				     i);
-	if (!ksm_json_str(f, "type"))
+	if (!ksm_jv_str(f, "type"))
 		return ksm_set_error(err, KSM_ERR_PROTOCOL,
 				     "record %s[%zu] has no string \"type\"",
 				     section, i);
-	if (!json_object_object_get_ex(f, "value", &v) ||
-	    !json_object_is_type(v, json_type_array))
+	if (!ksm_jv_is(ksm_jv_get(f, "value"), KSM_JV_ARR))
 		return ksm_set_error(err, KSM_ERR_PROTOCOL,
 				     "record %s[%zu] \"value\" is not an array",
 				     section, i);
-	if (json_object_object_get_ex(f, "label", &v) && v &&
-	    !json_object_is_type(v, json_type_string))
+	v = ksm_jv_get(f, "label");
+	if (v && !ksm_jv_is(v, KSM_JV_NULL) && !ksm_jv_is(v, KSM_JV_STR))
 		return ksm_set_error(err, KSM_ERR_PROTOCOL,
 				     "record %s[%zu] \"label\" is not a string",
 				     section, i);
@@ -46,40 +45,38 @@ static ksm_status check_field(json_object *f, const char *section, size_t i,
 
 /* "fields"/"custom": absent or null (treated as empty, as Python does), or
  * an array of field objects. */
-static ksm_status check_section(json_object *data, const char *key,
+static ksm_status check_section(const ksm_jv *data, const char *key,
 				ksm_error *err)
 {
-	json_object *arr;
-	size_t i, n;
+	const ksm_jv *arr = ksm_jv_get(data, key);
 	ksm_status st;
 
-	if (!json_object_object_get_ex(data, key, &arr) || !arr)
+	if (!arr || ksm_jv_is(arr, KSM_JV_NULL))
 		return KSM_OK;
-	if (!json_object_is_type(arr, json_type_array))
+	if (!ksm_jv_is(arr, KSM_JV_ARR))
 		return ksm_set_error(err, KSM_ERR_PROTOCOL,
 				     "record \"%s\" is not an array", key);
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		st = check_field(json_object_array_get_idx(arr, i), key, i,
-				 err);
+	for (size_t i = 0; i < arr->len; i++) {
+		st = check_field(ksm_jv_at(arr, i), key, i, err);
 		if (st != KSM_OK)
 			return st;
 	}
 	return KSM_OK;
 }
 
-static ksm_status check_record(json_object *data, ksm_error *err)
+static ksm_status check_record(const ksm_jv *data, ksm_error *err)
 {
 	static const char *const strs[] = {"type", "title", "notes"};
-	json_object *v;
+	const ksm_jv *v;
 	ksm_status st;
 
-	if (!json_object_is_type(data, json_type_object))
+	if (!ksm_jv_is(data, KSM_JV_OBJ))
 		return ksm_set_error(err, KSM_ERR_PROTOCOL,
 				     "record data is not a JSON object");
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		if (json_object_object_get_ex(data, strs[i], &v) && v &&
-		    !json_object_is_type(v, json_type_string))
+		v = ksm_jv_get(data, strs[i]);
+		if (v && !ksm_jv_is(v, KSM_JV_NULL) &&
+		    !ksm_jv_is(v, KSM_JV_STR))
 			return ksm_set_error(err, KSM_ERR_PROTOCOL,
 					     "record \"%s\" is not a string",
 					     strs[i]);
@@ -90,28 +87,13 @@ static ksm_status check_record(json_object *data, ksm_error *err)
 	return st;
 }
 
-ksm_status ksm_record_parse(const char *uid, const char *json, size_t len,
-			    ksm_record **out, ksm_error *err)
+/* Check data and make it r's (taken, also on failure). */
+static ksm_status record_take(const char *uid, ksm_jdoc *data, ksm_record **out,
+			      ksm_error *err)
 {
 	ksm_record *r = NULL;
-	json_object *data = NULL;
-	ksm_status st;
+	ksm_status st = check_record(ksm_jdoc_root(data), err);
 
-	if (out)
-		*out = NULL;
-	if (!json || !out)
-		return ksm_set_error(err, KSM_ERR_INVALID,
-				     "record parse: no input");
-	if (len > KSM_RECORD_MAX_LEN)
-		return ksm_set_error(err, KSM_ERR_PROTOCOL,
-				     "record %s: data too large (%zu bytes, "
-				     "limit %u)",
-				     uid ? uid : "?", len, KSM_RECORD_MAX_LEN);
-	st = ksm_json_parse(json, len, &data, err);
-	if (st == KSM_ERR_INVALID)
-		st = KSM_ERR_PROTOCOL;
-	if (st == KSM_OK)
-		st = check_record(data, err);
 	if (st != KSM_OK) {
 		if (err) {
 			err->code = st;
@@ -124,18 +106,54 @@ ksm_status ksm_record_parse(const char *uid, const char *json, size_t len,
 		st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	ksm_json_shrink(data);
 	r->data = data;
 	data = NULL;
 	*out = r;
 	r = NULL;
 out:
-	if (data) {
-		ksm_json_wipe(data);
-		json_object_put(data);
-	}
+	ksm_jdoc_free(data);
 	ksm_record_free(r);
 	return st;
+}
+
+ksm_status ksm_record_parse(const char *uid, const char *json, size_t len,
+			    ksm_record **out, ksm_error *err)
+{
+	ksm_jdoc *data = NULL;
+	ksm_status st;
+
+	if (out)
+		*out = NULL;
+	if (!json || !out)
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "record parse: no input");
+	if (len > KSM_RECORD_MAX_LEN)
+		return ksm_set_error(err, KSM_ERR_PROTOCOL,
+				     "record %s: data too large (%zu bytes, "
+				     "limit %u)",
+				     uid ? uid : "?", len, KSM_RECORD_MAX_LEN);
+	st = ksm_jdoc_parse(json, len, &data, err);
+	if (st == KSM_ERR_INVALID)
+		st = KSM_ERR_PROTOCOL;
+	if (st != KSM_OK) {
+		if (err) {
+			err->code = st;
+			ksm_error_prefix(err, "record %s", uid ? uid : "?");
+		}
+		return st;
+	}
+	return record_take(uid, data, out, err);
+}
+
+ksm_status ksm_record_from_jsonc(const char *uid, json_object *o,
+				 ksm_record **out, ksm_error *err)
+{
+	ksm_jdoc *data = NULL;
+
+	*out = NULL;
+	if (ksm_jdoc_from_jsonc(o, &data) != KSM_OK)
+		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	return record_take(uid, data, out, err);
 }
 
 bool ksm_record_uid_valid(const char *uid)
@@ -169,10 +187,7 @@ void ksm_record_free(ksm_record *r)
 	free(r->uid);
 	free(r->folder_uid);
 	free(r->inner_folder_uid);
-	if (r->data) {
-		ksm_json_wipe(r->data);
-		json_object_put(r->data);
-	}
+	ksm_jdoc_free(r->data);
 	for (size_t i = 0; i < r->n_files; i++)
 		ksm_file_clear(&r->files[i]);
 	free(r->files);
@@ -193,19 +208,29 @@ const char *ksm_record_uid(const ksm_record *r)
 	return r ? str_or_empty(r->uid) : "";
 }
 
+static const ksm_jv *data_root(const ksm_record *r)
+{
+	return r ? ksm_jdoc_root(r->data) : NULL;
+}
+
 const char *ksm_record_title(const ksm_record *r)
 {
-	return r ? str_or_empty(ksm_json_str(r->data, "title")) : "";
+	return str_or_empty(ksm_jv_str(data_root(r), "title"));
 }
 
 const char *ksm_record_type(const ksm_record *r)
 {
-	return r ? str_or_empty(ksm_json_str(r->data, "type")) : "";
+	return str_or_empty(ksm_jv_str(data_root(r), "type"));
 }
 
 const char *ksm_record_notes(const ksm_record *r)
 {
-	return r ? str_or_empty(ksm_json_str(r->data, "notes")) : "";
+	return str_or_empty(ksm_jv_str(data_root(r), "notes"));
+}
+
+bool ksm_record_has_nul(const ksm_record *r)
+{
+	return ksm_jv_has_nul(data_root(r));
 }
 
 int64_t ksm_record_revision(const ksm_record *r)
@@ -229,22 +254,17 @@ const char *ksm_record_inner_folder_uid(const ksm_record *r)
 }
 
 /* The "fields" (KSM_FIELDS) or "custom" (KSM_CUSTOM) array, or NULL. */
-static json_object *section_array(const ksm_record *r, ksm_section which)
+static ksm_jv *section_array(const ksm_record *r, ksm_section which)
 {
-	json_object *arr;
-	const char *key = which == KSM_CUSTOM ? "custom" : "fields";
+	ksm_jv *arr = ksm_jv_get(data_root(r),
+				 which == KSM_CUSTOM ? "custom" : "fields");
 
-	if (!r || !r->data || !json_object_object_get_ex(r->data, key, &arr) ||
-	    !json_object_is_type(arr, json_type_array))
-		return NULL;
-	return arr;
+	return ksm_jv_is(arr, KSM_JV_ARR) ? arr : NULL;
 }
 
 static size_t section_len(const ksm_record *r, ksm_section which)
 {
-	json_object *arr = section_array(r, which);
-
-	return arr ? json_object_array_length(arr) : 0;
+	return ksm_jv_count(section_array(r, which));
 }
 
 size_t ksm_record_field_count(const ksm_record *r, ksm_section where)
@@ -266,26 +286,26 @@ const ksm_field *ksm_record_field_at(const ksm_record *r, ksm_section where,
 	if (where & KSM_FIELDS) {
 		nf = section_len(r, KSM_FIELDS);
 		if (i < nf)
-			return (const ksm_field *)json_object_array_get_idx(
+			return (const ksm_field *)ksm_jv_at(
 				section_array(r, KSM_FIELDS), i);
 		i -= nf;
 	}
-	if ((where & KSM_CUSTOM) && i < section_len(r, KSM_CUSTOM))
-		return (const ksm_field *)json_object_array_get_idx(
+	if (where & KSM_CUSTOM)
+		return (const ksm_field *)ksm_jv_at(
 			section_array(r, KSM_CUSTOM), i);
 	return NULL;
 }
 
-static json_object *field_obj(const ksm_field *f)
+static const ksm_jv *field_obj(const ksm_field *f)
 {
-	return (json_object *)f;
+	return (const ksm_jv *)f;
 }
 
 /* Exact (case-sensitive) match on type or label, as notation does. */
 static bool field_matches(const ksm_field *f, const char *name)
 {
-	const char *type = ksm_json_str(field_obj(f), "type");
-	const char *label = ksm_json_str(field_obj(f), "label");
+	const char *type = ksm_jv_str(field_obj(f), "type");
+	const char *label = ksm_jv_str(field_obj(f), "label");
 
 	return (type && strcmp(type, name) == 0) ||
 	       (label && strcmp(label, name) == 0);
@@ -336,60 +356,54 @@ char *ksm_record_first_value(const ksm_record *r, const char *name)
 
 const char *ksm_field_type(const ksm_field *f)
 {
-	return str_or_empty(ksm_json_str(field_obj(f), "type"));
+	return str_or_empty(ksm_jv_str(field_obj(f), "type"));
 }
 
 const char *ksm_field_label(const ksm_field *f)
 {
-	return ksm_json_str(field_obj(f), "label");
+	return ksm_jv_str(field_obj(f), "label");
 }
 
-static json_object *field_values(const ksm_field *f)
+static ksm_jv *field_values(const ksm_field *f)
 {
-	json_object *arr;
+	ksm_jv *arr = ksm_jv_get(field_obj(f), "value");
 
-	if (!f || !json_object_object_get_ex(field_obj(f), "value", &arr) ||
-	    !json_object_is_type(arr, json_type_array))
-		return NULL;
-	return arr;
+	return ksm_jv_is(arr, KSM_JV_ARR) ? arr : NULL;
 }
 
 size_t ksm_field_value_count(const ksm_field *f)
 {
-	json_object *arr = field_values(f);
-
-	return arr ? json_object_array_length(arr) : 0;
+	return ksm_jv_count(field_values(f));
 }
 
 char *ksm_field_value_text(const ksm_field *f, size_t i)
 {
-	json_object *arr = field_values(f);
+	const ksm_jv *v = ksm_jv_at(field_values(f), i);
 
-	if (!arr || i >= json_object_array_length(arr))
-		return NULL;
-	return ksm_json_text(json_object_array_get_idx(arr, i));
+	return v ? ksm_jv_text(v) : NULL;
 }
 
 char *ksm_field_value_json(const ksm_field *f, size_t i)
 {
-	json_object *arr = field_values(f);
+	const ksm_jv *v = ksm_jv_at(field_values(f), i);
 
-	if (!arr || i >= json_object_array_length(arr))
-		return NULL;
-	return ksm_json_dup(json_object_array_get_idx(arr, i));
+	return v ? ksm_jv_dup(v) : NULL;
+}
+
+char *ksm_field_values_json(const ksm_field *f)
+{
+	const ksm_jv *v = ksm_jv_get(field_obj(f), "value");
+
+	return v ? ksm_jv_dup(v) : NULL;
 }
 
 char *ksm_field_value_property(const ksm_field *f, size_t i, const char *prop)
 {
-	json_object *arr = field_values(f), *v, *p;
+	const ksm_jv *v = ksm_jv_at(field_values(f), i), *p;
 
-	if (!arr || !prop || i >= json_object_array_length(arr))
+	if (!prop || !ksm_jv_is(v, KSM_JV_OBJ) || !(p = ksm_jv_get(v, prop)))
 		return NULL;
-	v = json_object_array_get_idx(arr, i);
-	if (!json_object_is_type(v, json_type_object) ||
-	    !json_object_object_get_ex(v, prop, &p))
-		return NULL;
-	return ksm_json_text(p);
+	return ksm_jv_text(p);
 }
 
 ksm_status ksm_record_set_value(ksm_record *r, ksm_section where,
@@ -397,8 +411,9 @@ ksm_status ksm_record_set_value(ksm_record *r, ksm_section where,
 				ksm_error *err)
 {
 	const ksm_field *f;
-	json_object *arr, *nv, *old;
+	ksm_jv *arr;
 	ksm_status st;
+	bool ok;
 
 	if (!r || !name || !value)
 		return ksm_set_error(err, KSM_ERR_INVALID,
@@ -413,40 +428,23 @@ ksm_status ksm_record_set_value(ksm_record *r, ksm_section where,
 				     ksm_record_uid(r), name);
 	if (st != KSM_OK)
 		return ksm_set_error(err, st, "set value: bad arguments");
-
+	/* A parsed record's fields all have a "value" array. */
 	arr = field_values(f);
-	if (!arr) {
-		arr = json_object_new_array();
-		if (!arr || json_object_object_add(field_obj(f), "value", arr))
-			goto nomem;
-	}
-	nv = json_object_new_string(value);
-	if (!nv)
-		goto nomem;
-	if (json_object_array_length(arr) == 0) {
-		if (json_object_array_add(arr, nv)) {
-			json_object_put(nv);
-			goto nomem;
-		}
-		return KSM_OK;
-	}
-	/* put_idx frees the old value: wipe it first. */
-	old = json_object_array_get_idx(arr, 0);
-	ksm_json_wipe(old);
-	if (json_object_array_put_idx(arr, 0, nv)) {
-		json_object_put(nv);
-		goto nomem;
-	}
-	return KSM_OK;
-nomem:
-	return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+	if (!arr)
+		return ksm_set_error(err, KSM_ERR_INVALID,
+				     "record %s: field '%s' has no value array",
+				     ksm_record_uid(r), name);
+	/* set_str wipes the old value. */
+	ok = arr->len ? ksm_jdoc_set_str(r->data, &arr->u.v[0], value)
+		      : ksm_jdoc_append_str(r->data, arr, value);
+	return ok ? KSM_OK : ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 }
 
 char *ksm_record_data_json(const ksm_record *r)
 {
-	if (!r || !r->data)
-		return NULL;
-	return ksm_json_dup(r->data);
+	const ksm_jv *d = data_root(r);
+
+	return d ? ksm_jv_dup(d) : NULL;
 }
 
 /* ------------------------------------------------------- file accessors */

@@ -2,7 +2,8 @@
 /*
  * record.h - the in-memory record model (internal).
  *
- * A record is its decrypted data JSON (json-c object, owned) plus what the
+ * A record is its decrypted data JSON (a compact document, jval.h, owned:
+ * one allocation of about 2.5 KB for a typical record) plus what the
  * get_secret response said about it. client.c builds records; record.c,
  * notation.c and the tools read them through the public accessors.
  */
@@ -10,6 +11,7 @@
 #define KSM_RECORD_H
 
 #include "json.h"
+#include "jval.h"
 
 struct ksm_file {
 	char *uid;
@@ -25,8 +27,8 @@ struct ksm_record {
 	char *inner_folder_uid; /* NULL if none */
 	int64_t revision;
 	bool editable;
-	uint8_t key[32];   /* record key (secret) */
-	json_object *data; /* decrypted record JSON, an object */
+	uint8_t key[32]; /* record key (secret) */
+	ksm_jdoc *data;	 /* decrypted record JSON, an object */
 	struct ksm_file *files;
 	size_t n_files;
 	struct ksm_link *links; /* links.h; only with requestLinks */
@@ -42,6 +44,14 @@ struct ksm_record {
 KSM_HIDDEN ksm_status ksm_record_parse(const char *uid, const char *json,
 				       size_t len, ksm_record **out,
 				       ksm_error *err);
+/* The same from a json-c tree (tests and fuzzers build records so; o
+ * stays the caller's). */
+KSM_HIDDEN ksm_status ksm_record_from_jsonc(const char *uid, json_object *o,
+					    ksm_record **out, ksm_error *err);
+/* Does a string value of the data hold a NUL ("\u0000")? */
+KSM_HIDDEN bool ksm_record_has_nul(const ksm_record *r);
+/* The field's whole "value" as compact JSON (secret), or NULL. */
+KSM_HIDDEN char *ksm_field_values_json(const ksm_field *f);
 /* Record UIDs are B64U, 1-64 characters (Keeper's are 22): they reach
  * log lines and the snapshot, so nothing else is taken. */
 KSM_HIDDEN bool ksm_record_uid_valid(const char *uid);

@@ -8,157 +8,226 @@
 #include "get_secrets.h"
 #include "links.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool add_str(json_object *o, const char *k, const char *v)
+/* ------------------------------------------------------------- writing */
+
+/*
+ * Written straight into one buffer (no json-c tree of the whole set: at
+ * 100,000 records that tree was gigabytes). The same JSON json-c wrote,
+ * member for member.
+ */
+struct out {
+	char *buf;
+	size_t len, cap;
+	bool ok;
+};
+
+static void raw(struct out *o, const char *s)
 {
-	return !v || ksm_json_add_str(o, k, v);
+	o->ok = o->ok &&
+		ksm_jv_write_raw(s, strlen(s), &o->buf, &o->len, &o->cap);
 }
 
-static bool add_int(json_object *o, const char *k, int64_t v)
+static void str(struct out *o, const char *s, size_t n)
 {
-	json_object *n = json_object_new_int64(v);
-
-	if (!n || json_object_object_add(o, k, n) != 0) {
-		json_object_put(n);
-		return false;
-	}
-	return true;
+	o->ok = o->ok && ksm_jv_write_str(s, n, &o->buf, &o->len, &o->cap);
 }
 
-static json_object *file_json(const struct ksm_file *f)
+/* ,"key": (first: no comma) */
+static void key(struct out *o, const char *k, bool first)
 {
-	json_object *o = json_object_new_object();
-	char *key = ksm_b64_encode(f->key, sizeof(f->key), false);
-	bool ok = o && key && add_str(o, "uid", f->uid) &&
-		  add_str(o, "key", key) && add_str(o, "name", f->name) &&
-		  add_str(o, "title", f->title) &&
-		  add_str(o, "type", f->mime_type) &&
-		  add_int(o, "size", f->size) &&
-		  add_int(o, "lastModified", f->last_modified) &&
-		  add_str(o, "url", f->url) &&
-		  add_str(o, "thumbnailUrl", f->thumbnail_url);
-
-	ksm_free_secret(key);
-	if (!ok) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	if (!first)
+		raw(o, ",");
+	str(o, k, strlen(k));
+	raw(o, ":");
 }
 
-static json_object *record_json(const ksm_record *r)
+static void member_str(struct out *o, const char *k, const char *v)
 {
-	json_object *o = json_object_new_object(), *files, *f;
-	char *data = ksm_record_data_json(r);
-	bool ok = o && data && add_str(o, "uid", r->uid) &&
-		  add_str(o, "folderUid", r->folder_uid) &&
-		  add_str(o, "innerFolderUid", r->inner_folder_uid) &&
-		  add_int(o, "revision", r->revision) &&
-		  json_object_object_add(
-			  o, "editable",
-			  json_object_new_boolean(r->editable)) == 0 &&
-		  add_str(o, "data", data);
+	if (!v)
+		return;
+	key(o, k, false);
+	str(o, v, strlen(v));
+}
 
-	ksm_free_secret(data);
-	if (ok && r->n_links) {
+static void member_int(struct out *o, const char *k, int64_t v)
+{
+	char n[32];
+
+	snprintf(n, sizeof(n), "%" PRId64, v);
+	key(o, k, false);
+	raw(o, n);
+}
+
+static void file_json(struct out *o, const struct ksm_file *f)
+{
+	char *k = ksm_b64_encode(f->key, sizeof(f->key), false);
+
+	o->ok = o->ok && k;
+	raw(o, "{");
+	key(o, "uid", true);
+	str(o, f->uid ? f->uid : "", f->uid ? strlen(f->uid) : 0);
+	member_str(o, "key", k);
+	member_str(o, "name", f->name);
+	member_str(o, "title", f->title);
+	member_str(o, "type", f->mime_type);
+	member_int(o, "size", f->size);
+	member_int(o, "lastModified", f->last_modified);
+	member_str(o, "url", f->url);
+	member_str(o, "thumbnailUrl", f->thumbnail_url);
+	raw(o, "}");
+	ksm_free_secret(k);
+}
+
+/* tmp: a scratch buffer for the record data (kept across records). */
+static void record_json(struct out *o, const ksm_record *r, struct out *tmp)
+{
+	raw(o, "{");
+	key(o, "uid", true);
+	str(o, r->uid, strlen(r->uid));
+	member_str(o, "folderUid", r->folder_uid);
+	member_str(o, "innerFolderUid", r->inner_folder_uid);
+	member_int(o, "revision", r->revision);
+	key(o, "editable", false);
+	raw(o, r->editable ? "true" : "false");
+	/* The data as a string (docs/ksmd-protocol.md, "records"). */
+	tmp->len = 0;
+	tmp->ok = ksm_jv_write(ksm_jdoc_root(r->data), &tmp->buf, &tmp->len,
+			       &tmp->cap);
+	o->ok = o->ok && tmp->ok;
+	key(o, "data", false);
+	if (tmp->ok)
+		str(o, tmp->buf, tmp->len);
+	if (o->ok && tmp->buf)
+		ksm_wipe(tmp->buf, tmp->len);
+	if (r->n_links) {
 		json_object *links = ksm_links_json(r->links, r->n_links);
+		char *t = links ? ksm_json_dup(links) : NULL;
 
-		ok = links && json_object_object_add(o, "links", links) == 0;
-		if (!ok)
+		o->ok = o->ok && t;
+		key(o, "links", false);
+		if (t)
+			raw(o, t);
+		ksm_free_secret(t);
+		if (links) {
+			ksm_json_wipe(links);
 			json_object_put(links);
+		}
 	}
-	files = ok ? json_object_new_array() : NULL;
-	ok = ok && files && json_object_object_add(o, "files", files) == 0;
-	for (size_t i = 0; ok && i < r->n_files; i++) {
-		f = file_json(&r->files[i]);
-		ok = f && json_object_array_add(files, f) == 0;
+	key(o, "files", false);
+	raw(o, "[");
+	for (size_t i = 0; i < r->n_files; i++) {
+		if (i)
+			raw(o, ",");
+		file_json(o, &r->files[i]);
 	}
-	if (!ok) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	raw(o, "]}");
 }
 
 char *ksm_secrets_to_json(const ksm_secrets *s)
 {
-	json_object *o = json_object_new_object(), *recs, *bad, *warn, *e;
-	char *text = NULL;
-	bool ok = o && (recs = json_object_new_array()) &&
-		  json_object_object_add(o, "records", recs) == 0 &&
-		  (bad = json_object_new_array()) &&
-		  json_object_object_add(o, "unreadable", bad) == 0 &&
-		  add_int(o, "bad", (int64_t)s->bad) &&
-		  add_int(o, "expiresOn", s->expires_on) &&
-		  add_str(o, "appName", s->app_name) &&
-		  add_str(o, "appType", s->app_type) &&
-		  (warn = json_object_new_array()) &&
-		  json_object_object_add(o, "warnings", warn) == 0;
+	struct out o = {.ok = true}, tmp = {.ok = true};
 
-	for (size_t i = 0; ok && i < s->n_warnings; i++) {
-		e = json_object_new_string(s->warnings[i]);
-		ok = e && json_object_array_add(warn, e) == 0;
-		if (!ok)
-			json_object_put(e);
+	raw(&o, "{");
+	key(&o, "records", true);
+	raw(&o, "[");
+	for (size_t i = 0; o.ok && i < s->n; i++) {
+		if (i)
+			raw(&o, ",");
+		record_json(&o, s->records[i], &tmp);
 	}
-	for (size_t i = 0; ok && i < s->n; i++) {
-		e = record_json(s->records[i]);
-		ok = e && json_object_array_add(recs, e) == 0;
-	}
-	ok = ok && (e = json_object_new_array()) &&
-	     json_object_object_add(o, "folders", e) == 0;
-	for (size_t i = 0; ok && i < s->n_folders; i++) {
-		json_object *f = json_object_new_string(s->folders[i]);
-
-		ok = f && json_object_array_add(e, f) == 0;
-	}
-	for (size_t i = 0; ok && i < s->n_unreadable; i++) {
+	raw(&o, "]");
+	key(&o, "unreadable", false);
+	raw(&o, "[");
+	for (size_t i = 0; i < s->n_unreadable; i++) {
 		const struct ksm_unreadable *u = &s->unreadable[i];
 
-		e = json_object_new_object();
-		ok = e && json_object_array_add(bad, e) == 0 &&
-		     add_str(e, "uid", u->uid) &&
-		     add_str(e, "folderUid", u->folder_uid) &&
-		     add_str(e, "innerFolderUid", u->inner_folder_uid) &&
-		     add_str(e, "reason", u->reason);
+		raw(&o, i ? ",{" : "{");
+		key(&o, "uid", true);
+		/* No UID: "?", as reading it back names it. */
+		str(&o, u->uid ? u->uid : "?", u->uid ? strlen(u->uid) : 1);
+		member_str(&o, "folderUid", u->folder_uid);
+		member_str(&o, "innerFolderUid", u->inner_folder_uid);
+		member_str(&o, "reason", u->reason);
+		raw(&o, "}");
 	}
-	if (ok) {
-		const char *t =
-			json_object_to_json_string_ext(o, KSM_JSON_FLAGS);
-
-		text = t ? ksm_strdup(t) : NULL;
-		if (t) /* json-c's own rendering of the secrets */
-			ksm_wipe((char *)t, strlen(t));
+	raw(&o, "]");
+	member_int(&o, "bad", (int64_t)s->bad);
+	member_int(&o, "expiresOn", s->expires_on);
+	member_str(&o, "appName", s->app_name);
+	member_str(&o, "appType", s->app_type);
+	key(&o, "warnings", false);
+	raw(&o, "[");
+	for (size_t i = 0; i < s->n_warnings; i++) {
+		if (i)
+			raw(&o, ",");
+		str(&o, s->warnings[i], strlen(s->warnings[i]));
 	}
-	if (o) {
-		ksm_json_wipe(o);
-		json_object_put(o);
+	raw(&o, "]");
+	key(&o, "folders", false);
+	raw(&o, "[");
+	for (size_t i = 0; i < s->n_folders; i++) {
+		if (i)
+			raw(&o, ",");
+		str(&o, s->folders[i], strlen(s->folders[i]));
 	}
-	return text;
+	raw(&o, "]}");
+	ksm_free_wiped(tmp.buf, tmp.cap);
+	if (!o.ok) {
+		ksm_free_wiped(o.buf, o.cap);
+		return NULL;
+	}
+	return o.buf;
 }
 
-static char *dup_member(json_object *o, const char *key)
+/* ------------------------------------------------------------- reading */
+
+static char *dup_member(const ksm_jv *o, const char *key)
 {
-	const char *v = ksm_json_str(o, key);
+	const char *v = ksm_jv_str(o, key);
 
 	return v ? ksm_strdup(v) : NULL;
 }
 
-static int64_t int_member(json_object *o, const char *key)
+/* As json-c's get_int64 read the members before: a number (its integer
+ * part), else 0. */
+static int64_t int_member(const ksm_jv *o, const char *key)
 {
-	json_object *v;
+	const ksm_jv *v = ksm_jv_get(o, key);
 
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v)
-						     : 0;
+	if (!ksm_jv_is(v, KSM_JV_NUM))
+		return 0;
+	if (strpbrk(v->u.s, ".eE")) {
+		double d = strtod(v->u.s, NULL);
+
+		return d >= 9.2e18    ? INT64_MAX
+		       : d <= -9.2e18 ? INT64_MIN
+				      : (int64_t)d;
+	}
+	return (int64_t)strtoll(v->u.s, NULL, 10);
 }
 
-static ksm_status file_from(json_object *jf, struct ksm_file *f)
+/* A value of the set in json-c's form (links, warnings: small). */
+static json_object *as_jsonc(const ksm_jv *v)
 {
-	const char *key = ksm_json_str(jf, "key");
+	char *t = ksm_jv_dup(v);
+	json_object *o = NULL;
 
-	if (!ksm_json_str(jf, "uid") || !key ||
+	if (t)
+		(void)ksm_json_parse(t, strlen(t), &o, NULL);
+	ksm_free_secret(t);
+	return o;
+}
+
+static ksm_status file_from(const ksm_jv *jf, struct ksm_file *f)
+{
+	const char *key = ksm_jv_str(jf, "key");
+
+	if (!ksm_jv_str(jf, "uid") || !key ||
 	    ksm_b64_decode_exact(key, f->key, sizeof(f->key)) != KSM_OK)
 		return KSM_ERR_PROTOCOL;
 	f->uid = dup_member(jf, "uid");
@@ -172,40 +241,43 @@ static ksm_status file_from(json_object *jf, struct ksm_file *f)
 	return f->uid ? KSM_OK : KSM_ERR_NOMEM;
 }
 
-static ksm_status record_from(json_object *jr, ksm_record **out, ksm_error *err)
+static ksm_status record_from(const ksm_jv *jr, ksm_record **out,
+			      ksm_error *err)
 {
-	const char *uid = ksm_json_str(jr, "uid"), *data;
-	json_object *files, *e;
+	const char *uid = ksm_jv_str(jr, "uid");
+	const ksm_jv *data = ksm_jv_get(jr, "data"), *files, *e;
 	ksm_record *r = NULL;
 	ksm_status st;
 
-	data = ksm_json_str(jr, "data");
-	if (!uid || !data)
+	if (!uid || !ksm_jv_is(data, KSM_JV_STR))
 		return ksm_set_error(err, KSM_ERR_PROTOCOL,
 				     "records from ksmd: a record without uid "
 				     "or data");
-	st = ksm_record_parse(uid, data, strlen(data), &r, err);
+	/* strlen: the data as json-c gave it (a C string). */
+	st = ksm_record_parse(uid, data->u.s, strlen(data->u.s), &r, err);
 	if (st != KSM_OK)
 		return st;
 	r->folder_uid = dup_member(jr, "folderUid");
 	r->inner_folder_uid = dup_member(jr, "innerFolderUid");
 	r->revision = int_member(jr, "revision");
-	r->editable = json_object_object_get_ex(jr, "editable", &e) &&
-		      json_object_get_boolean(e);
-	if (json_object_object_get_ex(jr, "links", &e) &&
-	    !ksm_links_from_json(e, &r->links, &r->n_links))
-		st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
-	if (st == KSM_OK && json_object_object_get_ex(jr, "files", &files) &&
-	    json_object_is_type(files, json_type_array) &&
-	    json_object_array_length(files) > 0) {
-		size_t n = json_object_array_length(files);
+	r->editable = ksm_jv_is(ksm_jv_get(jr, "editable"), KSM_JV_TRUE);
+	if ((e = ksm_jv_get(jr, "links"))) {
+		json_object *links = as_jsonc(e);
+
+		if (!ksm_links_from_json(links, &r->links, &r->n_links))
+			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+		ksm_json_wipe(links);
+		json_object_put(links);
+	}
+	files = ksm_jv_get(jr, "files");
+	if (st == KSM_OK && ksm_jv_count(files) > 0) {
+		size_t n = ksm_jv_count(files);
 
 		r->files = calloc(n, sizeof(*r->files));
 		if (!r->files)
 			st = KSM_ERR_NOMEM;
 		for (size_t i = 0; st == KSM_OK && i < n; i++) {
-			st = file_from(json_object_array_get_idx(files, i),
-				       &r->files[i]);
+			st = file_from(ksm_jv_at(files, i), &r->files[i]);
 			r->n_files = i + 1;
 		}
 		if (st != KSM_OK)
@@ -221,11 +293,9 @@ static ksm_status record_from(json_object *jr, ksm_record **out, ksm_error *err)
 	return st;
 }
 
-static ksm_status unreadable_from(ksm_secrets *s, json_object *arr)
+static ksm_status unreadable_from(ksm_secrets *s, const ksm_jv *arr)
 {
-	size_t n = json_object_is_type(arr, json_type_array)
-			   ? json_object_array_length(arr)
-			   : 0;
+	size_t n = ksm_jv_count(arr);
 
 	if (n == 0)
 		return KSM_OK;
@@ -233,16 +303,15 @@ static ksm_status unreadable_from(ksm_secrets *s, json_object *arr)
 	if (!s->unreadable)
 		return KSM_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
+		const ksm_jv *e = ksm_jv_at(arr, i);
 		struct ksm_unreadable *u = &s->unreadable[i];
+		const char *uid = ksm_jv_str(e, "uid"),
+			   *reason = ksm_jv_str(e, "reason");
 
-		u->uid = ksm_strdup(
-			ksm_json_str(e, "uid") ? ksm_json_str(e, "uid") : "?");
+		u->uid = ksm_strdup(uid ? uid : "?");
 		u->folder_uid = dup_member(e, "folderUid");
 		u->inner_folder_uid = dup_member(e, "innerFolderUid");
-		u->reason = ksm_strdup(ksm_json_str(e, "reason")
-					       ? ksm_json_str(e, "reason")
-					       : "unreadable");
+		u->reason = ksm_strdup(reason ? reason : "unreadable");
 		s->n_unreadable = i + 1;
 		if (!u->uid || !u->reason)
 			return KSM_ERR_NOMEM;
@@ -251,20 +320,15 @@ static ksm_status unreadable_from(ksm_secrets *s, json_object *arr)
 }
 
 /* "folders": the shared folder UIDs (strings; anything else is skipped). */
-static ksm_status folders_from(ksm_secrets *s, json_object *o)
+static ksm_status folders_from(ksm_secrets *s, const ksm_jv *o)
 {
-	json_object *arr;
-	size_t n;
+	const ksm_jv *arr = ksm_jv_get(o, "folders");
 
-	if (!json_object_object_get_ex(o, "folders", &arr) ||
-	    !json_object_is_type(arr, json_type_array))
-		return KSM_OK;
-	n = json_object_array_length(arr);
-	for (size_t i = 0; i < n; i++) {
-		json_object *f = json_object_array_get_idx(arr, i);
+	for (size_t i = 0; i < ksm_jv_count(arr); i++) {
+		const ksm_jv *f = ksm_jv_at(arr, i);
 
-		if (json_object_is_type(f, json_type_string) &&
-		    !ksm_secrets_add_folder(s, json_object_get_string(f)))
+		if (ksm_jv_is(f, KSM_JV_STR) &&
+		    !ksm_secrets_add_folder(s, f->u.s))
 			return KSM_ERR_NOMEM;
 	}
 	return KSM_OK;
@@ -273,47 +337,51 @@ static ksm_status folders_from(ksm_secrets *s, json_object *o)
 ksm_status ksm_secrets_from_json(const char *text, size_t len,
 				 ksm_secrets **out, ksm_error *err)
 {
-	json_object *o = NULL, *recs = NULL, *bad = NULL, *warn = NULL;
+	ksm_jdoc *doc = NULL;
+	const ksm_jv *o = NULL, *recs = NULL;
+	json_object *warn = NULL;
 	ksm_secrets *s = calloc(1, sizeof(*s));
 	ksm_status st;
 
 	*out = NULL;
 	if (!s)
 		return ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
-	/* Bounded by the IPC answer's cap (docs/ksmd-protocol.md §2.2). */
-	st = ksm_json_parse_max(text, len, SIZE_MAX, &o, err);
-	if (st == KSM_OK && (!json_object_is_type(o, json_type_object) ||
-			     !json_object_object_get_ex(o, "records", &recs) ||
-			     !json_object_is_type(recs, json_type_array)))
-		st = ksm_set_error(err, KSM_ERR_PROTOCOL,
-				   "records from ksmd: not a record set");
-	for (size_t i = 0; st == KSM_OK && i < json_object_array_length(recs);
-	     i++) {
+	/* Bounded by the IPC answer's cap (docs/ksmd-protocol.md §2.2); the
+	 * compact parser: no json-c tree of the whole set. */
+	st = text ? ksm_jdoc_parse(text, len, &doc, err)
+		  : ksm_set_error(err, KSM_ERR_INVALID, "JSON parse: no input");
+	if (st == KSM_OK) {
+		o = ksm_jdoc_root(doc);
+		recs = ksm_jv_get(o, "records");
+		if (!ksm_jv_is(o, KSM_JV_OBJ) || !ksm_jv_is(recs, KSM_JV_ARR))
+			st = ksm_set_error(err, KSM_ERR_PROTOCOL,
+					   "records from ksmd: not a record "
+					   "set");
+	}
+	for (size_t i = 0; st == KSM_OK && i < ksm_jv_count(recs); i++) {
 		ksm_record *r = NULL;
 
-		st = record_from(json_object_array_get_idx(recs, i), &r, err);
+		st = record_from(ksm_jv_at(recs, i), &r, err);
 		if (st == KSM_OK && !ksm_secrets_push(s, r)) {
 			ksm_record_free(r);
 			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 		}
 	}
 	if (st == KSM_OK) {
-		json_object_object_get_ex(o, "unreadable", &bad);
-		if (unreadable_from(s, bad) != KSM_OK ||
+		if (unreadable_from(s, ksm_jv_get(o, "unreadable")) != KSM_OK ||
 		    folders_from(s, o) != KSM_OK || !ksm_secrets_index(s))
 			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
 		s->bad = (size_t)int_member(o, "bad");
 		s->expires_on = int_member(o, "expiresOn");
-		json_object_object_get_ex(o, "warnings", &warn);
-		if (!ksm_secrets_set_app(s, ksm_json_str(o, "appName"),
-					 ksm_json_str(o, "appType")) ||
+		if (ksm_jv_get(o, "warnings"))
+			warn = as_jsonc(ksm_jv_get(o, "warnings"));
+		if (!ksm_secrets_set_app(s, ksm_jv_str(o, "appName"),
+					 ksm_jv_str(o, "appType")) ||
 		    !ksm_secrets_set_warnings(s, warn))
 			st = ksm_set_error(err, KSM_ERR_NOMEM, "out of memory");
+		json_object_put(warn);
 	}
-	if (o) {
-		ksm_json_wipe(o);
-		json_object_put(o);
-	}
+	ksm_jdoc_free(doc);
 	if (st != KSM_OK)
 		ksm_secrets_free(s);
 	else

@@ -82,17 +82,6 @@ static ksm_status b32_decode(const char *s, size_t n, uint8_t **out,
 
 /* ------------------------------------------------------------ URL parts */
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Form-decode s[0..n) ("+" is a space, %XX) into out (n+1 bytes). */
 static bool form_decode(const char *s, size_t n, char *out, size_t *outlen)
 {
@@ -106,8 +95,8 @@ static bool form_decode(const char *s, size_t n, char *out, size_t *outlen)
 
 			if (i + 2 >= n)
 				return false;
-			hi = hex_value(s[i + 1]);
-			lo = hex_value(s[i + 2]);
+			hi = ksm_hex_value((unsigned char)s[i + 1]);
+			lo = ksm_hex_value((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return false;
 			out[o++] = (char)(hi << 4 | lo);

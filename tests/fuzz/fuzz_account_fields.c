@@ -334,11 +334,8 @@ static ksm_record *make_record(const char *const *p, unsigned flags)
 	json_object *o = json_object_new_object();
 	json_object *fields = json_object_new_array();
 	json_object *custom = json_object_new_array();
-	ksm_record *r = calloc(1, sizeof(*r));
+	ksm_record *r = NULL;
 
-	if (!r || !(r->uid = ksm_strdup("FuzzRecord000000000000")))
-		abort();
-	r->data = o;
 	json_object_object_add(
 		o, "type",
 		json_object_new_string(p[P_TYPE] ? p[P_TYPE] : "login"));
@@ -359,6 +356,10 @@ static ksm_record *make_record(const char *const *p, unsigned flags)
 			add_field(custom, "text", labels[i], p[i],
 				  (flags & 4) && (i == P_UID || i == P_GID ||
 						  i == P_UNTIL));
+	if (ksm_record_from_jsonc("FuzzRecord000000000000", o, &r, NULL) !=
+	    KSM_OK)
+		abort();
+	json_object_put(o);
 	return r;
 }
 

@@ -132,14 +132,10 @@ static void fuzz_line(const char *line)
 static ksm_record *make_record(const char *text, bool pair)
 {
 	json_object *o = json_object_new_object(), *fields, *custom, *f, *v;
-	ksm_record *r = calloc(1, sizeof(*r));
+	ksm_record *r = NULL;
 
-	if (!o || !r || !(r->uid = ksm_strdup("FuzzRecord000000000000"))) {
-		json_object_put(o);
-		ksm_record_free(r);
+	if (!o)
 		return NULL;
-	}
-	r->data = o;
 	json_object_object_add(o, "type", json_object_new_string("login"));
 	json_object_object_add(o, "title", json_object_new_string("Alice"));
 	fields = json_object_new_array();
@@ -175,6 +171,10 @@ static ksm_record *make_record(const char *text, bool pair)
 		json_object_object_add(f, "value", v);
 		json_object_array_add(custom, f);
 	}
+	if (ksm_record_from_jsonc("FuzzRecord000000000000", o, &r, NULL) !=
+	    KSM_OK)
+		r = NULL;
+	json_object_put(o);
 	return r;
 }
 

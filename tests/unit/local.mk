@@ -9,7 +9,7 @@ UNIT_TESTS = tests/unit/test_crypto tests/unit/test_record \
 	tests/unit/test_transcript tests/unit/test_config \
 	tests/unit/test_accounts tests/unit/test_template \
 	tests/unit/test_links tests/unit/test_privkey tests/unit/test_sync_rules \
-	tests/unit/test_host_scope
+	tests/unit/test_host_scope tests/unit/test_jval
 check_PROGRAMS += $(UNIT_TESTS)
 # The local users and groups of the tests that turn records into accounts.
 UNIT_LOCAL_DB = tests/unit/local_db_fixture.c tests/unit/local_db_fixture.h
@@ -21,6 +21,9 @@ tests_unit_test_crypto_LDADD = $(TEST_UNIT_LIBS)
 tests_unit_test_record_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
 tests_unit_test_record_CFLAGS = $(TEST_UNIT_CFLAGS)
 tests_unit_test_record_LDADD = $(TEST_UNIT_LIBS)
+tests_unit_test_jval_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
+tests_unit_test_jval_CFLAGS = $(TEST_UNIT_CFLAGS)
+tests_unit_test_jval_LDADD = $(TEST_UNIT_LIBS)
 tests_unit_test_notation_CPPFLAGS = $(TEST_UNIT_CPPFLAGS)
 tests_unit_test_notation_CFLAGS = $(TEST_UNIT_CFLAGS)
 tests_unit_test_notation_LDADD = $(TEST_UNIT_LIBS)
