@@ -35,7 +35,9 @@ void ksm_jbuild_init(struct ksm_jbuild *b, size_t str_hint)
 
 void ksm_jbuild_clear(struct ksm_jbuild *b)
 {
-	ksm_free_wiped(b->str, b->sn);
+	/* All of it: a parse that failed inside a string (a password) has
+	 * decoded bytes past sn. */
+	ksm_free_wiped(b->str, b->scap);
 	free(b->stk);
 	free(b->nodes);
 	memset(b, 0, sizeof(*b));
