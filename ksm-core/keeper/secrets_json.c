@@ -54,6 +54,19 @@ static void member_str(struct out *o, const char *k, const char *v)
 	str(o, v, strlen(v));
 }
 
+/* ,"key":["v0","v1",...] */
+static void member_strs(struct out *o, const char *k, char *const *v, size_t n)
+{
+	key(o, k, false);
+	raw(o, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			raw(o, ",");
+		str(o, v[i], strlen(v[i]));
+	}
+	raw(o, "]");
+}
+
 static void member_int(struct out *o, const char *k, int64_t v)
 {
 	char n[32];
@@ -160,22 +173,9 @@ char *ksm_secrets_to_json(const ksm_secrets *s)
 	member_int(&o, "expiresOn", s->expires_on);
 	member_str(&o, "appName", s->app_name);
 	member_str(&o, "appType", s->app_type);
-	key(&o, "warnings", false);
-	raw(&o, "[");
-	for (size_t i = 0; i < s->n_warnings; i++) {
-		if (i)
-			raw(&o, ",");
-		str(&o, s->warnings[i], strlen(s->warnings[i]));
-	}
-	raw(&o, "]");
-	key(&o, "folders", false);
-	raw(&o, "[");
-	for (size_t i = 0; i < s->n_folders; i++) {
-		if (i)
-			raw(&o, ",");
-		str(&o, s->folders[i], strlen(s->folders[i]));
-	}
-	raw(&o, "]}");
+	member_strs(&o, "warnings", s->warnings, s->n_warnings);
+	member_strs(&o, "folders", s->folders, s->n_folders);
+	raw(&o, "}");
 	ksm_free_wiped(tmp.buf, tmp.cap);
 	if (!o.ok) {
 		ksm_free_wiped(o.buf, o.cap);
